@@ -1,0 +1,79 @@
+//! One entry on a patient's timeline: any channel, either direction, with the decision
+//! behind every outbound attempt.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{AppointmentId, Channel, MessageId, PatientId, PhoneNumber, PracticeId, TaskId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+/// What an entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    Reminder,
+    DayOfNote,
+    NoShowFollowUp,
+    ReviewRequest,
+    /// A reply to an inbound message (acknowledgement, after-hours, HELP…).
+    Reply,
+    OptOutConfirmation,
+    OptInConfirmation,
+    ChannelSwitch,
+    CallSuggestion,
+    EmergencyForward,
+    /// A message the patient sent.
+    PatientMessage,
+}
+
+/// What happened to an outbound attempt, or that an inbound one arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Decision {
+    Received,
+    Sent {
+        #[serde(default)]
+        provider_message_id: Option<String>,
+    },
+    Deferred {
+        until: DateTime<Utc>,
+    },
+    StaffTask {
+        task_id: TaskId,
+        reason: String,
+    },
+    Suppressed {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+        attempts: u32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub practice_id: PracticeId,
+    /// The patient, or `None` for an unknown sender's thread.
+    #[serde(default)]
+    pub patient_id: Option<PatientId>,
+    /// For an unknown sender's thread: their number.
+    #[serde(default)]
+    pub unknown_sender: Option<PhoneNumber>,
+    pub message_id: MessageId,
+    pub at: DateTime<Utc>,
+    pub channel: Channel,
+    pub direction: Direction,
+    pub purpose: Purpose,
+    /// The text. Stored on the timeline for staff; never logged.
+    pub body: String,
+    pub decision: Decision,
+    #[serde(default)]
+    pub appointment_id: Option<AppointmentId>,
+}

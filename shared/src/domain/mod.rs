@@ -1,0 +1,28 @@
+//! Domain types. Everything that comes from outside is parsed into these once, at the edge.
+
+mod appointment;
+mod channel;
+mod consent;
+mod contact;
+mod due;
+mod hours;
+mod ids;
+mod message;
+mod patient;
+mod practice;
+mod task;
+
+pub use crate::error::Error as DomainError;
+pub use appointment::{Appointment, AppointmentStatus, Confirmation};
+pub use channel::{Channel, MessageKind};
+pub use consent::{ChannelConsent, ConsentBlock, ConsentGrant, ConsentSource, Consents};
+pub use contact::{EmailAddress, PhoneNumber, Region};
+pub use due::{bucket_of, DueKind, DueWork, Sweep, BUCKET_MINUTES};
+pub use hours::{ClockTime, DayOfWeek, OfficeHours, OpenWindow, QuietHours};
+pub use ids::{AppointmentId, MessageId, PatientId, PracticeId, TaskId};
+pub use message::{Decision, Direction, Message, Purpose};
+pub use patient::{Patient, ThreadState};
+pub use practice::{
+    ApiKeyRecord, MessageCaps, OnCall, Practice, PracticeSettings, ProviderSecrets, ReminderOffset,
+};
+pub use task::{Priority, Task, TaskKind, TaskStatus};

@@ -1,0 +1,74 @@
+//! A patient: contact addresses, the channel they chose, consents, and the small amount of
+//! per-patient state the policy needs (recent automated sends for caps, the inbound thread).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::{Channel, Consents, EmailAddress, PatientId, PhoneNumber, PracticeId};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Patient {
+    pub practice_id: PracticeId,
+    pub patient_id: PatientId,
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(default)]
+    pub phone: Option<PhoneNumber>,
+    #[serde(default)]
+    pub email: Option<EmailAddress>,
+    pub preferred_channel: Channel,
+    #[serde(default)]
+    pub consents: Consents,
+    /// The patient's own time zone, when it differs from the practice's.
+    #[serde(default)]
+    pub time_zone: Option<Tz>,
+    #[serde(default)]
+    pub birth_date: Option<NaiveDate>,
+    /// A signed waiver allowing clinical details in voicemail.
+    #[serde(default)]
+    pub voicemail_waiver: bool,
+    #[serde(default)]
+    pub new_patient: bool,
+    #[serde(default)]
+    pub no_show_count: u32,
+    /// Automated sends in the last week, newest last, for frequency caps.
+    #[serde(default)]
+    pub recent_automated: Vec<DateTime<Utc>>,
+    #[serde(default)]
+    pub thread: ThreadState,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic-concurrency version, bumped on every write.
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// The state of the patient's conversation with the practice, across channels.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadState {
+    /// Inbound messages since the thread was last resolved (a task resolved, a confirm…).
+    #[serde(default)]
+    pub exchanges_since_resolution: u32,
+    /// When a phone call was suggested in this thread, if it was.
+    #[serde(default)]
+    pub call_suggested_at: Option<DateTime<Utc>>,
+    /// Recent automatic replies, for the per-hour auto-reply limit.
+    #[serde(default)]
+    pub recent_auto_replies: Vec<DateTime<Utc>>,
+}
+
+impl Patient {
+    /// The time zone to read quiet hours in: the patient's own, else the practice's.
+    pub fn zone(&self, practice_tz: Tz) -> Tz {
+        self.time_zone.unwrap_or(practice_tz)
+    }
+
+    /// Whether the patient has an address for `channel`.
+    pub fn has_address(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Sms | Channel::Voice => self.phone.is_some(),
+            Channel::Email => self.email.is_some(),
+        }
+    }
+}

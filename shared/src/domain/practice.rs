@@ -1,0 +1,318 @@
+//! A practice (tenant): its settings, provider secrets and API key hashes.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    ClockTime, DomainError, EmailAddress, OfficeHours, PhoneNumber, PracticeId, QuietHours, Region,
+};
+
+/// When a reminder goes out, relative to the appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReminderOffset {
+    /// A fixed time before the start, e.g. 10080 minutes = one week.
+    Before { minutes: u32 },
+    /// On the morning of the visit at a local time (never after the start).
+    DayOf { at: ClockTime },
+}
+
+impl ReminderOffset {
+    /// A short stable label, used in due-work keys.
+    pub fn label(&self) -> String {
+        match self {
+            ReminderOffset::Before { minutes } => format!("b{minutes}"),
+            ReminderOffset::DayOf { at } => format!("d{}", at.0.format("%H%M")),
+        }
+    }
+}
+
+/// Who is on call for emergencies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnCall {
+    #[serde(default)]
+    pub phone: Option<PhoneNumber>,
+    #[serde(default)]
+    pub email: Option<EmailAddress>,
+}
+
+/// How many automated messages one patient may receive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageCaps {
+    pub per_day: u32,
+    pub per_week: u32,
+}
+
+impl Default for MessageCaps {
+    fn default() -> Self {
+        Self {
+            per_day: 3,
+            per_week: 8,
+        }
+    }
+}
+
+/// Everything a practice can read and change through `/v1/practice`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PracticeSettings {
+    pub name: String,
+    pub time_zone: Tz,
+    /// Region used to read national-format phone numbers.
+    pub country: Region,
+    /// The origination number for SMS.
+    pub sms_number: Option<PhoneNumber>,
+    /// A verified SES sender.
+    pub email_from: Option<EmailAddress>,
+    pub office_hours: OfficeHours,
+    pub quiet_hours: QuietHours,
+    pub reminder_offsets: Vec<ReminderOffset>,
+    pub review_url: Option<String>,
+    pub feedback_url: Option<String>,
+    pub on_call: OnCall,
+    pub callback_phone: Option<PhoneNumber>,
+    pub emergency_keywords: Vec<String>,
+    /// The number to call when it is life-threatening (911, 999, 112…).
+    pub emergency_number: String,
+    pub message_caps: MessageCaps,
+    pub no_show_grace_minutes: u32,
+    pub review_delay_minutes: u32,
+    pub review_cap_days: u32,
+    /// Back-and-forth exchanges without resolution before a call is suggested.
+    pub escalate_after_exchanges: u32,
+    /// Automatic replies per thread per hour, so two robots cannot ping-pong.
+    pub auto_replies_per_hour: u32,
+    /// Whether reminders may name the appointment kind (procedure).
+    pub include_procedure_details: bool,
+    /// Whether confirmed patients get a short day-of note.
+    pub day_of_note_for_confirmed: bool,
+    /// Whether an unconfirmed appointment at the deadline may be offered to another patient.
+    pub release_unconfirmed_slots: bool,
+}
+
+impl Default for PracticeSettings {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            time_zone: chrono_tz::America::New_York,
+            country: Region::us(),
+            sms_number: None,
+            email_from: None,
+            office_hours: OfficeHours::default(),
+            quiet_hours: QuietHours::default(),
+            reminder_offsets: vec![
+                ReminderOffset::Before {
+                    minutes: 7 * 24 * 60,
+                },
+                ReminderOffset::Before {
+                    minutes: 2 * 24 * 60,
+                },
+                ReminderOffset::DayOf {
+                    at: ClockTime::hm(8, 0),
+                },
+            ],
+            review_url: None,
+            feedback_url: None,
+            on_call: OnCall::default(),
+            callback_phone: None,
+            emergency_keywords: [
+                "emergency",
+                "bleeding",
+                "swelling",
+                "severe pain",
+                "chest pain",
+                "can't breathe",
+                "cannot breathe",
+                "overdose",
+                "suicidal",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            emergency_number: "911".into(),
+            message_caps: MessageCaps::default(),
+            no_show_grace_minutes: 1,
+            review_delay_minutes: 120,
+            review_cap_days: 180,
+            escalate_after_exchanges: 4,
+            auto_replies_per_hour: 3,
+            include_procedure_details: false,
+            day_of_note_for_confirmed: true,
+            release_unconfirmed_slots: false,
+        }
+    }
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> DomainError {
+    DomainError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+fn check_url(field: &'static str, v: &Option<String>) -> Result<(), DomainError> {
+    if let Some(u) = v {
+        let ok = (u.starts_with("https://") || u.starts_with("http://"))
+            && u.len() <= 500
+            && !u.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !ok {
+            return Err(invalid(
+                field,
+                "must be an http(s) URL of at most 500 characters",
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl PracticeSettings {
+    /// Checks the whole settings object; called on every write.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(invalid("name", "must be 1 to 100 characters"));
+        }
+        self.quiet_hours.validate()?;
+        self.office_hours.validate()?;
+        if self.reminder_offsets.len() > 6 {
+            return Err(invalid(
+                "reminder_offsets",
+                "at most 6 reminders per appointment",
+            ));
+        }
+        for o in &self.reminder_offsets {
+            if let ReminderOffset::Before { minutes } = o {
+                if *minutes == 0 || *minutes > 60 * 24 * 60 {
+                    return Err(invalid(
+                        "reminder_offsets",
+                        "minutes must be between 1 and 86400 (60 days)",
+                    ));
+                }
+            }
+        }
+        check_url("review_url", &self.review_url)?;
+        check_url("feedback_url", &self.feedback_url)?;
+        if self.emergency_keywords.len() > 50
+            || self
+                .emergency_keywords
+                .iter()
+                .any(|k| k.trim().is_empty() || k.chars().count() > 40)
+        {
+            return Err(invalid(
+                "emergency_keywords",
+                "at most 50 keywords of 1 to 40 characters",
+            ));
+        }
+        let n = self.emergency_number.trim();
+        if n.is_empty() || n.len() > 6 || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(
+                "emergency_number",
+                "must be a short dialling code such as 911",
+            ));
+        }
+        if self.message_caps.per_day == 0 || self.message_caps.per_week < self.message_caps.per_day
+        {
+            return Err(invalid(
+                "message_caps",
+                "per_day must be at least 1 and per_week at least per_day",
+            ));
+        }
+        if self.no_show_grace_minutes > 240 {
+            return Err(invalid("no_show_grace_minutes", "must be at most 240"));
+        }
+        if self.review_delay_minutes > 7 * 24 * 60 {
+            return Err(invalid(
+                "review_delay_minutes",
+                "must be at most 10080 (a week)",
+            ));
+        }
+        if self.review_cap_days == 0 || self.review_cap_days > 3650 {
+            return Err(invalid("review_cap_days", "must be between 1 and 3650"));
+        }
+        if self.escalate_after_exchanges == 0 || self.escalate_after_exchanges > 50 {
+            return Err(invalid(
+                "escalate_after_exchanges",
+                "must be between 1 and 50",
+            ));
+        }
+        if self.auto_replies_per_hour == 0 || self.auto_replies_per_hour > 20 {
+            return Err(invalid("auto_replies_per_hour", "must be between 1 and 20"));
+        }
+        Ok(())
+    }
+}
+
+/// Per-practice webhook secrets. Write-only through the API; `GET` shows only whether set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderSecrets {
+    #[serde(default)]
+    pub twilio_auth_token: Option<String>,
+    /// Base64 Ed25519 public key from the Telnyx portal.
+    #[serde(default)]
+    pub telnyx_public_key: Option<String>,
+    #[serde(default)]
+    pub vonage_signature_secret: Option<String>,
+}
+
+/// A stored API key: only its SHA-256 hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRecord {
+    pub key_id: String,
+    pub hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The practice item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Practice {
+    pub practice_id: PracticeId,
+    pub settings: PracticeSettings,
+    #[serde(default)]
+    pub sms_provider: ProviderSecrets,
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeyRecord>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_once_named() {
+        let s = PracticeSettings {
+            name: "Smile Dental".into(),
+            ..Default::default()
+        };
+        s.validate().unwrap();
+        assert!(
+            PracticeSettings::default().validate().is_err(),
+            "a practice needs a name"
+        );
+    }
+
+    #[test]
+    fn settings_round_trip_through_json() {
+        let s = PracticeSettings {
+            name: "Smile".into(),
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&s).unwrap();
+        let back: PracticeSettings = serde_json::from_str(&json).unwrap();
+        assert_eq!(s, back);
+    }
+
+    #[test]
+    fn offsets_have_stable_labels() {
+        assert_eq!(ReminderOffset::Before { minutes: 2880 }.label(), "b2880");
+        assert_eq!(
+            ReminderOffset::DayOf {
+                at: ClockTime::hm(8, 0)
+            }
+            .label(),
+            "d0800"
+        );
+    }
+}

@@ -1,0 +1,90 @@
+//! A staff work item: a call to make, an emergency, a red flag, an inbox message.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{AppointmentId, PatientId, PracticeId, TaskId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// A patient missed their start: call to check they are OK.
+    WellbeingCall,
+    /// A voice-preference patient's reminder or follow-up: a call with a script.
+    CallPatient,
+    /// The preferred channel cannot be used (no address, no consent, opted out).
+    ChannelUnusable,
+    Emergency,
+    /// Unconfirmed by the end of the day before.
+    UnconfirmedAppointment,
+    RescheduleRequest,
+    CancelRequest,
+    /// A free-text message for staff.
+    InboxMessage,
+    UnknownSender,
+    /// The patient asked for a call or a channel change.
+    ChannelSwitchRequest,
+    /// A low rating or negative feedback: reach out and make it right.
+    FeedbackFollowUp,
+    /// A send that kept failing after its retries.
+    SendFailed,
+}
+
+/// Priority, most urgent first when sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Urgent,
+    High,
+    Normal,
+    Low,
+}
+
+impl Priority {
+    /// 0 = most urgent; used in the open-task index sort key.
+    pub fn rank(self) -> u8 {
+        match self {
+            Priority::Urgent => 0,
+            Priority::High => 1,
+            Priority::Normal => 2,
+            Priority::Low => 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Open,
+    Resolved,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub practice_id: PracticeId,
+    pub task_id: TaskId,
+    pub kind: TaskKind,
+    pub priority: Priority,
+    pub status: TaskStatus,
+    /// One line for the task list. Minimum necessary; no message bodies.
+    pub title: String,
+    /// What to do and why.
+    pub detail: String,
+    /// A call script, for call tasks.
+    #[serde(default)]
+    pub script: Option<String>,
+    /// A voicemail script, for call tasks.
+    #[serde(default)]
+    pub voicemail_script: Option<String>,
+    #[serde(default)]
+    pub patient_id: Option<PatientId>,
+    #[serde(default)]
+    pub appointment_id: Option<AppointmentId>,
+    pub due_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// How it was resolved: "reached", "left_voicemail", "auto: checked in late"…
+    #[serde(default)]
+    pub resolution: Option<String>,
+}

@@ -1,0 +1,1 @@
+//! DynamoDB adapter (single table). Being written.

@@ -1,0 +1,117 @@
+//! The single-table key schema. Every practice-owned item lives under `PK = P#<practice>`,
+//! so no key built here can reach another tenant's data. See `docs/data-model.md`.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::domain::{
+    AppointmentId, DueWork, Message, PatientId, PhoneNumber, PracticeId, Priority, Sweep, TaskId,
+};
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+pub const GSI1: &str = "GSI1";
+pub const GSI1_PK: &str = "GSI1PK";
+pub const GSI1_SK: &str = "GSI1SK";
+pub const GSI2: &str = "GSI2";
+pub const GSI2_PK: &str = "GSI2PK";
+pub const GSI2_SK: &str = "GSI2SK";
+/// DynamoDB TTL attribute (epoch seconds).
+pub const TTL: &str = "expires_at_epoch";
+
+/// Fixed-width UTC time for sort keys: lexical order is time order.
+pub fn sortable_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn practice_pk(p: &PracticeId) -> String {
+    format!("P#{p}")
+}
+
+pub const PRACTICE_SK: &str = "PRACTICE";
+
+pub fn patient_sk(id: &PatientId) -> String {
+    format!("PATIENT#{id}")
+}
+
+/// Prefix of every phone-index entry for one number.
+pub fn phone_prefix(phone: &PhoneNumber) -> String {
+    format!("PHONE#{phone}#")
+}
+
+pub fn phone_sk(phone: &PhoneNumber, id: &PatientId) -> String {
+    format!("{}{id}", phone_prefix(phone))
+}
+
+pub fn appointment_sk(id: &AppointmentId) -> String {
+    format!("APPT#{id}")
+}
+
+pub fn task_sk(id: &TaskId) -> String {
+    format!("TASK#{id}")
+}
+
+/// The timeline thread of a patient, or of an unknown sender's number.
+pub fn thread_prefix(patient: Option<&PatientId>, unknown: Option<&PhoneNumber>) -> String {
+    match (patient, unknown) {
+        (Some(p), _) => format!("TL#{p}#"),
+        (None, Some(n)) => format!("TL#~{n}#"),
+        (None, None) => "TL#~#".to_string(),
+    }
+}
+
+pub fn message_sk(m: &Message) -> String {
+    format!(
+        "{}{}#{}",
+        thread_prefix(m.patient_id.as_ref(), m.unknown_sender.as_ref()),
+        sortable_time(m.at),
+        m.message_id
+    )
+}
+
+pub fn claim_sk(key: &str) -> String {
+    format!("CLAIM#{key}")
+}
+
+pub fn number_route_pk(n: &PhoneNumber) -> String {
+    format!("NUMBER#{n}")
+}
+
+pub const NUMBER_ROUTE_SK: &str = "ROUTE";
+
+/// The open-task index partition of a practice (sparse: resolved tasks leave it).
+pub fn open_tasks_pk(p: &PracticeId) -> String {
+    format!("P#{p}#OPEN")
+}
+
+/// Most urgent first, then newest first.
+pub fn open_task_sort(priority: Priority, created_at: DateTime<Utc>, id: &TaskId) -> String {
+    let inverted = i64::MAX - created_at.timestamp_millis();
+    format!("{}#{inverted:020}#{id}", priority.rank())
+}
+
+pub fn due_sk(appointment: &AppointmentId, label: &str) -> String {
+    format!("DUE#{appointment}#{label}")
+}
+
+pub fn due_key_of(d: &DueWork) -> String {
+    due_sk(&d.appointment_id, &d.kind.label())
+}
+
+/// The due-work index partition for one sweep and one bucket.
+pub fn due_bucket_pk(sweep: Sweep, bucket: DateTime<Utc>) -> String {
+    format!("DUE#{}#{}", sweep.as_str(), bucket.format("%Y-%m-%dT%H:%M"))
+}
+
+pub fn due_sort(d: &DueWork) -> String {
+    format!(
+        "{}#{}#{}",
+        sortable_time(d.due_at),
+        d.practice_id,
+        due_key_of(d)
+    )
+}
+
+/// Upper bound of the due-index sort key for "due at or before `until`".
+pub fn due_sort_until(until: DateTime<Utc>) -> String {
+    format!("{}#~", sortable_time(until))
+}

@@ -1,0 +1,10 @@
+//! Ports: what the handlers need from the outside world. Adapters (`dynamo`, `sns`, `ses`)
+//! implement them against AWS; `testing` implements them in memory.
+
+mod clock;
+mod senders;
+mod store;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use senders::{Email, EmailSender, Sms, SmsSender};
+pub use store::{Expect, Fetched, Item, Key, Page, Store, Write};

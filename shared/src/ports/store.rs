@@ -1,0 +1,177 @@
+//! The storage port. Reads are typed lookups within one practice; writes are batches of
+//! typed operations applied atomically (one DynamoDB `TransactWriteItems`), so a handler
+//! decides its round trips explicitly: typically one `get_many` and one `write`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Appointment, AppointmentId, DueWork, Message, Patient, PatientId, PhoneNumber, Practice,
+    PracticeId, Sweep, Task, TaskId,
+};
+use crate::Result;
+
+/// An item to read, within one practice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    Practice,
+    Patient(PatientId),
+    Appointment(AppointmentId),
+    Task(TaskId),
+}
+
+/// An item read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Practice(Box<Practice>),
+    Patient(Box<Patient>),
+    Appointment(Box<Appointment>),
+    Task(Box<Task>),
+}
+
+/// The condition on a write of a versioned item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// The item must not exist yet.
+    Absent,
+    /// The stored item must have this version.
+    Version(u64),
+    /// Unconditional.
+    Any,
+}
+
+/// One write of an atomic batch. If any condition fails, nothing is written and
+/// `write` returns `Error::Conflict`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    Practice {
+        practice: Box<Practice>,
+        expect_absent: bool,
+    },
+    /// Routes inbound AWS two-way SMS for a practice's number to the practice.
+    NumberRoute {
+        number: PhoneNumber,
+        practice_id: PracticeId,
+    },
+    RemoveNumberRoute {
+        number: PhoneNumber,
+        practice_id: PracticeId,
+    },
+    /// Writes the patient and keeps its phone index in step: when the phone changed,
+    /// pass the old one so its index entry is removed.
+    Patient {
+        patient: Box<Patient>,
+        expect: Expect,
+        previous_phone: Option<PhoneNumber>,
+    },
+    Appointment {
+        appointment: Box<Appointment>,
+        expect: Expect,
+    },
+    Message(Box<Message>),
+    Task(Box<Task>),
+    /// Creates a marker that must not exist yet (idempotency key, dedupe, claim).
+    /// Kept until `expires_at` (DynamoDB TTL).
+    Claim {
+        practice_id: PracticeId,
+        key: String,
+        expires_at: DateTime<Utc>,
+    },
+    /// Plans due work (replacing any with the same appointment and kind).
+    Due(Box<DueWork>),
+    /// Removes planned due work by its key (see `Appointment::planned_due`).
+    RemoveDue {
+        practice_id: PracticeId,
+        due_key: String,
+    },
+}
+
+/// One page of a listing. `next` is an opaque cursor for the following page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// What a `get_many` found, with typed accessors.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fetched(pub Vec<Item>);
+
+impl Fetched {
+    pub fn practice(&self) -> Option<&Practice> {
+        self.0.iter().find_map(|i| match i {
+            Item::Practice(p) => Some(p.as_ref()),
+            _ => None,
+        })
+    }
+    pub fn patient(&self, id: &PatientId) -> Option<&Patient> {
+        self.0.iter().find_map(|i| match i {
+            Item::Patient(p) if &p.patient_id == id => Some(p.as_ref()),
+            _ => None,
+        })
+    }
+    pub fn appointment(&self, id: &AppointmentId) -> Option<&Appointment> {
+        self.0.iter().find_map(|i| match i {
+            Item::Appointment(a) if &a.appointment_id == id => Some(a.as_ref()),
+            _ => None,
+        })
+    }
+    pub fn task(&self, id: &TaskId) -> Option<&Task> {
+        self.0.iter().find_map(|i| match i {
+            Item::Task(t) if &t.task_id == id => Some(t.as_ref()),
+            _ => None,
+        })
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Reads several items of one practice in one round trip. Missing items are left out.
+    async fn get_many(&self, practice_id: &PracticeId, keys: &[Key]) -> Result<Fetched>;
+
+    /// The patients of a practice who use this phone number (families share phones).
+    async fn patients_by_phone(
+        &self,
+        practice_id: &PracticeId,
+        phone: &PhoneNumber,
+    ) -> Result<Vec<Patient>>;
+
+    /// The practice that owns an origination number (for AWS two-way SMS).
+    async fn practice_for_number(&self, number: &PhoneNumber) -> Result<Option<PracticeId>>;
+
+    /// A patient's timeline, oldest first, one page at a time.
+    async fn timeline(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Message>>;
+
+    /// Open tasks, most urgent first, newest first within a priority.
+    async fn open_tasks(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Task>>;
+
+    /// Due work of one sweep in one time bucket, due at or before `until`, across practices.
+    async fn due_in_bucket(
+        &self,
+        sweep: Sweep,
+        bucket: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<DueWork>>;
+
+    /// Applies writes atomically: all or nothing.
+    async fn write(&self, writes: Vec<Write>) -> Result<()>;
+
+    async fn get_practice(&self, practice_id: &PracticeId) -> Result<Option<Practice>> {
+        Ok(self
+            .get_many(practice_id, &[Key::Practice])
+            .await?
+            .practice()
+            .cloned())
+    }
+}

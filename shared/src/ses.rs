@@ -1,0 +1,1 @@
+//! SESv2 email adapter. Being written.

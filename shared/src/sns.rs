@@ -1,0 +1,1 @@
+//! SNS SMS adapter. Being written.
