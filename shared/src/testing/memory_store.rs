@@ -252,7 +252,7 @@ impl Store for MemoryStore {
                 _ => None,
             })
             .collect();
-        out.sort_by_key(|d| keys::due_sort(d));
+        out.sort_by_key(keys::due_sort);
         Ok(out)
     }
 

@@ -1,0 +1,371 @@
+//! Reads: GetItem / BatchGetItem by key, and Queries on one partition (base table, GSI1
+//! for due work, GSI2 for open tasks). Never a Scan.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::KeysAndAttributes;
+use chrono::{DateTime, Utc};
+
+use super::codec::{self, kind, s, Attrs, Route};
+use super::cursor::{self, Rule};
+use super::errors::{build, storage};
+use super::DynamoStore;
+use crate::domain::{
+    bucket_of, DueWork, Message, Patient, PatientId, PhoneNumber, PracticeId, Sweep, Task,
+};
+use crate::keys;
+use crate::ports::{Fetched, Key, Page};
+use crate::{Error, Result};
+
+/// Keys one BatchGetItem may hold.
+const BATCH_GET_MAX: usize = 100;
+/// Retries of keys DynamoDB left unprocessed (throttling), with doubling delays.
+const UNPROCESSED_RETRIES: u32 = 5;
+const UNPROCESSED_FIRST_DELAY: Duration = Duration::from_millis(20);
+/// The largest page a listing returns.
+pub(super) const MAX_PAGE: usize = 1000;
+
+impl DynamoStore {
+    /// One GetItem for one key, else one BatchGetItem per 100 keys; consistent reads.
+    /// Items come back in the order asked for; missing ones are left out.
+    pub(super) async fn read_many(
+        &self,
+        practice_id: &PracticeId,
+        keys: &[Key],
+    ) -> Result<Fetched> {
+        let mut wanted: Vec<(Attrs, &'static str)> = Vec::with_capacity(keys.len());
+        for k in keys {
+            let entry = codec::key_of(practice_id, k);
+            if !wanted.iter().any(|(key, _)| key == &entry.0) {
+                wanted.push(entry);
+            }
+        }
+        match wanted.as_slice() {
+            [] => Ok(Fetched::default()),
+            [(key, ty)] => {
+                let out = self
+                    .client
+                    .get_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key.clone()))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(|e| storage("GetItem", &e))?;
+                let items = match out.item {
+                    Some(item) => vec![codec::decode_item(item, ty)?],
+                    None => vec![],
+                };
+                Ok(Fetched(items))
+            }
+            _ => {
+                let mut found: HashMap<String, Attrs> = HashMap::new();
+                for chunk in wanted.chunks(BATCH_GET_MAX) {
+                    let chunk_keys = chunk.iter().map(|(k, _)| k.clone()).collect();
+                    for item in self.batch_get(chunk_keys).await? {
+                        let sk = sort_key(&item)?;
+                        found.insert(sk, item);
+                    }
+                }
+                let mut items = Vec::with_capacity(found.len());
+                for (key, ty) in wanted {
+                    let sk = sort_key(&key)?;
+                    if let Some(item) = found.remove(&sk) {
+                        items.push(codec::decode_item(item, ty)?);
+                    }
+                }
+                Ok(Fetched(items))
+            }
+        }
+    }
+
+    /// One BatchGetItem, then retries of unprocessed keys with a short bounded backoff.
+    async fn batch_get(&self, keys: Vec<Attrs>) -> Result<Vec<Attrs>> {
+        let mut pending = keys;
+        let mut found = Vec::with_capacity(pending.len());
+        let mut delay = UNPROCESSED_FIRST_DELAY;
+        for attempt in 0..=UNPROCESSED_RETRIES {
+            if attempt > 0 {
+                tracing::debug!(
+                    attempt,
+                    unprocessed = pending.len(),
+                    "retrying unprocessed keys"
+                );
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| build("BatchGetItem", e))?;
+            let mut out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(|e| storage("BatchGetItem", &e))?;
+            if let Some(items) = out.responses.as_mut().and_then(|r| r.remove(&self.table)) {
+                found.extend(items);
+            }
+            pending = out
+                .unprocessed_keys
+                .as_mut()
+                .and_then(|u| u.remove(&self.table))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+            if pending.is_empty() {
+                return Ok(found);
+            }
+        }
+        tracing::warn!(
+            unprocessed = pending.len(),
+            "dynamodb left keys unprocessed after retries"
+        );
+        Err(Error::Storage(format!(
+            "DynamoDB BatchGetItem: {} keys still unprocessed after {UNPROCESSED_RETRIES} retries (throttled); retry later",
+            pending.len()
+        )))
+    }
+
+    /// One Query on `begins_with(SK, PHONE#<phone>#)` in the practice's partition.
+    pub(super) async fn read_patients_by_phone(
+        &self,
+        practice_id: &PracticeId,
+        phone: &PhoneNumber,
+    ) -> Result<Vec<Patient>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#sk", keys::SK)
+            .expression_attribute_values(":pk", s(keys::practice_pk(practice_id)))
+            .expression_attribute_values(":prefix", s(keys::phone_prefix(phone)))
+            .consistent_read(true);
+        let mut patients = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| storage("Query", &e))?;
+            for item in out.items.unwrap_or_default() {
+                patients.push(codec::decode(item, kind::PATIENT_PHONE)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(patients);
+            }
+        }
+    }
+
+    /// One GetItem on `NUMBER#<number>` / `ROUTE`.
+    pub(super) async fn read_number_route(
+        &self,
+        number: &PhoneNumber,
+    ) -> Result<Option<PracticeId>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(codec::key_attrs(
+                keys::number_route_pk(number),
+                keys::NUMBER_ROUTE_SK.into(),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| storage("GetItem", &e))?;
+        match out.item {
+            Some(item) => Ok(Some(
+                codec::decode::<Route>(item, kind::NUMBER_ROUTE)?.practice_id,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// One Query on `begins_with(SK, TL#<patient>#)`, oldest first.
+    pub(super) async fn read_timeline(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Message>> {
+        let pk = keys::practice_pk(practice_id);
+        let prefix = keys::thread_prefix(Some(patient_id), None);
+        let start = cursor
+            .map(|c| {
+                cursor::decode(
+                    c,
+                    &[
+                        (keys::PK, Rule::Equals(pk.clone())),
+                        (keys::SK, Rule::StartsWith(prefix.clone())),
+                    ],
+                )
+            })
+            .transpose()?;
+        let limit = limit.clamp(1, MAX_PAGE);
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#sk", keys::SK)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .consistent_read(true)
+            .scan_index_forward(true)
+            .limit(page_request_limit(limit))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| storage("Query", &e))?;
+        page(
+            out.items.unwrap_or_default(),
+            limit,
+            out.last_evaluated_key,
+            &[keys::PK, keys::SK],
+            kind::MESSAGE,
+        )
+    }
+
+    /// One Query on GSI2 (`P#<practice>#OPEN`), most urgent then newest first.
+    pub(super) async fn read_open_tasks(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Task>> {
+        let open_pk = keys::open_tasks_pk(practice_id);
+        let start = cursor
+            .map(|c| {
+                cursor::decode(
+                    c,
+                    &[
+                        (keys::PK, Rule::Equals(keys::practice_pk(practice_id))),
+                        (keys::SK, Rule::StartsWith("TASK#".into())),
+                        (keys::GSI2_PK, Rule::Equals(open_pk.clone())),
+                        (keys::GSI2_SK, Rule::StartsWith(String::new())),
+                    ],
+                )
+            })
+            .transpose()?;
+        let limit = limit.clamp(1, MAX_PAGE);
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI2)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", keys::GSI2_PK)
+            .expression_attribute_values(":pk", s(open_pk))
+            .scan_index_forward(true)
+            .limit(page_request_limit(limit))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| storage("Query", &e))?;
+        page(
+            out.items.unwrap_or_default(),
+            limit,
+            out.last_evaluated_key,
+            &[keys::PK, keys::SK, keys::GSI2_PK, keys::GSI2_SK],
+            kind::TASK,
+        )
+    }
+
+    /// Queries GSI1 (`DUE#<sweep>#<bucket>`, `GSI1SK <= <until>#~`), following pages.
+    pub(super) async fn read_due(
+        &self,
+        sweep: Sweep,
+        bucket: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<DueWork>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("#pk = :pk AND #sk <= :until")
+            .expression_attribute_names("#pk", keys::GSI1_PK)
+            .expression_attribute_names("#sk", keys::GSI1_SK)
+            .expression_attribute_values(":pk", s(keys::due_bucket_pk(sweep, bucket_of(bucket))))
+            .expression_attribute_values(":until", s(keys::due_sort_until(until)))
+            .scan_index_forward(true);
+        let mut due = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| storage("Query", &e))?;
+            for item in out.items.unwrap_or_default() {
+                due.push(codec::decode(item, kind::DUE)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                tracing::debug!(sweep = sweep.as_str(), items = due.len(), "due work read");
+                return Ok(due);
+            }
+        }
+    }
+}
+
+/// Asks for one item more than the page, to know whether another page follows without
+/// returning an empty last page.
+fn page_request_limit(limit: usize) -> i32 {
+    i32::try_from(limit + 1).unwrap_or(i32::MAX)
+}
+
+/// Builds a page: the first `limit` items, and a cursor when more may follow.
+fn page<T: serde::de::DeserializeOwned>(
+    mut items: Vec<Attrs>,
+    limit: usize,
+    last_evaluated: Option<Attrs>,
+    key_names: &[&str],
+    ty: &'static str,
+) -> Result<Page<T>> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        match items.last() {
+            Some(last) => Some(cursor::encode(&pick(last, key_names, ty)?)?),
+            None => None,
+        }
+    } else {
+        // A page cut short by DynamoDB's 1 MB limit: continue from where it stopped.
+        last_evaluated.as_ref().map(cursor::encode).transpose()?
+    };
+    let items = items
+        .into_iter()
+        .map(|i| codec::decode(i, ty))
+        .collect::<Result<Vec<T>>>()?;
+    Ok(Page { items, next })
+}
+
+fn pick(item: &Attrs, names: &[&str], ty: &'static str) -> Result<Attrs> {
+    names
+        .iter()
+        .map(|n| {
+            item.get(*n)
+                .map(|v| (n.to_string(), v.clone()))
+                .ok_or_else(|| codec::corrupt(ty, "a key attribute is missing"))
+        })
+        .collect()
+}
+
+fn sort_key(item: &Attrs) -> Result<String> {
+    item.get(keys::SK)
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .ok_or_else(|| Error::Corrupt("an item has no string SK".into()))
+}
