@@ -11,6 +11,7 @@ pub mod domain;
 pub mod dynamo;
 mod error;
 pub mod keys;
+pub mod planning;
 pub mod policy;
 pub mod ports;
 pub mod ses;

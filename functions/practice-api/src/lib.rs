@@ -1,1 +1,15 @@
+//! Practice API (v1): how a practice's systems and staff get data in and see what happened.
+//! `main.rs` wires it; `handler` answers requests; one file per resource.
 
+mod appointments;
+pub mod auth;
+pub mod error;
+pub mod handler;
+pub mod http_io;
+mod patients;
+mod practices;
+pub mod router;
+mod tasks;
+mod wire;
+
+pub use handler::{handle, respond, Deps};

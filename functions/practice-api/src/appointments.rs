@@ -1,0 +1,201 @@
+//! Appointments: upsert (2 round trips: read practice + appointment + patient, then one
+//! transaction writing the appointment and replacing its due work), get, and the
+//! check-in / complete / cancel actions.
+
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use frontdesk::domain::{Appointment, AppointmentId, AppointmentStatus, PatientId, Practice, TaskStatus};
+use frontdesk::ports::{Expect, Key, Write};
+use frontdesk::{keys, planning};
+use http::StatusCode;
+
+use crate::error::{ApiError, ApiResult};
+use crate::handler::{authenticate, Deps};
+use crate::http_io::{json_response, Request};
+use crate::router::AppointmentAction;
+use crate::wire::{AppointmentIn, AppointmentOut};
+
+pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
+    let appointment_id = AppointmentId::parse(id)?;
+    let input: AppointmentIn = req.json()?;
+    let patient_id = PatientId::parse(input.patient_id.as_str())?;
+    let starts_at = DateTime::parse_from_rfc3339(&input.starts_at)
+        .map_err(|_| ApiError::invalid("starts_at", "must be RFC 3339 with an offset, e.g. 2026-03-10T14:00:00-05:00"))?
+        .to_utc();
+    let duration_minutes = u32::try_from(input.duration_minutes)
+        .ok()
+        .filter(|d| (1..=24 * 60).contains(d))
+        .ok_or_else(|| ApiError::invalid("duration_minutes", "must be from 1 to 1440"))?;
+    let provider = short_text("provider", input.provider)?;
+    let kind = short_text("kind", input.kind)?;
+    let requested_status = input.status.as_deref().map(parse_status).transpose()?;
+
+    let (practice, fetched) = authenticate(
+        deps,
+        req,
+        vec![Key::Appointment(appointment_id.clone()), Key::Patient(patient_id.clone())],
+    )
+    .await?;
+    let patient = fetched
+        .patient(&patient_id)
+        .ok_or_else(|| ApiError::invalid("patient_id", "no such patient in this practice; PUT the patient first"))?;
+    let now = deps.clock.now();
+    let existing = fetched.appointment(&appointment_id);
+
+    let mut appt = match existing {
+        None => Appointment {
+            practice_id: practice.practice_id.clone(),
+            appointment_id: appointment_id.clone(),
+            patient_id: patient_id.clone(),
+            starts_at,
+            duration_minutes,
+            provider,
+            kind,
+            status: requested_status.unwrap_or(AppointmentStatus::Scheduled),
+            confirmation: None,
+            planned_due: vec![],
+            tasks: vec![],
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        },
+        Some(old) => {
+            if old.patient_id != patient_id {
+                return Err(ApiError::Conflict(
+                    "an appointment cannot move to another patient; cancel it and create a new one".into(),
+                ));
+            }
+            let mut a = old.clone();
+            let moved = old.starts_at != starts_at;
+            let mut status = requested_status.unwrap_or(old.status);
+            if moved && status == AppointmentStatus::NoShow && requested_status.is_none() {
+                status = AppointmentStatus::Scheduled; // rebooked after a no-show
+            }
+            a.status = old.status.transition(status)?;
+            if moved {
+                if matches!(old.status, AppointmentStatus::Completed | AppointmentStatus::Cancelled) {
+                    return Err(ApiError::Conflict(format!(
+                        "a {} appointment cannot be moved; create a new appointment",
+                        old.status.as_str()
+                    )));
+                }
+                a.confirmation = None; // the patient confirms the new time
+            }
+            a.starts_at = starts_at;
+            a.duration_minutes = duration_minutes;
+            a.provider = provider;
+            a.kind = kind;
+            a.updated_at = now;
+            a.version = old.version + 1;
+            a
+        }
+    };
+    let replan = existing.is_none_or(|old| old.starts_at != appt.starts_at || old.status != appt.status);
+    let tz = patient.zone(practice.settings.time_zone);
+    let mut writes = if replan { replan_writes(&mut appt, &practice, tz, now) } else { vec![] };
+    writes.push(Write::Appointment {
+        appointment: Box::new(appt.clone()),
+        expect: existing.map_or(Expect::Absent, |e| Expect::Version(e.version)),
+    });
+    deps.store.write(writes).await?;
+    let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+    Ok(json_response(status, &AppointmentOut::from(&appt)))
+}
+
+pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
+    let appointment_id = AppointmentId::parse(id).map_err(|_| ApiError::NotFound("appointment"))?;
+    let (_, fetched) = authenticate(deps, req, vec![Key::Appointment(appointment_id.clone())]).await?;
+    let a = fetched.appointment(&appointment_id).ok_or(ApiError::NotFound("appointment"))?;
+    Ok(json_response(StatusCode::OK, &AppointmentOut::from(a)))
+}
+
+/// Check-in, complete, cancel. A late check-in after a no-show closes the wellbeing-call
+/// tasks raised for the appointment.
+pub async fn act(
+    deps: &Deps,
+    req: &Request,
+    id: &str,
+    action: AppointmentAction,
+) -> ApiResult<ApiGatewayV2httpResponse> {
+    let appointment_id = AppointmentId::parse(id).map_err(|_| ApiError::NotFound("appointment"))?;
+    let (practice, fetched) = authenticate(deps, req, vec![Key::Appointment(appointment_id.clone())]).await?;
+    let old = fetched.appointment(&appointment_id).ok_or(ApiError::NotFound("appointment"))?;
+    let next = match action {
+        AppointmentAction::CheckIn => AppointmentStatus::CheckedIn,
+        AppointmentAction::Complete => AppointmentStatus::Completed,
+        AppointmentAction::Cancel => AppointmentStatus::Cancelled,
+    };
+    if old.status == next {
+        return Ok(json_response(StatusCode::OK, &AppointmentOut::from(old)));
+    }
+    let now = deps.clock.now();
+    let mut appt = old.clone();
+    appt.status = old.status.transition(next)?;
+    appt.updated_at = now;
+    appt.version = old.version + 1;
+    let mut writes = replan_writes(&mut appt, &practice, practice.settings.time_zone, now);
+
+    if old.status == AppointmentStatus::NoShow && next == AppointmentStatus::CheckedIn && !appt.tasks.is_empty() {
+        let keys: Vec<Key> = appt.tasks.iter().cloned().map(Key::Task).collect();
+        let tasks = deps.store.get_many(&practice.practice_id, &keys).await?;
+        for id in &appt.tasks {
+            if let Some(t) = tasks.task(id).filter(|t| t.status == TaskStatus::Open) {
+                let mut t = t.clone();
+                t.status = TaskStatus::Resolved;
+                t.resolved_at = Some(now);
+                t.resolution = Some("auto: the patient checked in late".into());
+                writes.push(Write::Task(Box::new(t)));
+            }
+        }
+    }
+    writes.push(Write::Appointment {
+        appointment: Box::new(appt.clone()),
+        expect: Expect::Version(old.version),
+    });
+    deps.store.write(writes).await?;
+    Ok(json_response(StatusCode::OK, &AppointmentOut::from(&appt)))
+}
+
+/// Replaces the appointment's planned due work with what its current state calls for.
+fn replan_writes(appt: &mut Appointment, practice: &Practice, tz: Tz, now: DateTime<Utc>) -> Vec<Write> {
+    let planned = planning::plan(appt, tz, &practice.settings, now);
+    let new_keys: Vec<String> = planned.iter().map(keys::due_key_of).collect();
+    let mut writes: Vec<Write> = appt
+        .planned_due
+        .iter()
+        .filter(|old| !new_keys.contains(old))
+        .map(|old| Write::RemoveDue {
+            practice_id: appt.practice_id.clone(),
+            due_key: old.clone(),
+        })
+        .collect();
+    writes.extend(planned.into_iter().map(|d| Write::Due(Box::new(d))));
+    appt.planned_due = new_keys;
+    writes
+}
+
+fn parse_status(s: &str) -> ApiResult<AppointmentStatus> {
+    Ok(match s {
+        "scheduled" => AppointmentStatus::Scheduled,
+        "checked_in" => AppointmentStatus::CheckedIn,
+        "completed" => AppointmentStatus::Completed,
+        "cancelled" => AppointmentStatus::Cancelled,
+        "no_show" => AppointmentStatus::NoShow,
+        _ => {
+            return Err(ApiError::invalid(
+                "status",
+                "must be one of scheduled, checked_in, completed, cancelled, no_show",
+            ))
+        }
+    })
+}
+
+fn short_text(field: &'static str, v: Option<String>) -> ApiResult<Option<String>> {
+    match v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) {
+        Some(s) if s.chars().count() > 100 || s.chars().any(char::is_control) => {
+            Err(ApiError::invalid(field, "must be at most 100 characters with no control characters"))
+        }
+        other => Ok(other),
+    }
+}

@@ -1,0 +1,94 @@
+//! The API's one error type, mapped to `{"error":{"code","message"}}` responses here and
+//! nowhere else. Internal causes are logged, never returned.
+
+use http::StatusCode;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("send `Authorization: Bearer <api key>`; the key given is missing or not valid")]
+    Unauthorized,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("the service is temporarily unavailable; retry shortly")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Invalid { .. } => "invalid_field",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The JSON body. Internal details stay out of it.
+    pub fn body(&self) -> serde_json::Value {
+        let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
+        if let ApiError::Invalid { field, .. } = self {
+            error["field"] = serde_json::Value::String(field.clone());
+        }
+        serde_json::json!({ "error": error })
+    }
+}
+
+impl From<frontdesk::Error> for ApiError {
+    fn from(e: frontdesk::Error) -> Self {
+        use frontdesk::Error as E;
+        match e {
+            E::Invalid { field, reason } => ApiError::invalid(field, reason),
+            E::InvalidId { what, reason } => ApiError::invalid(what, reason),
+            E::IllegalTransition { .. } => ApiError::Conflict(e.to_string()),
+            E::Conflict => ApiError::Conflict("the item changed while this request ran; read it again and retry".into()),
+            E::Storage(m) => ApiError::Unavailable(m),
+            E::SendUnavailable(m) => ApiError::Unavailable(m),
+            E::Corrupt(m) | E::SendRejected(m) | E::Config(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

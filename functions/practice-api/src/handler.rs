@@ -1,0 +1,92 @@
+//! The Lambda handler: one API Gateway v2 event in, one response out. Every failure
+//! becomes a JSON error response here; nothing on the input path panics.
+
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use frontdesk::domain::Practice;
+use frontdesk::ports::{Clock, Fetched, Key, Store};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+
+use crate::auth::{self, OperatorSecret};
+use crate::error::{ApiError, ApiResult};
+use crate::http_io::{error_response, Request};
+use crate::router::{self, Route};
+use crate::{appointments, patients, practices, tasks};
+
+/// What the handler needs, built once per container.
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub operator: OperatorSecret,
+}
+
+pub async fn handle(
+    deps: &Deps,
+    event: LambdaEvent<ApiGatewayV2httpRequest>,
+) -> Result<ApiGatewayV2httpResponse, Diagnostic> {
+    Ok(respond(deps, event.payload).await)
+}
+
+/// Answers one request. Also called in-process by the local gateway.
+pub async fn respond(deps: &Deps, event: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+    let method = event.request_context.http.method.clone();
+    let result = match Request::from_event(event) {
+        Ok(req) => dispatch(deps, &req).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(resp) => {
+            tracing::info!(method = %method, status = resp.status_code, "request handled");
+            resp
+        }
+        Err(e) => {
+            match &e {
+                ApiError::Internal(cause) | ApiError::Unavailable(cause) => {
+                    tracing::error!(method = %method, status = e.status().as_u16(), cause = %cause, "request failed")
+                }
+                _ => tracing::info!(method = %method, status = e.status().as_u16(), code = e.code(), "request rejected"),
+            }
+            error_response(&e)
+        }
+    }
+}
+
+async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
+    let route = router::route(&req.method, &req.path)?;
+    match route {
+        Route::CreatePractice => practices::create(deps, req).await,
+        Route::GetPractice => practices::get(deps, req).await,
+        Route::PatchPractice => practices::patch(deps, req).await,
+        Route::CreateApiKey => practices::create_key(deps, req).await,
+        Route::RevokeApiKey(id) => practices::revoke_key(deps, req, &id).await,
+        Route::PutPatient(id) => patients::put(deps, req, &id).await,
+        Route::GetPatient(id) => patients::get(deps, req, &id).await,
+        Route::Timeline(id) => patients::timeline(deps, req, &id).await,
+        Route::PutAppointment(id) => appointments::put(deps, req, &id).await,
+        Route::GetAppointment(id) => appointments::get(deps, req, &id).await,
+        Route::Appointment(id, action) => appointments::act(deps, req, &id, action).await,
+        Route::ListTasks => tasks::list(deps, req).await,
+        Route::ResolveTask(id) => tasks::resolve(deps, req, &id).await,
+    }
+}
+
+/// Authenticates the practice API key and, in the same round trip, reads `extra` items of
+/// that practice. A key for a practice that does not exist is simply unauthorised.
+pub async fn authenticate(deps: &Deps, req: &Request, extra: Vec<Key>) -> ApiResult<(Practice, Fetched)> {
+    let token = req.bearer().ok_or(ApiError::Unauthorized)?;
+    let practice_id = auth::claimed_practice(token).ok_or(ApiError::Unauthorized)?;
+    let mut keys = vec![Key::Practice];
+    keys.extend(extra);
+    let fetched = deps.store.get_many(&practice_id, &keys).await?;
+    let practice = fetched.practice().cloned().ok_or(ApiError::Unauthorized)?;
+    if !auth::verify(&practice, token) {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok((practice, fetched))
+}
+
+#[cfg(test)]
+#[path = "handler_tests.rs"]
+mod tests;

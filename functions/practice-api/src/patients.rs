@@ -1,0 +1,225 @@
+//! Patients: upsert (2 round trips: read practice + patient, then one transaction that
+//! writes the patient and its phone index), get, and the timeline.
+
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use frontdesk::domain::{
+    Channel, ConsentBlock, ConsentSource, Consents, EmailAddress, MessageKind, Patient, PatientId, PhoneNumber, Practice,
+    ThreadState,
+};
+use frontdesk::ports::{Expect, Key, Write};
+use http::StatusCode;
+
+use crate::error::{ApiError, ApiResult};
+use crate::handler::{authenticate, Deps};
+use crate::http_io::{json_response, Request};
+use crate::wire::{PageOut, PatientIn, PatientOut};
+
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 200;
+
+pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
+    let patient_id = PatientId::parse(id)?;
+    let input: PatientIn = req.json()?;
+    let (practice, fetched) = authenticate(deps, req, vec![Key::Patient(patient_id.clone())]).await?;
+    let existing = fetched.patient(&patient_id);
+    let now = deps.clock.now();
+    let patient = build(&practice, existing, patient_id, input, now)?;
+    let previous_phone = existing.and_then(|e| e.phone.clone()).filter(|old| Some(old) != patient.phone.as_ref());
+    let expect = existing.map_or(Expect::Absent, |e| Expect::Version(e.version));
+    deps.store
+        .write(vec![Write::Patient {
+            patient: Box::new(patient.clone()),
+            expect,
+            previous_phone,
+        }])
+        .await?;
+    let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+    Ok(json_response(status, &PatientOut::from(&patient)))
+}
+
+pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
+    let patient_id = PatientId::parse(id).map_err(|_| ApiError::NotFound("patient"))?;
+    let (_, fetched) = authenticate(deps, req, vec![Key::Patient(patient_id.clone())]).await?;
+    let p = fetched.patient(&patient_id).ok_or(ApiError::NotFound("patient"))?;
+    Ok(json_response(StatusCode::OK, &PatientOut::from(p)))
+}
+
+/// `GET /v1/patients/{id}/timeline?cursor=&limit=`: every message, every channel, oldest
+/// first, with the decision behind each outbound one.
+pub async fn timeline(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
+    let patient_id = PatientId::parse(id).map_err(|_| ApiError::NotFound("patient"))?;
+    let limit = page_limit(req)?;
+    let (practice, fetched) = authenticate(deps, req, vec![Key::Patient(patient_id.clone())]).await?;
+    fetched.patient(&patient_id).ok_or(ApiError::NotFound("patient"))?;
+    let page = deps
+        .store
+        .timeline(&practice.practice_id, &patient_id, req.query("cursor"), limit)
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &PageOut {
+            items: page.items,
+            next_cursor: page.next,
+        },
+    ))
+}
+
+pub fn page_limit(req: &Request) -> ApiResult<usize> {
+    match req.query("limit") {
+        None => Ok(DEFAULT_PAGE),
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+            _ => Err(ApiError::invalid("limit", format!("must be a whole number from 1 to {MAX_PAGE}"))),
+        },
+    }
+}
+
+fn name(field: &'static str, s: &str) -> ApiResult<String> {
+    let t = s.trim();
+    if t.is_empty() || t.chars().count() > 100 || t.chars().any(char::is_control) {
+        return Err(ApiError::invalid(field, "must be 1 to 100 characters with no control characters"));
+    }
+    Ok(t.to_string())
+}
+
+fn channel(field: &str, s: &str) -> ApiResult<Channel> {
+    match s {
+        "sms" => Ok(Channel::Sms),
+        "email" => Ok(Channel::Email),
+        "voice" => Ok(Channel::Voice),
+        _ => Err(ApiError::invalid(field.to_string(), "must be one of sms, email, voice")),
+    }
+}
+
+fn kind(field: &str, s: &str) -> ApiResult<MessageKind> {
+    match s {
+        "care" => Ok(MessageKind::Care),
+        "reviews" => Ok(MessageKind::Reviews),
+        "marketing" => Ok(MessageKind::Marketing),
+        _ => Err(ApiError::invalid(field.to_string(), "must be one of care, reviews, marketing")),
+    }
+}
+
+/// Validates the input and merges it over the stored patient. Consent changes keep their
+/// history: a grant that did not change keeps its original source and time, and an
+/// opt-out the patient made by keyword can only be lifted by the patient.
+fn build(
+    practice: &Practice,
+    existing: Option<&Patient>,
+    patient_id: PatientId,
+    input: PatientIn,
+    now: DateTime<Utc>,
+) -> ApiResult<Patient> {
+    let first_name = name("first_name", &input.first_name)?;
+    let last_name = name("last_name", &input.last_name)?;
+    let phone = input
+        .phone
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| PhoneNumber::parse(s, Some(practice.settings.country)))
+        .transpose()?;
+    let email = input
+        .email
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(EmailAddress::parse)
+        .transpose()?;
+    let preferred = channel("preferred_channel", &input.preferred_channel)?;
+    let source = match input.consent_source.as_deref() {
+        None | Some("practice_staff") => ConsentSource::PracticeStaff,
+        Some("patient_form") => ConsentSource::PatientForm,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "consent_source",
+                "must be practice_staff or patient_form (keywords are recorded by the patient's own texts)",
+            ))
+        }
+    };
+    let time_zone = input
+        .time_zone
+        .as_deref()
+        .map(|s| {
+            s.parse::<Tz>()
+                .map_err(|_| ApiError::invalid("time_zone", "must be an IANA time zone such as America/Chicago"))
+        })
+        .transpose()?;
+    let birth_date = input
+        .birth_date
+        .as_deref()
+        .map(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|d| *d <= now.date_naive())
+                .ok_or_else(|| ApiError::invalid("birth_date", "must be a past date as YYYY-MM-DD"))
+        })
+        .transpose()?;
+
+    let mut consents: Consents = existing.map(|e| e.consents.clone()).unwrap_or_default();
+    for (ch, kinds) in &input.consents {
+        let c = channel(&format!("consents.{ch}"), ch)?;
+        for (k, granted) in kinds {
+            let kd = kind(&format!("consents.{ch}.{k}"), k)?;
+            let unchanged = consents.0.get(&c).and_then(|cc| cc.kinds.get(&kd)).is_some_and(|g| g.granted == *granted);
+            if !unchanged {
+                consents.set(c, kd, *granted, source, now);
+            }
+        }
+    }
+
+    let mut patient = Patient {
+        practice_id: practice.practice_id.clone(),
+        patient_id,
+        first_name,
+        last_name,
+        phone,
+        email,
+        preferred_channel: preferred,
+        consents,
+        time_zone,
+        birth_date,
+        voicemail_waiver: input.voicemail_waiver.unwrap_or(false),
+        new_patient: input.new_patient.unwrap_or(false),
+        no_show_count: 0,
+        recent_automated: vec![],
+        thread: ThreadState::default(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    if let Some(e) = existing {
+        patient.voicemail_waiver = input.voicemail_waiver.unwrap_or(e.voicemail_waiver);
+        patient.new_patient = input.new_patient.unwrap_or(e.new_patient);
+        patient.no_show_count = e.no_show_count;
+        patient.recent_automated = e.recent_automated.clone();
+        patient.thread = e.thread.clone();
+        patient.created_at = e.created_at;
+        patient.version = e.version + 1;
+    }
+    check_preferred(&patient)?;
+    Ok(patient)
+}
+
+/// The preferred channel must be usable: an address and consent for care messages.
+fn check_preferred(p: &Patient) -> ApiResult<()> {
+    let ch = p.preferred_channel;
+    if !p.has_address(ch) {
+        let need = if ch == Channel::Email { "email" } else { "phone" };
+        return Err(ApiError::invalid(
+            "preferred_channel",
+            format!("is {ch} but the patient has no {need}; send {need} or choose another channel"),
+        ));
+    }
+    match p.consents.check(ch, MessageKind::Care) {
+        Ok(()) => Ok(()),
+        Err(ConsentBlock::OptedOut) => Err(ApiError::invalid(
+            "preferred_channel",
+            format!("the patient opted out of {ch}; only the patient can opt back in, so choose another channel"),
+        )),
+        Err(ConsentBlock::NoConsent) => Err(ApiError::invalid(
+            "preferred_channel",
+            format!("is {ch} but there is no consent for care messages on it; send consents.{ch}.care = true once the patient has agreed"),
+        )),
+    }
+}

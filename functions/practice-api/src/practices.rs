@@ -1,0 +1,245 @@
+//! Onboarding (operator only), practice settings, and API key rotation.
+
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use base64::Engine;
+use frontdesk::domain::{PhoneNumber, Practice, PracticeId, PracticeSettings, ProviderSecrets, Region};
+use frontdesk::ports::Write;
+use http::StatusCode;
+use serde_json::{Map, Value};
+
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use crate::handler::{authenticate, Deps};
+use crate::http_io::{json_response, Request};
+use crate::wire::PracticeOut;
+
+/// At most this many keys are active at once; minting another retires the oldest.
+const MAX_ACTIVE_KEYS: usize = 2;
+
+/// `POST /v1/practices`: creates a practice and returns its first API key, once.
+pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
+    let token = req.bearer().ok_or(ApiError::Unauthorized)?;
+    if !deps.operator.matches(token) {
+        return Err(ApiError::Unauthorized);
+    }
+    let body: Map<String, Value> = req.json()?;
+    if !body.contains_key("name") {
+        return Err(ApiError::invalid("name", "is required"));
+    }
+    let now = deps.clock.now();
+    let (settings, secrets) = apply_patch(&PracticeSettings::default(), &ProviderSecrets::default(), body)?;
+    let practice_id = PracticeId::generate();
+    let key = auth::mint(&practice_id, now);
+    let practice = Practice {
+        practice_id: practice_id.clone(),
+        settings,
+        sms_provider: secrets,
+        api_keys: vec![key.record],
+        created_at: now,
+        updated_at: now,
+    };
+    let mut writes = Vec::new();
+    if let Some(n) = &practice.settings.sms_number {
+        writes.push(Write::NumberRoute {
+            number: n.clone(),
+            practice_id: practice_id.clone(),
+        });
+    }
+    writes.push(Write::Practice {
+        practice: Box::new(practice.clone()),
+        expect_absent: true,
+    });
+    deps.store.write(writes).await.map_err(number_conflict)?;
+    tracing::info!(practice_id = %practice_id, "practice created");
+    Ok(json_response(
+        StatusCode::CREATED,
+        &serde_json::json!({
+            "practice_id": practice_id.as_str(),
+            "api_key": key.plaintext,
+            "practice": PracticeOut::from(&practice),
+        }),
+    ))
+}
+
+pub async fn get(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
+    let (practice, _) = authenticate(deps, req, vec![]).await?;
+    Ok(json_response(StatusCode::OK, &PracticeOut::from(&practice)))
+}
+
+/// `PATCH /v1/practice`: a JSON merge of the settings; `sms_provider` secrets are write-only.
+pub async fn patch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
+    let body: Map<String, Value> = req.json()?;
+    let (mut practice, _) = authenticate(deps, req, vec![]).await?;
+    let (settings, secrets) = apply_patch(&practice.settings, &practice.sms_provider, body)?;
+    let mut writes = Vec::new();
+    if settings.sms_number != practice.settings.sms_number {
+        if let Some(old) = &practice.settings.sms_number {
+            writes.push(Write::RemoveNumberRoute {
+                number: old.clone(),
+                practice_id: practice.practice_id.clone(),
+            });
+        }
+        if let Some(new) = &settings.sms_number {
+            writes.push(Write::NumberRoute {
+                number: new.clone(),
+                practice_id: practice.practice_id.clone(),
+            });
+        }
+    }
+    practice.settings = settings;
+    practice.sms_provider = secrets;
+    practice.updated_at = deps.clock.now();
+    writes.push(Write::Practice {
+        practice: Box::new(practice.clone()),
+        expect_absent: false,
+    });
+    deps.store.write(writes).await.map_err(number_conflict)?;
+    Ok(json_response(StatusCode::OK, &PracticeOut::from(&practice)))
+}
+
+/// `POST /v1/practice/api-keys`: mints a new key (shown once). The previous key keeps
+/// working until revoked, so a PMS can switch without downtime.
+pub async fn create_key(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
+    let (mut practice, _) = authenticate(deps, req, vec![]).await?;
+    let now = deps.clock.now();
+    let key = auth::mint(&practice.practice_id, now);
+    practice.api_keys.push(key.record.clone());
+    while practice.api_keys.len() > MAX_ACTIVE_KEYS {
+        practice.api_keys.remove(0);
+    }
+    practice.updated_at = now;
+    deps.store
+        .write(vec![Write::Practice {
+            practice: Box::new(practice),
+            expect_absent: false,
+        }])
+        .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &serde_json::json!({ "key_id": key.record.key_id, "api_key": key.plaintext }),
+    ))
+}
+
+/// `DELETE /v1/practice/api-keys/{key_id}`.
+pub async fn revoke_key(deps: &Deps, req: &Request, key_id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
+    let (mut practice, _) = authenticate(deps, req, vec![]).await?;
+    let before = practice.api_keys.len();
+    if !practice.api_keys.iter().any(|k| k.key_id == key_id) {
+        return Err(ApiError::NotFound("api key"));
+    }
+    if before == 1 {
+        return Err(ApiError::Conflict(
+            "this is the practice's only key; create a new one first, then revoke this one".into(),
+        ));
+    }
+    practice.api_keys.retain(|k| k.key_id != key_id);
+    practice.updated_at = deps.clock.now();
+    deps.store
+        .write(vec![Write::Practice {
+            practice: Box::new(practice),
+            expect_absent: false,
+        }])
+        .await?;
+    Ok(json_response(StatusCode::OK, &serde_json::json!({ "revoked": key_id })))
+}
+
+fn number_conflict(e: frontdesk::Error) -> ApiError {
+    match e {
+        frontdesk::Error::Conflict => ApiError::Conflict(
+            "sms_number is already in use by another practice; each origination number belongs to one practice".into(),
+        ),
+        other => other.into(),
+    }
+}
+
+/// Applies a JSON merge patch to the settings and secrets, then validates the result.
+fn apply_patch(
+    current: &PracticeSettings,
+    secrets: &ProviderSecrets,
+    mut patch: Map<String, Value>,
+) -> ApiResult<(PracticeSettings, ProviderSecrets)> {
+    let secrets = match patch.remove("sms_provider") {
+        None => secrets.clone(),
+        Some(v) => patch_secrets(secrets, v)?,
+    };
+    let mut doc = serde_json::to_value(current).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let Some(obj) = doc.as_object_mut() else {
+        return Err(ApiError::Internal("settings did not serialise to an object".into()));
+    };
+    for (k, v) in patch {
+        if !obj.contains_key(&k) {
+            return Err(ApiError::invalid(k, "is not a practice setting"));
+        }
+        obj.insert(k, v);
+    }
+    normalise_phones(obj)?;
+    let settings: PracticeSettings =
+        serde_json::from_value(doc).map_err(|e| ApiError::invalid("settings", e.to_string()))?;
+    settings.validate()?;
+    Ok((settings, secrets))
+}
+
+/// Phone settings may be sent in national format; they are stored as E.164, read in the
+/// practice's country.
+fn normalise_phones(obj: &mut Map<String, Value>) -> ApiResult<()> {
+    let region = match obj.get("country").and_then(Value::as_str) {
+        Some(c) => Region::parse(c)?,
+        None => Region::default(),
+    };
+    let fix = |field: &str, v: &mut Value| -> ApiResult<()> {
+        if let Value::String(s) = v {
+            let n = PhoneNumber::parse(s, Some(region)).map_err(|e| ApiError::invalid(field.to_string(), e.to_string()))?;
+            *v = Value::String(n.as_str().to_string());
+        }
+        Ok(())
+    };
+    for field in ["sms_number", "callback_phone"] {
+        if let Some(v) = obj.get_mut(field) {
+            fix(field, v)?;
+        }
+    }
+    if let Some(v) = obj.get_mut("on_call").and_then(|o| o.get_mut("phone")) {
+        fix("on_call.phone", v)?;
+    }
+    Ok(())
+}
+
+fn patch_secrets(current: &ProviderSecrets, v: Value) -> ApiResult<ProviderSecrets> {
+    let Value::Object(map) = v else {
+        return Err(ApiError::invalid("sms_provider", "must be an object"));
+    };
+    let mut out = current.clone();
+    for (k, v) in map {
+        let value = match v {
+            Value::Null => None,
+            Value::String(s) => Some(s),
+            _ => return Err(ApiError::invalid(format!("sms_provider.{k}"), "must be a string or null")),
+        };
+        if let Some(s) = &value {
+            let ok = !s.is_empty() && s.len() <= 256 && s.bytes().all(|b| b.is_ascii_graphic());
+            if !ok {
+                return Err(ApiError::invalid(format!("sms_provider.{k}"), "must be 1 to 256 printable characters"));
+            }
+        }
+        match k.as_str() {
+            "twilio_auth_token" => out.twilio_auth_token = value,
+            "vonage_signature_secret" => out.vonage_signature_secret = value,
+            "telnyx_public_key" => {
+                if let Some(s) = &value {
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(s)
+                        .map_err(|_| ApiError::invalid("sms_provider.telnyx_public_key", "must be base64"))?;
+                    if bytes.len() != 32 {
+                        return Err(ApiError::invalid(
+                            "sms_provider.telnyx_public_key",
+                            "must be a base64 Ed25519 public key (32 bytes)",
+                        ));
+                    }
+                }
+                out.telnyx_public_key = value;
+            }
+            _ => return Err(ApiError::invalid(format!("sms_provider.{k}"), "is not a provider secret")),
+        }
+    }
+    Ok(out)
+}

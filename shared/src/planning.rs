@@ -1,0 +1,183 @@
+//! Planning due work when an appointment is written. Pure: given the appointment as it now
+//! stands, returns the due items it should have. The caller replaces whatever was planned
+//! before (`Appointment::planned_due`), so a moved or cancelled slot never fires its old
+//! reminders.
+
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::{Appointment, AppointmentStatus, DueKind, DueWork, PracticeSettings, ReminderOffset};
+
+/// When a reminder at `offset` is due for an appointment starting at `starts_at`,
+/// read in the patient's zone `tz`. `None` if the day-of time would not be before the start.
+pub fn reminder_due(offset: ReminderOffset, starts_at: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+    match offset {
+        ReminderOffset::Before { minutes } => Some(starts_at - Duration::minutes(i64::from(minutes))),
+        ReminderOffset::DayOf { at } => {
+            let day = starts_at.with_timezone(&tz).date_naive();
+            let due = tz.from_local_datetime(&day.and_time(at.0)).earliest()?.with_timezone(&Utc);
+            (due < starts_at).then_some(due)
+        }
+    }
+}
+
+/// The end of the day before the appointment, in `tz`: the confirmation deadline.
+pub fn confirmation_deadline(starts_at: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+    let day = starts_at.with_timezone(&tz).date_naive();
+    tz.from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// The due work an appointment should have at `now`. Only future work is planned: a
+/// reminder whose time has passed is not sent late.
+/// `tz` is the patient's zone (see `Patient::zone`).
+pub fn plan(appointment: &Appointment, tz: Tz, practice: &PracticeSettings, now: DateTime<Utc>) -> Vec<DueWork> {
+    let make = |kind: DueKind, due_at: DateTime<Utc>| DueWork {
+        practice_id: appointment.practice_id.clone(),
+        appointment_id: appointment.appointment_id.clone(),
+        patient_id: appointment.patient_id.clone(),
+        kind,
+        due_at,
+        planned_for: appointment.starts_at,
+        attempts: 0,
+    };
+    let mut out = Vec::new();
+    match appointment.status {
+        AppointmentStatus::Scheduled => {
+            if appointment.starts_at <= now {
+                // Already started: only the no-show check can still matter.
+                let check = appointment.starts_at + Duration::minutes(i64::from(practice.no_show_grace_minutes));
+                out.push(make(DueKind::NoShowCheck, check.max(now)));
+                return out;
+            }
+            let mut seen = Vec::new();
+            for offset in &practice.reminder_offsets {
+                if seen.contains(offset) {
+                    continue;
+                }
+                seen.push(*offset);
+                if let Some(due) = reminder_due(*offset, appointment.starts_at, tz) {
+                    if due > now {
+                        out.push(make(DueKind::Reminder { offset: *offset }, due));
+                    }
+                }
+            }
+            if let Some(deadline) = confirmation_deadline(appointment.starts_at, tz) {
+                if deadline > now {
+                    out.push(make(DueKind::ConfirmationDeadline, deadline));
+                }
+            }
+            let check = appointment.starts_at + Duration::minutes(i64::from(practice.no_show_grace_minutes));
+            out.push(make(DueKind::NoShowCheck, check));
+        }
+        AppointmentStatus::Completed => {
+            let at = appointment.updated_at.max(now) + Duration::minutes(i64::from(practice.review_delay_minutes));
+            out.push(make(DueKind::ReviewRequest, at));
+        }
+        AppointmentStatus::CheckedIn | AppointmentStatus::Cancelled | AppointmentStatus::NoShow => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AppointmentId, Channel, ClockTime, Consents, Patient, PatientId, PracticeId, ThreadState};
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn fixtures(starts: &str, status: AppointmentStatus) -> (Appointment, Patient, PracticeSettings) {
+        let now = utc("2026-01-01T00:00:00Z");
+        let practice = PracticeSettings {
+            name: "Smile".into(),
+            time_zone: chrono_tz::America::New_York,
+            ..Default::default()
+        };
+        let patient = Patient {
+            practice_id: PracticeId::parse("p1").unwrap(),
+            patient_id: PatientId::parse("pt1").unwrap(),
+            first_name: "A".into(),
+            last_name: "B".into(),
+            phone: None,
+            email: None,
+            preferred_channel: Channel::Sms,
+            consents: Consents::default(),
+            time_zone: None,
+            birth_date: None,
+            voicemail_waiver: false,
+            new_patient: false,
+            no_show_count: 0,
+            recent_automated: vec![],
+            thread: ThreadState::default(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let appt = Appointment {
+            practice_id: patient.practice_id.clone(),
+            appointment_id: AppointmentId::parse("a1").unwrap(),
+            patient_id: patient.patient_id.clone(),
+            starts_at: utc(starts),
+            duration_minutes: 30,
+            provider: None,
+            kind: None,
+            status,
+            confirmation: None,
+            planned_due: vec![],
+            tasks: vec![],
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        (appt, patient, practice)
+    }
+
+    #[test]
+    fn a_new_appointment_gets_three_reminders_a_deadline_and_a_no_show_check() {
+        // 2026-03-10 14:00 New York (EDT, after the DST change on 03-08).
+        let (a, p, s) = fixtures("2026-03-10T18:00:00Z", AppointmentStatus::Scheduled);
+        let plan = plan(&a, p.zone(s.time_zone), &s, utc("2026-02-01T00:00:00Z"));
+        let due: Vec<_> = plan.iter().map(|d| (d.kind.label(), d.due_at.to_rfc3339())).collect();
+        assert_eq!(
+            due,
+            vec![
+                ("reminder-b10080".into(), "2026-03-03T18:00:00+00:00".into()),
+                ("reminder-b2880".into(), "2026-03-08T18:00:00+00:00".into()),
+                ("reminder-d0800".into(), "2026-03-10T12:00:00+00:00".into()),
+                ("confirm-deadline".into(), "2026-03-10T04:00:00+00:00".into()),
+                ("noshow-check".into(), "2026-03-10T18:01:00+00:00".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn past_reminders_are_not_planned() {
+        let (a, p, s) = fixtures("2026-03-10T18:00:00Z", AppointmentStatus::Scheduled);
+        let plan = plan(&a, p.zone(s.time_zone), &s, utc("2026-03-09T00:00:00Z"));
+        assert!(plan.iter().all(|d| d.due_at > utc("2026-03-09T00:00:00Z")));
+        assert_eq!(plan.len(), 3);
+    }
+
+    #[test]
+    fn an_early_appointment_gets_no_day_of_reminder_after_its_start() {
+        let (a, p, mut s) = fixtures("2026-03-10T11:30:00Z", AppointmentStatus::Scheduled); // 07:30 local
+        s.reminder_offsets = vec![ReminderOffset::DayOf { at: ClockTime::hm(8, 0) }];
+        let plan = plan(&a, p.zone(s.time_zone), &s, utc("2026-02-01T00:00:00Z"));
+        assert!(plan.iter().all(|d| !matches!(d.kind, DueKind::Reminder { .. })));
+    }
+
+    #[test]
+    fn cancelled_appointments_plan_nothing_and_completed_ones_plan_a_review() {
+        let (a, p, s) = fixtures("2026-03-10T18:00:00Z", AppointmentStatus::Cancelled);
+        assert!(plan(&a, p.zone(s.time_zone), &s, utc("2026-02-01T00:00:00Z")).is_empty());
+        let (a, p, s) = fixtures("2026-03-10T18:00:00Z", AppointmentStatus::Completed);
+        let now = utc("2026-03-10T19:00:00Z");
+        let planned = plan(&a, p.zone(s.time_zone), &s, now);
+        assert_eq!(planned.len(), 1);
+        assert_eq!(planned[0].kind, DueKind::ReviewRequest);
+        assert_eq!(planned[0].due_at, now + Duration::hours(2));
+    }
+}
