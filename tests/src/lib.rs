@@ -1,1 +1,70 @@
+//! `spawn_app()`: the local gateway on a free loopback port, over a fresh table in the
+//! shared moto server, so every test has its own data and nothing leaks between runs.
 
+use std::sync::Arc;
+
+use frontdesk::dynamo::DynamoStore;
+use serde_json::Value;
+
+pub const OPERATOR_SECRET: &str = "e2e-operator-secret";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub moto: local_stack::Moto,
+    pub store: Arc<DynamoStore>,
+}
+
+/// Starts (or reuses) moto, creates a fresh table from template.yaml and serves the
+/// gateway on 127.0.0.1:<free port>.
+pub async fn spawn_app() -> TestApp {
+    let moto = local_stack::Moto::shared().await.expect("moto starts (run `make venv` first)").clone();
+    let table = moto.fresh_table().await.expect("table from template.yaml");
+    let gw = local_gateway::stack::build(moto.clone(), &table, OPERATOR_SECRET)
+        .await
+        .expect("gateway wiring");
+    let store = gw.store.clone().expect("gateway exposes its store");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
+    let addr = listener.local_addr().expect("bound address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, local_gateway::router(Arc::new(gw))).await;
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        moto,
+        store,
+    }
+}
+
+impl TestApp {
+    /// Sends a request; returns the status and the JSON body (Null when empty).
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("gateway answers");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Onboards a practice; returns (practice_id, api_key).
+    pub async fn onboard(&self, name: &str, sms_number: Option<&str>) -> (String, String) {
+        let mut body = serde_json::json!({"name": name, "time_zone": "America/Chicago"});
+        if let Some(n) = sms_number {
+            body["sms_number"] = Value::String(n.into());
+        }
+        let (s, b) = self.call("POST", "/v1/practices", Some(OPERATOR_SECRET), Some(body)).await;
+        assert_eq!(s, 201, "onboarding: {b}");
+        (
+            b["practice_id"].as_str().unwrap_or_default().to_string(),
+            b["api_key"].as_str().unwrap_or_default().to_string(),
+        )
+    }
+}

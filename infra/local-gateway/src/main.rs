@@ -1,1 +1,50 @@
-fn main() {}
+//! `make run`: starts moto, creates the table, seeds a demo practice and serves the
+//! HttpApi routes on http://127.0.0.1:$FRONTDESK_PORT. Local only; never deployed.
+
+use std::sync::Arc;
+
+use local_gateway::{router, stack, GatewayError};
+
+fn port(var: &str, default: u16) -> Result<u16, GatewayError> {
+    match std::env::var(var) {
+        Err(_) => Ok(default),
+        Ok(v) => v
+            .parse()
+            .map_err(|_| GatewayError::Config(format!("{var}={v:?} is not a port number"))),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), GatewayError> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,aws=warn,hyper=warn".into()),
+        )
+        .init();
+    let http_port = port("FRONTDESK_PORT", 3000)?;
+    let moto_port = port("MOTO_PORT", 5000)?;
+    let operator = std::env::var("OPERATOR_SECRET").unwrap_or_else(|_| "local-operator-secret".into());
+
+    let moto = local_stack::Moto::start(Some(moto_port)).await?;
+    let moto_endpoint = moto.endpoint.clone();
+    let gw = Arc::new(stack::build(moto, stack::LOCAL_TABLE, &operator).await?);
+    let demo = stack::seed_demo(&gw, &operator).await?;
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", http_port))
+        .await
+        .map_err(|e| GatewayError::Serve(format!("127.0.0.1:{http_port}: {e}; set FRONTDESK_PORT to a free port")))?;
+    let base = format!("http://127.0.0.1:{http_port}");
+    println!(
+        "\nFrontdesk is running locally.\n  API:        {base}/v1/...\n  moto:       {moto_endpoint}\n  outbox:     {base}/_local/outbox\n  demo practice: {}\n  demo API key:  {}\n\nTry:\n  curl -s -H 'Authorization: Bearer {}' {base}/v1/practice\n",
+        demo["practice_id"].as_str().unwrap_or("?"),
+        demo["api_key"].as_str().unwrap_or("?"),
+        demo["api_key"].as_str().unwrap_or("?"),
+    );
+    local_gateway::spawn_schedules(gw.clone());
+    axum::serve(listener, router(gw))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| GatewayError::Serve(e.to_string()))
+}

@@ -1,0 +1,159 @@
+//! The local gateway: serves `template.yaml`'s HttpApi routes by calling each function's
+//! handler in-process with real API Gateway v2 events, fires scheduled functions with
+//! EventBridge-shaped events, and offers local-only routes (never deployed):
+//!
+//! - `POST /_local/schedules/{function}?time=<RFC3339>`: fire a scheduled function once.
+//! - `POST /_local/sns/inbound-sms`: deliver an AWS two-way SMS payload as an SNS event.
+//! - `GET /_local/outbox`: what was sent (SMS and email), read from moto.
+//!
+//! Functions not built yet are simply not served.
+
+pub mod apigw;
+pub mod error;
+pub mod routes;
+pub mod stack;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use http::{Request, StatusCode};
+use serde_json::json;
+
+pub use error::GatewayError;
+pub use routes::Template;
+
+/// Largest request body the gateway passes on (API Gateway's own limit is 10 MB; the
+/// functions enforce their own, smaller limits).
+const MAX_BODY: usize = 1024 * 1024;
+
+pub type HttpFuture = Pin<Box<dyn Future<Output = ApiGatewayV2httpResponse> + Send>>;
+/// An HTTP function: the in-process equivalent of invoking the Lambda.
+pub type HttpFunction = Arc<dyn Fn(ApiGatewayV2httpRequest) -> HttpFuture + Send + Sync>;
+
+pub type JobFuture = Pin<Box<dyn Future<Output = Result<serde_json::Value, String>> + Send>>;
+/// A scheduled function, fired with the EventBridge event's `time`.
+pub type ScheduledFunction = Arc<dyn Fn(chrono::DateTime<chrono::Utc>) -> JobFuture + Send + Sync>;
+
+/// Everything the gateway serves.
+#[derive(Clone)]
+pub struct Gateway {
+    pub template: Template,
+    /// By the function's logical id in template.yaml, e.g. `PracticeApiFunction`.
+    pub http: HashMap<String, HttpFunction>,
+    /// By the name used in `/_local/schedules/{name}`, e.g. `reminders`.
+    pub scheduled: HashMap<String, ScheduledFunction>,
+    /// The moto endpoint, for the outbox.
+    pub moto: Option<local_stack::Moto>,
+    /// The store the functions share (tests read its request counter).
+    pub store: Option<Arc<frontdesk::dynamo::DynamoStore>>,
+}
+
+pub fn router(gw: Arc<Gateway>) -> Router {
+    Router::new()
+        .route("/_local/outbox", get(outbox))
+        .route("/_local/schedules/{function}", post(fire_schedule))
+        .fallback(serve_http_api)
+        .with_state(gw)
+}
+
+fn local_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": {"code": code, "message": message.into()}}))).into_response()
+}
+
+async fn outbox(State(gw): State<Arc<Gateway>>) -> Response {
+    let Some(moto) = &gw.moto else {
+        return local_error(StatusCode::NOT_FOUND, "not_found", "no moto server behind this gateway");
+    };
+    match moto.outbox().await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => local_error(StatusCode::BAD_GATEWAY, "moto_unavailable", e.to_string()),
+    }
+}
+
+async fn fire_schedule(
+    State(gw): State<Arc<Gateway>>,
+    Path(function): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(job) = gw.scheduled.get(&function) else {
+        let mut known: Vec<&String> = gw.scheduled.keys().collect();
+        known.sort();
+        return local_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no scheduled function {function:?}; available: {known:?}"),
+        );
+    };
+    let time = match q.get("time") {
+        None => chrono::Utc::now(),
+        Some(t) => match chrono::DateTime::parse_from_rfc3339(t) {
+            Ok(t) => t.to_utc(),
+            Err(_) => {
+                return local_error(StatusCode::BAD_REQUEST, "bad_request", "time must be RFC 3339, e.g. 2026-03-10T14:00:00Z")
+            }
+        },
+    };
+    match job(time).await {
+        Ok(v) => Json(json!({"function": function, "time": time, "result": v})).into_response(),
+        Err(e) => local_error(StatusCode::INTERNAL_SERVER_ERROR, "job_failed", e),
+    }
+}
+
+async fn serve_http_api(State(gw): State<Arc<Gateway>>, req: Request<Body>) -> Response {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let Some((route, params)) = gw.template.match_http(parts.method.as_str(), &path) else {
+        // API Gateway answers unknown routes itself, before any function runs.
+        return local_error(StatusCode::NOT_FOUND, "not_found", "no route for this method and path");
+    };
+    let Some(function) = gw.http.get(&route.function) else {
+        return local_error(
+            StatusCode::NOT_IMPLEMENTED,
+            "not_served",
+            format!("{} is not served by the local gateway yet", route.function),
+        );
+    };
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return local_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "body too large"),
+    };
+    let event = match apigw::to_event(route, params, &parts.method, &path, &query, &parts.headers, &bytes) {
+        Ok(e) => e,
+        Err(e) => return local_error(StatusCode::BAD_REQUEST, "bad_request", format!("cannot build the event: {e}")),
+    };
+    apigw::from_response(function(event).await)
+}
+
+/// Fires each scheduled function on its rate from template.yaml, with the current time,
+/// as EventBridge would. Failures are logged and the loop goes on.
+pub fn spawn_schedules(gw: Arc<Gateway>) {
+    for s in gw.template.schedules.clone() {
+        let Some((name, job)) = gw
+            .scheduled
+            .iter()
+            .find(|(name, _)| s.function.to_ascii_lowercase().starts_with(&name.replace('-', "")))
+            .map(|(n, j)| (n.clone(), j.clone()))
+        else {
+            continue;
+        };
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(s.every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = job(chrono::Utc::now()).await {
+                    tracing::warn!(function = %name, error = %e, "scheduled run failed");
+                }
+            }
+        });
+    }
+}

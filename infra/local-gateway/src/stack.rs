@@ -1,0 +1,94 @@
+//! Wiring the functions to the local AWS stack (moto), exactly as their `main.rs` wires
+//! them to AWS, but in-process.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use frontdesk::dynamo::DynamoStore;
+use frontdesk::ports::SystemClock;
+use local_stack::Moto;
+
+use crate::{Gateway, GatewayError, HttpFunction, Template};
+
+/// The table `make run` uses.
+pub const LOCAL_TABLE: &str = "frontdesk-local";
+
+/// Creates the table from template.yaml (if missing) and wires every built function.
+pub async fn build(moto: Moto, table: &str, operator_secret: &str) -> Result<Gateway, GatewayError> {
+    let template_path = local_stack::template_path();
+    let template = Template::load(&template_path)?;
+    let config = moto.sdk_config();
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    local_stack::create_table_from_template(&dynamodb, &template_path, table).await?;
+    let store = Arc::new(DynamoStore::new(dynamodb, table.to_string()));
+
+    let api_deps = practice_api::Deps {
+        store: store.clone() as Arc<dyn frontdesk::ports::Store>,
+        clock: Arc::new(SystemClock),
+        operator: practice_api::auth::OperatorSecret::new(operator_secret),
+    };
+    let practice_api_fn: HttpFunction = Arc::new(move |event| {
+        let deps = api_deps.clone();
+        Box::pin(async move { practice_api::respond(&deps, event).await })
+    });
+
+    let mut http = HashMap::new();
+    http.insert("PracticeApiFunction".to_string(), practice_api_fn);
+    Ok(Gateway {
+        template,
+        http,
+        scheduled: HashMap::new(),
+        moto: Some(moto),
+        store: Some(store),
+    })
+}
+
+/// Onboards the demo practice through the real practice-api handler and returns
+/// `{practice_id, api_key}`. Its sender is verified in moto so email sends work.
+pub async fn seed_demo(gw: &Gateway, operator_secret: &str) -> Result<serde_json::Value, GatewayError> {
+    let Some(f) = gw.http.get("PracticeApiFunction") else {
+        return Err(GatewayError::Seed("practice-api is not wired".into()));
+    };
+    let route = crate::routes::HttpRoute {
+        function: "PracticeApiFunction".into(),
+        method: "POST".into(),
+        path: "/v1/practices".into(),
+    };
+    let mut headers = http::HeaderMap::new();
+    let auth = http::HeaderValue::from_str(&format!("Bearer {operator_secret}"))
+        .map_err(|_| GatewayError::Config("OPERATOR_SECRET must be printable ASCII".into()))?;
+    headers.insert("authorization", auth);
+    headers.insert("content-type", http::HeaderValue::from_static("application/json"));
+    let body = serde_json::json!({
+        "name": "Demo Dental",
+        "time_zone": "America/Chicago",
+        "sms_number": "+13125550100",
+        "email_from": "frontdesk@demo-dental.example.com",
+        "callback_phone": "+13125550101",
+        "review_url": "https://g.page/r/demo-dental/review",
+        "feedback_url": "https://demo-dental.example.com/feedback",
+        "on_call": {"phone": "+13125550102"}
+    });
+    let event = crate::apigw::to_event(
+        &route,
+        HashMap::new(),
+        &http::Method::POST,
+        "/v1/practices",
+        "",
+        &headers,
+        body.to_string().as_bytes(),
+    )
+    .map_err(|e| GatewayError::Seed(e.to_string()))?;
+    let resp = f(event).await;
+    let text = match resp.body {
+        Some(aws_lambda_events::encodings::Body::Text(t)) => t,
+        _ => String::new(),
+    };
+    if resp.status_code != 201 {
+        return Err(GatewayError::Seed(format!("status {}: {text}", resp.status_code)));
+    }
+    if let Some(moto) = &gw.moto {
+        local_stack::verify_sender(&moto.sdk_config(), "frontdesk@demo-dental.example.com").await?;
+    }
+    serde_json::from_str(&text).map_err(|e| GatewayError::Seed(e.to_string()))
+}
