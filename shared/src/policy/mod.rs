@@ -1,1 +1,49 @@
-//! Channel policy. Being written.
+//! Channel policy: pure decision functions, no I/O.
+//!
+//! - [`route`](route::route): where, when, or whether an automated message goes out. The
+//!   channel is always the patient's preferred one; unusable channels become staff tasks
+//!   (or, for marketing, nothing); quiet hours defer; caps suppress.
+//! - [`caps`]: rolling frequency caps and the send history they read.
+//! - [`quiet_hours`]: quiet hours on the patient's wall clock, DST-safe.
+//! - [`keywords`]: what an inbound text asks for (opt-out, confirm, reschedule, emergency…).
+//! - [`escalation`]: when to suggest a call in a stalled thread; the auto-reply rate limit.
+//! - [`templates`] with [`template_context`]: the message texts (minijinja), with minimum
+//!   necessary health information enforced by the typed contexts.
+//!
+//! Nothing here does I/O or reads the clock: `now` is always passed in.
+
+pub mod caps;
+pub mod escalation;
+pub mod keywords;
+mod local_time;
+pub mod quiet_hours;
+pub mod route;
+pub mod template_context;
+mod template_text;
+pub mod templates;
+mod text_normalize;
+
+#[cfg(test)]
+mod keywords_tests;
+#[cfg(test)]
+mod route_proptests;
+#[cfg(test)]
+mod templates_tests;
+#[cfg(test)]
+mod test_fixtures;
+
+pub use caps::{cap_reached, record_automated_send, CAP_DAY, CAP_WEEK};
+pub use escalation::{
+    auto_reply_allowed, intent_settles_thread, record_auto_reply, record_call_suggested,
+    record_inbound, reply_bypasses_limit, resolve_thread, should_suggest_call, AUTO_REPLY_WINDOW,
+};
+pub use keywords::{
+    classify, is_cancel_visit, is_opt_out_word, Intent, CANCEL_VISIT_PHRASE, HELP_WORDS,
+    OPT_IN_WORDS, OPT_OUT_WORDS,
+};
+pub use quiet_hours::{is_quiet, next_send_time};
+pub use route::{channel_problem, route, ChannelProblem, Route, StaffTaskReason, SuppressReason};
+pub use template_context::{
+    EmergencyForwardContext, NoShowContext, ReminderContext, ReplyContext, ReviewContext,
+};
+pub use templates::{check_templates, CallScripts, EmailContent, Reply};

@@ -1,0 +1,791 @@
+//! Routing: where, when, or whether an automated message goes out.
+//!
+//! The promise to patients is that they choose how we contact them and we honour it.
+//! [`route`] turns that into a decision, applying these rules in this order:
+//!
+//! 1. **Too late already.** If `now` is after `not_after` (e.g. the appointment has
+//!    started), the message is pointless: [`Route::Suppress`] with
+//!    [`SuppressReason::AfterDeadline`]. No staff task either; there is nothing to do.
+//! 2. **The channel is always `patient.preferred_channel`.** We never pick another channel
+//!    on our own, not even when the preferred one is unusable.
+//! 3. **The preferred channel must be usable** for this kind of message, checked in this
+//!    order: opted out (the patient's own word comes first), no address on file, no consent
+//!    for the kind. If it is not usable the decision is a [`Route::StaffTask`] with the
+//!    reason, so staff can ask the patient and the gap is on record. **Marketing** is the
+//!    exception: it is simply suppressed ([`SuppressReason::MarketingNotAllowed`]), because
+//!    staff must never chase consent for marketing.
+//! 4. **Voice means a person calls.** Nothing is sent automatically on voice; a usable voice
+//!    channel (a phone number, not opted out of calls, consent to be called for this kind)
+//!    becomes a [`StaffTaskReason::CallPatient`] task with a script. Consent for voice is
+//!    consent to be called, so it is checked in rule 3 like any other channel. Quiet hours
+//!    and caps do not apply to staff calls: staff call during office hours and a person
+//!    judges whether to call again.
+//! 5. **Quiet hours**, read on the patient's wall clock (`patient.time_zone`, else the
+//!    practice's). A message due inside them is deferred to the moment they end, never
+//!    dropped ([`Route::Defer`]).
+//! 6. **The deadline again.** If that opening is after `not_after`, deferring would deliver
+//!    it too late: suppressed with [`SuppressReason::AfterDeadline`]. `not_after` is
+//!    inclusive: sending exactly at `not_after` is allowed.
+//! 7. **Caps** (see [`super::caps`]): counted at the instant the message would actually go
+//!    out (now, or the end of quiet hours), rolling 24 hours and rolling 7 days over
+//!    `patient.recent_automated`. Over a cap: suppressed. A deferred message is routed again
+//!    when it comes due, so its caps are checked once more then.
+//! 8. Otherwise [`Route::Send`] now on the preferred channel.
+//!
+//! Callers record every outcome on the patient's timeline, and call
+//! [`super::record_automated_send`] after each actual send.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Channel, MessageKind, Patient, PracticeSettings, TaskKind};
+
+use super::caps::cap_reached;
+use super::quiet_hours::next_send_time;
+
+/// The decision for one automated message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "route", rename_all = "snake_case")]
+pub enum Route {
+    /// Send now. `at` is always the `now` that was passed in.
+    Send { channel: Channel, at: DateTime<Utc> },
+    /// Quiet hours in the patient's local time: send on `channel` at `until`, the moment
+    /// they end. `until` is after `now` and outside quiet hours.
+    Defer {
+        channel: Channel,
+        until: DateTime<Utc>,
+    },
+    /// Nothing automatic: a staff task, with why.
+    StaffTask { reason: StaffTaskReason },
+    /// Nothing at all, with why.
+    Suppress { reason: SuppressReason },
+}
+
+impl Route {
+    /// The channel a message goes out on, for `Send` and `Defer`.
+    pub fn channel(&self) -> Option<Channel> {
+        match self {
+            Route::Send { channel, .. } | Route::Defer { channel, .. } => Some(*channel),
+            Route::StaffTask { .. } | Route::Suppress { .. } => None,
+        }
+    }
+}
+
+/// Why a message became a staff task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum StaffTaskReason {
+    /// The patient prefers calls: a staff member calls with a script.
+    CallPatient,
+    /// No phone number (sms, voice) or email address (email) on file for the channel.
+    NoAddress { channel: Channel },
+    /// The patient opted out of the channel (STOP, or recorded by staff).
+    OptedOut { channel: Channel },
+    /// No consent on record for this kind of message on the channel.
+    NoConsent { channel: Channel },
+}
+
+impl StaffTaskReason {
+    /// The kind of staff task to raise.
+    pub fn task_kind(self) -> TaskKind {
+        match self {
+            StaffTaskReason::CallPatient => TaskKind::CallPatient,
+            StaffTaskReason::NoAddress { .. }
+            | StaffTaskReason::OptedOut { .. }
+            | StaffTaskReason::NoConsent { .. } => TaskKind::ChannelUnusable,
+        }
+    }
+
+    /// A staff-facing explanation of the task: what is wrong and what to do next.
+    /// Contains no health information.
+    pub fn describe(self, kind: MessageKind) -> String {
+        let what = kind_phrase(kind);
+        match self {
+            StaffTaskReason::CallPatient => {
+                format!(
+                    "The patient prefers phone calls: call them with the script for the {what}."
+                )
+            }
+            StaffTaskReason::NoAddress { channel } => format!(
+                "The patient prefers {} but there is no {} on file, so the {what} was not sent. \
+                 Ask the patient for it, or ask how they would like to be contacted.",
+                channel_phrase(channel),
+                address_phrase(channel)
+            ),
+            StaffTaskReason::OptedOut { channel } => format!(
+                "The patient prefers {} but has opted out of it, so the {what} was not sent. \
+                 Do not switch channels without asking: contact them another way and ask how \
+                 they would like to hear from us.",
+                channel_phrase(channel)
+            ),
+            StaffTaskReason::NoConsent { channel } => match channel {
+                Channel::Voice => format!(
+                    "The patient prefers phone calls but has not consented to be called for {}. \
+                     Ask for and record their consent before calling about the {what}.",
+                    kind.as_str()
+                ),
+                _ => format!(
+                    "The patient prefers {} but has not consented to {} messages on it, so the \
+                     {what} was not sent. Ask for and record their consent.",
+                    channel_phrase(channel),
+                    kind.as_str()
+                ),
+            },
+        }
+    }
+}
+
+/// Why a message was not sent and no task was raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum SuppressReason {
+    /// A marketing message on a channel the patient cannot be reached on for marketing.
+    /// Staff never chase marketing consent, so there is no task.
+    MarketingNotAllowed {
+        channel: Channel,
+        problem: ChannelProblem,
+    },
+    /// `per_day` automated messages already went out in the last 24 hours.
+    DailyCap { limit: u32 },
+    /// `per_week` automated messages already went out in the last 7 days.
+    WeeklyCap { limit: u32 },
+    /// The earliest allowed send time (now, or the end of quiet hours) is after the
+    /// caller's `not_after`, e.g. the appointment would already have started.
+    AfterDeadline {
+        earliest: DateTime<Utc>,
+        not_after: DateTime<Utc>,
+    },
+    /// Quiet hours never end (start == end): nothing can be sent. Settings validation
+    /// prevents it; kept so the policy never sends into quiet hours regardless.
+    NoSendingWindow,
+}
+
+impl SuppressReason {
+    /// A short explanation for the timeline. Contains no health information.
+    pub fn describe(self) -> String {
+        match self {
+            SuppressReason::MarketingNotAllowed { channel, problem } => format!(
+                "marketing not sent: {} on the patient's preferred channel ({channel})",
+                problem.as_str().replace('_', " ")
+            ),
+            SuppressReason::DailyCap { limit } => {
+                format!("daily cap reached: {limit} automated messages in the last 24 hours")
+            }
+            SuppressReason::WeeklyCap { limit } => {
+                format!("weekly cap reached: {limit} automated messages in the last 7 days")
+            }
+            SuppressReason::AfterDeadline {
+                earliest,
+                not_after,
+            } => format!(
+                "too late: the earliest allowed send time {} is after {}",
+                earliest.to_rfc3339(),
+                not_after.to_rfc3339()
+            ),
+            SuppressReason::NoSendingWindow => {
+                "quiet hours cover the whole day; fix the practice's quiet_hours".into()
+            }
+        }
+    }
+}
+
+/// Why a channel cannot be used for a kind of message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelProblem {
+    OptedOut,
+    NoAddress,
+    NoConsent,
+}
+
+impl ChannelProblem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelProblem::OptedOut => "opted_out",
+            ChannelProblem::NoAddress => "no_address",
+            ChannelProblem::NoConsent => "no_consent",
+        }
+    }
+
+    fn into_task_reason(self, channel: Channel) -> StaffTaskReason {
+        match self {
+            ChannelProblem::OptedOut => StaffTaskReason::OptedOut { channel },
+            ChannelProblem::NoAddress => StaffTaskReason::NoAddress { channel },
+            ChannelProblem::NoConsent => StaffTaskReason::NoConsent { channel },
+        }
+    }
+}
+
+/// Whether `channel` can carry `kind` messages to `patient`, and if not, why. Checked in
+/// this order: opted out, no address, no consent for the kind.
+pub fn channel_problem(
+    patient: &Patient,
+    channel: Channel,
+    kind: MessageKind,
+) -> Option<ChannelProblem> {
+    if patient.consents.is_opted_out(channel) {
+        Some(ChannelProblem::OptedOut)
+    } else if !patient.has_address(channel) {
+        Some(ChannelProblem::NoAddress)
+    } else if !patient.consents.allows(channel, kind) {
+        Some(ChannelProblem::NoConsent)
+    } else {
+        None
+    }
+}
+
+/// Decides how an automated `kind` message to `patient` goes out. See the module
+/// documentation for the rules and their order.
+///
+/// `not_after` is the latest useful send time (inclusive), e.g. the appointment start for
+/// a reminder; `None` when a late message is still useful.
+pub fn route(
+    patient: &Patient,
+    practice: &PracticeSettings,
+    kind: MessageKind,
+    now: DateTime<Utc>,
+    not_after: Option<DateTime<Utc>>,
+) -> Route {
+    // 1. Already too late.
+    if let Some(deadline) = not_after {
+        if now > deadline {
+            return Route::Suppress {
+                reason: SuppressReason::AfterDeadline {
+                    earliest: now,
+                    not_after: deadline,
+                },
+            };
+        }
+    }
+
+    // 2. The patient's choice, never another.
+    let channel = patient.preferred_channel;
+
+    // 3. Usable for this kind?
+    if let Some(problem) = channel_problem(patient, channel, kind) {
+        return match kind {
+            MessageKind::Marketing => Route::Suppress {
+                reason: SuppressReason::MarketingNotAllowed { channel, problem },
+            },
+            MessageKind::Care | MessageKind::Reviews => Route::StaffTask {
+                reason: problem.into_task_reason(channel),
+            },
+        };
+    }
+
+    // 4. Voice: staff call.
+    if channel == Channel::Voice {
+        return Route::StaffTask {
+            reason: StaffTaskReason::CallPatient,
+        };
+    }
+
+    // 5. Quiet hours on the patient's wall clock.
+    let zone = patient.zone(practice.time_zone);
+    let Some(at) = next_send_time(&practice.quiet_hours, now, zone) else {
+        return Route::Suppress {
+            reason: SuppressReason::NoSendingWindow,
+        };
+    };
+
+    // 6. A deferral that would land too late.
+    if let Some(deadline) = not_after {
+        if at > deadline {
+            return Route::Suppress {
+                reason: SuppressReason::AfterDeadline {
+                    earliest: at,
+                    not_after: deadline,
+                },
+            };
+        }
+    }
+
+    // 7. Caps, at the moment it would go out.
+    if let Some(reason) = cap_reached(&patient.recent_automated, practice.message_caps, at) {
+        return Route::Suppress { reason };
+    }
+
+    // 8. Go.
+    if at == now {
+        Route::Send { channel, at }
+    } else {
+        Route::Defer { channel, until: at }
+    }
+}
+
+fn kind_phrase(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Care => "appointment message",
+        MessageKind::Reviews => "review request",
+        MessageKind::Marketing => "practice news",
+    }
+}
+
+fn channel_phrase(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => "text messages",
+        Channel::Email => "email",
+        Channel::Voice => "phone calls",
+    }
+}
+
+fn address_phrase(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms | Channel::Voice => "phone number",
+        Channel::Email => "email address",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ClockTime, ConsentSource, QuietHours};
+    use crate::policy::caps::record_automated_send;
+    use crate::policy::test_fixtures::{consent_all, patient, practice, utc};
+
+    /// 15:00 UTC = 10:00 in New York (EST) in January: inside sending hours.
+    fn midday() -> DateTime<Utc> {
+        utc("2026-01-14T15:00:00Z")
+    }
+
+    fn sms_patient() -> Patient {
+        let mut p = patient();
+        p.preferred_channel = Channel::Sms;
+        consent_all(&mut p, Channel::Sms);
+        p
+    }
+
+    #[test]
+    fn a_consented_sms_patient_in_daytime_gets_a_text_now() {
+        let r = route(
+            &sms_patient(),
+            &practice(),
+            MessageKind::Care,
+            midday(),
+            None,
+        );
+        assert_eq!(
+            r,
+            Route::Send {
+                channel: Channel::Sms,
+                at: midday()
+            }
+        );
+    }
+
+    #[test]
+    fn an_email_patient_gets_email_even_when_sms_would_work() {
+        let mut p = sms_patient();
+        p.preferred_channel = Channel::Email;
+        consent_all(&mut p, Channel::Email);
+        let r = route(&p, &practice(), MessageKind::Care, midday(), None);
+        assert_eq!(r.channel(), Some(Channel::Email));
+    }
+
+    #[test]
+    fn an_email_patient_without_an_email_address_is_a_staff_task_not_a_text() {
+        let mut p = sms_patient();
+        p.preferred_channel = Channel::Email;
+        consent_all(&mut p, Channel::Email);
+        p.email = None;
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Care, midday(), None),
+            Route::StaffTask {
+                reason: StaffTaskReason::NoAddress {
+                    channel: Channel::Email
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn an_opted_out_sms_patient_is_a_staff_task_with_the_reason() {
+        let mut p = sms_patient();
+        p.consents
+            .opt_out(Channel::Sms, ConsentSource::PatientKeyword, midday());
+        let r = route(&p, &practice(), MessageKind::Care, midday(), None);
+        assert_eq!(
+            r,
+            Route::StaffTask {
+                reason: StaffTaskReason::OptedOut {
+                    channel: Channel::Sms
+                }
+            }
+        );
+        if let Route::StaffTask { reason } = r {
+            assert_eq!(reason.task_kind(), TaskKind::ChannelUnusable);
+        }
+    }
+
+    #[test]
+    fn opting_out_is_reported_before_a_missing_address() {
+        let mut p = sms_patient();
+        p.phone = None;
+        p.consents
+            .opt_out(Channel::Sms, ConsentSource::PatientKeyword, midday());
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Care, midday(), None),
+            Route::StaffTask {
+                reason: StaffTaskReason::OptedOut {
+                    channel: Channel::Sms
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn a_review_request_without_review_consent_is_a_staff_task() {
+        let mut p = patient();
+        p.preferred_channel = Channel::Sms;
+        p.consents.set(
+            Channel::Sms,
+            MessageKind::Care,
+            true,
+            ConsentSource::PatientForm,
+            midday(),
+        );
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Reviews, midday(), None),
+            Route::StaffTask {
+                reason: StaffTaskReason::NoConsent {
+                    channel: Channel::Sms
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn marketing_without_consent_is_suppressed_and_never_a_staff_task() {
+        let mut p = patient();
+        p.preferred_channel = Channel::Sms;
+        p.consents.set(
+            Channel::Sms,
+            MessageKind::Care,
+            true,
+            ConsentSource::PatientForm,
+            midday(),
+        );
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Marketing, midday(), None),
+            Route::Suppress {
+                reason: SuppressReason::MarketingNotAllowed {
+                    channel: Channel::Sms,
+                    problem: ChannelProblem::NoConsent
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn marketing_to_an_opted_out_patient_is_suppressed() {
+        let mut p = sms_patient();
+        p.consents
+            .opt_out(Channel::Sms, ConsentSource::PatientKeyword, midday());
+        assert!(matches!(
+            route(&p, &practice(), MessageKind::Marketing, midday(), None),
+            Route::Suppress {
+                reason: SuppressReason::MarketingNotAllowed {
+                    problem: ChannelProblem::OptedOut,
+                    ..
+                }
+            }
+        ));
+    }
+
+    #[test]
+    fn a_voice_patient_who_consented_to_calls_becomes_a_call_task() {
+        let mut p = patient();
+        p.preferred_channel = Channel::Voice;
+        consent_all(&mut p, Channel::Voice);
+        consent_all(&mut p, Channel::Sms);
+        let r = route(&p, &practice(), MessageKind::Care, midday(), None);
+        assert_eq!(
+            r,
+            Route::StaffTask {
+                reason: StaffTaskReason::CallPatient
+            }
+        );
+        if let Route::StaffTask { reason } = r {
+            assert_eq!(reason.task_kind(), TaskKind::CallPatient);
+        }
+    }
+
+    #[test]
+    fn a_voice_patient_without_call_consent_is_a_task_that_says_so() {
+        let mut p = patient();
+        p.preferred_channel = Channel::Voice;
+        consent_all(&mut p, Channel::Sms);
+        let r = route(&p, &practice(), MessageKind::Care, midday(), None);
+        let reason = StaffTaskReason::NoConsent {
+            channel: Channel::Voice,
+        };
+        assert_eq!(r, Route::StaffTask { reason });
+        assert!(reason
+            .describe(MessageKind::Care)
+            .contains("has not consented to be called"));
+    }
+
+    #[test]
+    fn a_voice_patient_is_never_texted_at_night_or_otherwise() {
+        let mut p = patient();
+        p.preferred_channel = Channel::Voice;
+        consent_all(&mut p, Channel::Voice);
+        let night = utc("2026-01-14T04:00:00Z"); // 23:00 New York
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Care, night, None),
+            Route::StaffTask {
+                reason: StaffTaskReason::CallPatient
+            }
+        );
+    }
+
+    #[test]
+    fn a_message_due_at_night_is_deferred_to_eight_in_the_patients_zone() {
+        let mut p = sms_patient();
+        p.time_zone = Some(chrono_tz::America::Los_Angeles);
+        // 06:00 UTC = 22:00 PST (patient) but 01:00 EST (practice).
+        let now = utc("2026-01-14T06:00:00Z");
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Care, now, None),
+            Route::Defer {
+                channel: Channel::Sms,
+                until: utc("2026-01-14T16:00:00Z") // 08:00 PST
+            }
+        );
+    }
+
+    #[test]
+    fn the_patients_own_zone_can_allow_a_send_the_practices_zone_would_defer() {
+        let mut p = sms_patient();
+        p.time_zone = Some(chrono_tz::America::Los_Angeles);
+        // 03:30 UTC = 19:30 PST (patient, fine) but 22:30 EST (practice, quiet).
+        let now = utc("2026-01-14T03:30:00Z");
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Care, now, None),
+            Route::Send {
+                channel: Channel::Sms,
+                at: now
+            }
+        );
+    }
+
+    #[test]
+    fn without_a_patient_zone_the_practices_zone_is_used() {
+        let p = sms_patient();
+        let now = utc("2026-01-14T03:30:00Z"); // 22:30 EST
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Care, now, None),
+            Route::Defer {
+                channel: Channel::Sms,
+                until: utc("2026-01-14T13:00:00Z")
+            }
+        );
+    }
+
+    #[test]
+    fn a_deferral_that_would_land_after_the_appointment_is_suppressed() {
+        let p = sms_patient();
+        let now = utc("2026-01-14T04:00:00Z"); // 23:00 EST
+        let starts = utc("2026-01-14T12:30:00Z"); // 07:30 EST, before quiet hours end
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Care, now, Some(starts)),
+            Route::Suppress {
+                reason: SuppressReason::AfterDeadline {
+                    earliest: utc("2026-01-14T13:00:00Z"),
+                    not_after: starts
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn a_deferral_that_lands_before_the_deadline_is_kept() {
+        let p = sms_patient();
+        let now = utc("2026-01-14T04:00:00Z");
+        let starts = utc("2026-01-14T15:00:00Z");
+        assert!(matches!(
+            route(&p, &practice(), MessageKind::Care, now, Some(starts)),
+            Route::Defer { .. }
+        ));
+    }
+
+    #[test]
+    fn a_message_whose_deadline_has_passed_is_suppressed_even_for_voice() {
+        let mut p = patient();
+        p.preferred_channel = Channel::Voice;
+        consent_all(&mut p, Channel::Voice);
+        let deadline = midday() - chrono::Duration::minutes(1);
+        assert!(matches!(
+            route(&p, &practice(), MessageKind::Care, midday(), Some(deadline)),
+            Route::Suppress {
+                reason: SuppressReason::AfterDeadline { .. }
+            }
+        ));
+    }
+
+    #[test]
+    fn sending_exactly_at_the_deadline_is_allowed() {
+        let r = route(
+            &sms_patient(),
+            &practice(),
+            MessageKind::Care,
+            midday(),
+            Some(midday()),
+        );
+        assert!(matches!(r, Route::Send { .. }));
+    }
+
+    #[test]
+    fn the_daily_cap_suppresses_the_next_message() {
+        let mut p = sms_patient();
+        let caps = practice().message_caps;
+        for h in 1..=caps.per_day {
+            record_automated_send(&mut p, midday() - chrono::Duration::hours(i64::from(h)));
+        }
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Care, midday(), None),
+            Route::Suppress {
+                reason: SuppressReason::DailyCap {
+                    limit: caps.per_day
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn the_weekly_cap_suppresses_even_when_today_is_quiet() {
+        let mut p = sms_patient();
+        let caps = practice().message_caps;
+        // One send every 20 hours: only one in the last day, but a full week's worth.
+        for d in 1..=caps.per_week {
+            record_automated_send(
+                &mut p,
+                midday() - chrono::Duration::hours(20 * i64::from(d)),
+            );
+        }
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Care, midday(), None),
+            Route::Suppress {
+                reason: SuppressReason::WeeklyCap {
+                    limit: caps.per_week
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn caps_are_counted_when_the_deferred_message_would_go_out() {
+        let mut p = sms_patient();
+        // Three texts yesterday morning; it is now 23:00 and the message would go at 08:00,
+        // more than 24 hours after them.
+        for t in [
+            "2026-01-13T12:30:00Z",
+            "2026-01-13T12:40:00Z",
+            "2026-01-13T12:50:00Z",
+        ] {
+            record_automated_send(&mut p, utc(t));
+        }
+        let now = utc("2026-01-14T04:00:00Z");
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Care, now, None),
+            Route::Defer {
+                channel: Channel::Sms,
+                until: utc("2026-01-14T13:00:00Z")
+            }
+        );
+    }
+
+    #[test]
+    fn caps_do_not_apply_to_staff_calls() {
+        let mut p = patient();
+        p.preferred_channel = Channel::Voice;
+        consent_all(&mut p, Channel::Voice);
+        for m in 1..=20 {
+            record_automated_send(&mut p, midday() - chrono::Duration::minutes(m));
+        }
+        assert_eq!(
+            route(&p, &practice(), MessageKind::Care, midday(), None),
+            Route::StaffTask {
+                reason: StaffTaskReason::CallPatient
+            }
+        );
+    }
+
+    #[test]
+    fn quiet_hours_that_never_end_suppress_rather_than_send() {
+        let mut s = practice();
+        s.quiet_hours = QuietHours {
+            start: ClockTime::hm(9, 0),
+            end: ClockTime::hm(9, 0),
+        };
+        assert_eq!(
+            route(&sms_patient(), &s, MessageKind::Care, midday(), None),
+            Route::Suppress {
+                reason: SuppressReason::NoSendingWindow
+            }
+        );
+    }
+
+    #[test]
+    fn routes_round_trip_through_json_for_the_timeline() {
+        let routes = [
+            Route::Send {
+                channel: Channel::Sms,
+                at: midday(),
+            },
+            Route::Defer {
+                channel: Channel::Email,
+                until: midday(),
+            },
+            Route::StaffTask {
+                reason: StaffTaskReason::NoConsent {
+                    channel: Channel::Voice,
+                },
+            },
+            Route::Suppress {
+                reason: SuppressReason::AfterDeadline {
+                    earliest: midday(),
+                    not_after: midday(),
+                },
+            },
+        ];
+        for r in routes {
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<Route>(&json).unwrap(), r, "{json}");
+        }
+        assert_eq!(
+            serde_json::to_value(Route::StaffTask {
+                reason: StaffTaskReason::OptedOut {
+                    channel: Channel::Sms
+                }
+            })
+            .unwrap(),
+            serde_json::json!({
+                "route": "staff_task",
+                "reason": {"reason": "opted_out", "channel": "sms"}
+            })
+        );
+    }
+
+    #[test]
+    fn every_staff_task_and_suppression_reason_explains_itself() {
+        for channel in Channel::ALL {
+            for kind in MessageKind::ALL {
+                for reason in [
+                    StaffTaskReason::CallPatient,
+                    StaffTaskReason::NoAddress { channel },
+                    StaffTaskReason::OptedOut { channel },
+                    StaffTaskReason::NoConsent { channel },
+                ] {
+                    assert!(reason.describe(kind).len() > 30);
+                }
+            }
+        }
+        let s = SuppressReason::MarketingNotAllowed {
+            channel: Channel::Email,
+            problem: ChannelProblem::NoAddress,
+        }
+        .describe();
+        assert!(s.contains("no address") && s.contains("email"), "{s}");
+    }
+}
