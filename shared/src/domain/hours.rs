@@ -93,11 +93,18 @@ impl QuietHours {
             date = date.succ_opt()?;
         }
         let naive = date.and_time(self.end.0);
-        // A DST gap can swallow the opening time; step forward minute by minute (at most 2h).
+        // A DST gap can swallow the opening time: step forward minute by minute (at most
+        // 3h). In a fall-back hour the wall time happens twice: take the first occurrence
+        // that is still ahead of `at`.
         for minutes in 0..=180 {
             let candidate = naive + chrono::Duration::minutes(minutes);
-            if let Some(dt) = tz.from_local_datetime(&candidate).earliest() {
-                return Some(dt.with_timezone(&Utc));
+            let found = match tz.from_local_datetime(&candidate) {
+                chrono::LocalResult::Single(dt) => [Some(dt), None],
+                chrono::LocalResult::Ambiguous(a, b) => [Some(a), Some(b)],
+                chrono::LocalResult::None => [None, None],
+            };
+            if let Some(dt) = found.into_iter().flatten().map(|d| d.with_timezone(&Utc)).find(|d| *d > at) {
+                return Some(dt);
             }
         }
         None
@@ -230,6 +237,19 @@ mod tests {
         let at = utc("2026-03-08T04:30:00Z");
         assert_eq!(q.next_open(at, tz), Some(utc("2026-03-08T12:00:00Z")));
         assert_eq!(q.next_open(utc("2026-03-08T15:00:00Z"), tz), None);
+    }
+
+    #[test]
+    fn next_open_is_never_in_the_past_in_a_fall_back_hour() {
+        // Quiet hours end at 01:30; on 2026-11-01 New York repeats 01:00-02:00.
+        let q = QuietHours {
+            start: ClockTime::hm(22, 0),
+            end: ClockTime::hm(1, 30),
+        };
+        let tz: Tz = "America/New_York".parse().unwrap();
+        // 01:10 EST, the second 01:10 (06:10Z); the first 01:30 (05:30Z) has passed.
+        let at = utc("2026-11-01T06:10:00Z");
+        assert_eq!(q.next_open(at, tz), Some(utc("2026-11-01T06:30:00Z")));
     }
 
     #[test]
