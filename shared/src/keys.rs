@@ -115,3 +115,19 @@ pub fn due_sort(d: &DueWork) -> String {
 pub fn due_sort_until(until: DateTime<Utc>) -> String {
     format!("{}#~", sortable_time(until))
 }
+
+/// The cursor item of a sweep (system item, not practice data).
+pub fn sweep_cursor_pk(sweep: Sweep) -> String {
+    format!("SWEEP#{}", sweep.as_str())
+}
+
+pub const SWEEP_CURSOR_SK: &str = "CURSOR";
+
+/// The appointment index partition of one patient (GSI2, sorted by start time).
+pub fn patient_appointments_pk(p: &PracticeId, patient: &PatientId) -> String {
+    format!("P#{p}#PT#{patient}#APPTS")
+}
+
+pub fn patient_appointment_sort(starts_at: DateTime<Utc>, id: &AppointmentId) -> String {
+    format!("{}#{id}", sortable_time(starts_at))
+}

@@ -7,6 +7,7 @@
 //! - `testing` (feature): in-memory fakes of every port.
 
 pub mod aws;
+pub mod deliver;
 pub mod domain;
 pub mod dynamo;
 mod error;
@@ -15,6 +16,7 @@ pub mod planning;
 pub mod policy;
 pub mod ports;
 pub mod ses;
+pub mod sweep;
 pub mod sns;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::{Channel, Consents, EmailAddress, PatientId, PhoneNumber, PracticeId};
+use super::{Channel, Consents, EmailAddress, PatientId, PhoneNumber, PracticeId, TaskId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Patient {
@@ -37,6 +37,12 @@ pub struct Patient {
     pub recent_automated: Vec<DateTime<Utc>>,
     #[serde(default)]
     pub thread: ThreadState,
+    /// When the last review request went out (the review cap spans visits).
+    #[serde(default)]
+    pub last_review_request_at: Option<DateTime<Utc>>,
+    /// An open complaint (low rating, negative feedback): no review requests meanwhile.
+    #[serde(default)]
+    pub open_feedback_task: Option<TaskId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version, bumped on every write.
@@ -56,6 +62,10 @@ pub struct ThreadState {
     /// Recent automatic replies, for the per-hour auto-reply limit.
     #[serde(default)]
     pub recent_auto_replies: Vec<DateTime<Utc>>,
+    /// When the patient was asked whether "cancel" meant the visit or the texts, so the
+    /// question is asked once and the answer ("CANCEL VISIT") is recognised.
+    #[serde(default)]
+    pub cancel_clarified_at: Option<DateTime<Utc>>,
 }
 
 impl Patient {

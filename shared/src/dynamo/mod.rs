@@ -3,6 +3,8 @@
 //! Every access pattern, with its key, call and round trips, is documented in
 //! `docs/data-model.md`. Keys come from [`crate::keys`] only. There is no Scan anywhere:
 //! every read is a GetItem, a BatchGetItem or a Query on a known partition.
+//! Every write is one request: a PutItem, DeleteItem or UpdateItem, or one
+//! TransactWriteItems for a batch.
 //!
 //! - `codec`: items (`serde_dynamo` + key attributes + `type`), and writes as operations.
 //! - `reads` / `writes`: the `Store` calls.
@@ -22,7 +24,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{DueWork, Message, Patient, PatientId, PhoneNumber, PracticeId, Sweep, Task};
-use crate::ports::{Fetched, Key, Page, Store, Write};
+use crate::ports::{Fetched, Item, Key, Page, Store, Write};
 use crate::{Error, Result};
 
 use counter::RequestCounter;
@@ -140,6 +142,33 @@ impl Store for DynamoStore {
         until: DateTime<Utc>,
     ) -> Result<Vec<DueWork>> {
         self.read_due(sweep, bucket, until).await
+    }
+
+    async fn get_across(&self, keys: &[(PracticeId, Key)]) -> Result<Vec<Item>> {
+        self.read_across(keys).await
+    }
+
+    async fn claim_due(
+        &self,
+        due: &DueWork,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<DueWork>> {
+        self.claim(due, lease_until).await
+    }
+
+    async fn sweep_cursor(&self, sweep: Sweep) -> Result<Option<DateTime<Utc>>> {
+        self.read_sweep_cursor(sweep).await
+    }
+
+    async fn appointments_for_patient(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        from: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::Appointment>> {
+        self.read_patient_appointments(practice_id, patient_id, from, limit)
+            .await
     }
 
     async fn write(&self, writes: Vec<Write>) -> Result<()> {

@@ -1,4 +1,4 @@
-//! Reads: GetItem / BatchGetItem by key, and Queries on one partition (base table, GSI1
+//! Reads: GetItem / BatchGetItem by key (within a practice or across practices), and Queries on one partition (base table, GSI1
 //! for due work, GSI2 for open tasks). Never a Scan.
 
 use std::collections::HashMap;
@@ -7,15 +7,16 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use chrono::{DateTime, Utc};
 
-use super::codec::{self, kind, s, Attrs, Route};
+use super::codec::{self, kind, s, Attrs, Route, SweepCursor};
 use super::cursor::{self, Rule};
 use super::errors::{build, storage};
 use super::DynamoStore;
 use crate::domain::{
-    bucket_of, DueWork, Message, Patient, PatientId, PhoneNumber, PracticeId, Sweep, Task,
+    bucket_of, Appointment, DueWork, Message, Patient, PatientId, PhoneNumber, PracticeId, Sweep,
+    Task,
 };
 use crate::keys;
-use crate::ports::{Fetched, Key, Page};
+use crate::ports::{Fetched, Item, Key, Page};
 use crate::{Error, Result};
 
 /// Keys one BatchGetItem may hold.
@@ -27,22 +28,37 @@ const UNPROCESSED_FIRST_DELAY: Duration = Duration::from_millis(20);
 pub(super) const MAX_PAGE: usize = 1000;
 
 impl DynamoStore {
-    /// One GetItem for one key, else one BatchGetItem per 100 keys; consistent reads.
-    /// Items come back in the order asked for; missing ones are left out.
+    /// Items of one practice by key (R1/R2).
     pub(super) async fn read_many(
         &self,
         practice_id: &PracticeId,
         keys: &[Key],
     ) -> Result<Fetched> {
-        let mut wanted: Vec<(Attrs, &'static str)> = Vec::with_capacity(keys.len());
-        for k in keys {
-            let entry = codec::key_of(practice_id, k);
+        let wanted = keys.iter().map(|k| codec::key_of(practice_id, k));
+        Ok(Fetched(self.read_keys(wanted).await?))
+    }
+
+    /// Items of several practices by key (R8): the same reads as `read_many`, the keys
+    /// naming their own practices.
+    pub(super) async fn read_across(&self, keys: &[(PracticeId, Key)]) -> Result<Vec<Item>> {
+        self.read_keys(keys.iter().map(|(p, k)| codec::key_of(p, k)))
+            .await
+    }
+
+    /// One GetItem for one key, else one BatchGetItem per 100 keys; consistent reads.
+    /// Items come back in the order asked for (each key once); missing ones are left out.
+    async fn read_keys(
+        &self,
+        keys: impl Iterator<Item = (Attrs, &'static str)>,
+    ) -> Result<Vec<Item>> {
+        let mut wanted: Vec<(Attrs, &'static str)> = Vec::new();
+        for entry in keys {
             if !wanted.iter().any(|(key, _)| key == &entry.0) {
                 wanted.push(entry);
             }
         }
         match wanted.as_slice() {
-            [] => Ok(Fetched::default()),
+            [] => Ok(vec![]),
             [(key, ty)] => {
                 let out = self
                     .client
@@ -53,30 +69,50 @@ impl DynamoStore {
                     .send()
                     .await
                     .map_err(|e| storage("GetItem", &e))?;
-                let items = match out.item {
-                    Some(item) => vec![codec::decode_item(item, ty)?],
-                    None => vec![],
-                };
-                Ok(Fetched(items))
+                match out.item {
+                    Some(item) => Ok(vec![codec::decode_item(item, ty)?]),
+                    None => Ok(vec![]),
+                }
             }
             _ => {
-                let mut found: HashMap<String, Attrs> = HashMap::new();
+                let mut found: HashMap<(String, String), Attrs> = HashMap::new();
                 for chunk in wanted.chunks(BATCH_GET_MAX) {
                     let chunk_keys = chunk.iter().map(|(k, _)| k.clone()).collect();
                     for item in self.batch_get(chunk_keys).await? {
-                        let sk = sort_key(&item)?;
-                        found.insert(sk, item);
+                        found.insert(table_key(&item)?, item);
                     }
                 }
                 let mut items = Vec::with_capacity(found.len());
                 for (key, ty) in wanted {
-                    let sk = sort_key(&key)?;
-                    if let Some(item) = found.remove(&sk) {
+                    if let Some(item) = found.remove(&table_key(&key)?) {
                         items.push(codec::decode_item(item, ty)?);
                     }
                 }
-                Ok(Fetched(items))
+                Ok(items)
             }
+        }
+    }
+
+    /// One GetItem on `SWEEP#<sweep>` / `CURSOR`.
+    pub(super) async fn read_sweep_cursor(&self, sweep: Sweep) -> Result<Option<DateTime<Utc>>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(codec::key_attrs(
+                keys::sweep_cursor_pk(sweep),
+                keys::SWEEP_CURSOR_SK.into(),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| storage("GetItem", &e))?;
+        match out.item {
+            Some(item) => {
+                let cursor: SweepCursor = codec::decode(item, kind::SWEEP_CURSOR)?;
+                Ok(Some(cursor.bucket))
+            }
+            None => Ok(None),
         }
     }
 
@@ -282,6 +318,40 @@ impl DynamoStore {
         )
     }
 
+    /// Queries GSI2 (`P#<practice>#PT#<patient>#APPTS`, `GSI2SK >= <from>`): one request
+    /// for up to `limit` appointments, soonest first.
+    pub(super) async fn read_patient_appointments(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        from: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Appointment>> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI2)
+            .key_condition_expression("#pk = :pk AND #sk >= :from")
+            .expression_attribute_names("#pk", keys::GSI2_PK)
+            .expression_attribute_names("#sk", keys::GSI2_SK)
+            .expression_attribute_values(
+                ":pk",
+                s(keys::patient_appointments_pk(practice_id, patient_id)),
+            )
+            .expression_attribute_values(":from", s(keys::sortable_time(from)))
+            .scan_index_forward(true)
+            .limit(i32::try_from(limit.clamp(1, MAX_PAGE)).unwrap_or(1))
+            .send()
+            .await
+            .map_err(|e| storage("Query", &e))?;
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| codec::decode(item, kind::APPOINTMENT))
+            .collect()
+    }
+
     /// Queries GSI1 (`DUE#<sweep>#<bucket>`, `GSI1SK <= <until>#~`), following pages.
     pub(super) async fn read_due(
         &self,
@@ -363,9 +433,13 @@ fn pick(item: &Attrs, names: &[&str], ty: &'static str) -> Result<Attrs> {
         .collect()
 }
 
-fn sort_key(item: &Attrs) -> Result<String> {
-    item.get(keys::SK)
-        .and_then(|v| v.as_s().ok())
-        .cloned()
-        .ok_or_else(|| Error::Corrupt("an item has no string SK".into()))
+/// `(PK, SK)` of an item or key.
+fn table_key(item: &Attrs) -> Result<(String, String)> {
+    let part = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .ok_or_else(|| Error::Corrupt(format!("an item has no string {name}")))
+    };
+    Ok((part(keys::PK)?, part(keys::SK)?))
 }

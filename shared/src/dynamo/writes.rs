@@ -1,12 +1,16 @@
-//! Writes: a batch of port writes becomes table operations, sent as one PutItem or
-//! DeleteItem when it is a single operation, else as one TransactWriteItems (all or
-//! nothing). A failed condition is `Error::Conflict`.
+//! Writes: a batch of port writes becomes table operations, sent as one PutItem,
+//! DeleteItem or UpdateItem when it is a single operation, else as one TransactWriteItems
+//! (all or nothing). A failed condition is `Error::Conflict`. Claiming due work is one
+//! conditional UpdateItem of its own.
 
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
 
-use super::codec::{self, Action, Op};
+use super::codec::{self, kind, Action, Op};
 use super::errors::{build, storage};
 use super::DynamoStore;
+use crate::domain::DueWork;
 use crate::ports::Write;
 use crate::{Error, Result};
 
@@ -32,7 +36,7 @@ impl DynamoStore {
         for w in writes {
             codec::expand(w, &mut ops)?;
         }
-        let mut ops = codec::collapse(ops);
+        let mut ops = codec::collapse(ops)?;
         if ops.len() > TRANSACTION_MAX {
             return Err(Error::Storage(format!(
                 "a batch of {} item writes exceeds DynamoDB's {TRANSACTION_MAX} per transaction; split it",
@@ -72,55 +76,104 @@ impl DynamoStore {
         Err(Error::Conflict)
     }
 
-    /// One PutItem or DeleteItem.
+    /// One PutItem, DeleteItem or UpdateItem.
     async fn single(&self, op: &Op) -> Result<(), Failure> {
-        let cond = op.condition.as_ref();
         let result = match &op.action {
             Action::Put(item) => self
                 .client
                 .put_item()
                 .table_name(&self.table)
                 .set_item(Some(item.clone()))
-                .set_condition_expression(cond.map(|c| c.expression.to_string()))
-                .set_expression_attribute_names(cond.and_then(|c| c.names()))
-                .set_expression_attribute_values(cond.and_then(|c| c.values()))
+                .set_condition_expression(op.condition.as_ref().map(|c| c.expression.into()))
+                .set_expression_attribute_names(op.names())
+                .set_expression_attribute_values(op.values())
                 .send()
                 .await
                 .map(|_| ())
                 .map_err(|e| {
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception())
-                    {
-                        Failure::Conditions(vec![0])
-                    } else {
-                        Failure::Other(storage("PutItem", &e))
-                    }
+                    let lost = e
+                        .as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception());
+                    failure("PutItem", &e, lost)
                 }),
             Action::Delete => self
                 .client
                 .delete_item()
                 .table_name(&self.table)
                 .set_key(Some(op.key()))
-                .set_condition_expression(cond.map(|c| c.expression.to_string()))
-                .set_expression_attribute_names(cond.and_then(|c| c.names()))
-                .set_expression_attribute_values(cond.and_then(|c| c.values()))
+                .set_condition_expression(op.condition.as_ref().map(|c| c.expression.into()))
+                .set_expression_attribute_names(op.names())
+                .set_expression_attribute_values(op.values())
                 .send()
                 .await
                 .map(|_| ())
                 .map_err(|e| {
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception())
-                    {
-                        Failure::Conditions(vec![0])
-                    } else {
-                        Failure::Other(storage("DeleteItem", &e))
-                    }
+                    let lost = e
+                        .as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception());
+                    failure("DeleteItem", &e, lost)
                 }),
+            Action::Update(_) => self.update(op, ReturnValue::None).await.map(|_| ()),
         };
         if result.is_ok() {
             tracing::debug!(item_type = op.item_type, "item written");
         }
         result
+    }
+
+    /// One UpdateItem, returning the attributes `returns` asks for.
+    async fn update(&self, op: &Op, returns: ReturnValue) -> Result<Option<codec::Attrs>, Failure> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(op.key()))
+            .set_update_expression(op.update_expression())
+            .set_condition_expression(op.condition.as_ref().map(|c| c.expression.into()))
+            .set_expression_attribute_names(op.names())
+            .set_expression_attribute_values(op.values())
+            .return_values(returns)
+            .send()
+            .await
+            .map(|out| out.attributes)
+            .map_err(|e| {
+                let lost = e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception());
+                failure("UpdateItem", &e, lost)
+            })
+    }
+
+    /// Claims due work with one conditional UpdateItem (see `codec::claim_op`), returning
+    /// the stored item as it is now; `None` when it is no longer as seen.
+    pub(super) async fn claim(
+        &self,
+        seen: &DueWork,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<DueWork>> {
+        let mut claimed = seen.clone();
+        claimed.due_at = lease_until;
+        claimed.attempts = seen
+            .attempts
+            .checked_add(1)
+            .ok_or_else(|| Error::Storage("due work has run out of attempts; remove it".into()))?;
+        let op = codec::claim_op(seen, &claimed)?;
+        match self.update(&op, ReturnValue::AllNew).await {
+            Ok(Some(item)) => {
+                tracing::debug!(sweep = seen.kind.sweep().as_str(), "due work claimed");
+                codec::decode(item, kind::DUE).map(Some)
+            }
+            Ok(None) => Err(Error::Storage(
+                "DynamoDB UpdateItem: no attributes returned for a claim".into(),
+            )),
+            Err(Failure::Conditions(_)) => {
+                tracing::debug!(
+                    sweep = seen.kind.sweep().as_str(),
+                    "due work already claimed, replanned or done"
+                );
+                Ok(None)
+            }
+            Err(Failure::Other(e)) => Err(e),
+        }
     }
 
     /// One TransactWriteItems.
@@ -182,15 +235,15 @@ impl DynamoStore {
     }
 
     fn transact_item(&self, op: &Op) -> Result<TransactWriteItem> {
-        let cond = op.condition.as_ref();
+        let cond = op.condition.as_ref().map(|c| c.expression.to_string());
         let item = match &op.action {
             Action::Put(item) => TransactWriteItem::builder().put(
                 Put::builder()
                     .table_name(&self.table)
                     .set_item(Some(item.clone()))
-                    .set_condition_expression(cond.map(|c| c.expression.to_string()))
-                    .set_expression_attribute_names(cond.and_then(|c| c.names()))
-                    .set_expression_attribute_values(cond.and_then(|c| c.values()))
+                    .set_condition_expression(cond)
+                    .set_expression_attribute_names(op.names())
+                    .set_expression_attribute_values(op.values())
                     .build()
                     .map_err(|e| build("TransactWriteItems", e))?,
             ),
@@ -198,13 +251,36 @@ impl DynamoStore {
                 Delete::builder()
                     .table_name(&self.table)
                     .set_key(Some(op.key()))
-                    .set_condition_expression(cond.map(|c| c.expression.to_string()))
-                    .set_expression_attribute_names(cond.and_then(|c| c.names()))
-                    .set_expression_attribute_values(cond.and_then(|c| c.values()))
+                    .set_condition_expression(cond)
+                    .set_expression_attribute_names(op.names())
+                    .set_expression_attribute_values(op.values())
+                    .build()
+                    .map_err(|e| build("TransactWriteItems", e))?,
+            ),
+            Action::Update(_) => TransactWriteItem::builder().update(
+                Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(op.key()))
+                    .set_update_expression(op.update_expression())
+                    .set_condition_expression(cond)
+                    .set_expression_attribute_names(op.names())
+                    .set_expression_attribute_values(op.values())
                     .build()
                     .map_err(|e| build("TransactWriteItems", e))?,
             ),
         };
         Ok(item.build())
+    }
+}
+
+/// A failed single-item write: its condition lost, or another failure.
+fn failure<E, R>(operation: &'static str, err: &SdkError<E, R>, condition_failed: bool) -> Failure
+where
+    E: ProvideErrorMetadata,
+{
+    if condition_failed {
+        Failure::Conditions(vec![0])
+    } else {
+        Failure::Other(storage(operation, err))
     }
 }

@@ -84,6 +84,25 @@ pub enum Write {
         practice_id: PracticeId,
         due_key: String,
     },
+    /// Finishes claimed due work: deletes it, only while the claim is still ours (same
+    /// `due_at` and `attempts` as returned by `claim_due`).
+    DoneDue { claimed: Box<DueWork> },
+    /// Gives claimed due work back with a new time (a deferral or a retry), only while the
+    /// claim is still ours.
+    ReleaseDue {
+        claimed: Box<DueWork>,
+        next: Box<DueWork>,
+    },
+    /// Records an automated send on the patient (and its phone-index copy) for the caps,
+    /// and bumps the patient's version so a concurrent stale upsert cannot erase it.
+    NoteAutomatedSend {
+        practice_id: PracticeId,
+        patient_id: PatientId,
+        phone: Option<PhoneNumber>,
+        at: DateTime<Utc>,
+    },
+    /// Where a sweep should start next time (the earliest bucket that may hold work).
+    SweepCursor { sweep: Sweep, bucket: DateTime<Utc> },
 }
 
 /// One page of a listing. `next` is an opaque cursor for the following page.
@@ -163,6 +182,29 @@ pub trait Store: Send + Sync {
         bucket: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<DueWork>>;
+
+    /// A patient's appointments starting at or after `from`, soonest first (at most
+    /// `limit`). One Query on the patient's appointment index.
+    async fn appointments_for_patient(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        from: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Appointment>>;
+
+    /// Reads items of several practices in one round trip (sweeps batch their reads).
+    /// Missing items are left out.
+    async fn get_across(&self, keys: &[(PracticeId, Key)]) -> Result<Vec<Item>>;
+
+    /// Claims due work before acting on it: succeeds only if the item is still exactly as
+    /// seen (same `due_at` and `attempts`), and moves it to `lease_until` with `attempts + 1`
+    /// so overlapping sweeps act once and a crashed run's work comes back after the lease.
+    /// `None` when another run claimed it, or it was re-planned or removed.
+    async fn claim_due(&self, due: &DueWork, lease_until: DateTime<Utc>) -> Result<Option<DueWork>>;
+
+    /// The bucket a sweep should start from, if it has run before.
+    async fn sweep_cursor(&self, sweep: Sweep) -> Result<Option<DateTime<Utc>>>;
 
     /// Applies writes atomically: all or nothing.
     async fn write(&self, writes: Vec<Write>) -> Result<()>;

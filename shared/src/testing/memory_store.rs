@@ -26,6 +26,7 @@ enum Stored {
     Claim,
     Due(Box<DueWork>),
     Route(PracticeId),
+    Cursor(DateTime<Utc>),
 }
 
 type Table = BTreeMap<(String, String), Stored>;
@@ -82,6 +83,28 @@ impl MemoryStore {
             .unwrap_or_default()
     }
 
+    fn get_many_uncounted(&self, practice_id: &PracticeId, wanted: &[Key]) -> Result<Fetched> {
+        let pk = keys::practice_pk(practice_id);
+        let t = self.lock()?;
+        let mut out = Vec::new();
+        for k in wanted {
+            let sk = match k {
+                Key::Practice => keys::PRACTICE_SK.to_string(),
+                Key::Patient(id) => keys::patient_sk(id),
+                Key::Appointment(id) => keys::appointment_sk(id),
+                Key::Task(id) => keys::task_sk(id),
+            };
+            match t.get(&(pk.clone(), sk)) {
+                Some(Stored::Practice(p)) => out.push(Item::Practice(p.clone())),
+                Some(Stored::Patient(p)) => out.push(Item::Patient(p.clone())),
+                Some(Stored::Appointment(a)) => out.push(Item::Appointment(a.clone())),
+                Some(Stored::Task(x)) => out.push(Item::Task(x.clone())),
+                _ => {}
+            }
+        }
+        Ok(Fetched(out))
+    }
+
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Table>> {
         self.table
             .lock()
@@ -132,26 +155,9 @@ fn paginate<T: Clone>(items: Vec<(String, T)>, cursor: Option<&str>, limit: usiz
 impl Store for MemoryStore {
     async fn get_many(&self, practice_id: &PracticeId, wanted: &[Key]) -> Result<Fetched> {
         self.count();
-        let pk = keys::practice_pk(practice_id);
-        let t = self.lock()?;
-        let mut out = Vec::new();
-        for k in wanted {
-            let sk = match k {
-                Key::Practice => keys::PRACTICE_SK.to_string(),
-                Key::Patient(id) => keys::patient_sk(id),
-                Key::Appointment(id) => keys::appointment_sk(id),
-                Key::Task(id) => keys::task_sk(id),
-            };
-            match t.get(&(pk.clone(), sk)) {
-                Some(Stored::Practice(p)) => out.push(Item::Practice(p.clone())),
-                Some(Stored::Patient(p)) => out.push(Item::Patient(p.clone())),
-                Some(Stored::Appointment(a)) => out.push(Item::Appointment(a.clone())),
-                Some(Stored::Task(x)) => out.push(Item::Task(x.clone())),
-                _ => {}
-            }
-        }
-        Ok(Fetched(out))
+        self.get_many_uncounted(practice_id, wanted)
     }
+
 
     async fn patients_by_phone(
         &self,
@@ -256,6 +262,64 @@ impl Store for MemoryStore {
         Ok(out)
     }
 
+    async fn appointments_for_patient(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        from: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::Appointment>> {
+        self.count();
+        let pk = keys::practice_pk(practice_id);
+        let t = self.lock()?;
+        let mut out: Vec<crate::domain::Appointment> = t
+            .iter()
+            .filter(|((p, _), _)| p == &pk)
+            .filter_map(|(_, v)| match v {
+                Stored::Appointment(a) if &a.patient_id == patient_id && a.starts_at >= from => Some((**a).clone()),
+                _ => None,
+            })
+            .collect();
+        out.sort_by_key(|a| a.starts_at);
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn get_across(&self, wanted: &[(PracticeId, Key)]) -> Result<Vec<Item>> {
+        self.count();
+        let mut out = Vec::new();
+        for (practice, key) in wanted {
+            let found = self.get_many_uncounted(practice, std::slice::from_ref(key))?;
+            out.extend(found.0);
+        }
+        Ok(out)
+    }
+
+    async fn claim_due(&self, due: &DueWork, lease_until: DateTime<Utc>) -> Result<Option<DueWork>> {
+        self.count();
+        let mut t = self.lock()?;
+        let k = (keys::practice_pk(&due.practice_id), keys::due_key_of(due));
+        match t.get(&k) {
+            Some(Stored::Due(d)) if d.due_at == due.due_at && d.attempts == due.attempts => {
+                let mut claimed = (**d).clone();
+                claimed.due_at = lease_until;
+                claimed.attempts += 1;
+                t.insert(k, Stored::Due(Box::new(claimed.clone())));
+                Ok(Some(claimed))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn sweep_cursor(&self, sweep: Sweep) -> Result<Option<DateTime<Utc>>> {
+        self.count();
+        let t = self.lock()?;
+        Ok(match t.get(&(keys::sweep_cursor_pk(sweep), keys::SWEEP_CURSOR_SK.to_string())) {
+            Some(Stored::Cursor(c)) => Some(*c),
+            _ => None,
+        })
+    }
+
     async fn write(&self, writes: Vec<Write>) -> Result<()> {
         self.count();
         if writes.is_empty() {
@@ -274,6 +338,13 @@ impl Store for MemoryStore {
         }
         *t = staged;
         Ok(())
+    }
+}
+
+fn still_held(t: &Table, k: &(String, String), claimed: &DueWork) -> Result<()> {
+    match t.get(k) {
+        Some(Stored::Due(d)) if d.due_at == claimed.due_at && d.attempts == claimed.attempts => Ok(()),
+        _ => Err(Error::Conflict),
     }
 }
 
@@ -381,6 +452,40 @@ fn apply(t: &mut Table, w: Write) -> Result<()> {
             due_key,
         } => {
             t.remove(&(keys::practice_pk(&practice_id), due_key));
+        }
+        Write::DoneDue { claimed } => {
+            let k = (keys::practice_pk(&claimed.practice_id), keys::due_key_of(&claimed));
+            still_held(t, &k, &claimed)?;
+            t.remove(&k);
+        }
+        Write::ReleaseDue { claimed, next } => {
+            let k = (keys::practice_pk(&claimed.practice_id), keys::due_key_of(&claimed));
+            still_held(t, &k, &claimed)?;
+            t.insert(k, Stored::Due(next));
+        }
+        Write::NoteAutomatedSend {
+            practice_id,
+            patient_id,
+            phone,
+            at,
+        } => {
+            let pk = keys::practice_pk(&practice_id);
+            let mut sks = vec![keys::patient_sk(&patient_id)];
+            if let Some(p) = &phone {
+                sks.push(keys::phone_sk(p, &patient_id));
+            }
+            for sk in sks {
+                if let Some(Stored::Patient(p) | Stored::PhoneIndex(p)) = t.get_mut(&(pk.clone(), sk)) {
+                    p.recent_automated.push(at);
+                    p.version += 1;
+                }
+            }
+        }
+        Write::SweepCursor { sweep, bucket } => {
+            t.insert(
+                (keys::sweep_cursor_pk(sweep), keys::SWEEP_CURSOR_SK.to_string()),
+                Stored::Cursor(bucket),
+            );
         }
     }
     Ok(())

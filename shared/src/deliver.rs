@@ -1,0 +1,269 @@
+//! Delivering one automated message on the patient's preferred channel, as the policy
+//! decides: send it, defer it past quiet hours, turn it into a staff task, or suppress it.
+//! Never another channel. Every outcome is written to the timeline with its reason.
+//!
+//! `deliver` performs the send (if any) and returns the writes that record it; the caller
+//! adds its own (finishing the due work) and applies them in one transaction.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    AppointmentId, Channel, Decision, Direction, Message, MessageId, MessageKind, Patient, Practice, Priority, Purpose,
+    Task, TaskId, TaskKind, TaskStatus,
+};
+use crate::policy::{route, Route};
+use crate::ports::{Email, EmailSender, Sms, SmsSender, Write};
+use crate::Error;
+
+/// The senders, built once per container.
+#[derive(Clone)]
+pub struct Senders {
+    pub sms: Arc<dyn SmsSender>,
+    pub email: Arc<dyn EmailSender>,
+}
+
+/// The same message for every channel; only the preferred one is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    pub sms: String,
+    pub email_subject: String,
+    pub email_text: String,
+    /// What a staff member says on the call (voice patients, unusable channels).
+    pub call_script: String,
+    /// What to leave on voicemail, if nobody answers.
+    pub voicemail_script: Option<String>,
+    /// The task list's one-line title for a call task. No clinical details.
+    pub task_title: String,
+}
+
+/// One automated message to deliver.
+#[derive(Debug, Clone)]
+pub struct Outbound<'a> {
+    pub practice: &'a Practice,
+    pub patient: &'a Patient,
+    pub kind: MessageKind,
+    pub purpose: Purpose,
+    pub appointment_id: Option<&'a AppointmentId>,
+    /// The latest useful moment (e.g. the appointment start); later, it is suppressed.
+    pub not_after: Option<DateTime<Utc>>,
+    pub content: Content,
+    /// Priority and due time of the staff task, when it becomes one.
+    pub task_priority: Priority,
+    pub task_due: DateTime<Utc>,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    Sent {
+        channel: Channel,
+        provider_message_id: String,
+    },
+    /// Quiet hours: try again at `until`.
+    Deferred { until: DateTime<Utc> },
+    /// A staff task was raised instead.
+    Task { task_id: TaskId, kind: TaskKind },
+    Suppressed { reason: String },
+    /// The provider refused it for good: recorded, with a staff task.
+    Rejected { task_id: TaskId },
+    /// The provider could not be reached: nothing recorded yet, the caller retries.
+    Unavailable { reason: String },
+}
+
+impl Delivery {
+    /// A short label for reports and logs.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Delivery::Sent { .. } => "sent",
+            Delivery::Deferred { .. } => "deferred",
+            Delivery::Task { .. } => "staff_task",
+            Delivery::Suppressed { .. } => "suppressed",
+            Delivery::Rejected { .. } => "rejected",
+            Delivery::Unavailable { .. } => "unavailable",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub delivery: Delivery,
+    /// Timeline entry, task, cap bookkeeping: apply with the caller's own writes.
+    pub writes: Vec<Write>,
+}
+
+/// Why a channel the policy allows still cannot be used: the practice has not set it up.
+fn practice_cannot_send(practice: &Practice, channel: Channel) -> Option<&'static str> {
+    match channel {
+        Channel::Sms if practice.settings.sms_number.is_none() => {
+            Some("the practice has no SMS number configured (settings: sms_number)")
+        }
+        Channel::Email if practice.settings.email_from.is_none() => {
+            Some("the practice has no email sender configured (settings: email_from)")
+        }
+        _ => None,
+    }
+}
+
+pub async fn deliver(senders: &Senders, out: Outbound<'_>, now: DateTime<Utc>) -> Delivered {
+    let decision = route(out.patient, &out.practice.settings, out.kind, now, out.not_after);
+    match decision {
+        Route::Send { channel, .. } => {
+            if let Some(why) = practice_cannot_send(out.practice, channel) {
+                return staff_task(&out, TaskKind::ChannelUnusable, format!("Could not send by {channel}: {why}."), now);
+            }
+            match send(senders, &out, channel).await {
+                Ok(id) => {
+                    let writes = vec![
+                        timeline(&out, channel, now, body_for(&out, channel), Decision::Sent {
+                            provider_message_id: Some(id.clone()),
+                        }),
+                        Write::NoteAutomatedSend {
+                            practice_id: out.practice.practice_id.clone(),
+                            patient_id: out.patient.patient_id.clone(),
+                            phone: out.patient.phone.clone(),
+                            at: now,
+                        },
+                    ];
+                    Delivered {
+                        delivery: Delivery::Sent {
+                            channel,
+                            provider_message_id: id,
+                        },
+                        writes,
+                    }
+                }
+                Err(Error::SendUnavailable(reason)) => Delivered {
+                    delivery: Delivery::Unavailable { reason },
+                    writes: vec![],
+                },
+                Err(e) => {
+                    let reason = e.to_string();
+                    let mut d = staff_task(
+                        &out,
+                        TaskKind::SendFailed,
+                        format!("The {channel} message could not be delivered ({reason}). Contact the patient and check their details."),
+                        now,
+                    );
+                    if let Delivery::Task { task_id, .. } = &d.delivery {
+                        d.delivery = Delivery::Rejected { task_id: task_id.clone() };
+                    }
+                    d
+                }
+            }
+        }
+        Route::Defer { channel, until } => Delivered {
+            delivery: Delivery::Deferred { until },
+            writes: vec![timeline(&out, channel, now, body_for(&out, channel), Decision::Deferred { until })],
+        },
+        Route::StaffTask { reason } => staff_task(&out, reason.task_kind(), reason.describe(out.kind), now),
+        Route::Suppress { reason } => {
+            let why = reason.describe();
+            let channel = out.patient.preferred_channel;
+            Delivered {
+                delivery: Delivery::Suppressed { reason: why.clone() },
+                writes: vec![timeline(&out, channel, now, body_for(&out, channel), Decision::Suppressed { reason: why })],
+            }
+        }
+    }
+}
+
+async fn send(senders: &Senders, out: &Outbound<'_>, channel: Channel) -> crate::Result<String> {
+    match channel {
+        Channel::Sms => {
+            let to = out
+                .patient
+                .phone
+                .clone()
+                .ok_or_else(|| Error::SendRejected("no phone number".into()))?;
+            senders
+                .sms
+                .send_sms(&Sms {
+                    from: out.practice.settings.sms_number.clone(),
+                    to,
+                    body: out.content.sms.clone(),
+                })
+                .await
+        }
+        Channel::Email => {
+            let to = out
+                .patient
+                .email
+                .clone()
+                .ok_or_else(|| Error::SendRejected("no email address".into()))?;
+            let from = out
+                .practice
+                .settings
+                .email_from
+                .clone()
+                .ok_or_else(|| Error::SendRejected("no sender".into()))?;
+            senders
+                .email
+                .send_email(&Email {
+                    from,
+                    to,
+                    subject: out.content.email_subject.clone(),
+                    text: out.content.email_text.clone(),
+                })
+                .await
+        }
+        Channel::Voice => Err(Error::SendRejected("voice is never sent automatically".into())),
+    }
+}
+
+fn body_for(out: &Outbound<'_>, channel: Channel) -> String {
+    match channel {
+        Channel::Sms => out.content.sms.clone(),
+        Channel::Email => format!("{}\n\n{}", out.content.email_subject, out.content.email_text),
+        Channel::Voice => out.content.call_script.clone(),
+    }
+}
+
+fn timeline(out: &Outbound<'_>, channel: Channel, now: DateTime<Utc>, body: String, decision: Decision) -> Write {
+    Write::Message(Box::new(Message {
+        practice_id: out.practice.practice_id.clone(),
+        patient_id: Some(out.patient.patient_id.clone()),
+        unknown_sender: None,
+        message_id: MessageId::generate(),
+        at: now,
+        channel,
+        direction: Direction::Outbound,
+        purpose: out.purpose,
+        body,
+        decision,
+        appointment_id: out.appointment_id.cloned(),
+    }))
+}
+
+fn staff_task(out: &Outbound<'_>, kind: TaskKind, detail: String, now: DateTime<Utc>) -> Delivered {
+    let task_id = TaskId::generate();
+    let task = Task {
+        practice_id: out.practice.practice_id.clone(),
+        task_id: task_id.clone(),
+        kind,
+        priority: out.task_priority,
+        status: TaskStatus::Open,
+        title: out.content.task_title.clone(),
+        detail: detail.clone(),
+        script: Some(out.content.call_script.clone()),
+        voicemail_script: out.content.voicemail_script.clone(),
+        patient_id: Some(out.patient.patient_id.clone()),
+        appointment_id: out.appointment_id.cloned(),
+        due_at: out.task_due,
+        created_at: now,
+        resolved_at: None,
+        resolution: None,
+    };
+    let channel = out.patient.preferred_channel;
+    Delivered {
+        delivery: Delivery::Task {
+            task_id: task_id.clone(),
+            kind,
+        },
+        writes: vec![
+            Write::Task(Box::new(task)),
+            timeline(out, channel, now, body_for(out, channel), Decision::StaffTask { task_id, reason: detail }),
+        ],
+    }
+}
