@@ -23,10 +23,11 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const POLL_EVERY: Duration = Duration::from_millis(100);
 
 /// Runs moto under a watchdog: the shell starts moto, then polls the parent pid ($2) every
-/// second and kills moto once the parent is gone (or on TERM/INT/HUP). $0 is moto_server,
-/// $1 the port.
+/// second and kills moto once the parent is gone (or on TERM/INT/HUP). $0 is the venv's
+/// python, $1 the port, $3 `infra/moto_serial.py` (moto_server applying one request at a
+/// time, as DynamoDB serialises writes to an item; see that file).
 const WATCHDOG: &str = r#"
-"$0" -H 127.0.0.1 -p "$1" &
+"$0" "$3" -H 127.0.0.1 -p "$1" &
 m=$!
 trap 'kill "$m" 2>/dev/null; exit 0' TERM INT HUP
 while kill -0 "$2" 2>/dev/null && kill -0 "$m" 2>/dev/null; do sleep 1; done
@@ -54,7 +55,10 @@ impl Moto {
             tracing::info!(endpoint = %endpoint, "reusing the moto server from FRONTDESK_MOTO_ENDPOINT");
             return Ok(Moto { endpoint });
         }
-        let bin = venv_dir().join("bin").join("moto_server");
+        let bin = venv_dir().join("bin").join("python");
+        if !venv_dir().join("bin").join("moto_server").is_file() {
+            return Err(Error::VenvMissing { bin });
+        }
         if !bin.is_file() {
             return Err(Error::VenvMissing { bin });
         }
@@ -163,6 +167,7 @@ fn spawn_watched(bin: &Path, port: u16, log: &Path) -> Result<Child, Error> {
         .arg(bin)
         .arg(port.to_string())
         .arg(std::process::id().to_string())
+        .arg(serial_script())
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
@@ -209,4 +214,9 @@ async fn wait_ready(
         }
         tokio::time::sleep(POLL_EVERY).await;
     }
+}
+
+/// `infra/moto_serial.py`, beside this crate.
+fn serial_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("moto_serial.py")
 }
