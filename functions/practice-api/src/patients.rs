@@ -184,6 +184,8 @@ fn build(
         no_show_count: 0,
         recent_automated: vec![],
         thread: ThreadState::default(),
+        last_review_request_at: None,
+        open_feedback_task: None,
         created_at: now,
         updated_at: now,
         version: 1,
@@ -194,6 +196,8 @@ fn build(
         patient.no_show_count = e.no_show_count;
         patient.recent_automated = e.recent_automated.clone();
         patient.thread = e.thread.clone();
+        patient.last_review_request_at = e.last_review_request_at;
+        patient.open_feedback_task = e.open_feedback_task.clone();
         patient.created_at = e.created_at;
         patient.version = e.version + 1;
     }
