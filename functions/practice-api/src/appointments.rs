@@ -72,6 +72,12 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
             if moved && status == AppointmentStatus::NoShow && requested_status.is_none() {
                 status = AppointmentStatus::Scheduled; // rebooked after a no-show
             }
+            if !moved && old.status == AppointmentStatus::NoShow && status == AppointmentStatus::Scheduled {
+                // Re-planning a past slot would only raise a second no-show.
+                return Err(ApiError::Conflict(
+                    "a missed appointment is rebooked by moving it to a new starts_at; if the patient did come, check them in".into(),
+                ));
+            }
             a.status = old.status.transition(status)?;
             if moved {
                 if matches!(old.status, AppointmentStatus::Completed | AppointmentStatus::Cancelled) {

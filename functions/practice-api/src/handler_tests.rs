@@ -531,3 +531,24 @@ async fn unknown_routes_and_methods_get_json_errors() {
     let (s, b) = app.call("GET", "/v1/practice", Some("Bearer-less junk"), None).await;
     assert_eq!((s, b["error"]["code"].clone()), (401, json!("unauthorized")));
 }
+
+#[tokio::test]
+async fn a_no_show_is_rebooked_by_moving_it_not_by_resetting_its_status() {
+    let app = app();
+    let (pid, key) = app.practice("Smile").await;
+    app.patient(&key, "pt-1").await;
+    app.call("PUT", "/v1/appointments/a-1", Some(&key), Some(appt_body("pt-1", "2026-03-01T08:30:00-06:00")))
+        .await;
+    let mut body = appt_body("pt-1", "2026-03-01T08:30:00-06:00");
+    body["status"] = json!("no_show");
+    assert_eq!(app.call("PUT", "/v1/appointments/a-1", Some(&key), Some(body.clone())).await.0, 200);
+    body["status"] = json!("scheduled");
+    let (s, b) = app.call("PUT", "/v1/appointments/a-1", Some(&key), Some(body)).await;
+    assert_eq!(s, 409, "{b}");
+    let (s, b) = app
+        .call("PUT", "/v1/appointments/a-1", Some(&key), Some(appt_body("pt-1", "2026-03-05T08:30:00-06:00")))
+        .await;
+    assert_eq!((s, b["status"].clone()), (200, json!("scheduled")));
+    let due = app.store.all_due(&PracticeId::parse(pid).unwrap());
+    assert!(due.iter().all(|d| d.planned_for.to_rfc3339() == "2026-03-05T14:30:00+00:00"));
+}

@@ -11,9 +11,10 @@
 //! 3. **The preferred channel must be usable** for this kind of message, checked in this
 //!    order: opted out (the patient's own word comes first), no address on file, no consent
 //!    for the kind. If it is not usable the decision is a [`Route::StaffTask`] with the
-//!    reason, so staff can ask the patient and the gap is on record. **Marketing** is the
-//!    exception: it is simply suppressed ([`SuppressReason::MarketingNotAllowed`]), because
-//!    staff must never chase consent for marketing.
+//!    reason, so staff can ask the patient and the gap is on record. **Reviews and marketing**
+//!    are the exception: they are simply suppressed ([`SuppressReason::OptionalNotAllowed`]),
+//!    recorded on the timeline, because staff must never chase consent for optional messages
+//!    (a task per visit for every patient without review consent would bury the real work).
 //! 4. **Voice means a person calls.** Nothing is sent automatically on voice; a usable voice
 //!    channel (a phone number, not opted out of calls, consent to be called for this kind)
 //!    becomes a [`StaffTaskReason::CallPatient`] task with a script. Consent for voice is
@@ -139,9 +140,11 @@ impl StaffTaskReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum SuppressReason {
-    /// A marketing message on a channel the patient cannot be reached on for marketing.
-    /// Staff never chase marketing consent, so there is no task.
-    MarketingNotAllowed {
+    /// An optional message (reviews, marketing) on a channel the patient cannot be
+    /// reached on for it. Staff never chase consent for optional messages, so there is
+    /// no task; the gap is on the timeline.
+    OptionalNotAllowed {
+        kind: MessageKind,
         channel: Channel,
         problem: ChannelProblem,
     },
@@ -164,8 +167,9 @@ impl SuppressReason {
     /// A short explanation for the timeline. Contains no health information.
     pub fn describe(self) -> String {
         match self {
-            SuppressReason::MarketingNotAllowed { channel, problem } => format!(
-                "marketing not sent: {} on the patient's preferred channel ({channel})",
+            SuppressReason::OptionalNotAllowed { kind, channel, problem } => format!(
+                "{} not sent: {} on the patient's preferred channel ({channel})",
+                kind_phrase(kind),
                 problem.as_str().replace('_', " ")
             ),
             SuppressReason::DailyCap { limit } => {
@@ -264,10 +268,10 @@ pub fn route(
     // 3. Usable for this kind?
     if let Some(problem) = channel_problem(patient, channel, kind) {
         return match kind {
-            MessageKind::Marketing => Route::Suppress {
-                reason: SuppressReason::MarketingNotAllowed { channel, problem },
+            MessageKind::Marketing | MessageKind::Reviews => Route::Suppress {
+                reason: SuppressReason::OptionalNotAllowed { kind, channel, problem },
             },
-            MessageKind::Care | MessageKind::Reviews => Route::StaffTask {
+            MessageKind::Care => Route::StaffTask {
                 reason: problem.into_task_reason(channel),
             },
         };
@@ -434,7 +438,7 @@ mod tests {
     }
 
     #[test]
-    fn a_review_request_without_review_consent_is_a_staff_task() {
+    fn a_review_request_without_review_consent_is_suppressed_not_a_task() {
         let mut p = patient();
         p.preferred_channel = Channel::Sms;
         p.consents.set(
@@ -446,9 +450,11 @@ mod tests {
         );
         assert_eq!(
             route(&p, &practice(), MessageKind::Reviews, midday(), None),
-            Route::StaffTask {
-                reason: StaffTaskReason::NoConsent {
-                    channel: Channel::Sms
+            Route::Suppress {
+                reason: SuppressReason::OptionalNotAllowed {
+                    kind: MessageKind::Reviews,
+                    channel: Channel::Sms,
+                    problem: ChannelProblem::NoConsent
                 }
             }
         );
@@ -468,7 +474,8 @@ mod tests {
         assert_eq!(
             route(&p, &practice(), MessageKind::Marketing, midday(), None),
             Route::Suppress {
-                reason: SuppressReason::MarketingNotAllowed {
+                reason: SuppressReason::OptionalNotAllowed {
+                    kind: MessageKind::Marketing,
                     channel: Channel::Sms,
                     problem: ChannelProblem::NoConsent
                 }
@@ -484,7 +491,7 @@ mod tests {
         assert!(matches!(
             route(&p, &practice(), MessageKind::Marketing, midday(), None),
             Route::Suppress {
-                reason: SuppressReason::MarketingNotAllowed {
+                reason: SuppressReason::OptionalNotAllowed {
                     problem: ChannelProblem::OptedOut,
                     ..
                 }
@@ -781,7 +788,8 @@ mod tests {
                 }
             }
         }
-        let s = SuppressReason::MarketingNotAllowed {
+        let s = SuppressReason::OptionalNotAllowed {
+            kind: MessageKind::Marketing,
             channel: Channel::Email,
             problem: ChannelProblem::NoAddress,
         }

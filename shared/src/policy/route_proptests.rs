@@ -233,8 +233,8 @@ proptest! {
     }
 
     #[test]
-    fn marketing_never_makes_work_for_staff_unless_the_patient_wants_calls(s in scenario()) {
-        if s.kind == MessageKind::Marketing {
+    fn optional_messages_never_make_work_for_staff_unless_the_patient_wants_calls(s in scenario()) {
+        if s.kind != MessageKind::Care {
             if let Route::StaffTask { reason } = decide(&s) {
                 prop_assert_eq!(reason, StaffTaskReason::CallPatient);
             }
