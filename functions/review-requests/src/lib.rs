@@ -1,0 +1,19 @@
+//! Review requests: the every-15-minutes sweep of `DueKind::ReviewRequest`, planned at a
+//! visit's completion + `review_delay_minutes`.
+//!
+//! One request per completed visit, on the patient's own channel with their consent for
+//! reviews, in office-friendly hours ([`window`]), at most once per `review_cap_days`, never
+//! while a complaint is open, and never gated: every eligible patient gets the practice's
+//! one public `review_url` and the same private feedback path ([`request`]). Voice patients
+//! get no automated request, only a low-priority note for staff's next call.
+//!
+//! `main.rs` wires it; [`handler`] runs the sweep.
+
+pub mod error;
+pub mod handler;
+pub mod request;
+mod snapshot;
+pub mod window;
+
+pub use error::Error;
+pub use handler::{handle, run, Deps};
