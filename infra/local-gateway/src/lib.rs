@@ -50,6 +50,8 @@ pub struct Gateway {
     pub http: HashMap<String, HttpFunction>,
     /// By the name used in `/_local/schedules/{name}`, e.g. `reminders`.
     pub scheduled: HashMap<String, ScheduledFunction>,
+    /// inbound-sms, for AWS two-way SMS delivered through SNS.
+    pub inbound_sns: Option<inbound_sms::Deps>,
     /// The moto endpoint, for the outbox.
     pub moto: Option<local_stack::Moto>,
     /// The store the functions share (tests read its request counter).
@@ -60,6 +62,7 @@ pub fn router(gw: Arc<Gateway>) -> Router {
     Router::new()
         .route("/_local/outbox", get(outbox))
         .route("/_local/schedules/{function}", post(fire_schedule))
+        .route("/_local/sns/inbound-sms", post(deliver_sns))
         .fallback(serve_http_api)
         .with_state(gw)
 }
@@ -107,6 +110,50 @@ async fn fire_schedule(
     }
 }
 
+/// Wraps an AWS End User Messaging two-way SMS payload (`originationNumber`,
+/// `destinationNumber`, `messageBody`, `inboundMessageId`) in an SNS event, as the
+/// inbound topic would deliver it.
+async fn deliver_sns(State(gw): State<Arc<Gateway>>, body: axum::body::Bytes) -> Response {
+    let Some(deps) = &gw.inbound_sns else {
+        return local_error(StatusCode::NOT_FOUND, "not_found", "inbound-sms is not served");
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return local_error(StatusCode::BAD_REQUEST, "bad_request", "the payload must be UTF-8 JSON");
+    };
+    if serde_json::from_str::<serde_json::Value>(text).is_err() {
+        return local_error(StatusCode::BAD_REQUEST, "bad_request", "the payload must be JSON");
+    }
+    let now = chrono::Utc::now();
+    let event = json!({
+        "Records": [{
+            "EventSource": "aws:sns",
+            "EventVersion": "1.0",
+            "EventSubscriptionArn": "arn:aws:sns:us-east-1:000000000000:frontdesk-inbound-sms:local",
+            "Sns": {
+                "Type": "Notification",
+                "MessageId": format!("local-{}", now.timestamp_nanos_opt().unwrap_or_default()),
+                "TopicArn": "arn:aws:sns:us-east-1:000000000000:frontdesk-inbound-sms",
+                "Subject": null,
+                "Message": text,
+                "Timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "SignatureVersion": "1",
+                "Signature": "local",
+                "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/local.pem",
+                "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
+                "MessageAttributes": {}
+            }
+        }]
+    });
+    let event: aws_lambda_events::sns::SnsEvent = match serde_json::from_value(event) {
+        Ok(e) => e,
+        Err(e) => return local_error(StatusCode::BAD_REQUEST, "bad_request", format!("cannot build the SNS event: {e}")),
+    };
+    match inbound_sms::handle_sns(deps, event).await {
+        Ok(()) => Json(json!({"delivered": true})).into_response(),
+        Err(e) => local_error(StatusCode::UNPROCESSABLE_ENTITY, "not_processed", e.to_string()),
+    }
+}
+
 async fn serve_http_api(State(gw): State<Arc<Gateway>>, req: Request<Body>) -> Response {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
@@ -133,18 +180,24 @@ async fn serve_http_api(State(gw): State<Arc<Gateway>>, req: Request<Body>) -> R
     apigw::from_response(function(event).await)
 }
 
+/// The scheduled functions: their `/_local/schedules/{name}` and template.yaml logical id.
+pub const SCHEDULED: &[(&str, &str)] = &[
+    ("reminders", "RemindersFunction"),
+    ("no-shows", "NoShowsFunction"),
+    ("review-requests", "ReviewRequestsFunction"),
+];
+
 /// Fires each scheduled function on its rate from template.yaml, with the current time,
 /// as EventBridge would. Failures are logged and the loop goes on.
 pub fn spawn_schedules(gw: Arc<Gateway>) {
     for s in gw.template.schedules.clone() {
-        let Some((name, job)) = gw
-            .scheduled
-            .iter()
-            .find(|(name, _)| s.function.to_ascii_lowercase().starts_with(&name.replace('-', "")))
-            .map(|(n, j)| (n.clone(), j.clone()))
-        else {
+        let Some((name, _)) = SCHEDULED.iter().find(|(_, id)| *id == s.function) else {
             continue;
         };
+        let Some(job) = gw.scheduled.get(*name).cloned() else {
+            continue;
+        };
+        let name = name.to_string();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(s.every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

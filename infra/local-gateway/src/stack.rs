@@ -4,26 +4,52 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use frontdesk::deliver::Senders;
 use frontdesk::dynamo::DynamoStore;
-use frontdesk::ports::SystemClock;
+use frontdesk::ports::{Store, SystemClock};
+use frontdesk::ses::SesEmail;
+use frontdesk::sns::SnsSms;
+use frontdesk::sweep::SweepOptions;
 use local_stack::Moto;
 
-use crate::{Gateway, GatewayError, HttpFunction, Template};
+use crate::{Gateway, GatewayError, HttpFunction, ScheduledFunction, Template};
 
 /// The table `make run` uses.
 pub const LOCAL_TABLE: &str = "frontdesk-local";
 
-/// Creates the table from template.yaml (if missing) and wires every built function.
+/// Wraps a scheduled function's `run(deps, now)` as the gateway fires it.
+macro_rules! scheduled {
+    ($krate:ident, $deps:expr) => {{
+        let deps = $deps;
+        let f: ScheduledFunction = Arc::new(move |now| {
+            let deps = deps.clone();
+            Box::pin(async move {
+                $krate::run(&deps, now)
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|report| serde_json::to_value(report).map_err(|e| e.to_string()))
+            })
+        });
+        f
+    }};
+}
+
+/// Creates the table from template.yaml (if missing) and wires every function.
 pub async fn build(moto: Moto, table: &str, operator_secret: &str) -> Result<Gateway, GatewayError> {
     let template_path = local_stack::template_path();
     let template = Template::load(&template_path)?;
     let config = moto.sdk_config();
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     local_stack::create_table_from_template(&dynamodb, &template_path, table).await?;
-    let store = Arc::new(DynamoStore::new(dynamodb, table.to_string()));
+    let dynamo = Arc::new(DynamoStore::new(dynamodb, table.to_string()));
+    let store: Arc<dyn Store> = dynamo.clone();
+    let senders = Senders {
+        sms: Arc::new(SnsSms::from_conf(&config)),
+        email: Arc::new(SesEmail::from_conf(&config, None)),
+    };
 
     let api_deps = practice_api::Deps {
-        store: store.clone() as Arc<dyn frontdesk::ports::Store>,
+        store: store.clone(),
         clock: Arc::new(SystemClock),
         operator: practice_api::auth::OperatorSecret::new(operator_secret),
     };
@@ -32,14 +58,65 @@ pub async fn build(moto: Moto, table: &str, operator_secret: &str) -> Result<Gat
         Box::pin(async move { practice_api::respond(&deps, event).await })
     });
 
+    let inbound_deps = inbound_sms::Deps {
+        store: store.clone(),
+        senders: senders.clone(),
+        clock: Arc::new(SystemClock),
+        public_base_url: None,
+    };
+    let inbound_http = inbound_deps.clone();
+    let inbound_fn: HttpFunction = Arc::new(move |event| {
+        let deps = inbound_http.clone();
+        Box::pin(async move { inbound_sms::respond(&deps, event).await })
+    });
+
     let mut http = HashMap::new();
     http.insert("PracticeApiFunction".to_string(), practice_api_fn);
+    http.insert("InboundSmsFunction".to_string(), inbound_fn);
+
+    let options = SweepOptions::default();
+    let mut scheduled = HashMap::new();
+    scheduled.insert(
+        "reminders".to_string(),
+        scheduled!(
+            reminders,
+            reminders::Deps {
+                store: store.clone(),
+                senders: senders.clone(),
+                options: options.clone(),
+            }
+        ),
+    );
+    scheduled.insert(
+        "no-shows".to_string(),
+        scheduled!(
+            no_shows,
+            no_shows::Deps {
+                store: store.clone(),
+                senders: senders.clone(),
+                options: options.clone(),
+            }
+        ),
+    );
+    scheduled.insert(
+        "review-requests".to_string(),
+        scheduled!(
+            review_requests,
+            review_requests::Deps {
+                store: store.clone(),
+                senders: senders.clone(),
+                options,
+            }
+        ),
+    );
+
     Ok(Gateway {
         template,
         http,
-        scheduled: HashMap::new(),
+        scheduled,
+        inbound_sns: Some(inbound_deps),
         moto: Some(moto),
-        store: Some(store),
+        store: Some(dynamo),
     })
 }
 
