@@ -1,0 +1,24 @@
+//! Inbound SMS: every text a patient sends the practice, from any provider, is verified,
+//! stored once on the patient's timeline, answered, and routed to staff or the on-call team.
+//!
+//! - `handler`: the Lambda entry points (HTTP webhooks and SNS), wired by `main.rs`.
+//! - `providers`: each provider's request format and signature.
+//! - `plan`: what to do with a text (pure); `process`: doing it (reads, one write, sends).
+//! - `error`: the one error type, mapped to responses in one place.
+
+pub mod error;
+mod feedback;
+pub mod handler;
+pub mod http_io;
+pub mod inbound;
+pub mod plan;
+pub mod process;
+pub mod providers;
+#[cfg(test)]
+mod testkit;
+
+pub use error::InboundError;
+pub use handler::{handle, handle_sns, public_base_url, respond, Deps, PUBLIC_BASE_URL_ENV};
+
+/// The error `handle_sns` returns.
+pub type Error = InboundError;

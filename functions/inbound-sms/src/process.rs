@@ -1,0 +1,384 @@
+//! Processing one verified inbound text: find the patient, decide, write once, then send.
+//!
+//! Round trips to DynamoDB for a text from a known patient (the callers do trip 1):
+//! 1. the practice item and the phone lookup, concurrently;
+//! 2. only for a confirmation (or a shared phone): the upcoming appointments;
+//! 3. one `TransactWriteItems` with the idempotency claim, the inbound entry, the replies'
+//!    entries, tasks, and the patient/appointment changes.
+//!
+//! The replies are sent after the batch commits, so a provider retry, even a concurrent
+//! one, finds the claim taken and is acknowledged without a second reply. A send that
+//! fails afterwards rewrites its timeline entry as failed (one more write, only then).
+//!
+//! A conflict in the batch is either the claim (a duplicate) or a patient/appointment that
+//! changed since it was read. The versioned items are read again: unchanged means the claim
+//! lost, so the message was already handled; changed means decide again on fresh state.
+
+use std::cmp::Reverse;
+
+use chrono::{DateTime, Utc};
+use frontdesk::domain::{Appointment, Decision, Patient, Practice};
+use frontdesk::ports::{Fetched, Key, Write};
+use futures_util::future::join_all;
+
+use crate::error::InboundError;
+use crate::handler::Deps;
+use crate::inbound::Inbound;
+use crate::plan::{
+    self, Delivery, Input, Known, Outgoing, Plan, Recipient, Sender, APPOINTMENT_LOOKAHEAD,
+};
+
+/// Patients on one phone whose appointments are compared to pick the sender.
+const MAX_COMPARED: usize = 10;
+/// Patients on one phone whose consent an opt-out changes (two writes each, within the
+/// transaction limit of 100).
+const MAX_FAMILY: usize = 40;
+/// Decide-and-write attempts before giving up (the provider then retries).
+const MAX_ATTEMPTS: usize = 4;
+
+/// What happened, for logs and the acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub action: &'static str,
+    pub known_sender: bool,
+    /// The message had been processed already (a provider retry).
+    pub duplicate: bool,
+    pub sent: usize,
+    pub failed: usize,
+    pub suppressed: usize,
+}
+
+impl Outcome {
+    fn duplicate(known_sender: bool) -> Self {
+        Self {
+            action: "duplicate",
+            known_sender,
+            duplicate: true,
+            sent: 0,
+            failed: 0,
+            suppressed: 0,
+        }
+    }
+}
+
+/// Processes a verified inbound text for `practice`. `candidates` are the patients behind
+/// the sender's number (from the phone index).
+pub async fn process(
+    deps: &Deps,
+    practice: &Practice,
+    candidates: Vec<Patient>,
+    inbound: &Inbound,
+) -> Result<Outcome, InboundError> {
+    let now = deps.clock.now();
+    let mut sender = identify(deps, practice, candidates, now).await;
+    let mut unknown_reply_allowed = true;
+    for _ in 0..MAX_ATTEMPTS {
+        let patient = match &sender {
+            Sender::Known(k) => Some(&k.patient),
+            Sender::Unknown => None,
+        };
+        let action = plan::decide(&practice.settings, &inbound.text, patient, now);
+        if let Sender::Known(known) = &mut sender {
+            if action.needs_appointments() && known.appointments.is_none() {
+                known.appointments = Some(
+                    deps.store
+                        .appointments_for_patient(
+                            &practice.practice_id,
+                            &known.patient.patient_id,
+                            now,
+                            APPOINTMENT_LOOKAHEAD,
+                        )
+                        .await?,
+                );
+            }
+        }
+        let plan = plan::plan(&Input {
+            practice,
+            inbound,
+            sender: &sender,
+            action,
+            now,
+            unknown_reply_allowed,
+        })?;
+        match deps.store.write(plan.writes.clone()).await {
+            Ok(()) => return Ok(deliver(deps, practice, plan, &sender).await),
+            Err(frontdesk::Error::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let known = matches!(sender, Sender::Known(_));
+        if plan.versions.is_empty() {
+            // Unknown sender: the claim, or this hour's reply marker, was taken.
+            if plan.rate_marker && unknown_reply_allowed {
+                unknown_reply_allowed = false;
+                continue;
+            }
+            return Ok(Outcome::duplicate(known));
+        }
+        let keys: Vec<Key> = plan.versions.iter().map(|(k, _)| k.clone()).collect();
+        let fresh = deps.store.get_many(&practice.practice_id, &keys).await?;
+        let unchanged = plan
+            .versions
+            .iter()
+            .all(|(key, seen)| version_in(&fresh, key) == Some(*seen));
+        if unchanged {
+            return Ok(Outcome::duplicate(known));
+        }
+        tracing::debug!(
+            practice_id = %practice.practice_id,
+            "patient or appointment changed meanwhile; deciding again"
+        );
+        sender = refresh(sender, &fresh);
+    }
+    Err(InboundError::Unavailable(
+        "the patient's record kept changing while the message was processed".into(),
+    ))
+}
+
+fn version_in(fetched: &Fetched, key: &Key) -> Option<u64> {
+    match key {
+        Key::Patient(id) => fetched.patient(id).map(|p| p.version),
+        Key::Appointment(id) => fetched.appointment(id).map(|a| a.version),
+        _ => None,
+    }
+}
+
+/// Replaces what was read before with the fresh copies. A patient who is gone drops out;
+/// if the sender was that patient, the next on the phone (or nobody) takes their place.
+fn refresh(sender: Sender, fresh: &Fetched) -> Sender {
+    let Sender::Known(mut known) = sender else {
+        return Sender::Unknown;
+    };
+    known.family = known
+        .family
+        .iter()
+        .map(|p| {
+            fresh
+                .patient(&p.patient_id)
+                .cloned()
+                .unwrap_or_else(|| p.clone())
+        })
+        .collect();
+    if let Some(list) = &mut known.appointments {
+        for a in list.iter_mut() {
+            if let Some(f) = fresh.appointment(&a.appointment_id) {
+                *a = f.clone();
+            }
+        }
+    }
+    match fresh.patient(&known.patient.patient_id) {
+        Some(p) => {
+            known.patient = p.clone();
+            Sender::Known(known)
+        }
+        None if known.family.is_empty() => Sender::Unknown,
+        None => {
+            let next = known.family.remove(0);
+            Sender::Known(Box::new(Known {
+                patient: next,
+                family: known.family,
+                appointments: None,
+                shared_note: known.shared_note,
+            }))
+        }
+    }
+}
+
+/// Picks the patient a text is from. One patient on the number: them. Several (a family's
+/// shared phone): the one with the soonest upcoming scheduled appointment, since a reply is
+/// most likely about the next visit; then the one who most recently got an automated
+/// message; then by patient id, so the choice is stable. The others are kept, so that an
+/// opt-out covers the whole number, and the task tells staff how the choice was made.
+async fn identify(
+    deps: &Deps,
+    practice: &Practice,
+    mut candidates: Vec<Patient>,
+    now: DateTime<Utc>,
+) -> Sender {
+    candidates.sort_by(|a, b| a.patient_id.cmp(&b.patient_id));
+    candidates.dedup_by(|a, b| a.patient_id == b.patient_id);
+    if candidates.len() > MAX_FAMILY {
+        tracing::warn!(
+            practice_id = %practice.practice_id,
+            patients = candidates.len(),
+            "more patients share one phone number than an opt-out can cover at once"
+        );
+        candidates.truncate(MAX_FAMILY);
+    }
+    match candidates.len() {
+        0 => return Sender::Unknown,
+        1 => {
+            let patient = candidates.remove(0);
+            return Sender::Known(Box::new(Known {
+                patient,
+                family: Vec::new(),
+                appointments: None,
+                shared_note: None,
+            }));
+        }
+        _ => {}
+    }
+    let compared = candidates.len().min(MAX_COMPARED);
+    let lookups = join_all(candidates.iter().take(compared).map(|p| {
+        deps.store.appointments_for_patient(
+            &practice.practice_id,
+            &p.patient_id,
+            now,
+            APPOINTMENT_LOOKAHEAD,
+        )
+    }))
+    .await;
+    let lookups = lookups.into_iter().map(|r| match r {
+        Ok(list) => Some(list),
+        Err(e) => {
+            tracing::warn!(
+                practice_id = %practice.practice_id,
+                error = %e,
+                "appointments of a patient on a shared phone could not be read"
+            );
+            None
+        }
+    });
+    // Patients beyond the compared ones have no appointments read.
+    let mut entries: Vec<(Patient, Option<Vec<Appointment>>)> = candidates
+        .into_iter()
+        .zip(lookups.chain(std::iter::repeat_with(|| None)))
+        .collect();
+    let soonest = |list: &Option<Vec<Appointment>>| {
+        list.iter()
+            .flatten()
+            .filter(|a| a.status.is_pending() && a.starts_at >= now)
+            .map(|a| a.starts_at)
+            .min()
+    };
+    let best = entries
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, (patient, appointments))| {
+            let s = soonest(appointments);
+            (
+                s.is_none(),
+                s,
+                Reverse(patient.recent_automated.iter().max().copied()),
+            )
+        })
+        .map_or(0, |(i, _)| i);
+    let count = entries.len();
+    if best >= count {
+        return Sender::Unknown;
+    }
+    let (patient, appointments) = entries.remove(best);
+    let reason = if soonest(&appointments).is_some() {
+        "the soonest upcoming appointment"
+    } else {
+        "the most recent message we sent"
+    };
+    Sender::Known(Box::new(Known {
+        patient,
+        family: entries.into_iter().map(|(p, _)| p).collect(),
+        appointments,
+        shared_note: Some(format!(
+            "{count} patients share this phone number; the text was filed under this \
+             patient by {reason}. Check it is theirs."
+        )),
+    }))
+}
+
+/// Sends what the committed plan says: on-call alerts first (concurrently), then the
+/// replies to the patient in order. Failures rewrite their timeline entries.
+async fn deliver(deps: &Deps, practice: &Practice, mut plan: Plan, sender: &Sender) -> Outcome {
+    let mut corrections: Vec<Write> = Vec::new();
+    let mut sent = 0;
+    let mut failed = 0;
+
+    let forwards: Vec<&Outgoing> = plan
+        .sends
+        .iter()
+        .filter(|o| o.recipient == Recipient::OnCall)
+        .collect();
+    let results = join_all(forwards.iter().map(|o| send(deps, &o.delivery))).await;
+    let any_forward = !forwards.is_empty();
+    let mut alerted = false;
+    for (out, result) in forwards.iter().zip(results) {
+        match result {
+            Ok(()) => {
+                sent += 1;
+                alerted = true;
+            }
+            Err(reason) => {
+                failed += 1;
+                corrections.push(failed_record(&out.record, reason));
+            }
+        }
+    }
+    if let Some(fallback) = plan.emergency.take() {
+        if any_forward && !alerted {
+            tracing::error!(
+                practice_id = %practice.practice_id,
+                "no on-call alert got through for an emergency text"
+            );
+            let mut task = fallback.task;
+            task.detail.push_str(
+                " ALERT FAILED: no on-call alert could be delivered; call the patient back now.",
+            );
+            corrections.push(Write::Task(Box::new(task)));
+            if let Some((i, text)) = fallback.reply {
+                if let Some(out) = plan.sends.get_mut(i) {
+                    if let Delivery::Sms(sms) = &mut out.delivery {
+                        sms.body = text.clone();
+                    }
+                    out.record.body = text;
+                    corrections.push(Write::Message(Box::new(out.record.clone())));
+                }
+            }
+        }
+    }
+
+    for out in plan
+        .sends
+        .iter()
+        .filter(|o| o.recipient == Recipient::Patient)
+    {
+        match send(deps, &out.delivery).await {
+            Ok(()) => sent += 1,
+            Err(reason) => {
+                failed += 1;
+                corrections.push(failed_record(&out.record, reason));
+            }
+        }
+    }
+
+    if !corrections.is_empty() {
+        if let Err(e) = deps.store.write(corrections).await {
+            tracing::error!(
+                practice_id = %practice.practice_id,
+                error = %e,
+                "failed sends could not be recorded on the timeline"
+            );
+        }
+    }
+    Outcome {
+        action: plan.action.label(),
+        known_sender: matches!(sender, Sender::Known(_)),
+        duplicate: false,
+        sent,
+        failed,
+        suppressed: plan.suppressed,
+    }
+}
+
+async fn send(deps: &Deps, delivery: &Delivery) -> Result<(), String> {
+    let result = match delivery {
+        Delivery::Sms(sms) => deps.senders.sms.send_sms(sms).await,
+        Delivery::Email(email) => deps.senders.email.send_email(email).await,
+    };
+    result.map(|_| ()).map_err(|e| e.to_string())
+}
+
+fn failed_record(record: &frontdesk::domain::Message, reason: String) -> Write {
+    let mut m = record.clone();
+    m.decision = Decision::Failed {
+        reason,
+        attempts: 1,
+    };
+    Write::Message(Box::new(m))
+}
