@@ -112,6 +112,8 @@ mod tests {
             no_show_count: 0,
             recent_automated: vec![],
             thread: ThreadState::default(),
+            last_review_request_at: None,
+            open_feedback_task: None,
             created_at: now,
             updated_at: now,
             version: 1,
