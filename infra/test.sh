@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `make test`: formatting, lints, the workspace tests against one shared moto, the SAM
+# template lint, and the runtime contract tests. Stops at the first failing step.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$FRONTDESK_ROOT"
+
+ensure_venv
+use_dummy_aws
+
+steps=()
+step_start=0
+begin() { step_start=$SECONDS; printf '\n==> [%s] %s\n' "$1" "$2"; }
+done_step() { steps+=("$(printf '%-28s %4ss' "$1" "$((SECONDS - step_start))")"); }
+summary() {
+  local rc=$?
+  stop_moto
+  if [ "${#steps[@]}" -gt 0 ]; then
+    printf '\n==> make test steps done:\n'
+    printf '    %s\n' "${steps[@]}"
+  fi
+  [ "$rc" -eq 0 ] && echo "==> make test: all steps passed" || echo "==> make test: FAILED (exit $rc)"
+  exit "$rc"
+}
+trap summary EXIT
+trap 'exit 130' INT TERM
+
+begin 1/6 "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+done_step "fmt"
+
+begin 2/6 "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+done_step "clippy"
+
+begin 3/6 "moto for the whole run"
+start_moto  # exports FRONTDESK_MOTO_ENDPOINT; stopped by the EXIT trap
+done_step "moto start"
+
+begin 4/6 "cargo test --workspace (moto at $FRONTDESK_MOTO_ENDPOINT)"
+cargo test --workspace --no-fail-fast
+done_step "cargo test"
+
+begin 5/6 "sam validate --lint"
+sam validate --lint --template "$FRONTDESK_ROOT/template.yaml"
+done_step "sam validate --lint"
+
+begin 6/6 "runtime contract tests (aws-lambda-rie)"
+"$FRONTDESK_ROOT/infra/contract-test.sh"
+done_step "contract tests"
