@@ -10,8 +10,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AppointmentId, Channel, Decision, Direction, Message, MessageId, MessageKind, Patient, Practice, Priority, Purpose,
-    Task, TaskId, TaskKind, TaskStatus,
+    AppointmentId, Channel, Decision, Direction, Message, MessageId, MessageKind, Patient,
+    Practice, Priority, Purpose, Task, TaskId, TaskKind, TaskStatus,
 };
 use crate::policy::{route, Route};
 use crate::ports::{Email, EmailSender, Sms, SmsSender, Write};
@@ -62,14 +62,25 @@ pub enum Delivery {
         provider_message_id: String,
     },
     /// Quiet hours: try again at `until`.
-    Deferred { until: DateTime<Utc> },
+    Deferred {
+        until: DateTime<Utc>,
+    },
     /// A staff task was raised instead.
-    Task { task_id: TaskId, kind: TaskKind },
-    Suppressed { reason: String },
+    Task {
+        task_id: TaskId,
+        kind: TaskKind,
+    },
+    Suppressed {
+        reason: String,
+    },
     /// The provider refused it for good: recorded, with a staff task.
-    Rejected { task_id: TaskId },
+    Rejected {
+        task_id: TaskId,
+    },
     /// The provider could not be reached: nothing recorded yet, the caller retries.
-    Unavailable { reason: String },
+    Unavailable {
+        reason: String,
+    },
 }
 
 impl Delivery {
@@ -107,18 +118,35 @@ fn practice_cannot_send(practice: &Practice, channel: Channel) -> Option<&'stati
 }
 
 pub async fn deliver(senders: &Senders, out: Outbound<'_>, now: DateTime<Utc>) -> Delivered {
-    let decision = route(out.patient, &out.practice.settings, out.kind, now, out.not_after);
+    let decision = route(
+        out.patient,
+        &out.practice.settings,
+        out.kind,
+        now,
+        out.not_after,
+    );
     match decision {
         Route::Send { channel, .. } => {
             if let Some(why) = practice_cannot_send(out.practice, channel) {
-                return staff_task(&out, TaskKind::ChannelUnusable, format!("Could not send by {channel}: {why}."), now);
+                return staff_task(
+                    &out,
+                    TaskKind::ChannelUnusable,
+                    format!("Could not send by {channel}: {why}."),
+                    now,
+                );
             }
             match send(senders, &out, channel).await {
                 Ok(id) => {
                     let writes = vec![
-                        timeline(&out, channel, now, body_for(&out, channel), Decision::Sent {
-                            provider_message_id: Some(id.clone()),
-                        }),
+                        timeline(
+                            &out,
+                            channel,
+                            now,
+                            body_for(&out, channel),
+                            Decision::Sent {
+                                provider_message_id: Some(id.clone()),
+                            },
+                        ),
                         Write::NoteAutomatedSend {
                             practice_id: out.practice.practice_id.clone(),
                             patient_id: out.patient.patient_id.clone(),
@@ -147,7 +175,9 @@ pub async fn deliver(senders: &Senders, out: Outbound<'_>, now: DateTime<Utc>) -
                         now,
                     );
                     if let Delivery::Task { task_id, .. } = &d.delivery {
-                        d.delivery = Delivery::Rejected { task_id: task_id.clone() };
+                        d.delivery = Delivery::Rejected {
+                            task_id: task_id.clone(),
+                        };
                     }
                     d
                 }
@@ -155,15 +185,31 @@ pub async fn deliver(senders: &Senders, out: Outbound<'_>, now: DateTime<Utc>) -
         }
         Route::Defer { channel, until } => Delivered {
             delivery: Delivery::Deferred { until },
-            writes: vec![timeline(&out, channel, now, body_for(&out, channel), Decision::Deferred { until })],
+            writes: vec![timeline(
+                &out,
+                channel,
+                now,
+                body_for(&out, channel),
+                Decision::Deferred { until },
+            )],
         },
-        Route::StaffTask { reason } => staff_task(&out, reason.task_kind(), reason.describe(out.kind), now),
+        Route::StaffTask { reason } => {
+            staff_task(&out, reason.task_kind(), reason.describe(out.kind), now)
+        }
         Route::Suppress { reason } => {
             let why = reason.describe();
             let channel = out.patient.preferred_channel;
             Delivered {
-                delivery: Delivery::Suppressed { reason: why.clone() },
-                writes: vec![timeline(&out, channel, now, body_for(&out, channel), Decision::Suppressed { reason: why })],
+                delivery: Delivery::Suppressed {
+                    reason: why.clone(),
+                },
+                writes: vec![timeline(
+                    &out,
+                    channel,
+                    now,
+                    body_for(&out, channel),
+                    Decision::Suppressed { reason: why },
+                )],
             }
         }
     }
@@ -208,19 +254,30 @@ async fn send(senders: &Senders, out: &Outbound<'_>, channel: Channel) -> crate:
                 })
                 .await
         }
-        Channel::Voice => Err(Error::SendRejected("voice is never sent automatically".into())),
+        Channel::Voice => Err(Error::SendRejected(
+            "voice is never sent automatically".into(),
+        )),
     }
 }
 
 fn body_for(out: &Outbound<'_>, channel: Channel) -> String {
     match channel {
         Channel::Sms => out.content.sms.clone(),
-        Channel::Email => format!("{}\n\n{}", out.content.email_subject, out.content.email_text),
+        Channel::Email => format!(
+            "{}\n\n{}",
+            out.content.email_subject, out.content.email_text
+        ),
         Channel::Voice => out.content.call_script.clone(),
     }
 }
 
-fn timeline(out: &Outbound<'_>, channel: Channel, now: DateTime<Utc>, body: String, decision: Decision) -> Write {
+fn timeline(
+    out: &Outbound<'_>,
+    channel: Channel,
+    now: DateTime<Utc>,
+    body: String,
+    decision: Decision,
+) -> Write {
     Write::Message(Box::new(Message {
         practice_id: out.practice.practice_id.clone(),
         patient_id: Some(out.patient.patient_id.clone()),
@@ -263,7 +320,16 @@ fn staff_task(out: &Outbound<'_>, kind: TaskKind, detail: String, now: DateTime<
         },
         writes: vec![
             Write::Task(Box::new(task)),
-            timeline(out, channel, now, body_for(out, channel), Decision::StaffTask { task_id, reason: detail }),
+            timeline(
+                out,
+                channel,
+                now,
+                body_for(out, channel),
+                Decision::StaffTask {
+                    task_id,
+                    reason: detail,
+                },
+            ),
         ],
     }
 }

@@ -16,8 +16,8 @@ pub mod planning;
 pub mod policy;
 pub mod ports;
 pub mod ses;
-pub mod sweep;
 pub mod sns;
+pub mod sweep;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 

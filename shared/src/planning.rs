@@ -6,16 +6,27 @@
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::{Appointment, AppointmentStatus, DueKind, DueWork, PracticeSettings, ReminderOffset};
+use crate::domain::{
+    Appointment, AppointmentStatus, DueKind, DueWork, PracticeSettings, ReminderOffset,
+};
 
 /// When a reminder at `offset` is due for an appointment starting at `starts_at`,
 /// read in the patient's zone `tz`. `None` if the day-of time would not be before the start.
-pub fn reminder_due(offset: ReminderOffset, starts_at: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+pub fn reminder_due(
+    offset: ReminderOffset,
+    starts_at: DateTime<Utc>,
+    tz: Tz,
+) -> Option<DateTime<Utc>> {
     match offset {
-        ReminderOffset::Before { minutes } => Some(starts_at - Duration::minutes(i64::from(minutes))),
+        ReminderOffset::Before { minutes } => {
+            Some(starts_at - Duration::minutes(i64::from(minutes)))
+        }
         ReminderOffset::DayOf { at } => {
             let day = starts_at.with_timezone(&tz).date_naive();
-            let due = tz.from_local_datetime(&day.and_time(at.0)).earliest()?.with_timezone(&Utc);
+            let due = tz
+                .from_local_datetime(&day.and_time(at.0))
+                .earliest()?
+                .with_timezone(&Utc);
             (due < starts_at).then_some(due)
         }
     }
@@ -32,7 +43,12 @@ pub fn confirmation_deadline(starts_at: DateTime<Utc>, tz: Tz) -> Option<DateTim
 /// The due work an appointment should have at `now`. Only future work is planned: a
 /// reminder whose time has passed is not sent late.
 /// `tz` is the patient's zone (see `Patient::zone`).
-pub fn plan(appointment: &Appointment, tz: Tz, practice: &PracticeSettings, now: DateTime<Utc>) -> Vec<DueWork> {
+pub fn plan(
+    appointment: &Appointment,
+    tz: Tz,
+    practice: &PracticeSettings,
+    now: DateTime<Utc>,
+) -> Vec<DueWork> {
     let make = |kind: DueKind, due_at: DateTime<Utc>| DueWork {
         practice_id: appointment.practice_id.clone(),
         appointment_id: appointment.appointment_id.clone(),
@@ -47,7 +63,8 @@ pub fn plan(appointment: &Appointment, tz: Tz, practice: &PracticeSettings, now:
         AppointmentStatus::Scheduled => {
             if appointment.starts_at <= now {
                 // Already started: only the no-show check can still matter.
-                let check = appointment.starts_at + Duration::minutes(i64::from(practice.no_show_grace_minutes));
+                let check = appointment.starts_at
+                    + Duration::minutes(i64::from(practice.no_show_grace_minutes));
                 out.push(make(DueKind::NoShowCheck, check.max(now)));
                 return out;
             }
@@ -68,14 +85,17 @@ pub fn plan(appointment: &Appointment, tz: Tz, practice: &PracticeSettings, now:
                     out.push(make(DueKind::ConfirmationDeadline, deadline));
                 }
             }
-            let check = appointment.starts_at + Duration::minutes(i64::from(practice.no_show_grace_minutes));
+            let check = appointment.starts_at
+                + Duration::minutes(i64::from(practice.no_show_grace_minutes));
             out.push(make(DueKind::NoShowCheck, check));
         }
         AppointmentStatus::Completed => {
-            let at = appointment.updated_at.max(now) + Duration::minutes(i64::from(practice.review_delay_minutes));
+            let at = appointment.updated_at.max(now)
+                + Duration::minutes(i64::from(practice.review_delay_minutes));
             out.push(make(DueKind::ReviewRequest, at));
         }
-        AppointmentStatus::CheckedIn | AppointmentStatus::Cancelled | AppointmentStatus::NoShow => {}
+        AppointmentStatus::CheckedIn | AppointmentStatus::Cancelled | AppointmentStatus::NoShow => {
+        }
     }
     out
 }
@@ -83,13 +103,18 @@ pub fn plan(appointment: &Appointment, tz: Tz, practice: &PracticeSettings, now:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AppointmentId, Channel, ClockTime, Consents, Patient, PatientId, PracticeId, ThreadState};
+    use crate::domain::{
+        AppointmentId, Channel, ClockTime, Consents, Patient, PatientId, PracticeId, ThreadState,
+    };
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()
     }
 
-    fn fixtures(starts: &str, status: AppointmentStatus) -> (Appointment, Patient, PracticeSettings) {
+    fn fixtures(
+        starts: &str,
+        status: AppointmentStatus,
+    ) -> (Appointment, Patient, PracticeSettings) {
         let now = utc("2026-01-01T00:00:00Z");
         let practice = PracticeSettings {
             name: "Smile".into(),
@@ -142,14 +167,20 @@ mod tests {
         // 2026-03-10 14:00 New York (EDT, after the DST change on 03-08).
         let (a, p, s) = fixtures("2026-03-10T18:00:00Z", AppointmentStatus::Scheduled);
         let plan = plan(&a, p.zone(s.time_zone), &s, utc("2026-02-01T00:00:00Z"));
-        let due: Vec<_> = plan.iter().map(|d| (d.kind.label(), d.due_at.to_rfc3339())).collect();
+        let due: Vec<_> = plan
+            .iter()
+            .map(|d| (d.kind.label(), d.due_at.to_rfc3339()))
+            .collect();
         assert_eq!(
             due,
             vec![
                 ("reminder-b10080".into(), "2026-03-03T18:00:00+00:00".into()),
                 ("reminder-b2880".into(), "2026-03-08T18:00:00+00:00".into()),
                 ("reminder-d0800".into(), "2026-03-10T12:00:00+00:00".into()),
-                ("confirm-deadline".into(), "2026-03-10T04:00:00+00:00".into()),
+                (
+                    "confirm-deadline".into(),
+                    "2026-03-10T04:00:00+00:00".into()
+                ),
                 ("noshow-check".into(), "2026-03-10T18:01:00+00:00".into()),
             ]
         );
@@ -166,9 +197,13 @@ mod tests {
     #[test]
     fn an_early_appointment_gets_no_day_of_reminder_after_its_start() {
         let (a, p, mut s) = fixtures("2026-03-10T11:30:00Z", AppointmentStatus::Scheduled); // 07:30 local
-        s.reminder_offsets = vec![ReminderOffset::DayOf { at: ClockTime::hm(8, 0) }];
+        s.reminder_offsets = vec![ReminderOffset::DayOf {
+            at: ClockTime::hm(8, 0),
+        }];
         let plan = plan(&a, p.zone(s.time_zone), &s, utc("2026-02-01T00:00:00Z"));
-        assert!(plan.iter().all(|d| !matches!(d.kind, DueKind::Reminder { .. })));
+        assert!(plan
+            .iter()
+            .all(|d| !matches!(d.kind, DueKind::Reminder { .. })));
     }
 
     #[test]

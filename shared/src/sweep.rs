@@ -21,8 +21,8 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
 use crate::domain::{
-    bucket_of, Appointment, AppointmentId, DueWork, Patient, PatientId, Practice, PracticeId, Priority, Sweep, Task,
-    TaskId, TaskKind, TaskStatus, BUCKET_MINUTES,
+    bucket_of, Appointment, AppointmentId, DueWork, Patient, PatientId, Practice, PracticeId,
+    Priority, Sweep, Task, TaskId, TaskKind, TaskStatus, BUCKET_MINUTES,
 };
 use crate::keys;
 use crate::ports::{Item, Key, Store, Write};
@@ -70,10 +70,12 @@ impl Batch {
         self.practices.get(&d.practice_id)
     }
     pub fn patient(&self, d: &DueWork) -> Option<&Patient> {
-        self.patients.get(&(d.practice_id.clone(), d.patient_id.clone()))
+        self.patients
+            .get(&(d.practice_id.clone(), d.patient_id.clone()))
     }
     pub fn appointment(&self, d: &DueWork) -> Option<&Appointment> {
-        self.appointments.get(&(d.practice_id.clone(), d.appointment_id.clone()))
+        self.appointments
+            .get(&(d.practice_id.clone(), d.appointment_id.clone()))
     }
 }
 
@@ -151,7 +153,13 @@ pub async fn run(
         bucket += Duration::minutes(BUCKET_MINUTES);
     }
     if next_cursor != start {
-        if let Err(e) = store.write(vec![Write::SweepCursor { sweep, bucket: next_cursor }]).await {
+        if let Err(e) = store
+            .write(vec![Write::SweepCursor {
+                sweep,
+                bucket: next_cursor,
+            }])
+            .await
+        {
             report.failures.push(Failure {
                 practice_id: String::new(),
                 due_key: "cursor".into(),
@@ -160,7 +168,11 @@ pub async fn run(
         }
     }
     if !report.failures.is_empty() {
-        tracing::error!(sweep = sweep.as_str(), failures = report.failures.len(), "sweep had failures");
+        tracing::error!(
+            sweep = sweep.as_str(),
+            failures = report.failures.len(),
+            "sweep had failures"
+        );
     }
     tracing::info!(
         sweep = sweep.as_str(),
@@ -305,7 +317,9 @@ pub async fn read_batch(store: &dyn Store, chunk: &[DueWork]) -> Result<Batch> {
                     batch.practices.insert(p.practice_id.clone(), *p);
                 }
                 Item::Patient(p) => {
-                    batch.patients.insert((p.practice_id.clone(), p.patient_id.clone()), *p);
+                    batch
+                        .patients
+                        .insert((p.practice_id.clone(), p.patient_id.clone()), *p);
                 }
                 Item::Appointment(a) => {
                     batch
@@ -387,7 +401,11 @@ mod tests {
     impl DueHandler for Finish {
         async fn handle(&self, claimed: DueWork, _: &Batch, _: DateTime<Utc>) -> Result<Handled> {
             self.0.fetch_add(1, Ordering::SeqCst);
-            self.1.write(vec![Write::DoneDue { claimed: Box::new(claimed) }]).await?;
+            self.1
+                .write(vec![Write::DoneDue {
+                    claimed: Box::new(claimed),
+                }])
+                .await?;
             Ok(Handled::Done("done"))
         }
     }
@@ -404,7 +422,13 @@ mod tests {
 
     async fn seed(store: &MemoryStore, items: &[DueWork]) {
         store
-            .write(items.iter().cloned().map(|d| Write::Due(Box::new(d))).collect())
+            .write(
+                items
+                    .iter()
+                    .cloned()
+                    .map(|d| Write::Due(Box::new(d)))
+                    .collect(),
+            )
             .await
             .unwrap();
     }
@@ -412,21 +436,48 @@ mod tests {
     #[tokio::test]
     async fn a_late_run_catches_up_on_every_overdue_bucket_and_not_on_future_work() {
         let store = Arc::new(MemoryStore::new());
-        seed(&store, &[
-            due("p1", "a1", "2026-01-01T10:00:00Z"),
-            due("p1", "a2", "2026-01-01T11:07:00Z"),
-            due("p2", "a3", "2026-01-01T12:00:00Z"),
-        ])
+        seed(
+            &store,
+            &[
+                due("p1", "a1", "2026-01-01T10:00:00Z"),
+                due("p1", "a2", "2026-01-01T11:07:00Z"),
+                due("p2", "a3", "2026-01-01T12:00:00Z"),
+            ],
+        )
         .await;
         let h = Finish(AtomicUsize::new(0), store.clone());
         let opts = SweepOptions::default();
-        let r = run(store.as_ref(), Sweep::NoShows, utc("2026-01-01T09:00:00Z"), &opts, &h).await.unwrap();
+        let r = run(
+            store.as_ref(),
+            Sweep::NoShows,
+            utc("2026-01-01T09:00:00Z"),
+            &opts,
+            &h,
+        )
+        .await
+        .unwrap();
         assert_eq!(r.claimed, 0);
         // The 10:00 and 11:05 runs were missed; the 11:30 run does both, not the 12:00 item.
-        let r = run(store.as_ref(), Sweep::NoShows, utc("2026-01-01T11:30:00Z"), &opts, &h).await.unwrap();
+        let r = run(
+            store.as_ref(),
+            Sweep::NoShows,
+            utc("2026-01-01T11:30:00Z"),
+            &opts,
+            &h,
+        )
+        .await
+        .unwrap();
         assert_eq!((r.claimed, r.failures.len()), (2, 0));
         assert_eq!(store.all_due(&PracticeId::parse("p2").unwrap()).len(), 1);
-        let r = run(store.as_ref(), Sweep::NoShows, utc("2026-01-01T12:00:00Z"), &opts, &h).await.unwrap();
+        let r = run(
+            store.as_ref(),
+            Sweep::NoShows,
+            utc("2026-01-01T12:00:00Z"),
+            &opts,
+            &h,
+        )
+        .await
+        .unwrap();
         assert_eq!(r.claimed, 1);
         assert_eq!(h.0.load(Ordering::SeqCst), 3);
     }
@@ -434,7 +485,9 @@ mod tests {
     #[tokio::test]
     async fn overlapping_runs_handle_each_item_once() {
         let store = Arc::new(MemoryStore::new());
-        let items: Vec<DueWork> = (0..40).map(|i| due("p1", &format!("a{i}"), "2026-01-01T10:00:00Z")).collect();
+        let items: Vec<DueWork> = (0..40)
+            .map(|i| due("p1", &format!("a{i}"), "2026-01-01T10:00:00Z"))
+            .collect();
         seed(&store, &items).await;
         let h = Finish(AtomicUsize::new(0), store.clone());
         let opts = SweepOptions::default();
@@ -455,10 +508,18 @@ mod tests {
         let mut now = utc("2026-01-01T10:00:00Z");
         let mut reports = Vec::new();
         for _ in 0..6 {
-            reports.push(run(store.as_ref(), Sweep::NoShows, now, &opts, &Fail).await.unwrap());
+            reports.push(
+                run(store.as_ref(), Sweep::NoShows, now, &opts, &Fail)
+                    .await
+                    .unwrap(),
+            );
             now += opts.lease + Duration::minutes(1);
         }
-        assert_eq!(reports.iter().map(|r| r.failures.len()).sum::<usize>(), 4, "four failed attempts, reported");
+        assert_eq!(
+            reports.iter().map(|r| r.failures.len()).sum::<usize>(),
+            4,
+            "four failed attempts, reported"
+        );
         assert_eq!(reports[4].outcomes.get("gave_up"), Some(&1));
         let tasks = store.all_tasks(&PracticeId::parse("p1").unwrap());
         assert_eq!(tasks.len(), 1);
@@ -474,13 +535,17 @@ mod tests {
             due("p1", "a3", "2026-01-01T10:00:00Z"),
             due("p2", "b1", "2026-01-01T10:00:00Z"),
         ];
-        let order: Vec<String> = fair_order(items).iter().map(|d| d.appointment_id.to_string()).collect();
+        let order: Vec<String> = fair_order(items)
+            .iter()
+            .map(|d| d.appointment_id.to_string())
+            .collect();
         assert_eq!(order, vec!["a1", "b1", "a2", "a3"]);
     }
 
     #[test]
     fn the_event_time_is_the_sweeps_now() {
-        let ev = serde_json::json!({"time": "2026-11-22T18:05:00Z", "detail-type": "Scheduled Event"});
+        let ev =
+            serde_json::json!({"time": "2026-11-22T18:05:00Z", "detail-type": "Scheduled Event"});
         assert_eq!(event_time(&ev).unwrap(), utc("2026-11-22T18:05:00Z"));
         assert!(event_time(&serde_json::json!({})).is_err());
     }

@@ -1336,7 +1336,9 @@ async fn a_patients_appointments_are_listed_soonest_first_from_a_time_and_only_t
     .collect();
     store.write(writes).await.unwrap();
     store.reset_requests();
-    let from = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
+    let from = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
     let found = store
         .appointments_for_patient(&practice, &PatientId::parse("pt-1").unwrap(), from, 5)
         .await

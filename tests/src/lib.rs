@@ -18,13 +18,18 @@ pub struct TestApp {
 /// Starts (or reuses) moto, creates a fresh table from template.yaml and serves the
 /// gateway on 127.0.0.1:<free port>.
 pub async fn spawn_app() -> TestApp {
-    let moto = local_stack::Moto::shared().await.expect("moto starts (run `make venv` first)").clone();
+    let moto = local_stack::Moto::shared()
+        .await
+        .expect("moto starts (run `make venv` first)")
+        .clone();
     let table = moto.fresh_table().await.expect("table from template.yaml");
     let gw = local_gateway::stack::build(moto.clone(), &table, OPERATOR_SECRET)
         .await
         .expect("gateway wiring");
     let store = gw.store.clone().expect("gateway exposes its store");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("free port");
     let addr = listener.local_addr().expect("bound address");
     tokio::spawn(async move {
         let _ = axum::serve(listener, local_gateway::router(Arc::new(gw))).await;
@@ -39,7 +44,13 @@ pub async fn spawn_app() -> TestApp {
 
 impl TestApp {
     /// Sends a request; returns the status and the JSON body (Null when empty).
-    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.http.request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
@@ -60,7 +71,9 @@ impl TestApp {
         if let Some(n) = sms_number {
             body["sms_number"] = Value::String(n.into());
         }
-        let (s, b) = self.call("POST", "/v1/practices", Some(OPERATOR_SECRET), Some(body)).await;
+        let (s, b) = self
+            .call("POST", "/v1/practices", Some(OPERATOR_SECRET), Some(body))
+            .await;
         assert_eq!(s, 201, "onboarding: {b}");
         (
             b["practice_id"].as_str().unwrap_or_default().to_string(),

@@ -21,36 +21,88 @@ async fn a_practice_a_patient_and_an_appointment_live_their_whole_life_cycle() {
     let app = spawn_app().await;
     let (_, key) = app.onboard("Lakeside Dental", Some("+13125550143")).await;
 
-    let (s, p) = app.call("PATCH", "/v1/practice", Some(&key), Some(json!({"callback_phone": "(312) 555-0199"}))).await;
+    let (s, p) = app
+        .call(
+            "PATCH",
+            "/v1/practice",
+            Some(&key),
+            Some(json!({"callback_phone": "(312) 555-0199"})),
+        )
+        .await;
     assert_eq!(s, 200, "{p}");
     assert_eq!(p["callback_phone"], json!("+13125550199"));
 
-    let (s, b) = app.call("PUT", "/v1/patients/pt-1", Some(&key), Some(patient("312-555-0188"))).await;
+    let (s, b) = app
+        .call(
+            "PUT",
+            "/v1/patients/pt-1",
+            Some(&key),
+            Some(patient("312-555-0188")),
+        )
+        .await;
     assert_eq!(s, 201, "{b}");
     assert_eq!(b["phone"], json!("+13125550188"));
-    let (s, b) = app.call("PUT", "/v1/patients/pt-1", Some(&key), Some(patient("312-555-0177"))).await;
+    let (s, b) = app
+        .call(
+            "PUT",
+            "/v1/patients/pt-1",
+            Some(&key),
+            Some(patient("312-555-0177")),
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
 
     let (s, a) = app
-        .call("PUT", "/v1/appointments/ap-1", Some(&key), Some(appointment("pt-1", "2030-05-20T09:00:00-05:00")))
+        .call(
+            "PUT",
+            "/v1/appointments/ap-1",
+            Some(&key),
+            Some(appointment("pt-1", "2030-05-20T09:00:00-05:00")),
+        )
         .await;
     assert_eq!(s, 201, "{a}");
     let (s, a) = app
-        .call("PUT", "/v1/appointments/ap-1", Some(&key), Some(appointment("pt-1", "2030-05-21T10:00:00-05:00")))
+        .call(
+            "PUT",
+            "/v1/appointments/ap-1",
+            Some(&key),
+            Some(appointment("pt-1", "2030-05-21T10:00:00-05:00")),
+        )
         .await;
-    assert_eq!((s, a["starts_at"].clone()), (200, json!("2030-05-21T15:00:00Z")));
-    let (s, a) = app.call("GET", "/v1/appointments/ap-1", Some(&key), None).await;
-    assert_eq!((s, a["status"].clone(), a["confirmed"].clone()), (200, json!("scheduled"), json!(false)));
+    assert_eq!(
+        (s, a["starts_at"].clone()),
+        (200, json!("2030-05-21T15:00:00Z"))
+    );
+    let (s, a) = app
+        .call("GET", "/v1/appointments/ap-1", Some(&key), None)
+        .await;
+    assert_eq!(
+        (s, a["status"].clone(), a["confirmed"].clone()),
+        (200, json!("scheduled"), json!(false))
+    );
     for (action, status) in [("check-in", "checked_in"), ("complete", "completed")] {
-        let (s, a) = app.call("POST", &format!("/v1/appointments/ap-1/{action}"), Some(&key), None).await;
+        let (s, a) = app
+            .call(
+                "POST",
+                &format!("/v1/appointments/ap-1/{action}"),
+                Some(&key),
+                None,
+            )
+            .await;
         assert_eq!((s, a["status"].clone()), (200, json!(status)));
     }
-    let (s, _) = app.call("POST", "/v1/appointments/ap-1/cancel", Some(&key), None).await;
+    let (s, _) = app
+        .call("POST", "/v1/appointments/ap-1/cancel", Some(&key), None)
+        .await;
     assert_eq!(s, 409);
 
-    let (s, t) = app.call("GET", "/v1/patients/pt-1/timeline", Some(&key), None).await;
+    let (s, t) = app
+        .call("GET", "/v1/patients/pt-1/timeline", Some(&key), None)
+        .await;
     assert_eq!((s, t["items"].clone()), (200, json!([])));
-    let (s, t) = app.call("GET", "/v1/tasks?status=open", Some(&key), None).await;
+    let (s, t) = app
+        .call("GET", "/v1/tasks?status=open", Some(&key), None)
+        .await;
     assert_eq!((s, t["items"].clone()), (200, json!([])));
 }
 
@@ -59,10 +111,23 @@ async fn one_practices_key_never_reaches_another_practices_data() {
     let app = spawn_app().await;
     let (_, key_a) = app.onboard("A", None).await;
     let (_, key_b) = app.onboard("B", None).await;
-    app.call("PUT", "/v1/patients/shared-id", Some(&key_b), Some(patient("+13125550188"))).await;
-    app.call("PUT", "/v1/appointments/ap-b", Some(&key_b), Some(appointment("shared-id", "2030-05-20T09:00:00-05:00")))
+    app.call(
+        "PUT",
+        "/v1/patients/shared-id",
+        Some(&key_b),
+        Some(patient("+13125550188")),
+    )
+    .await;
+    app.call(
+        "PUT",
+        "/v1/appointments/ap-b",
+        Some(&key_b),
+        Some(appointment("shared-id", "2030-05-20T09:00:00-05:00")),
+    )
+    .await;
+    let before = app
+        .call("GET", "/v1/appointments/ap-b", Some(&key_b), None)
         .await;
-    let before = app.call("GET", "/v1/appointments/ap-b", Some(&key_b), None).await;
 
     for (m, p) in [
         ("GET", "/v1/patients/shared-id"),
@@ -77,14 +142,32 @@ async fn one_practices_key_never_reaches_another_practices_data() {
     }
     // A writing an appointment for B's patient id: the patient is not A's.
     let (s, _) = app
-        .call("PUT", "/v1/appointments/ap-b", Some(&key_a), Some(appointment("shared-id", "2030-06-01T09:00:00-05:00")))
+        .call(
+            "PUT",
+            "/v1/appointments/ap-b",
+            Some(&key_a),
+            Some(appointment("shared-id", "2030-06-01T09:00:00-05:00")),
+        )
         .await;
     assert_eq!(s, 422);
-    assert_eq!(app.call("GET", "/v1/appointments/ap-b", Some(&key_b), None).await, before);
+    assert_eq!(
+        app.call("GET", "/v1/appointments/ap-b", Some(&key_b), None)
+            .await,
+        before
+    );
     // The same patient id in practice A is a different patient.
-    let (s, _) = app.call("PUT", "/v1/patients/shared-id", Some(&key_a), Some(patient("+13125550111"))).await;
+    let (s, _) = app
+        .call(
+            "PUT",
+            "/v1/patients/shared-id",
+            Some(&key_a),
+            Some(patient("+13125550111")),
+        )
+        .await;
     assert_eq!(s, 201);
-    let (_, b) = app.call("GET", "/v1/patients/shared-id", Some(&key_b), None).await;
+    let (_, b) = app
+        .call("GET", "/v1/patients/shared-id", Some(&key_b), None)
+        .await;
     assert_eq!(b["phone"], json!("+13125550188"));
 }
 
@@ -94,7 +177,9 @@ async fn bad_input_is_rejected_before_anything_is_written() {
     let (_, key) = app.onboard("A", None).await;
     let mut bad = patient("+13125550188");
     bad["email"] = json!("nope");
-    let (s, b) = app.call("PUT", "/v1/patients/p1", Some(&key), Some(bad)).await;
+    let (s, b) = app
+        .call("PUT", "/v1/patients/p1", Some(&key), Some(bad))
+        .await;
     assert_eq!((s, b["error"]["field"].clone()), (422, json!("email")));
     let (s, _) = app.call("GET", "/v1/patients/p1", Some(&key), None).await;
     assert_eq!(s, 404);
@@ -108,9 +193,23 @@ async fn bad_input_is_rejected_before_anything_is_written() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
-    let (s, _) = app.call("POST", "/v1/practices", Some("not-the-secret"), Some(json!({"name": "X"}))).await;
+    let (s, _) = app
+        .call(
+            "POST",
+            "/v1/practices",
+            Some("not-the-secret"),
+            Some(json!({"name": "X"})),
+        )
+        .await;
     assert_eq!(s, 401);
-    let (s, _) = app.call("POST", "/v1/practices", Some(OPERATOR_SECRET), Some(json!({"name": ""}))).await;
+    let (s, _) = app
+        .call(
+            "POST",
+            "/v1/practices",
+            Some(OPERATOR_SECRET),
+            Some(json!({"name": ""})),
+        )
+        .await;
     assert_eq!(s, 422);
 }
 
@@ -119,19 +218,53 @@ async fn patient_and_appointment_upserts_take_two_dynamodb_requests() {
     let app = spawn_app().await;
     let (_, key) = app.onboard("A", None).await;
     app.store.reset_requests();
-    app.call("PUT", "/v1/patients/p1", Some(&key), Some(patient("+13125550188"))).await;
+    app.call(
+        "PUT",
+        "/v1/patients/p1",
+        Some(&key),
+        Some(patient("+13125550188")),
+    )
+    .await;
     assert_eq!(app.store.requests(), 2, "patient create");
     app.store.reset_requests();
-    app.call("PUT", "/v1/patients/p1", Some(&key), Some(patient("+13125550177"))).await;
-    assert_eq!(app.store.requests(), 2, "patient update with a phone change");
+    app.call(
+        "PUT",
+        "/v1/patients/p1",
+        Some(&key),
+        Some(patient("+13125550177")),
+    )
+    .await;
+    assert_eq!(
+        app.store.requests(),
+        2,
+        "patient update with a phone change"
+    );
     app.store.reset_requests();
-    app.call("PUT", "/v1/appointments/a1", Some(&key), Some(appointment("p1", "2030-05-20T09:00:00-05:00")))
-        .await;
-    assert_eq!(app.store.requests(), 2, "appointment create with its due work");
+    app.call(
+        "PUT",
+        "/v1/appointments/a1",
+        Some(&key),
+        Some(appointment("p1", "2030-05-20T09:00:00-05:00")),
+    )
+    .await;
+    assert_eq!(
+        app.store.requests(),
+        2,
+        "appointment create with its due work"
+    );
     app.store.reset_requests();
-    app.call("PUT", "/v1/appointments/a1", Some(&key), Some(appointment("p1", "2030-05-22T09:00:00-05:00")))
-        .await;
-    assert_eq!(app.store.requests(), 2, "appointment move replacing its due work");
+    app.call(
+        "PUT",
+        "/v1/appointments/a1",
+        Some(&key),
+        Some(appointment("p1", "2030-05-22T09:00:00-05:00")),
+    )
+    .await;
+    assert_eq!(
+        app.store.requests(),
+        2,
+        "appointment move replacing its due work"
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use frontdesk::domain::{Appointment, AppointmentId, AppointmentStatus, PatientId, Practice, TaskStatus};
+use frontdesk::domain::{
+    Appointment, AppointmentId, AppointmentStatus, PatientId, Practice, TaskStatus,
+};
 use frontdesk::ports::{Expect, Key, Write};
 use frontdesk::{keys, planning};
 use http::StatusCode;
@@ -21,7 +23,12 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     let input: AppointmentIn = req.json()?;
     let patient_id = PatientId::parse(input.patient_id.as_str())?;
     let starts_at = DateTime::parse_from_rfc3339(&input.starts_at)
-        .map_err(|_| ApiError::invalid("starts_at", "must be RFC 3339 with an offset, e.g. 2026-03-10T14:00:00-05:00"))?
+        .map_err(|_| {
+            ApiError::invalid(
+                "starts_at",
+                "must be RFC 3339 with an offset, e.g. 2026-03-10T14:00:00-05:00",
+            )
+        })?
         .to_utc();
     let duration_minutes = u32::try_from(input.duration_minutes)
         .ok()
@@ -34,12 +41,18 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     let (practice, fetched) = authenticate(
         deps,
         req,
-        vec![Key::Appointment(appointment_id.clone()), Key::Patient(patient_id.clone())],
+        vec![
+            Key::Appointment(appointment_id.clone()),
+            Key::Patient(patient_id.clone()),
+        ],
     )
     .await?;
-    let patient = fetched
-        .patient(&patient_id)
-        .ok_or_else(|| ApiError::invalid("patient_id", "no such patient in this practice; PUT the patient first"))?;
+    let patient = fetched.patient(&patient_id).ok_or_else(|| {
+        ApiError::invalid(
+            "patient_id",
+            "no such patient in this practice; PUT the patient first",
+        )
+    })?;
     let now = deps.clock.now();
     let existing = fetched.appointment(&appointment_id);
 
@@ -63,7 +76,8 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
         Some(old) => {
             if old.patient_id != patient_id {
                 return Err(ApiError::Conflict(
-                    "an appointment cannot move to another patient; cancel it and create a new one".into(),
+                    "an appointment cannot move to another patient; cancel it and create a new one"
+                        .into(),
                 ));
             }
             let mut a = old.clone();
@@ -72,7 +86,10 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
             if moved && status == AppointmentStatus::NoShow && requested_status.is_none() {
                 status = AppointmentStatus::Scheduled; // rebooked after a no-show
             }
-            if !moved && old.status == AppointmentStatus::NoShow && status == AppointmentStatus::Scheduled {
+            if !moved
+                && old.status == AppointmentStatus::NoShow
+                && status == AppointmentStatus::Scheduled
+            {
                 // Re-planning a past slot would only raise a second no-show.
                 return Err(ApiError::Conflict(
                     "a missed appointment is rebooked by moving it to a new starts_at; if the patient did come, check them in".into(),
@@ -80,7 +97,10 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
             }
             a.status = old.status.transition(status)?;
             if moved {
-                if matches!(old.status, AppointmentStatus::Completed | AppointmentStatus::Cancelled) {
+                if matches!(
+                    old.status,
+                    AppointmentStatus::Completed | AppointmentStatus::Cancelled
+                ) {
                     return Err(ApiError::Conflict(format!(
                         "a {} appointment cannot be moved; create a new appointment",
                         old.status.as_str()
@@ -97,22 +117,34 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
             a
         }
     };
-    let replan = existing.is_none_or(|old| old.starts_at != appt.starts_at || old.status != appt.status);
+    let replan =
+        existing.is_none_or(|old| old.starts_at != appt.starts_at || old.status != appt.status);
     let tz = patient.zone(practice.settings.time_zone);
-    let mut writes = if replan { replan_writes(&mut appt, &practice, tz, now) } else { vec![] };
+    let mut writes = if replan {
+        replan_writes(&mut appt, &practice, tz, now)
+    } else {
+        vec![]
+    };
     writes.push(Write::Appointment {
         appointment: Box::new(appt.clone()),
         expect: existing.map_or(Expect::Absent, |e| Expect::Version(e.version)),
     });
     deps.store.write(writes).await?;
-    let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+    let status = if existing.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok(json_response(status, &AppointmentOut::from(&appt)))
 }
 
 pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
     let appointment_id = AppointmentId::parse(id).map_err(|_| ApiError::NotFound("appointment"))?;
-    let (_, fetched) = authenticate(deps, req, vec![Key::Appointment(appointment_id.clone())]).await?;
-    let a = fetched.appointment(&appointment_id).ok_or(ApiError::NotFound("appointment"))?;
+    let (_, fetched) =
+        authenticate(deps, req, vec![Key::Appointment(appointment_id.clone())]).await?;
+    let a = fetched
+        .appointment(&appointment_id)
+        .ok_or(ApiError::NotFound("appointment"))?;
     Ok(json_response(StatusCode::OK, &AppointmentOut::from(a)))
 }
 
@@ -125,8 +157,11 @@ pub async fn act(
     action: AppointmentAction,
 ) -> ApiResult<ApiGatewayV2httpResponse> {
     let appointment_id = AppointmentId::parse(id).map_err(|_| ApiError::NotFound("appointment"))?;
-    let (practice, fetched) = authenticate(deps, req, vec![Key::Appointment(appointment_id.clone())]).await?;
-    let old = fetched.appointment(&appointment_id).ok_or(ApiError::NotFound("appointment"))?;
+    let (practice, fetched) =
+        authenticate(deps, req, vec![Key::Appointment(appointment_id.clone())]).await?;
+    let old = fetched
+        .appointment(&appointment_id)
+        .ok_or(ApiError::NotFound("appointment"))?;
     let next = match action {
         AppointmentAction::CheckIn => AppointmentStatus::CheckedIn,
         AppointmentAction::Complete => AppointmentStatus::Completed,
@@ -142,7 +177,10 @@ pub async fn act(
     appt.version = old.version + 1;
     let mut writes = replan_writes(&mut appt, &practice, practice.settings.time_zone, now);
 
-    if old.status == AppointmentStatus::NoShow && next == AppointmentStatus::CheckedIn && !appt.tasks.is_empty() {
+    if old.status == AppointmentStatus::NoShow
+        && next == AppointmentStatus::CheckedIn
+        && !appt.tasks.is_empty()
+    {
         let keys: Vec<Key> = appt.tasks.iter().cloned().map(Key::Task).collect();
         let tasks = deps.store.get_many(&practice.practice_id, &keys).await?;
         for id in &appt.tasks {
@@ -164,7 +202,12 @@ pub async fn act(
 }
 
 /// Replaces the appointment's planned due work with what its current state calls for.
-fn replan_writes(appt: &mut Appointment, practice: &Practice, tz: Tz, now: DateTime<Utc>) -> Vec<Write> {
+fn replan_writes(
+    appt: &mut Appointment,
+    practice: &Practice,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Vec<Write> {
     let planned = planning::plan(appt, tz, &practice.settings, now);
     let new_keys: Vec<String> = planned.iter().map(keys::due_key_of).collect();
     let mut writes: Vec<Write> = appt
@@ -200,7 +243,10 @@ fn parse_status(s: &str) -> ApiResult<AppointmentStatus> {
 fn short_text(field: &'static str, v: Option<String>) -> ApiResult<Option<String>> {
     match v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) {
         Some(s) if s.chars().count() > 100 || s.chars().any(char::is_control) => {
-            Err(ApiError::invalid(field, "must be at most 100 characters with no control characters"))
+            Err(ApiError::invalid(
+                field,
+                "must be at most 100 characters with no control characters",
+            ))
         }
         other => Ok(other),
     }

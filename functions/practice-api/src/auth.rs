@@ -53,7 +53,9 @@ pub fn verify(practice: &Practice, key: &str) -> bool {
     let presented = Sha256::digest(key.as_bytes());
     let mut ok = subtle::Choice::from(0);
     for rec in &practice.api_keys {
-        let Ok(stored) = hex::decode(&rec.hash) else { continue };
+        let Ok(stored) = hex::decode(&rec.hash) else {
+            continue;
+        };
         ok |= presented.as_slice().ct_eq(&stored);
     }
     ok.into()
@@ -102,7 +104,10 @@ mod tests {
         let k = mint(&id, Utc::now());
         assert_eq!(claimed_practice(&k.plaintext), Some(id));
         assert!(verify(&practice_with(vec![k.record.clone()]), &k.plaintext));
-        assert!(!k.record.hash.contains(&k.plaintext), "only the hash is stored");
+        assert!(
+            !k.record.hash.contains(&k.plaintext),
+            "only the hash is stored"
+        );
     }
 
     #[test]
@@ -118,7 +123,14 @@ mod tests {
 
     #[test]
     fn malformed_keys_claim_no_practice() {
-        for bad in ["", "fdk.", "fdk.prc_1", "fdk.prc_1.short", "xyz.prc_1.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "fdk.bad#id.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"] {
+        for bad in [
+            "",
+            "fdk.",
+            "fdk.prc_1",
+            "fdk.prc_1.short",
+            "xyz.prc_1.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "fdk.bad#id.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ] {
             assert!(claimed_practice(bad).is_none(), "{bad:?}");
         }
     }

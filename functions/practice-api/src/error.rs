@@ -83,7 +83,9 @@ impl From<frontdesk::Error> for ApiError {
             E::Invalid { field, reason } => ApiError::invalid(field, reason),
             E::InvalidId { what, reason } => ApiError::invalid(what, reason),
             E::IllegalTransition { .. } => ApiError::Conflict(e.to_string()),
-            E::Conflict => ApiError::Conflict("the item changed while this request ran; read it again and retry".into()),
+            E::Conflict => ApiError::Conflict(
+                "the item changed while this request ran; read it again and retry".into(),
+            ),
             E::Storage(m) => ApiError::Unavailable(m),
             E::SendUnavailable(m) => ApiError::Unavailable(m),
             E::Corrupt(m) | E::SendRejected(m) | E::Config(m) => ApiError::Internal(m),

@@ -46,7 +46,9 @@ pub async fn respond(deps: &Deps, event: ApiGatewayV2httpRequest) -> ApiGatewayV
                 ApiError::Internal(cause) | ApiError::Unavailable(cause) => {
                     tracing::error!(method = %method, status = e.status().as_u16(), cause = %cause, "request failed")
                 }
-                _ => tracing::info!(method = %method, status = e.status().as_u16(), code = e.code(), "request rejected"),
+                _ => {
+                    tracing::info!(method = %method, status = e.status().as_u16(), code = e.code(), "request rejected")
+                }
             }
             error_response(&e)
         }
@@ -74,7 +76,11 @@ async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRespo
 
 /// Authenticates the practice API key and, in the same round trip, reads `extra` items of
 /// that practice. A key for a practice that does not exist is simply unauthorised.
-pub async fn authenticate(deps: &Deps, req: &Request, extra: Vec<Key>) -> ApiResult<(Practice, Fetched)> {
+pub async fn authenticate(
+    deps: &Deps,
+    req: &Request,
+    extra: Vec<Key>,
+) -> ApiResult<(Practice, Fetched)> {
     let token = req.bearer().ok_or(ApiError::Unauthorized)?;
     let practice_id = auth::claimed_practice(token).ok_or(ApiError::Unauthorized)?;
     let mut keys = vec![Key::Practice];

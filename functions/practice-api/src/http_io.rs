@@ -34,7 +34,9 @@ impl Request {
             None => Vec::new(),
             Some(b) if ev.is_base64_encoded => base64::engine::general_purpose::STANDARD
                 .decode(b.as_bytes())
-                .map_err(|_| ApiError::BadRequest("body is marked base64 but is not valid base64".into()))?,
+                .map_err(|_| {
+                    ApiError::BadRequest("body is marked base64 but is not valid base64".into())
+                })?,
             Some(b) => b.into_bytes(),
         };
         if body.len() > MAX_BODY_BYTES {
@@ -59,14 +61,20 @@ impl Request {
     }
 
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The bearer token, if the header is well formed.
     pub fn bearer(&self) -> Option<&str> {
         let v = self.header("authorization")?;
         let (scheme, token) = v.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim())
+            .filter(|t| !t.is_empty())
     }
 
     /// Parses the JSON body. Syntax errors are 400; a body that is not JSON at all is 415.

@@ -11,8 +11,9 @@ use practice_api::Deps;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let operator = std::env::var("OPERATOR_SECRET")
-        .map_err(|_| "OPERATOR_SECRET is not set; set it to the operator secret (SAM parameter OperatorSecret)")?;
+    let operator = std::env::var("OPERATOR_SECRET").map_err(|_| {
+        "OPERATOR_SECRET is not set; set it to the operator secret (SAM parameter OperatorSecret)"
+    })?;
     let config = frontdesk::aws::load_config().await;
     let store = DynamoStore::from_env(&config)?;
     let deps = Deps {

@@ -5,8 +5,8 @@ use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use frontdesk::domain::{
-    Channel, ConsentBlock, ConsentSource, Consents, EmailAddress, MessageKind, Patient, PatientId, PhoneNumber, Practice,
-    ThreadState,
+    Channel, ConsentBlock, ConsentSource, Consents, EmailAddress, MessageKind, Patient, PatientId,
+    PhoneNumber, Practice, ThreadState,
 };
 use frontdesk::ports::{Expect, Key, Write};
 use http::StatusCode;
@@ -22,11 +22,14 @@ pub const MAX_PAGE: usize = 200;
 pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
     let patient_id = PatientId::parse(id)?;
     let input: PatientIn = req.json()?;
-    let (practice, fetched) = authenticate(deps, req, vec![Key::Patient(patient_id.clone())]).await?;
+    let (practice, fetched) =
+        authenticate(deps, req, vec![Key::Patient(patient_id.clone())]).await?;
     let existing = fetched.patient(&patient_id);
     let now = deps.clock.now();
     let patient = build(&practice, existing, patient_id, input, now)?;
-    let previous_phone = existing.and_then(|e| e.phone.clone()).filter(|old| Some(old) != patient.phone.as_ref());
+    let previous_phone = existing
+        .and_then(|e| e.phone.clone())
+        .filter(|old| Some(old) != patient.phone.as_ref());
     let expect = existing.map_or(Expect::Absent, |e| Expect::Version(e.version));
     deps.store
         .write(vec![Write::Patient {
@@ -35,14 +38,20 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
             previous_phone,
         }])
         .await?;
-    let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+    let status = if existing.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok(json_response(status, &PatientOut::from(&patient)))
 }
 
 pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
     let patient_id = PatientId::parse(id).map_err(|_| ApiError::NotFound("patient"))?;
     let (_, fetched) = authenticate(deps, req, vec![Key::Patient(patient_id.clone())]).await?;
-    let p = fetched.patient(&patient_id).ok_or(ApiError::NotFound("patient"))?;
+    let p = fetched
+        .patient(&patient_id)
+        .ok_or(ApiError::NotFound("patient"))?;
     Ok(json_response(StatusCode::OK, &PatientOut::from(p)))
 }
 
@@ -51,11 +60,19 @@ pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
 pub async fn timeline(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
     let patient_id = PatientId::parse(id).map_err(|_| ApiError::NotFound("patient"))?;
     let limit = page_limit(req)?;
-    let (practice, fetched) = authenticate(deps, req, vec![Key::Patient(patient_id.clone())]).await?;
-    fetched.patient(&patient_id).ok_or(ApiError::NotFound("patient"))?;
+    let (practice, fetched) =
+        authenticate(deps, req, vec![Key::Patient(patient_id.clone())]).await?;
+    fetched
+        .patient(&patient_id)
+        .ok_or(ApiError::NotFound("patient"))?;
     let page = deps
         .store
-        .timeline(&practice.practice_id, &patient_id, req.query("cursor"), limit)
+        .timeline(
+            &practice.practice_id,
+            &patient_id,
+            req.query("cursor"),
+            limit,
+        )
         .await?;
     Ok(json_response(
         StatusCode::OK,
@@ -71,7 +88,10 @@ pub fn page_limit(req: &Request) -> ApiResult<usize> {
         None => Ok(DEFAULT_PAGE),
         Some(s) => match s.parse::<usize>() {
             Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-            _ => Err(ApiError::invalid("limit", format!("must be a whole number from 1 to {MAX_PAGE}"))),
+            _ => Err(ApiError::invalid(
+                "limit",
+                format!("must be a whole number from 1 to {MAX_PAGE}"),
+            )),
         },
     }
 }
@@ -79,7 +99,10 @@ pub fn page_limit(req: &Request) -> ApiResult<usize> {
 fn name(field: &'static str, s: &str) -> ApiResult<String> {
     let t = s.trim();
     if t.is_empty() || t.chars().count() > 100 || t.chars().any(char::is_control) {
-        return Err(ApiError::invalid(field, "must be 1 to 100 characters with no control characters"));
+        return Err(ApiError::invalid(
+            field,
+            "must be 1 to 100 characters with no control characters",
+        ));
     }
     Ok(t.to_string())
 }
@@ -89,7 +112,10 @@ fn channel(field: &str, s: &str) -> ApiResult<Channel> {
         "sms" => Ok(Channel::Sms),
         "email" => Ok(Channel::Email),
         "voice" => Ok(Channel::Voice),
-        _ => Err(ApiError::invalid(field.to_string(), "must be one of sms, email, voice")),
+        _ => Err(ApiError::invalid(
+            field.to_string(),
+            "must be one of sms, email, voice",
+        )),
     }
 }
 
@@ -98,7 +124,10 @@ fn kind(field: &str, s: &str) -> ApiResult<MessageKind> {
         "care" => Ok(MessageKind::Care),
         "reviews" => Ok(MessageKind::Reviews),
         "marketing" => Ok(MessageKind::Marketing),
-        _ => Err(ApiError::invalid(field.to_string(), "must be one of care, reviews, marketing")),
+        _ => Err(ApiError::invalid(
+            field.to_string(),
+            "must be one of care, reviews, marketing",
+        )),
     }
 }
 
@@ -141,8 +170,12 @@ fn build(
         .time_zone
         .as_deref()
         .map(|s| {
-            s.parse::<Tz>()
-                .map_err(|_| ApiError::invalid("time_zone", "must be an IANA time zone such as America/Chicago"))
+            s.parse::<Tz>().map_err(|_| {
+                ApiError::invalid(
+                    "time_zone",
+                    "must be an IANA time zone such as America/Chicago",
+                )
+            })
         })
         .transpose()?;
     let birth_date = input
@@ -161,7 +194,11 @@ fn build(
         let c = channel(&format!("consents.{ch}"), ch)?;
         for (k, granted) in kinds {
             let kd = kind(&format!("consents.{ch}.{k}"), k)?;
-            let unchanged = consents.0.get(&c).and_then(|cc| cc.kinds.get(&kd)).is_some_and(|g| g.granted == *granted);
+            let unchanged = consents
+                .0
+                .get(&c)
+                .and_then(|cc| cc.kinds.get(&kd))
+                .is_some_and(|g| g.granted == *granted);
             if !unchanged {
                 consents.set(c, kd, *granted, source, now);
             }
@@ -209,7 +246,11 @@ fn build(
 fn check_preferred(p: &Patient) -> ApiResult<()> {
     let ch = p.preferred_channel;
     if !p.has_address(ch) {
-        let need = if ch == Channel::Email { "email" } else { "phone" };
+        let need = if ch == Channel::Email {
+            "email"
+        } else {
+            "phone"
+        };
         return Err(ApiError::invalid(
             "preferred_channel",
             format!("is {ch} but the patient has no {need}; send {need} or choose another channel"),

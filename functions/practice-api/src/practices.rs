@@ -2,7 +2,9 @@
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use base64::Engine;
-use frontdesk::domain::{PhoneNumber, Practice, PracticeId, PracticeSettings, ProviderSecrets, Region};
+use frontdesk::domain::{
+    PhoneNumber, Practice, PracticeId, PracticeSettings, ProviderSecrets, Region,
+};
 use frontdesk::ports::Write;
 use http::StatusCode;
 use serde_json::{Map, Value};
@@ -27,7 +29,11 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
         return Err(ApiError::invalid("name", "is required"));
     }
     let now = deps.clock.now();
-    let (settings, secrets) = apply_patch(&PracticeSettings::default(), &ProviderSecrets::default(), body)?;
+    let (settings, secrets) = apply_patch(
+        &PracticeSettings::default(),
+        &ProviderSecrets::default(),
+        body,
+    )?;
     let practice_id = PracticeId::generate();
     let key = auth::mint(&practice_id, now);
     let practice = Practice {
@@ -121,7 +127,11 @@ pub async fn create_key(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2htt
 }
 
 /// `DELETE /v1/practice/api-keys/{key_id}`.
-pub async fn revoke_key(deps: &Deps, req: &Request, key_id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
+pub async fn revoke_key(
+    deps: &Deps,
+    req: &Request,
+    key_id: &str,
+) -> ApiResult<ApiGatewayV2httpResponse> {
     let (mut practice, _) = authenticate(deps, req, vec![]).await?;
     let before = practice.api_keys.len();
     if !practice.api_keys.iter().any(|k| k.key_id == key_id) {
@@ -140,7 +150,10 @@ pub async fn revoke_key(deps: &Deps, req: &Request, key_id: &str) -> ApiResult<A
             expect_absent: false,
         }])
         .await?;
-    Ok(json_response(StatusCode::OK, &serde_json::json!({ "revoked": key_id })))
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "revoked": key_id }),
+    ))
 }
 
 fn number_conflict(e: frontdesk::Error) -> ApiError {
@@ -164,7 +177,9 @@ fn apply_patch(
     };
     let mut doc = serde_json::to_value(current).map_err(|e| ApiError::Internal(e.to_string()))?;
     let Some(obj) = doc.as_object_mut() else {
-        return Err(ApiError::Internal("settings did not serialise to an object".into()));
+        return Err(ApiError::Internal(
+            "settings did not serialise to an object".into(),
+        ));
     };
     for (k, v) in patch {
         if !obj.contains_key(&k) {
@@ -188,7 +203,8 @@ fn normalise_phones(obj: &mut Map<String, Value>) -> ApiResult<()> {
     };
     let fix = |field: &str, v: &mut Value| -> ApiResult<()> {
         if let Value::String(s) = v {
-            let n = PhoneNumber::parse(s, Some(region)).map_err(|e| ApiError::invalid(field.to_string(), e.to_string()))?;
+            let n = PhoneNumber::parse(s, Some(region))
+                .map_err(|e| ApiError::invalid(field.to_string(), e.to_string()))?;
             *v = Value::String(n.as_str().to_string());
         }
         Ok(())
@@ -213,12 +229,20 @@ fn patch_secrets(current: &ProviderSecrets, v: Value) -> ApiResult<ProviderSecre
         let value = match v {
             Value::Null => None,
             Value::String(s) => Some(s),
-            _ => return Err(ApiError::invalid(format!("sms_provider.{k}"), "must be a string or null")),
+            _ => {
+                return Err(ApiError::invalid(
+                    format!("sms_provider.{k}"),
+                    "must be a string or null",
+                ))
+            }
         };
         if let Some(s) = &value {
             let ok = !s.is_empty() && s.len() <= 256 && s.bytes().all(|b| b.is_ascii_graphic());
             if !ok {
-                return Err(ApiError::invalid(format!("sms_provider.{k}"), "must be 1 to 256 printable characters"));
+                return Err(ApiError::invalid(
+                    format!("sms_provider.{k}"),
+                    "must be 1 to 256 printable characters",
+                ));
             }
         }
         match k.as_str() {
@@ -228,7 +252,9 @@ fn patch_secrets(current: &ProviderSecrets, v: Value) -> ApiResult<ProviderSecre
                 if let Some(s) = &value {
                     let bytes = base64::engine::general_purpose::STANDARD
                         .decode(s)
-                        .map_err(|_| ApiError::invalid("sms_provider.telnyx_public_key", "must be base64"))?;
+                        .map_err(|_| {
+                            ApiError::invalid("sms_provider.telnyx_public_key", "must be base64")
+                        })?;
                     if bytes.len() != 32 {
                         return Err(ApiError::invalid(
                             "sms_provider.telnyx_public_key",
@@ -238,7 +264,12 @@ fn patch_secrets(current: &ProviderSecrets, v: Value) -> ApiResult<ProviderSecre
                 }
                 out.telnyx_public_key = value;
             }
-            _ => return Err(ApiError::invalid(format!("sms_provider.{k}"), "is not a provider secret")),
+            _ => {
+                return Err(ApiError::invalid(
+                    format!("sms_provider.{k}"),
+                    "is not a provider secret",
+                ))
+            }
         }
     }
     Ok(out)

@@ -64,7 +64,10 @@ pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
             },
         ),
         ["v1", "practice", "api-keys"] => (&["POST"], (m == "POST").then_some(Route::CreateApiKey)),
-        ["v1", "practice", "api-keys", id] => (&["DELETE"], (m == "DELETE").then(|| Route::RevokeApiKey(id.to_string()))),
+        ["v1", "practice", "api-keys", id] => (
+            &["DELETE"],
+            (m == "DELETE").then(|| Route::RevokeApiKey(id.to_string())),
+        ),
         ["v1", "patients", id] => (
             &["GET", "PUT"],
             match m {
@@ -73,7 +76,10 @@ pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
                 _ => None,
             },
         ),
-        ["v1", "patients", id, "timeline"] => (&["GET"], (m == "GET").then(|| Route::Timeline(id.to_string()))),
+        ["v1", "patients", id, "timeline"] => (
+            &["GET"],
+            (m == "GET").then(|| Route::Timeline(id.to_string())),
+        ),
         ["v1", "appointments", id] => (
             &["GET", "PUT"],
             match m {
@@ -89,10 +95,16 @@ pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
                 "cancel" => AppointmentAction::Cancel,
                 _ => return Err(ApiError::NotFound("route")),
             };
-            (&["POST"], (m == "POST").then(|| Route::Appointment(id.to_string(), a)))
+            (
+                &["POST"],
+                (m == "POST").then(|| Route::Appointment(id.to_string(), a)),
+            )
         }
         ["v1", "tasks"] => (&["GET"], (m == "GET").then_some(Route::ListTasks)),
-        ["v1", "tasks", id, "resolve"] => (&["POST"], (m == "POST").then(|| Route::ResolveTask(id.to_string()))),
+        ["v1", "tasks", id, "resolve"] => (
+            &["POST"],
+            (m == "POST").then(|| Route::ResolveTask(id.to_string())),
+        ),
         _ => return Err(ApiError::NotFound("route")),
     };
     let _ = allowed;
@@ -118,8 +130,17 @@ mod tests {
 
     #[test]
     fn unknown_paths_are_404_and_wrong_methods_405() {
-        assert!(matches!(route(&Method::GET, "/v2/x"), Err(ApiError::NotFound(_))));
-        assert!(matches!(route(&Method::GET, "/v1/appointments/a1/explode"), Err(ApiError::NotFound(_))));
-        assert!(matches!(route(&Method::DELETE, "/v1/patients/p1"), Err(ApiError::MethodNotAllowed)));
+        assert!(matches!(
+            route(&Method::GET, "/v2/x"),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(matches!(
+            route(&Method::GET, "/v1/appointments/a1/explode"),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(matches!(
+            route(&Method::DELETE, "/v1/patients/p1"),
+            Err(ApiError::MethodNotAllowed)
+        ));
     }
 }

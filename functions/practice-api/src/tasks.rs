@@ -37,7 +37,10 @@ pub async fn resolve(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatew
     let input: ResolveIn = req.json_or_default()?;
     let resolution = match input.resolution.map(|s| s.trim().to_string()) {
         Some(s) if s.is_empty() || s.chars().count() > 200 || s.chars().any(char::is_control) => {
-            return Err(ApiError::invalid("resolution", "must be 1 to 200 characters"))
+            return Err(ApiError::invalid(
+                "resolution",
+                "must be 1 to 200 characters",
+            ))
         }
         other => other.unwrap_or_else(|| "done".into()),
     };
@@ -50,6 +53,8 @@ pub async fn resolve(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatew
     task.status = TaskStatus::Resolved;
     task.resolved_at = Some(deps.clock.now());
     task.resolution = Some(resolution);
-    deps.store.write(vec![Write::Task(Box::new(task.clone()))]).await?;
+    deps.store
+        .write(vec![Write::Task(Box::new(task.clone()))])
+        .await?;
     Ok(json_response(StatusCode::OK, &task))
 }

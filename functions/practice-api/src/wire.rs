@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use frontdesk::domain::{
-    Appointment, AppointmentStatus, Channel, Confirmation, Consents, Patient, Practice, PracticeSettings,
+    Appointment, AppointmentStatus, Channel, Confirmation, Consents, Patient, Practice,
+    PracticeSettings,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -60,7 +60,10 @@ pub fn to_event(
         Ok(text) => (Value::String(text.to_string()), false),
         Err(_) => {
             use base64::Engine;
-            (Value::String(base64::engine::general_purpose::STANDARD.encode(body)), true)
+            (
+                Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
+                true,
+            )
         }
     };
     let now = Utc::now();
@@ -107,7 +110,10 @@ pub fn to_event(
 }
 
 fn ulid_like() -> String {
-    format!("local-{}", Utc::now().timestamp_nanos_opt().unwrap_or_default())
+    format!(
+        "local-{}",
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    )
 }
 
 pub fn from_response(r: ApiGatewayV2httpResponse) -> Response {
@@ -118,7 +124,9 @@ pub fn from_response(r: ApiGatewayV2httpResponse) -> Response {
     let bytes: Vec<u8> = match r.body {
         Some(LambdaBody::Text(t)) if r.is_base64_encoded => {
             use base64::Engine;
-            base64::engine::general_purpose::STANDARD.decode(t).unwrap_or_default()
+            base64::engine::general_purpose::STANDARD
+                .decode(t)
+                .unwrap_or_default()
         }
         Some(LambdaBody::Text(t)) => t.into_bytes(),
         Some(LambdaBody::Binary(b)) => b,

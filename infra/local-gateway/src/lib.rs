@@ -68,12 +68,20 @@ pub fn router(gw: Arc<Gateway>) -> Router {
 }
 
 fn local_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (status, Json(json!({"error": {"code": code, "message": message.into()}}))).into_response()
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message.into()}})),
+    )
+        .into_response()
 }
 
 async fn outbox(State(gw): State<Arc<Gateway>>) -> Response {
     let Some(moto) = &gw.moto else {
-        return local_error(StatusCode::NOT_FOUND, "not_found", "no moto server behind this gateway");
+        return local_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no moto server behind this gateway",
+        );
     };
     match moto.outbox().await {
         Ok(v) => Json(v).into_response(),
@@ -100,7 +108,11 @@ async fn fire_schedule(
         Some(t) => match chrono::DateTime::parse_from_rfc3339(t) {
             Ok(t) => t.to_utc(),
             Err(_) => {
-                return local_error(StatusCode::BAD_REQUEST, "bad_request", "time must be RFC 3339, e.g. 2026-03-10T14:00:00Z")
+                return local_error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "time must be RFC 3339, e.g. 2026-03-10T14:00:00Z",
+                )
             }
         },
     };
@@ -115,13 +127,25 @@ async fn fire_schedule(
 /// inbound topic would deliver it.
 async fn deliver_sns(State(gw): State<Arc<Gateway>>, body: axum::body::Bytes) -> Response {
     let Some(deps) = &gw.inbound_sns else {
-        return local_error(StatusCode::NOT_FOUND, "not_found", "inbound-sms is not served");
+        return local_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "inbound-sms is not served",
+        );
     };
     let Ok(text) = std::str::from_utf8(&body) else {
-        return local_error(StatusCode::BAD_REQUEST, "bad_request", "the payload must be UTF-8 JSON");
+        return local_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the payload must be UTF-8 JSON",
+        );
     };
     if serde_json::from_str::<serde_json::Value>(text).is_err() {
-        return local_error(StatusCode::BAD_REQUEST, "bad_request", "the payload must be JSON");
+        return local_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the payload must be JSON",
+        );
     }
     let now = chrono::Utc::now();
     let event = json!({
@@ -146,11 +170,21 @@ async fn deliver_sns(State(gw): State<Arc<Gateway>>, body: axum::body::Bytes) ->
     });
     let event: aws_lambda_events::sns::SnsEvent = match serde_json::from_value(event) {
         Ok(e) => e,
-        Err(e) => return local_error(StatusCode::BAD_REQUEST, "bad_request", format!("cannot build the SNS event: {e}")),
+        Err(e) => {
+            return local_error(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("cannot build the SNS event: {e}"),
+            )
+        }
     };
     match inbound_sms::handle_sns(deps, event).await {
         Ok(()) => Json(json!({"delivered": true})).into_response(),
-        Err(e) => local_error(StatusCode::UNPROCESSABLE_ENTITY, "not_processed", e.to_string()),
+        Err(e) => local_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_processed",
+            e.to_string(),
+        ),
     }
 }
 
@@ -160,7 +194,11 @@ async fn serve_http_api(State(gw): State<Arc<Gateway>>, req: Request<Body>) -> R
     let query = parts.uri.query().unwrap_or("").to_string();
     let Some((route, params)) = gw.template.match_http(parts.method.as_str(), &path) else {
         // API Gateway answers unknown routes itself, before any function runs.
-        return local_error(StatusCode::NOT_FOUND, "not_found", "no route for this method and path");
+        return local_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no route for this method and path",
+        );
     };
     let Some(function) = gw.http.get(&route.function) else {
         return local_error(
@@ -171,11 +209,31 @@ async fn serve_http_api(State(gw): State<Arc<Gateway>>, req: Request<Body>) -> R
     };
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(_) => return local_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "body too large"),
+        Err(_) => {
+            return local_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "body too large",
+            )
+        }
     };
-    let event = match apigw::to_event(route, params, &parts.method, &path, &query, &parts.headers, &bytes) {
+    let event = match apigw::to_event(
+        route,
+        params,
+        &parts.method,
+        &path,
+        &query,
+        &parts.headers,
+        &bytes,
+    ) {
         Ok(e) => e,
-        Err(e) => return local_error(StatusCode::BAD_REQUEST, "bad_request", format!("cannot build the event: {e}")),
+        Err(e) => {
+            return local_error(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("cannot build the event: {e}"),
+            )
+        }
     };
     apigw::from_response(function(event).await)
 }

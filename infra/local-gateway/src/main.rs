@@ -18,12 +18,14 @@ fn port(var: &str, default: u16) -> Result<u16, GatewayError> {
 async fn main() -> Result<(), GatewayError> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,aws=warn,hyper=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,aws=warn,hyper=warn".into()),
         )
         .init();
     let http_port = port("FRONTDESK_PORT", 3000)?;
     let moto_port = port("MOTO_PORT", 5000)?;
-    let operator = std::env::var("OPERATOR_SECRET").unwrap_or_else(|_| "local-operator-secret".into());
+    let operator =
+        std::env::var("OPERATOR_SECRET").unwrap_or_else(|_| "local-operator-secret".into());
 
     let moto = local_stack::Moto::start(Some(moto_port)).await?;
     let moto_endpoint = moto.endpoint.clone();
@@ -32,7 +34,11 @@ async fn main() -> Result<(), GatewayError> {
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", http_port))
         .await
-        .map_err(|e| GatewayError::Serve(format!("127.0.0.1:{http_port}: {e}; set FRONTDESK_PORT to a free port")))?;
+        .map_err(|e| {
+            GatewayError::Serve(format!(
+                "127.0.0.1:{http_port}: {e}; set FRONTDESK_PORT to a free port"
+            ))
+        })?;
     let base = format!("http://127.0.0.1:{http_port}");
     println!(
         "\nFrontdesk is running locally.\n  API:        {base}/v1/...\n  moto:       {moto_endpoint}\n  outbox:     {base}/_local/outbox\n  demo practice: {}\n  demo API key:  {}\n\nTry:\n  curl -s -H 'Authorization: Bearer {}' {base}/v1/practice\n",

@@ -38,16 +38,22 @@ impl Template {
     }
 
     pub fn parse(text: &str) -> Result<Self, GatewayError> {
-        let doc: Value = serde_yaml::from_str(text).map_err(|e| GatewayError::Template(e.to_string()))?;
+        let doc: Value =
+            serde_yaml::from_str(text).map_err(|e| GatewayError::Template(e.to_string()))?;
         let mut out = Template::default();
         let Some(resources) = doc.get("Resources").and_then(Value::as_mapping) else {
             return Err(GatewayError::Template("template has no Resources".into()));
         };
         for (name, res) in resources {
-            let (Some(name), Some(events)) = (name.as_str(), res.get("Properties").and_then(|p| p.get("Events"))) else {
+            let (Some(name), Some(events)) = (
+                name.as_str(),
+                res.get("Properties").and_then(|p| p.get("Events")),
+            ) else {
                 continue;
             };
-            let Some(events) = events.as_mapping() else { continue };
+            let Some(events) = events.as_mapping() else {
+                continue;
+            };
             for ev in events.values() {
                 let props = ev.get("Properties");
                 match ev.get("Type").and_then(Value::as_str) {
@@ -81,7 +87,11 @@ impl Template {
     }
 
     /// The route matching a request, with its path parameters.
-    pub fn match_http(&self, method: &str, path: &str) -> Option<(&HttpRoute, HashMap<String, String>)> {
+    pub fn match_http(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<(&HttpRoute, HashMap<String, String>)> {
         self.http.iter().find_map(|r| {
             if r.method != method && r.method != "ANY" {
                 return None;
@@ -92,7 +102,9 @@ impl Template {
 
     /// Whether any route has this path (for 405 versus 404).
     pub fn has_path(&self, path: &str) -> bool {
-        self.http.iter().any(|r| match_path(&r.path, path).is_some())
+        self.http
+            .iter()
+            .any(|r| match_path(&r.path, path).is_some())
     }
 }
 
@@ -173,7 +185,10 @@ Resources:
 
     #[test]
     fn rates_parse() {
-        assert_eq!(parse_rate("rate(1 minute)"), Some(std::time::Duration::from_secs(60)));
+        assert_eq!(
+            parse_rate("rate(1 minute)"),
+            Some(std::time::Duration::from_secs(60))
+        );
         assert_eq!(parse_rate("cron(0 * * * ? *)"), None);
     }
 }

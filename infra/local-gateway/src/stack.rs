@@ -35,7 +35,11 @@ macro_rules! scheduled {
 }
 
 /// Creates the table from template.yaml (if missing) and wires every function.
-pub async fn build(moto: Moto, table: &str, operator_secret: &str) -> Result<Gateway, GatewayError> {
+pub async fn build(
+    moto: Moto,
+    table: &str,
+    operator_secret: &str,
+) -> Result<Gateway, GatewayError> {
     let template_path = local_stack::template_path();
     let template = Template::load(&template_path)?;
     let config = moto.sdk_config();
@@ -122,7 +126,10 @@ pub async fn build(moto: Moto, table: &str, operator_secret: &str) -> Result<Gat
 
 /// Onboards the demo practice through the real practice-api handler and returns
 /// `{practice_id, api_key}`. Its sender is verified in moto so email sends work.
-pub async fn seed_demo(gw: &Gateway, operator_secret: &str) -> Result<serde_json::Value, GatewayError> {
+pub async fn seed_demo(
+    gw: &Gateway,
+    operator_secret: &str,
+) -> Result<serde_json::Value, GatewayError> {
     let Some(f) = gw.http.get("PracticeApiFunction") else {
         return Err(GatewayError::Seed("practice-api is not wired".into()));
     };
@@ -135,7 +142,10 @@ pub async fn seed_demo(gw: &Gateway, operator_secret: &str) -> Result<serde_json
     let auth = http::HeaderValue::from_str(&format!("Bearer {operator_secret}"))
         .map_err(|_| GatewayError::Config("OPERATOR_SECRET must be printable ASCII".into()))?;
     headers.insert("authorization", auth);
-    headers.insert("content-type", http::HeaderValue::from_static("application/json"));
+    headers.insert(
+        "content-type",
+        http::HeaderValue::from_static("application/json"),
+    );
     let body = serde_json::json!({
         "name": "Demo Dental",
         "time_zone": "America/Chicago",
@@ -162,7 +172,10 @@ pub async fn seed_demo(gw: &Gateway, operator_secret: &str) -> Result<serde_json
         _ => String::new(),
     };
     if resp.status_code != 201 {
-        return Err(GatewayError::Seed(format!("status {}: {text}", resp.status_code)));
+        return Err(GatewayError::Seed(format!(
+            "status {}: {text}",
+            resp.status_code
+        )));
     }
     if let Some(moto) = &gw.moto {
         local_stack::verify_sender(&moto.sdk_config(), "frontdesk@demo-dental.example.com").await?;

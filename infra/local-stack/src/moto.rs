@@ -218,5 +218,7 @@ async fn wait_ready(
 
 /// `infra/moto_serial.py`, beside this crate.
 fn serial_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("moto_serial.py")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("moto_serial.py")
 }

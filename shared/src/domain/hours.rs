@@ -103,7 +103,12 @@ impl QuietHours {
                 chrono::LocalResult::Ambiguous(a, b) => [Some(a), Some(b)],
                 chrono::LocalResult::None => [None, None],
             };
-            if let Some(dt) = found.into_iter().flatten().map(|d| d.with_timezone(&Utc)).find(|d| *d > at) {
+            if let Some(dt) = found
+                .into_iter()
+                .flatten()
+                .map(|d| d.with_timezone(&Utc))
+                .find(|d| *d > at)
+            {
                 return Some(dt);
             }
         }

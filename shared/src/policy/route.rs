@@ -167,7 +167,11 @@ impl SuppressReason {
     /// A short explanation for the timeline. Contains no health information.
     pub fn describe(self) -> String {
         match self {
-            SuppressReason::OptionalNotAllowed { kind, channel, problem } => format!(
+            SuppressReason::OptionalNotAllowed {
+                kind,
+                channel,
+                problem,
+            } => format!(
                 "{} not sent: {} on the patient's preferred channel ({channel})",
                 kind_phrase(kind),
                 problem.as_str().replace('_', " ")
@@ -269,7 +273,11 @@ pub fn route(
     if let Some(problem) = channel_problem(patient, channel, kind) {
         return match kind {
             MessageKind::Marketing | MessageKind::Reviews => Route::Suppress {
-                reason: SuppressReason::OptionalNotAllowed { kind, channel, problem },
+                reason: SuppressReason::OptionalNotAllowed {
+                    kind,
+                    channel,
+                    problem,
+                },
             },
             MessageKind::Care => Route::StaffTask {
                 reason: problem.into_task_reason(channel),

@@ -86,7 +86,9 @@ pub enum Write {
     },
     /// Finishes claimed due work: deletes it, only while the claim is still ours (same
     /// `due_at` and `attempts` as returned by `claim_due`).
-    DoneDue { claimed: Box<DueWork> },
+    DoneDue {
+        claimed: Box<DueWork>,
+    },
     /// Gives claimed due work back with a new time (a deferral or a retry), only while the
     /// claim is still ours.
     ReleaseDue {
@@ -102,7 +104,10 @@ pub enum Write {
         at: DateTime<Utc>,
     },
     /// Where a sweep should start next time (the earliest bucket that may hold work).
-    SweepCursor { sweep: Sweep, bucket: DateTime<Utc> },
+    SweepCursor {
+        sweep: Sweep,
+        bucket: DateTime<Utc>,
+    },
 }
 
 /// One page of a listing. `next` is an opaque cursor for the following page.
@@ -201,7 +206,8 @@ pub trait Store: Send + Sync {
     /// seen (same `due_at` and `attempts`), and moves it to `lease_until` with `attempts + 1`
     /// so overlapping sweeps act once and a crashed run's work comes back after the lease.
     /// `None` when another run claimed it, or it was re-planned or removed.
-    async fn claim_due(&self, due: &DueWork, lease_until: DateTime<Utc>) -> Result<Option<DueWork>>;
+    async fn claim_due(&self, due: &DueWork, lease_until: DateTime<Utc>)
+        -> Result<Option<DueWork>>;
 
     /// The bucket a sweep should start from, if it has run before.
     async fn sweep_cursor(&self, sweep: Sweep) -> Result<Option<DateTime<Utc>>>;

@@ -158,7 +158,6 @@ impl Store for MemoryStore {
         self.get_many_uncounted(practice_id, wanted)
     }
 
-
     async fn patients_by_phone(
         &self,
         practice_id: &PracticeId,
@@ -276,7 +275,9 @@ impl Store for MemoryStore {
             .iter()
             .filter(|((p, _), _)| p == &pk)
             .filter_map(|(_, v)| match v {
-                Stored::Appointment(a) if &a.patient_id == patient_id && a.starts_at >= from => Some((**a).clone()),
+                Stored::Appointment(a) if &a.patient_id == patient_id && a.starts_at >= from => {
+                    Some((**a).clone())
+                }
                 _ => None,
             })
             .collect();
@@ -295,7 +296,11 @@ impl Store for MemoryStore {
         Ok(out)
     }
 
-    async fn claim_due(&self, due: &DueWork, lease_until: DateTime<Utc>) -> Result<Option<DueWork>> {
+    async fn claim_due(
+        &self,
+        due: &DueWork,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<DueWork>> {
         self.count();
         let mut t = self.lock()?;
         let k = (keys::practice_pk(&due.practice_id), keys::due_key_of(due));
@@ -314,10 +319,15 @@ impl Store for MemoryStore {
     async fn sweep_cursor(&self, sweep: Sweep) -> Result<Option<DateTime<Utc>>> {
         self.count();
         let t = self.lock()?;
-        Ok(match t.get(&(keys::sweep_cursor_pk(sweep), keys::SWEEP_CURSOR_SK.to_string())) {
-            Some(Stored::Cursor(c)) => Some(*c),
-            _ => None,
-        })
+        Ok(
+            match t.get(&(
+                keys::sweep_cursor_pk(sweep),
+                keys::SWEEP_CURSOR_SK.to_string(),
+            )) {
+                Some(Stored::Cursor(c)) => Some(*c),
+                _ => None,
+            },
+        )
     }
 
     async fn write(&self, writes: Vec<Write>) -> Result<()> {
@@ -343,7 +353,9 @@ impl Store for MemoryStore {
 
 fn still_held(t: &Table, k: &(String, String), claimed: &DueWork) -> Result<()> {
     match t.get(k) {
-        Some(Stored::Due(d)) if d.due_at == claimed.due_at && d.attempts == claimed.attempts => Ok(()),
+        Some(Stored::Due(d)) if d.due_at == claimed.due_at && d.attempts == claimed.attempts => {
+            Ok(())
+        }
         _ => Err(Error::Conflict),
     }
 }
@@ -454,12 +466,18 @@ fn apply(t: &mut Table, w: Write) -> Result<()> {
             t.remove(&(keys::practice_pk(&practice_id), due_key));
         }
         Write::DoneDue { claimed } => {
-            let k = (keys::practice_pk(&claimed.practice_id), keys::due_key_of(&claimed));
+            let k = (
+                keys::practice_pk(&claimed.practice_id),
+                keys::due_key_of(&claimed),
+            );
             still_held(t, &k, &claimed)?;
             t.remove(&k);
         }
         Write::ReleaseDue { claimed, next } => {
-            let k = (keys::practice_pk(&claimed.practice_id), keys::due_key_of(&claimed));
+            let k = (
+                keys::practice_pk(&claimed.practice_id),
+                keys::due_key_of(&claimed),
+            );
             still_held(t, &k, &claimed)?;
             t.insert(k, Stored::Due(next));
         }
@@ -475,7 +493,9 @@ fn apply(t: &mut Table, w: Write) -> Result<()> {
                 sks.push(keys::phone_sk(p, &patient_id));
             }
             for sk in sks {
-                if let Some(Stored::Patient(p) | Stored::PhoneIndex(p)) = t.get_mut(&(pk.clone(), sk)) {
+                if let Some(Stored::Patient(p) | Stored::PhoneIndex(p)) =
+                    t.get_mut(&(pk.clone(), sk))
+                {
                     p.recent_automated.push(at);
                     p.version += 1;
                 }
@@ -483,7 +503,10 @@ fn apply(t: &mut Table, w: Write) -> Result<()> {
         }
         Write::SweepCursor { sweep, bucket } => {
             t.insert(
-                (keys::sweep_cursor_pk(sweep), keys::SWEEP_CURSOR_SK.to_string()),
+                (
+                    keys::sweep_cursor_pk(sweep),
+                    keys::SWEEP_CURSOR_SK.to_string(),
+                ),
                 Stored::Cursor(bucket),
             );
         }
