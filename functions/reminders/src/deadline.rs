@@ -1,0 +1,137 @@
+//! The confirmation deadline (the end of the day before the visit, on the patient's
+//! clock): an appointment still unconfirmed becomes a red-flag task for staff. Nothing is
+//! sent to the patient.
+//!
+//! - Priority High; Urgent for a new patient, whose task says they are higher risk.
+//! - When the practice releases unconfirmed slots, the task says the slot may be offered
+//!   to another patient.
+//! - The task id is recorded on the appointment (so a later confirmation or check-in can
+//!   close it), in the same transaction as the task and the end of the claim. The
+//!   appointment write is conditional on the version read: if the appointment changed
+//!   meanwhile, nothing is written and the work comes back when its lease ends.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use frontdesk::domain::{DueWork, Priority, Task, TaskId, TaskKind, TaskStatus};
+use frontdesk::policy::{templates, ReminderContext};
+use frontdesk::ports::{Expect, Write};
+use frontdesk::sweep::Handled;
+
+use crate::handler::{Current, Jobs};
+
+pub(crate) async fn check(
+    jobs: &Jobs<'_>,
+    claimed: DueWork,
+    current: &Current<'_>,
+    now: DateTime<Utc>,
+) -> frontdesk::Result<Handled> {
+    let Current {
+        practice,
+        patient,
+        appointment,
+    } = *current;
+    if appointment.confirmation.is_some() {
+        jobs.finish(claimed).await?;
+        return Ok(Handled::Done("deadline_confirmed"));
+    }
+    if now >= appointment.starts_at {
+        // A sweep this late has nothing useful to flag: the no-show check takes over.
+        jobs.finish(claimed).await?;
+        return Ok(Handled::Done("deadline_passed"));
+    }
+    let settings = &practice.settings;
+    let new_patient = patient.new_patient;
+    let when = local_time(appointment.starts_at, settings.time_zone)?;
+    let (priority, title) = if new_patient {
+        (
+            Priority::Urgent,
+            "Unconfirmed appointment, new patient (higher no-show risk): call to confirm",
+        )
+    } else {
+        (Priority::High, "Unconfirmed appointment: call to confirm")
+    };
+    let mut detail = format!(
+        "The patient has not confirmed their appointment on {when} (practice time). Call them with \
+         the script to confirm it, or to find a time that suits them better."
+    );
+    if new_patient {
+        detail.push_str(
+            " This is a new patient: new patients are at higher risk of not showing up, so call \
+             them first.",
+        );
+    }
+    if settings.release_unconfirmed_slots {
+        detail.push_str(
+            " If the appointment is not confirmed, the slot may be offered to another patient.",
+        );
+    }
+    let call = templates::reminder_call(&ReminderContext::new(settings, patient, appointment)?)?;
+    let task = Task {
+        practice_id: practice.practice_id.clone(),
+        task_id: TaskId::generate(),
+        kind: TaskKind::UnconfirmedAppointment,
+        priority,
+        status: TaskStatus::Open,
+        title: title.to_string(),
+        detail,
+        script: Some(call.script),
+        voicemail_script: Some(call.voicemail),
+        patient_id: Some(patient.patient_id.clone()),
+        appointment_id: Some(appointment.appointment_id.clone()),
+        due_at: now,
+        created_at: now,
+        resolved_at: None,
+        resolution: None,
+    };
+    let mut updated = appointment.clone();
+    updated.tasks.push(task.task_id.clone());
+    updated.updated_at = now;
+    updated.version = appointment.version + 1;
+    jobs.store
+        .write(vec![
+            Write::Task(Box::new(task)),
+            Write::Appointment {
+                appointment: Box::new(updated),
+                expect: Expect::Version(appointment.version),
+            },
+            Write::DoneDue {
+                claimed: Box::new(claimed),
+            },
+        ])
+        .await?;
+    Ok(Handled::Done(if new_patient {
+        "red_flag_new_patient"
+    } else {
+        "red_flag"
+    }))
+}
+
+/// "Tue, Mar 10 at 2:00 PM EDT" on the practice's clock, for staff.
+fn local_time(at: DateTime<Utc>, zone: Tz) -> frontdesk::Result<String> {
+    let mut out = String::new();
+    write!(
+        out,
+        "{}",
+        at.with_timezone(&zone).format("%a, %b %-d at %-I:%M %p %Z")
+    )
+    .map_err(|_| frontdesk::Error::Config("the appointment time could not be formatted".into()))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staff_see_the_time_on_the_practice_clock_with_its_zone() {
+        let at = DateTime::parse_from_rfc3339("2026-03-10T18:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            local_time(at, chrono_tz::America::New_York).unwrap(),
+            "Tue, Mar 10 at 2:00 PM EDT"
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! The Lambda handler: one EventBridge scheduled event in, one sweep of the reminders
+//! partition of the due-work index, the report out.
+//!
+//! The sweep engine ([`frontdesk::sweep`]) finds, batches and claims the work; `Jobs`
+//! decides what each claimed item becomes. Every item ends in exactly one `store.write`
+//! that also finishes (`DoneDue`) or gives back (`ReleaseDue`) its claim, so a reminder
+//! costs two DynamoDB requests: the claim and that transaction.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use frontdesk::deliver::Senders;
+use frontdesk::domain::{
+    Appointment, AppointmentStatus, DueKind, DueWork, Patient, Practice, Sweep,
+};
+use frontdesk::ports::{Store, Write};
+use frontdesk::sweep::{self, Batch, DueHandler, Handled, SweepOptions, SweepReport};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+
+use crate::error::Error;
+use crate::ledger::SendLedger;
+use crate::{deadline, reminder};
+
+/// Failures logged one by one; beyond this, only the count (the report has them all).
+const FAILURES_LOGGED: usize = 50;
+
+/// What the handler needs, built once per container.
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub senders: Senders,
+    pub options: SweepOptions,
+}
+
+/// The Lambda entry point: "now" is the event's `time`. Returns the sweep report as JSON.
+/// Partial failures are in the report (and logged); when every item tried failed, the
+/// invocation fails too, so alarms see it.
+pub async fn handle(
+    deps: &Deps,
+    event: LambdaEvent<serde_json::Value>,
+) -> Result<serde_json::Value, Diagnostic> {
+    let now = sweep::event_time(&event.payload).map_err(Error::BadEvent)?;
+    let report = run(deps, now).await?;
+    if report.claimed == 0 {
+        if let Some(first) = report.failures.first() {
+            return Err(Error::AllFailed {
+                failures: report.failures.len(),
+                first: first.error.clone(),
+            }
+            .into());
+        }
+    }
+    serde_json::to_value(&report).map_err(|e| Error::Report(e.to_string()).into())
+}
+
+/// One sweep at `now`: reminders and confirmation deadlines due at or before it, including
+/// any a missed or failed run left behind.
+pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, Error> {
+    let jobs = Jobs {
+        store: deps.store.as_ref(),
+        senders: &deps.senders,
+        ledger: SendLedger::default(),
+    };
+    let report = sweep::run(
+        deps.store.as_ref(),
+        Sweep::Reminders,
+        now,
+        &deps.options,
+        &jobs,
+    )
+    .await
+    .map_err(Error::Sweep)?;
+    for f in report.failures.iter().take(FAILURES_LOGGED) {
+        tracing::error!(
+            practice_id = %f.practice_id,
+            due_key = %f.due_key,
+            error = %f.error,
+            "reminder work failed; claimed work comes back after its lease"
+        );
+    }
+    if report.failures.len() > FAILURES_LOGGED {
+        tracing::error!(
+            not_logged = report.failures.len() - FAILURES_LOGGED,
+            "more reminder work failed; see the report"
+        );
+    }
+    Ok(report)
+}
+
+/// The per-item logic, for one run.
+pub(crate) struct Jobs<'a> {
+    pub(crate) store: &'a dyn Store,
+    pub(crate) senders: &'a Senders,
+    /// Sends made to each patient in this run, so caps hold within a chunk too.
+    pub(crate) ledger: SendLedger,
+}
+
+/// The records a claimed item is about, as they stand now.
+pub(crate) struct Current<'b> {
+    pub(crate) practice: &'b Practice,
+    pub(crate) patient: &'b Patient,
+    pub(crate) appointment: &'b Appointment,
+}
+
+/// Why claimed work no longer applies.
+fn staleness<'b>(claimed: &DueWork, batch: &'b Batch) -> Result<Current<'b>, &'static str> {
+    let appointment = batch.appointment(claimed).ok_or("appointment_missing")?;
+    if appointment.status != AppointmentStatus::Scheduled {
+        return Err("not_scheduled");
+    }
+    if appointment.starts_at != claimed.planned_for {
+        return Err("moved");
+    }
+    if appointment.patient_id != claimed.patient_id {
+        return Err("patient_changed");
+    }
+    let practice = batch.practice(claimed).ok_or("practice_missing")?;
+    let patient = batch.patient(claimed).ok_or("patient_missing")?;
+    Ok(Current {
+        practice,
+        patient,
+        appointment,
+    })
+}
+
+#[async_trait]
+impl DueHandler for Jobs<'_> {
+    async fn handle(
+        &self,
+        claimed: DueWork,
+        batch: &Batch,
+        now: DateTime<Utc>,
+    ) -> frontdesk::Result<Handled> {
+        let current = match staleness(&claimed, batch) {
+            Ok(c) => c,
+            Err(reason) => {
+                tracing::info!(
+                    practice_id = %claimed.practice_id,
+                    job = %claimed.kind.label(),
+                    reason,
+                    "stale due work dropped without sending"
+                );
+                self.finish(claimed).await?;
+                return Ok(Handled::Done("stale"));
+            }
+        };
+        let handled = match &claimed.kind {
+            DueKind::Reminder { offset } => {
+                let offset = *offset;
+                reminder::remind(self, claimed.clone(), offset, &current, now).await?
+            }
+            DueKind::ConfirmationDeadline => {
+                deadline::check(self, claimed.clone(), &current, now).await?
+            }
+            other => {
+                // The engine only hands this function the reminders partition.
+                return Err(frontdesk::Error::Invalid {
+                    field: "kind",
+                    reason: format!(
+                        "{} is not reminders work; it belongs to the {} sweep",
+                        other.label(),
+                        other.sweep().as_str()
+                    ),
+                });
+            }
+        };
+        let label = match &handled {
+            Handled::Done(l) | Handled::Released(l) => *l,
+        };
+        tracing::debug!(practice_id = %claimed.practice_id, job = %claimed.kind.label(), outcome = label, "due work handled");
+        Ok(handled)
+    }
+}
+
+impl Jobs<'_> {
+    /// Finishes claimed work with nothing else to write.
+    pub(crate) async fn finish(&self, claimed: DueWork) -> frontdesk::Result<()> {
+        self.store
+            .write(vec![Write::DoneDue {
+                claimed: Box::new(claimed),
+            }])
+            .await
+    }
+}
