@@ -963,13 +963,20 @@ async fn a_reminder_replanned_while_it_was_being_sent_is_still_recorded_and_the_
     assert_eq!(r.failures, vec![]);
     assert_eq!(w.sms.sent().len(), 1);
     let tl = w.timeline("pt1").await;
-    assert!(matches!(tl[0].decision, Decision::Sent { .. }), "the send is on the timeline: {tl:?}");
+    assert!(
+        matches!(tl[0].decision, Decision::Sent { .. }),
+        "the send is on the timeline: {tl:?}"
+    );
     let replanned: Vec<_> = w
         .due()
         .into_iter()
         .filter(|d| matches!(d.kind, DueKind::Reminder { .. }))
         .collect();
-    assert_eq!(replanned.len(), 1, "the new plan is not finished by the old claim");
+    assert_eq!(
+        replanned.len(),
+        1,
+        "the new plan is not finished by the old claim"
+    );
     assert_eq!(replanned[0].attempts, 0);
 }
 

@@ -27,9 +27,9 @@ pub use error::Error;
 pub use handler::{handle, run, Deps};
 
 #[cfg(test)]
-mod test_support;
-#[cfg(test)]
 #[path = "handler_tests.rs"]
 mod handler_tests;
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod test_support;
