@@ -2,6 +2,8 @@
 //! the practice and its patients are set up through the Practice API, then the no-shows
 //! sweep runs at chosen times, exactly as EventBridge would invoke it.
 
+// One harness for the sweep functions' moto tests (practice-api onboarding, real adapters).
+#[path = "../../../tests/support/sweep_on_moto.rs"]
 mod support;
 
 use chrono::{DateTime, Duration, Utc};
