@@ -236,7 +236,7 @@ impl Stack {
     /// How many items the table holds (a test-only Scan).
     pub async fn item_count(&self) -> i32 {
         aws_sdk_dynamodb::Client::new(&self.moto.sdk_config())
-            .scan()
+            .scan() // allow-scan: test-only proof that a refused request stored nothing
             .table_name(&self.table)
             .select(aws_sdk_dynamodb::types::Select::Count)
             .send()
