@@ -1,8 +1,20 @@
 //! Building AWS SDK clients once per container, with no I/O at init: credentials and
 //! TLS roots resolve lazily on the first request. `AWS_ENDPOINT_URL` (the SDK's standard
 //! variable) points every client at the local moto server.
+//!
+//! [`Clients`] plus a [`Config`] give every adapter a function needs, so each function
+//! crate's `wire(&config, &clients)` builds its `Deps` the same way in `main.rs`, in the
+//! local gateway and in the tests.
+
+use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, SdkConfig};
+
+use crate::config::Config;
+use crate::deliver::Senders;
+use crate::dynamo::DynamoStore;
+use crate::ses::SesEmail;
+use crate::sns::SnsSms;
 
 /// Loads the shared SDK configuration from the environment (region, credentials chain,
 /// endpoint override). Call once in `main` and share the clients.
@@ -10,7 +22,7 @@ pub async fn load_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).load().await
 }
 
-/// The three clients every function may use.
+/// The clients every function may use. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
@@ -24,6 +36,27 @@ impl Clients {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
             sesv2: aws_sdk_sesv2::Client::new(config),
+        }
+    }
+
+    /// `load_config` then `new`: what every `main.rs` starts with.
+    pub async fn from_env() -> Self {
+        Self::new(&load_config().await)
+    }
+
+    /// The store over the configured table. No I/O.
+    pub fn store(&self, config: &Config) -> DynamoStore {
+        DynamoStore::new(self.dynamodb.clone(), config.table_name.clone())
+    }
+
+    /// SMS through SNS, email through SESv2 (with the configured configuration set).
+    pub fn senders(&self, config: &Config) -> Senders {
+        Senders {
+            sms: Arc::new(SnsSms::new(self.sns.clone())),
+            email: Arc::new(SesEmail::new(
+                self.sesv2.clone(),
+                config.ses_configuration_set.clone(),
+            )),
         }
     }
 }

@@ -3,10 +3,12 @@
 //! - [`domain`]: validated newtypes and entities.
 //! - [`policy`]: pure decision functions (routing, keywords, quiet hours, caps, templates).
 //! - [`ports`]: traits the handlers depend on.
-//! - [`dynamo`], [`sns`], [`ses`]: adapters over the real AWS SDK clients.
+//! - [`dynamo`], [`sns`], [`ses`]: adapters over the real AWS SDK clients; [`aws::Clients`]
+//!   and [`config::Config`] build them for each function's `wire`.
 //! - `testing` (feature): in-memory fakes of every port.
 
 pub mod aws;
+pub mod config;
 pub mod deliver;
 pub mod domain;
 pub mod dynamo;

@@ -9,9 +9,6 @@ use crate::ports::{Email, EmailSender};
 use crate::sns::send_error;
 use crate::{Error, Result};
 
-/// The environment variable a function's `main` reads the configuration set name from.
-pub const CONFIGURATION_SET_ENV: &str = "SES_CONFIGURATION_SET";
-
 /// Sends email through SESv2. Cheap to clone; build it once per container.
 #[derive(Debug, Clone)]
 pub struct SesEmail {

@@ -28,6 +28,10 @@ use crate::keys;
 use crate::ports::{Item, Key, Store, Write};
 use crate::Result;
 
+mod deps;
+
+pub use deps::{wire, Deps};
+
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
     /// Items handled at once.

@@ -9,57 +9,19 @@
 //! input path panics. Logs carry the practice id, provider, action and outcome only: never
 //! a phone number, a name or a message body.
 
-use std::sync::Arc;
-
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::sns::SnsEvent;
-use frontdesk::deliver::Senders;
 use frontdesk::domain::PracticeId;
-use frontdesk::ports::{Clock, Store};
 use http::Method;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{json, Value};
 
+use crate::deps::Deps;
 use crate::error::{InboundError, Refusal};
 use crate::http_io::{error_response, json_ok, twiml_ok, Request};
 use crate::inbound::{Parsed, Provider};
 use crate::process::{process, Outcome};
 use crate::providers::{self, aws};
-
-/// What the handler needs, built once per container.
-#[derive(Clone)]
-pub struct Deps {
-    pub store: Arc<dyn Store>,
-    pub senders: Senders,
-    pub clock: Arc<dyn Clock>,
-    /// The public base URL providers call (env `PUBLIC_BASE_URL`), for Twilio's signature.
-    /// `None`: rebuilt from the request's forwarding headers.
-    pub public_base_url: Option<String>,
-}
-
-/// The environment variable holding the public base URL, e.g. `https://sms.example.com`.
-pub const PUBLIC_BASE_URL_ENV: &str = "PUBLIC_BASE_URL";
-
-/// Reads `PUBLIC_BASE_URL`: unset or blank is `None`; otherwise it must be an absolute
-/// http(s) URL with no query or fragment. A bad value is an error, never ignored.
-pub fn public_base_url(raw: Option<String>) -> Result<Option<String>, String> {
-    let Some(v) = raw.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    let ok = (v.starts_with("https://") || v.starts_with("http://"))
-        && v.split_once("://")
-            .is_some_and(|(_, rest)| !rest.is_empty())
-        && !v.contains(['?', '#'])
-        && !v.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
-        Ok(Some(v.trim_end_matches('/').to_string()))
-    } else {
-        Err(format!(
-            "{PUBLIC_BASE_URL_ENV} must be an absolute http(s) URL without query or fragment, \
-             such as https://sms.example.com (or unset, to rebuild it from each request)"
-        ))
-    }
-}
 
 /// The two event shapes this function accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

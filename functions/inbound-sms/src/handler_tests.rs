@@ -7,10 +7,11 @@ use frontdesk::domain::{
     AppointmentStatus, Channel, ConsentSource, Decision, Direction, MessageKind, Priority, Purpose,
     TaskKind,
 };
-use frontdesk::ports::Write;
+use frontdesk::ports::{Store, Write};
 use lambda_runtime::{Context, LambdaEvent};
 
 use super::*;
+use crate::deps::public_base_url;
 use crate::testkit::*;
 
 fn status(r: &ApiGatewayV2httpResponse) -> i64 {

@@ -6,6 +6,7 @@
 //! - `plan`: what to do with a text (pure); `process`: doing it (reads, one write, sends).
 //! - `error`: the one error type, mapped to responses in one place.
 
+mod deps;
 pub mod error;
 mod feedback;
 pub mod handler;
@@ -17,8 +18,9 @@ pub mod providers;
 #[cfg(test)]
 mod testkit;
 
+pub use deps::{public_base_url, wire, Deps};
 pub use error::InboundError;
-pub use handler::{handle, handle_sns, public_base_url, respond, Deps, PUBLIC_BASE_URL_ENV};
+pub use handler::{handle, handle_sns, respond};
 
 /// The error `handle_sns` returns.
 pub type Error = InboundError;

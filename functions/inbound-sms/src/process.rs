@@ -21,8 +21,8 @@ use frontdesk::domain::{Appointment, Decision, Patient, Practice};
 use frontdesk::ports::{Fetched, Key, Write};
 use futures_util::future::join_all;
 
+use crate::deps::Deps;
 use crate::error::InboundError;
-use crate::handler::Deps;
 use crate::inbound::Inbound;
 use crate::plan::{
     self, Delivery, Input, Known, Outgoing, Plan, Recipient, Sender, APPOINTMENT_LOOKAHEAD,

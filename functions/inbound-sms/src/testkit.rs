@@ -23,7 +23,7 @@ use hmac::{Hmac, Mac};
 use http::{HeaderValue, Method};
 use serde_json::{json, Value};
 
-use crate::handler::Deps;
+use crate::deps::Deps;
 
 pub const PRACTICE_NUMBER: &str = "+12125550143";
 pub const ON_CALL_PHONE: &str = "+12125550199";

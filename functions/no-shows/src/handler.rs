@@ -1,28 +1,18 @@
 //! The Lambda handler: an EventBridge scheduled event in, the sweep report out. "Now" is
 //! the event's `time`, so any minute can be replayed.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk::deliver::Senders;
 use frontdesk::domain::{DueKind, DueWork, Sweep};
 use frontdesk::ports::Store;
-use frontdesk::sweep::{self, Batch, DueHandler, Handled, SweepOptions, SweepReport};
+use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepReport};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
 use crate::check::plan_check;
 use crate::error::Error;
 use crate::follow_up;
 use crate::snapshot::Snapshot;
-
-/// What the function needs, built once per container.
-#[derive(Clone)]
-pub struct Deps {
-    pub store: Arc<dyn Store>,
-    pub senders: Senders,
-    pub options: SweepOptions,
-}
 
 /// How often a check is re-read and re-tried in the same run when a conditional write
 /// lost (the patient or appointment changed meanwhile, e.g. an inbound text).

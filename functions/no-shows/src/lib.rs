@@ -19,4 +19,5 @@ mod snapshot;
 
 pub use error::Error;
 pub use follow_up::follow_up_at;
-pub use handler::{handle, run, Deps};
+pub use frontdesk::sweep::{wire, Deps};
+pub use handler::{handle, run};

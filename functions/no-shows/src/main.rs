@@ -1,32 +1,15 @@
 //! Wiring only: configuration and clients (built once per container, no I/O at init), then
 //! the runtime loop. EventBridge invokes this every minute.
 
-use std::sync::Arc;
-
-use frontdesk::deliver::Senders;
-use frontdesk::dynamo::DynamoStore;
-use frontdesk::ses::SesEmail;
-use frontdesk::sns::SnsSms;
-use frontdesk::sweep::SweepOptions;
+use frontdesk::aws::Clients;
+use frontdesk::config::Config;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use no_shows::Deps;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     frontdesk::policy::check_templates()?;
-    let config = frontdesk::aws::load_config().await;
-    let configuration_set = std::env::var("SES_CONFIGURATION_SET")
-        .ok()
-        .filter(|v| !v.trim().is_empty());
-    let deps = Deps {
-        store: Arc::new(DynamoStore::from_env(&config)?),
-        senders: Senders {
-            sms: Arc::new(SnsSms::from_conf(&config)),
-            email: Arc::new(SesEmail::from_conf(&config, configuration_set)),
-        },
-        options: SweepOptions::default(),
-    };
+    let deps = no_shows::wire(&Config::from_env()?, &Clients::from_env().await)?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         let deps = deps.clone();
         async move { no_shows::handle(&deps, event).await }

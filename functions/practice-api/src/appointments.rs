@@ -12,8 +12,9 @@ use frontdesk::ports::{Expect, Key, Write};
 use frontdesk::{keys, planning};
 use http::StatusCode;
 
+use crate::auth::authenticate;
+use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{authenticate, Deps};
 use crate::http_io::{json_response, Request};
 use crate::router::AppointmentAction;
 use crate::wire::{AppointmentIn, AppointmentOut};

@@ -5,9 +5,14 @@
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{ApiKeyRecord, Practice, PracticeId};
+use frontdesk::ports::{Fetched, Key};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::deps::Deps;
+use crate::error::{ApiError, ApiResult};
+use crate::http_io::Request;
 
 const PREFIX: &str = "fdk.";
 
@@ -80,6 +85,25 @@ impl std::fmt::Debug for OperatorSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("OperatorSecret(..)")
     }
+}
+
+/// Authenticates the practice API key and, in the same round trip, reads `extra` items of
+/// that practice. A key for a practice that does not exist is simply unauthorised.
+pub async fn authenticate(
+    deps: &Deps,
+    req: &Request,
+    extra: Vec<Key>,
+) -> ApiResult<(Practice, Fetched)> {
+    let token = req.bearer().ok_or(ApiError::Unauthorized)?;
+    let practice_id = claimed_practice(token).ok_or(ApiError::Unauthorized)?;
+    let mut keys = vec![Key::Practice];
+    keys.extend(extra);
+    let fetched = deps.store.get_many(&practice_id, &keys).await?;
+    let practice = fetched.practice().cloned().ok_or(ApiError::Unauthorized)?;
+    if !verify(&practice, token) {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok((practice, fetched))
 }
 
 #[cfg(test)]

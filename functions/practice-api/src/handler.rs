@@ -1,26 +1,14 @@
 //! The Lambda handler: one API Gateway v2 event in, one response out. Every failure
 //! becomes a JSON error response here; nothing on the input path panics.
 
-use std::sync::Arc;
-
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use frontdesk::domain::Practice;
-use frontdesk::ports::{Clock, Fetched, Key, Store};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
-use crate::auth::{self, OperatorSecret};
+use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{appointments, patients, practices, tasks};
-
-/// What the handler needs, built once per container.
-#[derive(Clone)]
-pub struct Deps {
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    pub operator: OperatorSecret,
-}
 
 pub async fn handle(
     deps: &Deps,
@@ -72,25 +60,6 @@ async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRespo
         Route::ListTasks => tasks::list(deps, req).await,
         Route::ResolveTask(id) => tasks::resolve(deps, req, &id).await,
     }
-}
-
-/// Authenticates the practice API key and, in the same round trip, reads `extra` items of
-/// that practice. A key for a practice that does not exist is simply unauthorised.
-pub async fn authenticate(
-    deps: &Deps,
-    req: &Request,
-    extra: Vec<Key>,
-) -> ApiResult<(Practice, Fetched)> {
-    let token = req.bearer().ok_or(ApiError::Unauthorized)?;
-    let practice_id = auth::claimed_practice(token).ok_or(ApiError::Unauthorized)?;
-    let mut keys = vec![Key::Practice];
-    keys.extend(extra);
-    let fetched = deps.store.get_many(&practice_id, &keys).await?;
-    let practice = fetched.practice().cloned().ok_or(ApiError::Unauthorized)?;
-    if !auth::verify(&practice, token) {
-        return Err(ApiError::Unauthorized);
-    }
-    Ok((practice, fetched))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use http::{HeaderValue, Method};
 use serde_json::{json, Value};
 
 use super::*;
+use crate::auth::OperatorSecret;
 
 const OP: &str = "test-operator-secret";
 

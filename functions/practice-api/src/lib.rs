@@ -3,6 +3,7 @@
 
 mod appointments;
 pub mod auth;
+mod deps;
 pub mod error;
 pub mod handler;
 pub mod http_io;
@@ -12,4 +13,5 @@ pub mod router;
 mod tasks;
 mod wire;
 
-pub use handler::{handle, respond, Deps};
+pub use deps::{wire, Deps};
+pub use handler::{handle, respond};

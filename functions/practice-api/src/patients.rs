@@ -11,8 +11,9 @@ use frontdesk::domain::{
 use frontdesk::ports::{Expect, Key, Write};
 use http::StatusCode;
 
+use crate::auth::authenticate;
+use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{authenticate, Deps};
 use crate::http_io::{json_response, Request};
 use crate::wire::{PageOut, PatientIn, PatientOut};
 

@@ -10,8 +10,9 @@ use http::StatusCode;
 use serde_json::{Map, Value};
 
 use crate::auth;
+use crate::auth::authenticate;
+use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{authenticate, Deps};
 use crate::http_io::{json_response, Request};
 use crate::wire::PracticeOut;
 

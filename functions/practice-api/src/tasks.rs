@@ -5,8 +5,9 @@ use frontdesk::domain::{TaskId, TaskStatus};
 use frontdesk::ports::{Key, Write};
 use http::StatusCode;
 
+use crate::auth::authenticate;
+use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{authenticate, Deps};
 use crate::http_io::{json_response, Request};
 use crate::patients::page_limit;
 use crate::wire::{PageOut, ResolveIn};

@@ -6,8 +6,6 @@
 //! that also finishes (`DoneDue`) or gives back (`ReleaseDue`) its claim, so a reminder
 //! costs two DynamoDB requests: the claim and that transaction.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk::deliver::Senders;
@@ -15,7 +13,7 @@ use frontdesk::domain::{
     Appointment, AppointmentStatus, DueKind, DueWork, Patient, Practice, Sweep,
 };
 use frontdesk::ports::{Store, Write};
-use frontdesk::sweep::{self, Batch, DueHandler, Handled, SweepOptions, SweepReport};
+use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepReport};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
 use crate::error::Error;
@@ -24,14 +22,6 @@ use crate::{deadline, reminder};
 
 /// Failures logged one by one; beyond this, only the count (the report has them all).
 const FAILURES_LOGGED: usize = 50;
-
-/// What the handler needs, built once per container.
-#[derive(Clone)]
-pub struct Deps {
-    pub store: Arc<dyn Store>,
-    pub senders: Senders,
-    pub options: SweepOptions,
-}
 
 /// The Lambda entry point: "now" is the event's `time`. Returns the sweep report as JSON.
 /// Partial failures are in the report (and logged); when every item tried failed, the

@@ -24,7 +24,8 @@ mod ledger;
 mod reminder;
 
 pub use error::Error;
-pub use handler::{handle, run, Deps};
+pub use frontdesk::sweep::{wire, Deps};
+pub use handler::{handle, run};
 
 #[cfg(test)]
 #[path = "handler_tests.rs"]

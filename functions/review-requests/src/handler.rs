@@ -9,7 +9,7 @@
 //! the patient afresh (the batch read at the start of a chunk would not show the first).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -20,20 +20,12 @@ use frontdesk::domain::{
     TaskKind, TaskStatus,
 };
 use frontdesk::ports::{Expect, Key, Store, Write};
-use frontdesk::sweep::{self, Batch, DueHandler, Handled, SweepOptions, SweepReport};
+use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepReport};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
 use crate::error::Error;
 use crate::request::{self, labels, verdict, Verdict};
 use crate::snapshot::Snapshot;
-
-/// What the function needs, built once per container.
-#[derive(Clone)]
-pub struct Deps {
-    pub store: Arc<dyn Store>,
-    pub senders: Senders,
-    pub options: SweepOptions,
-}
 
 /// Tries of one transaction when a conditional write lost (the patient changed meanwhile).
 const TRIES: usize = 3;

@@ -16,4 +16,5 @@ mod snapshot;
 pub mod window;
 
 pub use error::Error;
-pub use handler::{handle, run, Deps};
+pub use frontdesk::sweep::{wire, Deps};
+pub use handler::{handle, run};

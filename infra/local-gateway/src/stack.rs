@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use frontdesk::deliver::Senders;
-use frontdesk::dynamo::DynamoStore;
-use frontdesk::ports::{Store, SystemClock};
-use frontdesk::ses::SesEmail;
-use frontdesk::sns::SnsSms;
-use frontdesk::sweep::SweepOptions;
+use chrono::{DateTime, Utc};
+use frontdesk::aws::Clients;
+use frontdesk::config::Config;
+use frontdesk::ports::Store;
+use frontdesk::sweep::Deps as SweepDeps;
+use lambda_runtime::{Context, LambdaEvent};
 use local_stack::Moto;
 
 use crate::{Gateway, GatewayError, HttpFunction, ScheduledFunction, Template};
@@ -17,24 +17,41 @@ use crate::{Gateway, GatewayError, HttpFunction, ScheduledFunction, Template};
 /// The table `make run` uses.
 pub const LOCAL_TABLE: &str = "frontdesk-local";
 
-/// Wraps a scheduled function's `run(deps, now)` as the gateway fires it.
+/// Wraps a scheduled function as Lambda invokes it: `handle` with an EventBridge
+/// scheduled event whose `time` is the moment fired, so a failed invocation fails here too.
 macro_rules! scheduled {
     ($krate:ident, $deps:expr) => {{
         let deps = $deps;
         let f: ScheduledFunction = Arc::new(move |now| {
             let deps = deps.clone();
             Box::pin(async move {
-                $krate::run(&deps, now)
+                let event = LambdaEvent::new(eventbridge_event(now), Context::default());
+                $krate::handle(&deps, event)
                     .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|report| serde_json::to_value(report).map_err(|e| e.to_string()))
+                    .map_err(|d| format!("{}: {}", d.error_type, d.error_message))
             })
         });
         f
     }};
 }
 
-/// Creates the table from template.yaml (if missing) and wires every function.
+/// The EventBridge Scheduler event a schedule of template.yaml delivers at `time`.
+pub fn eventbridge_event(time: DateTime<Utc>) -> serde_json::Value {
+    serde_json::json!({
+        "version": "0",
+        "id": format!("local-{}", time.timestamp_millis()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "account": "000000000000",
+        "time": time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "region": local_stack::REGION,
+        "resources": [],
+        "detail": {}
+    })
+}
+
+/// Creates the table from template.yaml (if missing) and wires every function with its
+/// own `wire`, exactly as its `main.rs` does, over moto's clients.
 pub async fn build(
     moto: Moto,
     table: &str,
@@ -42,32 +59,21 @@ pub async fn build(
 ) -> Result<Gateway, GatewayError> {
     let template_path = local_stack::template_path();
     let template = Template::load(&template_path)?;
-    let config = moto.sdk_config();
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    local_stack::create_table_from_template(&dynamodb, &template_path, table).await?;
-    let dynamo = Arc::new(DynamoStore::new(dynamodb, table.to_string()));
+    let clients = Clients::new(&moto.sdk_config());
+    local_stack::create_table_from_template(&clients.dynamodb, &template_path, table).await?;
+    let config = Config::local(table).with_operator_secret(operator_secret);
+    let dynamo = Arc::new(clients.store(&config));
     let store: Arc<dyn Store> = dynamo.clone();
-    let senders = Senders {
-        sms: Arc::new(SnsSms::from_conf(&config)),
-        email: Arc::new(SesEmail::from_conf(&config, None)),
-    };
 
-    let api_deps = practice_api::Deps {
-        store: store.clone(),
-        clock: Arc::new(SystemClock),
-        operator: practice_api::auth::OperatorSecret::new(operator_secret),
-    };
+    let mut api_deps = practice_api::wire(&config, &clients).map_err(config_error)?;
+    api_deps.store = store.clone();
     let practice_api_fn: HttpFunction = Arc::new(move |event| {
         let deps = api_deps.clone();
         Box::pin(async move { practice_api::respond(&deps, event).await })
     });
 
-    let inbound_deps = inbound_sms::Deps {
-        store: store.clone(),
-        senders: senders.clone(),
-        clock: Arc::new(SystemClock),
-        public_base_url: None,
-    };
+    let mut inbound_deps = inbound_sms::wire(&config, &clients).map_err(config_error)?;
+    inbound_deps.store = store.clone();
     let inbound_http = inbound_deps.clone();
     let inbound_fn: HttpFunction = Arc::new(move |event| {
         let deps = inbound_http.clone();
@@ -78,40 +84,20 @@ pub async fn build(
     http.insert("PracticeApiFunction".to_string(), practice_api_fn);
     http.insert("InboundSmsFunction".to_string(), inbound_fn);
 
-    let options = SweepOptions::default();
+    // One store (and its request counter) for every function, as they share the table.
+    let sweep_deps = SweepDeps::new(store.clone(), clients.senders(&config));
     let mut scheduled = HashMap::new();
     scheduled.insert(
         "reminders".to_string(),
-        scheduled!(
-            reminders,
-            reminders::Deps {
-                store: store.clone(),
-                senders: senders.clone(),
-                options: options.clone(),
-            }
-        ),
+        scheduled!(reminders, sweep_deps.clone()),
     );
     scheduled.insert(
         "no-shows".to_string(),
-        scheduled!(
-            no_shows,
-            no_shows::Deps {
-                store: store.clone(),
-                senders: senders.clone(),
-                options: options.clone(),
-            }
-        ),
+        scheduled!(no_shows, sweep_deps.clone()),
     );
     scheduled.insert(
         "review-requests".to_string(),
-        scheduled!(
-            review_requests,
-            review_requests::Deps {
-                store: store.clone(),
-                senders: senders.clone(),
-                options,
-            }
-        ),
+        scheduled!(review_requests, sweep_deps),
     );
 
     Ok(Gateway {
@@ -122,6 +108,10 @@ pub async fn build(
         moto: Some(moto),
         store: Some(dynamo),
     })
+}
+
+fn config_error(e: frontdesk::Error) -> GatewayError {
+    GatewayError::Config(e.to_string())
 }
 
 /// Onboards the demo practice through the real practice-api handler and returns

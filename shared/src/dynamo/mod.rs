@@ -19,18 +19,14 @@ mod reads;
 mod writes;
 
 use async_trait::async_trait;
-use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{DueWork, Message, Patient, PatientId, PhoneNumber, PracticeId, Sweep, Task};
 use crate::ports::{Fetched, Item, Key, Page, Store, Write};
-use crate::{Error, Result};
+use crate::Result;
 
 use counter::RequestCounter;
-
-/// The environment variable naming the table.
-pub const TABLE_NAME_ENV: &str = "TABLE_NAME";
 
 /// The `Store` over DynamoDB. Cheap to clone; build it once per container.
 #[derive(Debug, Clone)]
@@ -57,21 +53,6 @@ impl DynamoStore {
         }
     }
 
-    /// Builds the client from the shared SDK configuration and the table name from env
-    /// `TABLE_NAME`. A missing or blank name is a `Config` error, never a default.
-    pub fn from_env(config: &SdkConfig) -> Result<Self> {
-        let table = table_name(std::env::var(TABLE_NAME_ENV).ok())?;
-        let requests = RequestCounter::default();
-        let client_config = aws_sdk_dynamodb::config::Builder::from(config)
-            .interceptor(requests.clone())
-            .build();
-        Ok(Self {
-            client: Client::from_conf(client_config),
-            table,
-            requests,
-        })
-    }
-
     pub fn table_name(&self) -> &str {
         &self.table
     }
@@ -84,16 +65,6 @@ impl DynamoStore {
 
     pub fn reset_requests(&self) {
         self.requests.reset();
-    }
-}
-
-fn table_name(value: Option<String>) -> Result<String> {
-    match value.map(|v| v.trim().to_string()) {
-        Some(v) if !v.is_empty() => Ok(v),
-        _ => Err(Error::Config(format!(
-            "{TABLE_NAME_ENV} is not set: set it to the DynamoDB table name \
-             (template.yaml passes !Ref Table; locally the gateway sets it)"
-        ))),
     }
 }
 
@@ -173,19 +144,5 @@ impl Store for DynamoStore {
 
     async fn write(&self, writes: Vec<Write>) -> Result<()> {
         self.apply(writes).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_missing_or_blank_table_name_is_a_config_error() {
-        for v in [None, Some(String::new()), Some("  ".into())] {
-            let err = table_name(v).unwrap_err();
-            assert!(matches!(err, Error::Config(ref m) if m.contains("TABLE_NAME")));
-        }
-        assert_eq!(table_name(Some("t".into())).unwrap(), "t");
     }
 }

@@ -2,7 +2,8 @@
 //! DynamoDB calls such a sweep must make.
 //!
 //! ```text
-//! cargo run --release -p reminders --features bench --bin bench-sweep [-- --reminders 10000 --concurrency 16]
+//! cargo run --release -p reminders --features bench --bin bench-sweep \
+//!     [-- --reminders 10000 --concurrency 16 --order bare-first|sweeps-first]
 //! ```
 //!
 //! 1. Seeds three fresh tables with the same N reminders (20 practices, one SMS patient and
@@ -11,6 +12,8 @@
 //! 2. Baseline on table B: the same bucket queries, then per item only a claim and one
 //!    transaction of the same shape the sweep writes (timeline message, cap note, finish),
 //!    at the same concurrency. No reads, no rendering, no sending.
+//!    Then, on the same table, the sweep's batch reads alone (the engine's `read_batch`),
+//!    since in moto one BatchGetItem of 100 keys costs as much server time as ~20 writes.
 //! 3. The sweep (`reminders::run`, the real handler) on table A with an SMS sender that
 //!    answers at once: the sweep's own cost over the bare calls.
 //! 4. The sweep on table C sending through SNS in moto. moto serves SNS and DynamoDB on
@@ -68,12 +71,16 @@ const NOW: &str = "2026-03-10T14:00:00Z";
 struct Args {
     reminders: usize,
     concurrency: usize,
+    /// Run the two sweeps before the bare calls (moto slows as its heap grows, so whatever
+    /// runs later pays a little more; run both orders to see it).
+    sweeps_first: bool,
 }
 
 fn args() -> Result<Args, BoxError> {
     let mut out = Args {
         reminders: 10_000,
         concurrency: SweepOptions::default().concurrency,
+        sweeps_first: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -81,10 +88,18 @@ fn args() -> Result<Args, BoxError> {
         match flag.as_str() {
             "--reminders" => out.reminders = value.parse()?,
             "--concurrency" => out.concurrency = value.parse()?,
+            "--order" => {
+                out.sweeps_first = match value.as_str() {
+                    "bare-first" => false,
+                    "sweeps-first" => true,
+                    _ => return Err("--order is bare-first or sweeps-first".into()),
+                }
+            }
             other => {
-                return Err(
-                    format!("unknown flag {other}; use --reminders N --concurrency N").into(),
+                return Err(format!(
+                    "unknown flag {other}; use --reminders N --concurrency N --order bare-first|sweeps-first"
                 )
+                .into())
             }
         }
     }
@@ -296,6 +311,27 @@ async fn baseline(
     Ok(done)
 }
 
+/// The batch reads the sweep makes (the engine's `read_batch`, per bucket in chunks of
+/// `opts.chunk` items), alone: in moto a BatchGetItem of 100 keys costs about as much
+/// server time as a hundred single-item requests; in DynamoDB it is one round trip.
+async fn batch_reads(
+    store: &DynamoStore,
+    n: usize,
+    now: DateTime<Utc>,
+    opts: &SweepOptions,
+) -> Result<(), BoxError> {
+    for bucket in 0..12 {
+        let mut due = Vec::new();
+        for i in (bucket..n).step_by(12) {
+            due.push(reminder(i, now)?.2);
+        }
+        for chunk in frontdesk::sweep::fair_order(due).chunks(opts.chunk.max(1)) {
+            frontdesk::sweep::read_batch(store, chunk).await?;
+        }
+    }
+    Ok(())
+}
+
 /// CPU seconds (user + system) a process has used, from /proc/<pid>/stat (USER_HZ = 100).
 fn cpu_secs(pid: &str) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -452,6 +488,30 @@ struct Measured {
     peak_mib: Option<f64>,
 }
 
+/// The bare DynamoDB calls; then, on the same table (reads change nothing), the sweep's
+/// batch reads alone.
+async fn bare_phases(
+    store: &DynamoStore,
+    n: usize,
+    now: DateTime<Utc>,
+    opts: &SweepOptions,
+    moto_pid: Option<u32>,
+) -> Result<(Spent, usize, Spent, usize), BoxError> {
+    store.reset_requests();
+    let clocks = Clocks::start(moto_pid);
+    let done = baseline(store, now, opts).await?;
+    let bare = clocks.stop(moto_pid);
+    let bare_requests = store.requests();
+    if done != n {
+        return Err(format!("the baseline finished {done} of {n} items").into());
+    }
+    store.reset_requests();
+    let clocks = Clocks::start(moto_pid);
+    batch_reads(store, n, now, opts).await?;
+    let reads = clocks.stop(moto_pid);
+    Ok((bare, bare_requests, reads, store.requests()))
+}
+
 async fn measure_sweep(
     store: &DynamoStore,
     sms: Arc<dyn SmsSender>,
@@ -523,37 +583,40 @@ async fn bench(args: Args, moto: Moto, moto_pid: Option<u32>) -> Result<(), BoxE
     println!("seeded 3 tables × {n} reminders in {:.1} s ({seed_requests} Store writes, none over 100 items)", secs(started.elapsed()));
     let rss_after_seeding = peak_rss_mib();
 
-    // 1. The bare DynamoDB calls.
-    base_store.reset_requests();
-    let clocks = Clocks::start(moto_pid);
-    let base_done = baseline(&base_store, now, &opts).await?;
-    let base = clocks.stop(moto_pid);
-    let base_requests = base_store.requests();
-    if base_done != n {
-        return Err(format!("the baseline finished {base_done} of {n} items").into());
-    }
-    // 2. The sweep, with a sender that answers at once.
-    let instant = measure_sweep(
-        &instant_store,
-        Arc::new(InstantSms(AtomicUsize::new(0))),
-        SesEmail::from_conf(&config, None),
-        &opts,
-        now,
-        n,
-        moto_pid,
-    )
-    .await?;
-    // 3. The sweep, sending through SNS (moto).
-    let sns = measure_sweep(
-        &sns_store,
-        Arc::new(SnsSms::from_conf(&config)),
-        SesEmail::from_conf(&config, None),
-        &opts,
-        now,
-        n,
-        moto_pid,
-    )
-    .await?;
+    let bare = || bare_phases(&base_store, n, now, &opts, moto_pid);
+    let instant = || {
+        measure_sweep(
+            &instant_store,
+            Arc::new(InstantSms(AtomicUsize::new(0))),
+            SesEmail::from_conf(&config, None),
+            &opts,
+            now,
+            n,
+            moto_pid,
+        )
+    };
+    let sns = || {
+        measure_sweep(
+            &sns_store,
+            Arc::new(SnsSms::from_conf(&config)),
+            SesEmail::from_conf(&config, None),
+            &opts,
+            now,
+            n,
+            moto_pid,
+        )
+    };
+    let ((base, base_requests, reads, read_requests), instant, sns) = if args.sweeps_first {
+        println!("order: the SNS sweep, the instant sweep, then the bare calls");
+        let sns = sns().await?;
+        let instant = instant().await?;
+        (bare().await?, instant, sns)
+    } else {
+        println!("order: the bare calls, the instant sweep, then the SNS sweep");
+        let bare = bare().await?;
+        let instant = instant().await?;
+        (bare, instant, sns().await?)
+    };
 
     let per = |requests: usize| requests as f64 / n as f64;
     let mib = |m: Option<f64>| m.map_or("n/a".to_string(), |m| format!("{m:.1} MiB"));
@@ -591,6 +654,23 @@ async fn bench(args: Args, moto: Moto, moto_pid: Option<u32>) -> Result<(), BoxE
         per(base_requests),
         "-"
     );
+    let with_reads = Spent {
+        wall: base.wall + reads.wall,
+        moto_cpu: base.moto_cpu.zip(reads.moto_cpu).map(|(a, b)| a + b),
+        own_cpu: base.own_cpu.zip(reads.own_cpu).map(|(a, b)| a + b),
+    };
+    println!(
+        "| {:<48} | {:>6.1} s | {:>7.2} | {:>9} | {:>7} | {:>8} | {:>8} | {:>8.3} | {:>10} |",
+        "  + the sweep's batch reads (timed alone)",
+        with_reads.wall,
+        with_reads.wall / base.wall,
+        cpu(with_reads.moto_cpu),
+        vs(with_reads.moto_cpu, base.moto_cpu),
+        cpu(with_reads.own_cpu),
+        base_requests + read_requests,
+        per(base_requests + read_requests),
+        "-"
+    );
     for (name, m) in [
         ("reminders sweep, sender answering at once", &instant),
         ("reminders sweep, sending through SNS (moto)", &sns),
@@ -608,6 +688,14 @@ async fn bench(args: Args, moto: Moto, moto_pid: Option<u32>) -> Result<(), BoxE
             mib(m.peak_mib)
         );
     }
+    println!();
+    println!(
+        "sweep / (bare + batch reads): {:.2} wall, {} moto CPU with the instant sender; {:.2} wall, {} moto CPU through SNS",
+        instant.spent.wall / with_reads.wall,
+        vs(instant.spent.moto_cpu, with_reads.moto_cpu),
+        sns.spent.wall / with_reads.wall,
+        vs(sns.spent.moto_cpu, with_reads.moto_cpu),
+    );
     let r = &sns.report;
     println!();
     println!(

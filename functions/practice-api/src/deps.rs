@@ -1,0 +1,27 @@
+//! What the handler needs, built once per container by [`wire`]: the same way in
+//! `main.rs`, in the local gateway and in the tests.
+
+use std::sync::Arc;
+
+use frontdesk::aws::Clients;
+use frontdesk::config::Config;
+use frontdesk::ports::{Clock, Store, SystemClock};
+
+use crate::auth::OperatorSecret;
+
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub operator: OperatorSecret,
+}
+
+/// Builds the dependencies from the configuration (the operator secret is required) and
+/// the shared clients. No I/O.
+pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
+    Ok(Deps {
+        store: Arc::new(clients.store(config)),
+        clock: Arc::new(SystemClock),
+        operator: OperatorSecret::new(config.operator_secret()?),
+    })
+}

@@ -1,0 +1,138 @@
+//! The one typed configuration of every function, read from the environment once at start
+//! (`Config::from_env`). A missing or bad value is an error that says what to set; nothing
+//! falls back to a silent default. Each function crate's `wire` takes what it needs from
+//! here, so `main.rs`, the local gateway and the tests build their dependencies one way.
+
+use crate::{Error, Result};
+
+/// The DynamoDB table (`!Ref Table` in template.yaml).
+pub const TABLE_NAME_ENV: &str = "TABLE_NAME";
+/// The SES configuration set sends go through (bounce and complaint events).
+pub const SES_CONFIGURATION_SET_ENV: &str = "SES_CONFIGURATION_SET";
+/// The operator secret that authorises onboarding (practice-api only).
+pub const OPERATOR_SECRET_ENV: &str = "OPERATOR_SECRET";
+/// The public base URL providers call (inbound-sms, for Twilio signatures).
+pub const PUBLIC_BASE_URL_ENV: &str = "PUBLIC_BASE_URL";
+
+/// Everything the functions read from their environment.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    pub table_name: String,
+    /// `None` when unset or blank: sends go without a configuration set.
+    pub ses_configuration_set: Option<String>,
+    operator_secret: Option<String>,
+    /// Unvalidated; inbound-sms checks its shape when it wires itself.
+    pub public_base_url: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("table_name", &self.table_name)
+            .field("ses_configuration_set", &self.ses_configuration_set)
+            .field(
+                "operator_secret",
+                &self.operator_secret.as_ref().map(|_| "***"),
+            )
+            .field("public_base_url", &self.public_base_url)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let table_name = get(TABLE_NAME_ENV).ok_or_else(|| {
+            Error::Config(format!(
+                "{TABLE_NAME_ENV} is not set: set it to the DynamoDB table name \
+                 (template.yaml passes !Ref Table; locally the gateway sets it)"
+            ))
+        })?;
+        Ok(Self {
+            table_name,
+            ses_configuration_set: get(SES_CONFIGURATION_SET_ENV),
+            operator_secret: lookup(OPERATOR_SECRET_ENV).filter(|v| !v.trim().is_empty()),
+            public_base_url: get(PUBLIC_BASE_URL_ENV),
+        })
+    }
+
+    /// A configuration for a local table (the gateway, tests): no configuration set, no
+    /// public base URL, no operator secret until `with_operator_secret`.
+    pub fn local(table_name: impl Into<String>) -> Self {
+        Self {
+            table_name: table_name.into(),
+            ses_configuration_set: None,
+            operator_secret: None,
+            public_base_url: None,
+        }
+    }
+
+    pub fn with_operator_secret(mut self, secret: impl Into<String>) -> Self {
+        self.operator_secret = Some(secret.into());
+        self
+    }
+
+    /// The operator secret, required by practice-api.
+    pub fn operator_secret(&self) -> Result<&str> {
+        self.operator_secret.as_deref().ok_or_else(|| {
+            Error::Config(format!(
+                "{OPERATOR_SECRET_ENV} is not set: set it to the operator secret \
+                 (SAM parameter OperatorSecret)"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config> {
+        Config::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn a_missing_or_blank_table_name_says_what_to_set() {
+        for pairs in [&[][..], &[(TABLE_NAME_ENV, "  ")][..]] {
+            let err = from(pairs).unwrap_err();
+            assert!(matches!(err, Error::Config(ref m) if m.contains("TABLE_NAME")));
+        }
+    }
+
+    #[test]
+    fn blank_optional_values_are_none_and_values_are_trimmed() {
+        let c = from(&[
+            (TABLE_NAME_ENV, " frontdesk "),
+            (SES_CONFIGURATION_SET_ENV, " "),
+            (PUBLIC_BASE_URL_ENV, ""),
+        ])
+        .unwrap();
+        assert_eq!(c.table_name, "frontdesk");
+        assert_eq!(c.ses_configuration_set, None);
+        assert_eq!(c.public_base_url, None);
+        let err = c.operator_secret().unwrap_err();
+        assert!(matches!(err, Error::Config(ref m) if m.contains("OPERATOR_SECRET")));
+    }
+
+    #[test]
+    fn the_operator_secret_is_never_printed() {
+        let c = Config::local("t").with_operator_secret("hunter2-very-secret");
+        assert_eq!(c.operator_secret().unwrap(), "hunter2-very-secret");
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,37 @@
+//! What every scheduled sweep function needs, built once per container by [`wire`]: the
+//! same way in its `main.rs`, in the local gateway and in the tests.
+
+use std::sync::Arc;
+
+use crate::aws::Clients;
+use crate::config::Config;
+use crate::deliver::Senders;
+use crate::ports::Store;
+
+use super::SweepOptions;
+
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub senders: Senders,
+    pub options: SweepOptions,
+}
+
+impl Deps {
+    pub fn new(store: Arc<dyn Store>, senders: Senders) -> Self {
+        Self {
+            store,
+            senders,
+            options: SweepOptions::default(),
+        }
+    }
+}
+
+/// The store and senders from the configuration and the shared clients, default options.
+/// No I/O.
+pub fn wire(config: &Config, clients: &Clients) -> crate::Result<Deps> {
+    Ok(Deps::new(
+        Arc::new(clients.store(config)),
+        clients.senders(config),
+    ))
+}
