@@ -107,9 +107,7 @@ mod tests {
         AppointmentId, Channel, ClockTime, Consents, Patient, PatientId, PracticeId, ThreadState,
     };
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::testing::utc;
 
     fn fixtures(
         starts: &str,

@@ -382,9 +382,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::testing::utc;
 
     fn due(practice: &str, appt: &str, at: &str) -> DueWork {
         DueWork {

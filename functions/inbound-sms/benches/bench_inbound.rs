@@ -9,125 +9,26 @@
 //! - sequential round trips: store calls that had to wait for the previous one, i.e. calls
 //!   started while no other call was in flight (concurrent calls share a trip).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_trait::async_trait;
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::deliver::Senders;
 use frontdesk::domain::{
-    Appointment, AppointmentId, AppointmentStatus, Channel, ConsentSource, Consents, DueWork,
-    Message, MessageKind, Patient, PatientId, PhoneNumber, Practice, PracticeId, PracticeSettings,
-    ProviderSecrets, Sweep, Task,
+    Appointment, AppointmentId, AppointmentStatus, Channel, ConsentSource, Consents, MessageKind,
+    Patient, PatientId, PhoneNumber, Practice, PracticeId, PracticeSettings, ProviderSecrets,
 };
 use frontdesk::dynamo::DynamoStore;
-use frontdesk::ports::{Expect, Fetched, FixedClock, Item, Key, Page, Store, Write};
+use frontdesk::ports::{Expect, FixedClock, Store, Write};
 use frontdesk::ses::SesEmail;
 use frontdesk::sns::SnsSms;
-use hmac::{Hmac, Mac};
-use http::{HeaderValue, Method};
 use serde_json::json;
+use testkit::SpyStore;
 
 const TOKEN: &str = "bench-twilio-token";
 const PRACTICE_NUMBER: &str = "+12125550143";
 const RUNS: usize = 20;
-
-/// Counts sequential round trips: a call that starts while none is in flight opens a trip.
-struct Trips {
-    inner: Arc<DynamoStore>,
-    in_flight: AtomicUsize,
-    trips: AtomicUsize,
-}
-
-impl Trips {
-    fn start(&self) {
-        if self.in_flight.fetch_add(1, Ordering::SeqCst) == 0 {
-            self.trips.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-    fn end(&self) {
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
-    fn reset(&self) {
-        self.trips.store(0, Ordering::SeqCst);
-        self.inner.reset_requests();
-    }
-}
-
-macro_rules! counted {
-    ($self:ident, $call:expr) => {{
-        $self.start();
-        let r = $call.await;
-        $self.end();
-        r
-    }};
-}
-
-#[async_trait]
-impl Store for Trips {
-    async fn get_many(&self, p: &PracticeId, k: &[Key]) -> frontdesk::Result<Fetched> {
-        counted!(self, self.inner.get_many(p, k))
-    }
-    async fn patients_by_phone(
-        &self,
-        p: &PracticeId,
-        n: &PhoneNumber,
-    ) -> frontdesk::Result<Vec<Patient>> {
-        counted!(self, self.inner.patients_by_phone(p, n))
-    }
-    async fn practice_for_number(&self, n: &PhoneNumber) -> frontdesk::Result<Option<PracticeId>> {
-        counted!(self, self.inner.practice_for_number(n))
-    }
-    async fn timeline(
-        &self,
-        p: &PracticeId,
-        id: &PatientId,
-        c: Option<&str>,
-        l: usize,
-    ) -> frontdesk::Result<Page<Message>> {
-        counted!(self, self.inner.timeline(p, id, c, l))
-    }
-    async fn open_tasks(
-        &self,
-        p: &PracticeId,
-        c: Option<&str>,
-        l: usize,
-    ) -> frontdesk::Result<Page<Task>> {
-        counted!(self, self.inner.open_tasks(p, c, l))
-    }
-    async fn due_in_bucket(
-        &self,
-        s: Sweep,
-        b: DateTime<Utc>,
-        u: DateTime<Utc>,
-    ) -> frontdesk::Result<Vec<DueWork>> {
-        counted!(self, self.inner.due_in_bucket(s, b, u))
-    }
-    async fn appointments_for_patient(
-        &self,
-        p: &PracticeId,
-        id: &PatientId,
-        f: DateTime<Utc>,
-        l: usize,
-    ) -> frontdesk::Result<Vec<Appointment>> {
-        counted!(self, self.inner.appointments_for_patient(p, id, f, l))
-    }
-    async fn get_across(&self, k: &[(PracticeId, Key)]) -> frontdesk::Result<Vec<Item>> {
-        counted!(self, self.inner.get_across(k))
-    }
-    async fn claim_due(&self, d: &DueWork, l: DateTime<Utc>) -> frontdesk::Result<Option<DueWork>> {
-        counted!(self, self.inner.claim_due(d, l))
-    }
-    async fn sweep_cursor(&self, s: Sweep) -> frontdesk::Result<Option<DateTime<Utc>>> {
-        counted!(self, self.inner.sweep_cursor(s))
-    }
-    async fn write(&self, w: Vec<Write>) -> frontdesk::Result<()> {
-        counted!(self, self.inner.write(w))
-    }
-}
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-10T15:00:00Z")
@@ -149,34 +50,7 @@ fn twilio_event(
     from: &str,
     body: &str,
 ) -> ApiGatewayV2httpRequest {
-    let mut params = [
-        ("AccountSid", "AC0"),
-        ("Body", body),
-        ("From", from),
-        ("MessageSid", sid),
-        ("To", PRACTICE_NUMBER),
-    ];
-    let url = format!("http://127.0.0.1:3000/webhooks/sms/twilio/{practice}");
-    params.sort();
-    let mut data = url;
-    for (k, v) in params {
-        data.push_str(k);
-        data.push_str(v);
-    }
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(TOKEN.as_bytes()).expect("any key length");
-    mac.update(data.as_bytes());
-    let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    let mut ev = ApiGatewayV2httpRequest::default();
-    ev.request_context.http.method = Method::POST;
-    ev.raw_path = Some(format!("/webhooks/sms/twilio/{practice}"));
-    ev.headers
-        .insert("host", HeaderValue::from_static("127.0.0.1:3000"));
-    ev.headers.insert(
-        "x-twilio-signature",
-        HeaderValue::from_str(&sig).expect("ascii"),
-    );
-    ev.body = Some(serde_urlencoded::to_string(params).expect("form"));
-    ev
+    testkit::signers::twilio_event(practice.as_str(), TOKEN, sid, from, PRACTICE_NUMBER, body)
 }
 
 struct Row {
@@ -209,11 +83,7 @@ async fn main() {
         aws_sdk_dynamodb::Client::new(&config),
         table,
     ));
-    let trips = Arc::new(Trips {
-        inner: dynamo.clone(),
-        in_flight: AtomicUsize::new(0),
-        trips: AtomicUsize::new(0),
-    });
+    let trips = Arc::new(SpyStore::over(dynamo.clone()));
     let deps = inbound_sms::Deps {
         store: trips.clone(),
         senders: Senders {
@@ -359,7 +229,8 @@ async fn main() {
         };
         for i in 0..RUNS {
             let (id, from, text, sns) = make(i);
-            trips.reset();
+            trips.reset_trips();
+            dynamo.reset_requests();
             let started = Instant::now();
             let ok = if sns {
                 let message = json!({
@@ -388,7 +259,7 @@ async fn main() {
                 row.failures += 1;
             }
             row.requests.push(dynamo.requests());
-            row.trips.push(trips.trips.load(Ordering::SeqCst));
+            row.trips.push(trips.trips());
         }
         rows.push(row);
     }

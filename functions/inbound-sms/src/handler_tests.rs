@@ -1109,7 +1109,7 @@ async fn a_patient_changed_by_another_writer_meanwhile_is_reread_and_nothing_is_
     app.add_appointment("next", "pat-1", office_hours() + hours(5))
         .await;
     // A reminder is sent to the patient between our read and our write.
-    *app.store.before_next_write.lock().unwrap() = Some(vec![Write::NoteAutomatedSend {
+    app.store.race_next_write(vec![Write::NoteAutomatedSend {
         practice_id: app.practice_id.clone(),
         patient_id: frontdesk::domain::PatientId::parse("pat-1").unwrap(),
         phone: Some(phone(PATIENT_PHONE)),

@@ -3,25 +3,18 @@
 //! check the algorithms rather than reuse the code under test), and a store wrapper that
 //! keeps every batch written.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use aws_lambda_events::encodings::Body;
-use base64::Engine;
-use chrono::{DateTime, Duration, Utc};
-use ed25519_dalek::{Signer, SigningKey};
+use chrono::{DateTime, Utc};
 use frontdesk::deliver::Senders;
 use frontdesk::domain::{
-    Appointment, AppointmentId, AppointmentStatus, Channel, ConsentSource, Consents, DueWork,
-    EmailAddress, Message, MessageKind, OnCall, Patient, PatientId, PhoneNumber, Practice,
-    PracticeId, PracticeSettings, ProviderSecrets, Sweep, Task, TaskKind,
+    Appointment, AppointmentId, AppointmentStatus, Channel, ConsentSource, Consents, EmailAddress,
+    Message, MessageKind, OnCall, Patient, PatientId, PhoneNumber, Practice, PracticeId,
+    PracticeSettings, ProviderSecrets, Task, TaskKind,
 };
-use frontdesk::ports::{Expect, FixedClock, Item, Key, Page, Store, Write};
-use frontdesk::testing::{MemoryStore, RecordingEmail, RecordingSms};
-use hmac::{Hmac, Mac};
-use http::{HeaderValue, Method};
-use serde_json::{json, Value};
+use frontdesk::ports::{Expect, FixedClock, Key, Store, Write};
+use frontdesk::testing::{RecordingEmail, RecordingSms};
 
 use crate::deps::Deps;
 
@@ -44,134 +37,14 @@ pub fn after_hours() -> DateTime<Utc> {
     utc("2026-03-10T23:30:00Z")
 }
 
-pub fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
+pub use testkit::{utc, SpyStore};
 
 pub fn phone(s: &str) -> PhoneNumber {
     PhoneNumber::parse_e164(s).unwrap()
 }
 
-/// A store that records every batch written, over a `MemoryStore`.
-#[derive(Default)]
-pub struct RecordingStore {
-    pub inner: MemoryStore,
-    pub batches: Mutex<Vec<Vec<Write>>>,
-    /// Applied to the inner store just before the next batch: another writer racing us.
-    pub before_next_write: Mutex<Option<Vec<Write>>>,
-}
-
-impl RecordingStore {
-    pub fn written(&self) -> Vec<Write> {
-        self.batches
-            .lock()
-            .unwrap()
-            .iter()
-            .flatten()
-            .cloned()
-            .collect()
-    }
-
-    pub fn messages(&self) -> Vec<Message> {
-        // Later writes of the same entry (a failed send) replace earlier ones.
-        let mut out: Vec<Message> = Vec::new();
-        for w in self.written() {
-            if let Write::Message(m) = w {
-                match out.iter_mut().find(|x| x.message_id == m.message_id) {
-                    Some(x) => *x = *m,
-                    None => out.push(*m),
-                }
-            }
-        }
-        out.sort_by_key(|m| m.at);
-        out
-    }
-
-    pub fn requests(&self) -> usize {
-        self.inner.requests()
-    }
-}
-
-#[async_trait]
-impl Store for RecordingStore {
-    async fn get_many(
-        &self,
-        p: &PracticeId,
-        keys: &[Key],
-    ) -> frontdesk::Result<frontdesk::ports::Fetched> {
-        self.inner.get_many(p, keys).await
-    }
-    async fn patients_by_phone(
-        &self,
-        p: &PracticeId,
-        phone: &PhoneNumber,
-    ) -> frontdesk::Result<Vec<Patient>> {
-        self.inner.patients_by_phone(p, phone).await
-    }
-    async fn practice_for_number(&self, n: &PhoneNumber) -> frontdesk::Result<Option<PracticeId>> {
-        self.inner.practice_for_number(n).await
-    }
-    async fn timeline(
-        &self,
-        p: &PracticeId,
-        id: &PatientId,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> frontdesk::Result<Page<Message>> {
-        self.inner.timeline(p, id, cursor, limit).await
-    }
-    async fn open_tasks(
-        &self,
-        p: &PracticeId,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> frontdesk::Result<Page<Task>> {
-        self.inner.open_tasks(p, cursor, limit).await
-    }
-    async fn due_in_bucket(
-        &self,
-        s: Sweep,
-        b: DateTime<Utc>,
-        u: DateTime<Utc>,
-    ) -> frontdesk::Result<Vec<DueWork>> {
-        self.inner.due_in_bucket(s, b, u).await
-    }
-    async fn appointments_for_patient(
-        &self,
-        p: &PracticeId,
-        id: &PatientId,
-        from: DateTime<Utc>,
-        limit: usize,
-    ) -> frontdesk::Result<Vec<Appointment>> {
-        self.inner
-            .appointments_for_patient(p, id, from, limit)
-            .await
-    }
-    async fn get_across(&self, keys: &[(PracticeId, Key)]) -> frontdesk::Result<Vec<Item>> {
-        self.inner.get_across(keys).await
-    }
-    async fn claim_due(
-        &self,
-        due: &DueWork,
-        lease: DateTime<Utc>,
-    ) -> frontdesk::Result<Option<DueWork>> {
-        self.inner.claim_due(due, lease).await
-    }
-    async fn sweep_cursor(&self, s: Sweep) -> frontdesk::Result<Option<DateTime<Utc>>> {
-        self.inner.sweep_cursor(s).await
-    }
-    async fn write(&self, writes: Vec<Write>) -> frontdesk::Result<()> {
-        let racing = self.before_next_write.lock().unwrap().take();
-        if let Some(other) = racing {
-            self.inner.write(other).await?;
-        }
-        let result = self.inner.write(writes.clone()).await;
-        if result.is_ok() {
-            self.batches.lock().unwrap().push(writes);
-        }
-        result
-    }
-}
+/// The test kit's spying store: every committed batch recorded, racing writes injectable.
+pub type RecordingStore = SpyStore;
 
 pub struct App {
     pub deps: Deps,
@@ -197,11 +70,7 @@ pub fn settings() -> PracticeSettings {
 }
 
 pub fn telnyx_public_key() -> String {
-    base64::engine::general_purpose::STANDARD.encode(
-        SigningKey::from_bytes(&TELNYX_SEED)
-            .verifying_key()
-            .to_bytes(),
-    )
+    testkit::signers::telnyx_public_key(TELNYX_SEED)
 }
 
 impl App {
@@ -470,45 +339,10 @@ fn ulid_like() -> String {
     format!("{:032x}", N.fetch_add(1, Ordering::SeqCst))
 }
 
-pub fn webhook_event(
-    provider: &str,
-    practice: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-    query: &str,
-) -> ApiGatewayV2httpRequest {
-    let mut ev = ApiGatewayV2httpRequest::default();
-    ev.request_context.http.method = Method::POST;
-    ev.raw_path = Some(format!("/webhooks/sms/{provider}/{practice}"));
-    ev.raw_query_string = Some(query.to_string());
-    ev.headers
-        .insert("host", HeaderValue::from_static("127.0.0.1:3000"));
-    for (k, v) in headers {
-        ev.headers.insert(
-            http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            HeaderValue::from_str(v).unwrap(),
-        );
-    }
-    if !body.is_empty() {
-        ev.body = Some(body.to_string());
-    }
-    ev
-}
+pub use testkit::signers::webhook_event;
+pub use testkit::signers::{aws_message, sns_json as sns_event_json, twilio_signature, vonage_sig};
 
-/// Twilio's algorithm: base64(HMAC-SHA1(token, url + sorted name+value pairs)).
-pub fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
-    let mut sorted = params.to_vec();
-    sorted.sort();
-    let mut data = url.to_string();
-    for (k, v) in sorted {
-        data.push_str(k);
-        data.push_str(v);
-    }
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(token.as_bytes()).unwrap();
-    mac.update(data.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
+/// The form Twilio posts, to the practice's number.
 pub fn twilio_params<'a>(sid: &'a str, from: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("AccountSid", "AC0000"),
@@ -528,41 +362,12 @@ pub fn twilio_event(
     body: &str,
     token: &str,
 ) -> ApiGatewayV2httpRequest {
-    let params = twilio_params(sid, from, body);
-    let url = format!("http://127.0.0.1:3000/webhooks/sms/twilio/{practice}");
-    let sig = twilio_signature(token, &url, &params);
-    let form = serde_urlencoded::to_string(&params).unwrap();
-    webhook_event(
-        "twilio",
-        practice.as_str(),
-        &[
-            ("x-twilio-signature", &sig),
-            ("content-type", "application/x-www-form-urlencoded"),
-        ],
-        &form,
-        "",
-    )
+    testkit::signers::twilio_event(practice.as_str(), token, sid, from, PRACTICE_NUMBER, body)
 }
 
+/// A Telnyx `message.received` body, to the practice's number.
 pub fn telnyx_body(id: &str, from: &str, text: &str) -> String {
-    json!({
-        "data": {
-            "event_type": "message.received",
-            "id": format!("evt-{id}"),
-            "occurred_at": "2026-03-10T15:00:00.000+00:00",
-            "payload": {
-                "id": id,
-                "direction": "inbound",
-                "from": {"phone_number": from, "carrier": "T-Mobile USA", "line_type": "Wireless"},
-                "to": [{"phone_number": PRACTICE_NUMBER, "status": "webhook_delivered"}],
-                "text": text,
-                "type": "SMS"
-            },
-            "record_type": "event"
-        },
-        "meta": {"attempt": 1, "delivered_to": "http://127.0.0.1:3000/"}
-    })
-    .to_string()
+    testkit::signers::telnyx_body(id, from, PRACTICE_NUMBER, text)
 }
 
 pub fn telnyx_event(
@@ -571,55 +376,12 @@ pub fn telnyx_event(
     timestamp: i64,
     seed: [u8; 32],
 ) -> ApiGatewayV2httpRequest {
-    let ts = timestamp.to_string();
-    let key = SigningKey::from_bytes(&seed);
-    let sig = key.sign(format!("{ts}|{body}").as_bytes());
-    let sig = base64::engine::general_purpose::STANDARD.encode(sig.to_bytes());
-    webhook_event(
-        "telnyx",
-        practice.as_str(),
-        &[
-            ("telnyx-signature-ed25519", &sig),
-            ("telnyx-timestamp", &ts),
-            ("content-type", "application/json"),
-        ],
-        body,
-        "",
-    )
+    testkit::signers::telnyx_signed(practice.as_str(), body, timestamp, seed)
 }
 
-/// Vonage's algorithm (SHA-256 HMAC): `&name=value` sorted, `&`/`=` in values as `_`.
-pub fn vonage_sig(secret: &str, params: &[(String, String)]) -> String {
-    let mut sorted = params.to_vec();
-    sorted.sort();
-    let mut data = String::new();
-    for (k, v) in sorted {
-        data.push('&');
-        data.push_str(&k);
-        data.push('=');
-        data.push_str(&v.replace(['&', '='], "_"));
-    }
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(data.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
+/// Vonage's inbound parameters, to the practice's number.
 pub fn vonage_params(id: &str, msisdn: &str, text: &str, timestamp: i64) -> Vec<(String, String)> {
-    [
-        ("msisdn", msisdn),
-        ("to", PRACTICE_NUMBER.trim_start_matches('+')),
-        ("messageId", id),
-        ("text", text),
-        ("type", "text"),
-        ("keyword", "HELLO"),
-        ("message-timestamp", "2026-03-10 15:00:00"),
-        ("timestamp", &timestamp.to_string()),
-        ("nonce", "a1b2c3"),
-        ("api-key", "abcd1234"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+    testkit::signers::vonage_params(id, msisdn, PRACTICE_NUMBER, text, timestamp)
 }
 
 pub fn vonage_event(
@@ -627,65 +389,8 @@ pub fn vonage_event(
     params: Vec<(String, String)>,
     secret: &str,
 ) -> ApiGatewayV2httpRequest {
-    let mut params = params;
-    let sig = vonage_sig(secret, &params);
-    params.push(("sig".into(), sig.to_uppercase()));
-    let body: serde_json::Map<String, Value> = params
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    webhook_event(
-        "vonage",
-        practice.as_str(),
-        &[("content-type", "application/json")],
-        &Value::Object(body).to_string(),
-        "",
-    )
+    testkit::signers::vonage_signed(practice.as_str(), params, secret)
 }
 
-/// An SNS Lambda event carrying an AWS two-way SMS message.
-pub fn sns_event_json(message: &str) -> Value {
-    json!({
-        "Records": [{
-            "EventSource": "aws:sns",
-            "EventVersion": "1.0",
-            "EventSubscriptionArn": "arn:aws:sns:us-east-1:000000000000:inbound:sub",
-            "Sns": {
-                "Type": "Notification",
-                "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
-                "TopicArn": "arn:aws:sns:us-east-1:000000000000:inbound",
-                "Subject": null,
-                "Message": message,
-                "Timestamp": "2026-03-10T15:00:00.000Z",
-                "SignatureVersion": "1",
-                "Signature": "EXAMPLE",
-                "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/cert.pem",
-                "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
-                "MessageAttributes": {}
-            }
-        }]
-    })
-}
-
-pub fn aws_message(id: &str, from: &str, to: &str, body: &str) -> String {
-    json!({
-        "originationNumber": from,
-        "destinationNumber": to,
-        "messageKeyword": "KEYWORD_000000000000",
-        "messageBody": body,
-        "inboundMessageId": id,
-        "previousPublishedMessageId": "wJ0BANG6jsGnyHBWq5wVuDZPLgqgfSbP"
-    })
-    .to_string()
-}
-
-pub fn body_text(r: &ApiGatewayV2httpResponse) -> String {
-    match &r.body {
-        Some(Body::Text(t)) => t.clone(),
-        _ => String::new(),
-    }
-}
-
-pub fn hours(n: i64) -> Duration {
-    Duration::hours(n)
-}
+pub use testkit::api::body_text;
+pub use testkit::hours;

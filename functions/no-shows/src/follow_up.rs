@@ -338,12 +338,10 @@ async fn staff_reached(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::DateTime;
+
     use frontdesk::domain::ClockTime;
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use testkit::utc;
 
     const NY: Tz = chrono_tz::America::New_York;
 

@@ -19,9 +19,7 @@ use serde_json::json;
 
 use super::*;
 
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
+use testkit::utc;
 
 /// Tue 2026-03-10 14:00 in New York (EDT).
 fn start() -> DateTime<Utc> {

@@ -2,15 +2,11 @@
 //! the practice and its patients are set up through the Practice API, then the no-shows
 //! sweep runs at chosen times, exactly as EventBridge would invoke it.
 
-// One harness for the sweep functions' moto tests (practice-api onboarding, real adapters).
-#[path = "../../../tests/support/sweep_on_moto.rs"]
-mod support;
-
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{Channel, Decision, Purpose};
 use no_shows::{run, Deps};
 use serde_json::{json, Value};
-use support::{patient_body, utc, Stack};
+use testkit::moto::{patient_body, utc, MotoPractice as Stack};
 
 /// Tue 2026-03-10 14:00 in New York (EDT).
 const START: &str = "2026-03-10T14:00:00-04:00";
@@ -44,11 +40,7 @@ async fn practice() -> Stack {
 }
 
 fn deps(stack: &Stack) -> Deps {
-    Deps {
-        store: stack.store.clone(),
-        senders: stack.senders.clone(),
-        options: stack.options.clone(),
-    }
+    stack.sweep_deps()
 }
 
 fn wellbeing_task_for<'a>(tasks: &'a [Value], appointment: &str) -> &'a Value {

@@ -763,13 +763,13 @@ async fn without_slot_release_the_red_flag_does_not_mention_offering_the_slot() 
 #[tokio::test]
 async fn a_red_flag_whose_appointment_changed_meanwhile_writes_nothing_and_comes_back() {
     let inner = Arc::new(MemoryStore::new());
-    let racing = Arc::new(Hooked {
-        inner: inner.clone(),
-        hook: BumpBeforeWrite {
+    let racing = Arc::new(SpyStore::with_hook(
+        inner.clone(),
+        BumpBeforeWrite {
             appointment: AppointmentId::parse("a1").unwrap(),
             armed: std::sync::atomic::AtomicBool::new(true),
         },
-    });
+    ));
     let w = world_over(Some(racing));
     let w = World { store: inner, ..w };
     let pt = patient("pt1", Channel::Sms);
@@ -800,10 +800,10 @@ async fn a_red_flag_whose_appointment_changed_meanwhile_writes_nothing_and_comes
 #[tokio::test]
 async fn overlapping_sweeps_send_each_reminder_once() {
     let inner = Arc::new(MemoryStore::new());
-    let w = world_over(Some(Arc::new(Hooked {
-        inner: inner.clone(),
-        hook: PassThrough,
-    })));
+    let w = world_over(Some(Arc::new(SpyStore::with_hook(
+        inner.clone(),
+        PassThrough,
+    ))));
     let w = World { store: inner, ..w };
     let mut patients = Vec::new();
     for i in 0..30 {
@@ -918,10 +918,7 @@ async fn the_handler_takes_now_from_the_event_and_returns_the_report() {
 #[tokio::test]
 async fn when_every_item_fails_the_invocation_fails_and_partial_failures_are_reported() {
     let inner = Arc::new(MemoryStore::new());
-    let failing = Arc::new(Hooked {
-        inner: inner.clone(),
-        hook: FailingFinish,
-    });
+    let failing = Arc::new(SpyStore::with_hook(inner.clone(), FailingFinish));
     let w = world_over(Some(failing));
     let w = World { store: inner, ..w };
     let pt = patient("pt1", Channel::Voice);
@@ -942,12 +939,12 @@ async fn when_every_item_fails_the_invocation_fails_and_partial_failures_are_rep
 #[tokio::test]
 async fn a_reminder_replanned_while_it_was_being_sent_is_still_recorded_and_the_new_plan_kept() {
     let inner = Arc::new(MemoryStore::new());
-    let w = world_over(Some(Arc::new(Hooked {
-        inner: inner.clone(),
-        hook: ReplanDuringSend {
+    let w = world_over(Some(Arc::new(SpyStore::with_hook(
+        inner.clone(),
+        ReplanDuringSend {
             armed: std::sync::atomic::AtomicBool::new(true),
         },
-    })));
+    ))));
     let w = World { store: inner, ..w };
     let pt = patient("pt1", Channel::Sms);
     let a = appointment("a1", &pt, VISIT);

@@ -37,7 +37,7 @@ use frontdesk::sweep::SweepOptions;
 use frontdesk::testing::{MemoryStore, RecordingEmail, RecordingSms};
 use proptest::prelude::*;
 
-use crate::test_support::{practice, practice_id, Hooked, WriteHook};
+use crate::test_support::{practice, practice_id, SpyStore, WriteHook};
 use crate::{run, Deps};
 
 const ZONES: &[Tz] = &[
@@ -357,7 +357,7 @@ fn build_patient(i: usize, spec: &PatientSpec, t0: DateTime<Utc>) -> Patient {
 
 struct Sim {
     store: Arc<MemoryStore>,
-    audit: Arc<Hooked<Audit>>,
+    audit: Arc<SpyStore<Audit>>,
     sms: Arc<RecordingSms>,
     email: Arc<RecordingEmail>,
     deps: Deps,
@@ -537,10 +537,7 @@ async fn simulate(scn: Scenario) -> Result<(), String> {
         s.day_of_note_for_confirmed = scn.day_of_note;
     });
     let store = Arc::new(MemoryStore::new());
-    let audit = Arc::new(Hooked {
-        inner: store.clone(),
-        hook: Audit::default(),
-    });
+    let audit = Arc::new(SpyStore::with_hook(store.clone(), Audit::default()));
     let sms = Arc::new(RecordingSms::default());
     let email = Arc::new(RecordingEmail::default());
     let mut sim = Sim {

@@ -272,9 +272,7 @@ mod tests {
     use super::*;
     use frontdesk::domain::ClockTime;
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use testkit::utc;
 
     #[test]
     fn retries_back_off_and_stay_bounded() {

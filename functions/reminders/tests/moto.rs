@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use frontdesk::deliver::Senders;
 use frontdesk::domain::{
     bucket_of, Appointment, AppointmentId, AppointmentStatus, Channel, ClockTime, Confirmation,
@@ -27,9 +27,7 @@ use local_stack::Moto;
 use reminders::{handle, run, Deps};
 use serde_json::{json, Value};
 
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
+use testkit::utc;
 
 const FROM_EMAIL: &str = "front@reminders-test.example";
 

@@ -23,9 +23,7 @@ use super::*;
 const REVIEW_URL: &str = "https://g.page/r/smile-dental/review";
 const FEEDBACK_URL: &str = "https://smile.example/feedback";
 
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
+use testkit::utc;
 
 /// Tue 2026-03-10 13:00 in New York (EDT): the visit starts.
 fn start() -> DateTime<Utc> {

@@ -89,9 +89,7 @@ mod tests {
 
     const NY: Tz = chrono_tz::America::New_York;
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use testkit::utc;
 
     fn weekdays() -> OfficeHours {
         OfficeHours::default()

@@ -2,16 +2,12 @@
 //! the practice, patients and visits are set up through the Practice API, then the sweep
 //! runs at chosen times, exactly as EventBridge would invoke it.
 
-// One harness for the sweep functions' moto tests (practice-api onboarding, real adapters).
-#[path = "../../../tests/support/sweep_on_moto.rs"]
-mod support;
-
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{AppointmentId, Decision, DueKind, DueWork, PatientId, Purpose};
 use frontdesk::ports::{Store, Write};
 use review_requests::{run, Deps};
 use serde_json::{json, Value};
-use support::{patient_body, utc, Stack};
+use testkit::moto::{patient_body, utc, MotoPractice as Stack};
 
 const REVIEW_URL: &str = "https://g.page/r/smile-dental/review";
 const FEEDBACK_URL: &str = "https://smile.example/feedback";
@@ -53,11 +49,7 @@ async fn practice() -> Stack {
 }
 
 fn deps(stack: &Stack) -> Deps {
-    Deps {
-        store: stack.store.clone(),
-        senders: stack.senders.clone(),
-        options: stack.options.clone(),
-    }
+    stack.sweep_deps()
 }
 
 /// Books a visit at `starts` and completes it an hour later, through the API.

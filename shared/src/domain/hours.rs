@@ -221,9 +221,7 @@ impl OfficeHours {
 mod tests {
     use super::*;
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::testing::utc;
 
     #[test]
     fn quiet_hours_wrap_midnight() {

@@ -58,9 +58,7 @@ mod tests {
     use super::*;
     use crate::domain::ClockTime;
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::testing::utc;
 
     fn quiet(start: (u32, u32), end: (u32, u32)) -> QuietHours {
         QuietHours {

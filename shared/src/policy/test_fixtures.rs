@@ -1,14 +1,10 @@
 //! Shared builders for the policy tests.
 
-use chrono::{DateTime, Utc};
-
 use crate::domain::{
     Appointment, Channel, ConsentSource, MessageKind, Patient, PhoneNumber, PracticeSettings,
 };
 
-pub fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
+pub use crate::testing::utc;
 
 /// A practice in New York with the default settings.
 pub fn practice() -> PracticeSettings {

@@ -6,3 +6,11 @@ mod senders;
 
 pub use memory_store::MemoryStore;
 pub use senders::{RecordingEmail, RecordingSms};
+
+/// Parses an RFC 3339 instant for a test. Panics on a bad literal (test code only).
+pub fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
+    match chrono::DateTime::parse_from_rfc3339(s) {
+        Ok(t) => t.to_utc(),
+        Err(e) => panic!("bad RFC 3339 instant {s:?} in a test: {e}"),
+    }
+}

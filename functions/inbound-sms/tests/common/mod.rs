@@ -8,19 +8,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use aws_lambda_events::encodings::Body;
 use aws_lambda_events::sns::SnsEvent;
-use base64::Engine;
 use chrono::{DateTime, Utc};
-use ed25519_dalek::{Signer, SigningKey};
 use frontdesk::deliver::Senders;
 use frontdesk::domain::{Message, PatientId, PracticeId, Task};
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::ports::{FixedClock, Store};
 use frontdesk::ses::SesEmail;
 use frontdesk::sns::SnsSms;
-use hmac::{Hmac, Mac};
-use http::{HeaderValue, Method};
 use local_stack::Moto;
 use serde_json::{json, Value};
 
@@ -41,9 +36,7 @@ pub fn after_hours() -> DateTime<Utc> {
     utc("2026-03-10T23:30:00Z")
 }
 
-pub fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
+pub use testkit::utc;
 
 /// Numbers unique to one test, so the shared moto outbox can be read per test.
 pub struct Numbers {
@@ -95,11 +88,7 @@ pub fn unique_name() -> String {
 }
 
 pub fn telnyx_public_key() -> String {
-    base64::engine::general_purpose::STANDARD.encode(
-        SigningKey::from_bytes(&TELNYX_SEED)
-            .verifying_key()
-            .to_bytes(),
-    )
+    testkit::signers::telnyx_public_key(TELNYX_SEED)
 }
 
 impl Stack {
@@ -374,34 +363,14 @@ pub async fn api_call(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (i64, Value) {
-    let mut ev = ApiGatewayV2httpRequest::default();
-    ev.request_context.http.method = Method::from_bytes(method.as_bytes()).unwrap();
-    ev.raw_path = Some(path.to_string());
-    if let Some(t) = token {
-        ev.headers.insert(
-            "authorization",
-            HeaderValue::from_str(&format!("Bearer {t}")).unwrap(),
-        );
-    }
-    if let Some(b) = body {
-        ev.headers
-            .insert("content-type", HeaderValue::from_static("application/json"));
-        ev.body = Some(b.to_string());
-    }
-    let r = practice_api::respond(deps, ev).await;
-    let v = match &r.body {
-        Some(Body::Text(t)) => serde_json::from_str(t).unwrap_or(Value::Null),
-        _ => Value::Null,
-    };
-    (r.status_code, v)
+    testkit::api::call(deps, method, path, token, body).await
 }
 
-pub fn body_text(r: &ApiGatewayV2httpResponse) -> String {
-    match &r.body {
-        Some(Body::Text(t)) => t.clone(),
-        _ => String::new(),
-    }
-}
+pub use testkit::api::body_text;
+pub use testkit::signers::{
+    aws_message, sns_json, telnyx_body, telnyx_signed, twilio_params, twilio_signature,
+    vonage_params, vonage_signed,
+};
 
 pub fn webhook(
     provider: &str,
@@ -409,57 +378,7 @@ pub fn webhook(
     headers: &[(&str, &str)],
     body: &str,
 ) -> ApiGatewayV2httpRequest {
-    let mut ev = ApiGatewayV2httpRequest::default();
-    ev.request_context.http.method = Method::POST;
-    ev.raw_path = Some(format!("/webhooks/sms/{provider}/{practice}"));
-    ev.raw_query_string = Some(String::new());
-    ev.headers
-        .insert("host", HeaderValue::from_static("127.0.0.1:3000"));
-    for (k, v) in headers {
-        ev.headers.insert(
-            http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            HeaderValue::from_str(v).unwrap(),
-        );
-    }
-    if !body.is_empty() {
-        ev.body = Some(body.to_string());
-    }
-    ev
-}
-
-// --- Twilio: base64(HMAC-SHA1(auth token, URL + sorted name/value pairs)) ----------------
-
-pub fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
-    let mut sorted = params.to_vec();
-    sorted.sort();
-    let mut data = url.to_string();
-    for (k, v) in sorted {
-        data.push_str(k);
-        data.push_str(v);
-    }
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(token.as_bytes()).unwrap();
-    mac.update(data.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
-pub fn twilio_params(sid: &str, from: &str, to: &str, body: &str) -> Vec<(String, String)> {
-    [
-        ("ToCountry", "US"),
-        ("SmsMessageSid", sid),
-        ("NumMedia", "0"),
-        ("SmsSid", sid),
-        ("SmsStatus", "received"),
-        ("Body", body),
-        ("To", to),
-        ("NumSegments", "1"),
-        ("MessageSid", sid),
-        ("AccountSid", "AC00000000000000000000000000000000"),
-        ("From", from),
-        ("ApiVersion", "2010-04-01"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+    testkit::signers::webhook_event(provider, practice, headers, body, "")
 }
 
 /// A Twilio request whose signature covers exactly `params`, sent as `form`.
@@ -468,157 +387,5 @@ pub fn twilio_signed_form(
     params: &[(&str, &str)],
     form: &str,
 ) -> ApiGatewayV2httpRequest {
-    let url = format!("http://127.0.0.1:3000/webhooks/sms/twilio/{practice}");
-    let sig = twilio_signature(TWILIO_TOKEN, &url, params);
-    webhook(
-        "twilio",
-        practice,
-        &[
-            ("x-twilio-signature", &sig),
-            ("content-type", "application/x-www-form-urlencoded"),
-        ],
-        form,
-    )
-}
-
-// --- Telnyx: Ed25519 over "{timestamp}|{raw body}" ---------------------------------------
-
-pub fn telnyx_body(id: &str, from: &str, to: &str, text: &str) -> String {
-    json!({
-        "data": {
-            "event_type": "message.received",
-            "id": format!("evt-{id}"),
-            "occurred_at": "2026-03-10T15:00:00.000+00:00",
-            "payload": {
-                "id": id,
-                "direction": "inbound",
-                "from": {"phone_number": from, "carrier": "T-Mobile USA", "line_type": "Wireless"},
-                "to": [{"phone_number": to, "status": "webhook_delivered"}],
-                "text": text,
-                "type": "SMS",
-                "parts": 1
-            },
-            "record_type": "event"
-        },
-        "meta": {"attempt": 1, "delivered_to": "http://127.0.0.1:3000/"}
-    })
-    .to_string()
-}
-
-pub fn telnyx_signed(
-    practice: &str,
-    body: &str,
-    timestamp: i64,
-    seed: [u8; 32],
-) -> ApiGatewayV2httpRequest {
-    let ts = timestamp.to_string();
-    let sig = SigningKey::from_bytes(&seed).sign(format!("{ts}|{body}").as_bytes());
-    let sig = base64::engine::general_purpose::STANDARD.encode(sig.to_bytes());
-    webhook(
-        "telnyx",
-        practice,
-        &[
-            ("telnyx-signature-ed25519", &sig),
-            ("telnyx-timestamp", &ts),
-            ("content-type", "application/json"),
-        ],
-        body,
-    )
-}
-
-// --- Vonage: hex HMAC-SHA256 of "&name=value…" sorted, "&"/"=" in values as "_" ------------
-
-pub fn vonage_sig(secret: &str, params: &[(String, String)]) -> String {
-    let mut sorted = params.to_vec();
-    sorted.sort();
-    let mut data = String::new();
-    for (k, v) in sorted {
-        data.push('&');
-        data.push_str(&k);
-        data.push('=');
-        data.push_str(&v.replace(['&', '='], "_"));
-    }
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(data.as_bytes());
-    hex::encode_upper(mac.finalize().into_bytes())
-}
-
-pub fn vonage_params(
-    id: &str,
-    from: &str,
-    to: &str,
-    text: &str,
-    timestamp: i64,
-) -> Vec<(String, String)> {
-    [
-        ("msisdn", from.trim_start_matches('+')),
-        ("to", to.trim_start_matches('+')),
-        ("messageId", id),
-        ("text", text),
-        ("type", "text"),
-        ("keyword", "HI"),
-        ("api-key", "abcd1234"),
-        ("message-timestamp", "2026-03-10 15:00:00"),
-        ("timestamp", &timestamp.to_string()),
-        ("nonce", "7f1c9c1e-8b9c-4e3a-9d7e-2a1b3c4d5e6f"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
-}
-
-pub fn vonage_signed(
-    practice: &str,
-    mut params: Vec<(String, String)>,
-    secret: &str,
-) -> ApiGatewayV2httpRequest {
-    let sig = vonage_sig(secret, &params);
-    params.push(("sig".into(), sig));
-    let body: serde_json::Map<String, Value> = params
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    webhook(
-        "vonage",
-        practice,
-        &[("content-type", "application/json")],
-        &Value::Object(body).to_string(),
-    )
-}
-
-// --- AWS End User Messaging two-way SMS, through SNS --------------------------------------
-
-pub fn aws_message(id: &str, from: &str, to: &str, body: &str) -> String {
-    json!({
-        "originationNumber": from,
-        "destinationNumber": to,
-        "messageKeyword": "KEYWORD_000000000000",
-        "messageBody": body,
-        "inboundMessageId": id,
-        "previousPublishedMessageId": "wJ0BANG6jsGnyHBWq5wVuDZPLgqgfSbP"
-    })
-    .to_string()
-}
-
-pub fn sns_json(message: &str) -> Value {
-    json!({
-        "Records": [{
-            "EventSource": "aws:sns",
-            "EventVersion": "1.0",
-            "EventSubscriptionArn": "arn:aws:sns:us-east-1:000000000000:inbound-sms:sub",
-            "Sns": {
-                "Type": "Notification",
-                "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
-                "TopicArn": "arn:aws:sns:us-east-1:000000000000:inbound-sms",
-                "Subject": null,
-                "Message": message,
-                "Timestamp": "2026-03-10T15:00:00.000Z",
-                "SignatureVersion": "1",
-                "Signature": "EXAMPLE",
-                "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/cert.pem",
-                "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
-                "MessageAttributes": {}
-            }
-        }]
-    })
+    testkit::signers::twilio_signed_form(practice, TWILIO_TOKEN, params, form)
 }
