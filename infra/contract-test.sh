@@ -18,7 +18,7 @@ use_dummy_aws
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/frontdesk-contract.XXXXXX")"
 export FRONTDESK_LOG_DIR="$work"
-RIE_PID="" TABLE_NAME="" OWN_MOTO=false passed=0 failed=0
+RIE_PID="" TABLE_NAME="" TABLE_BIN="" OWN_MOTO=false passed=0 failed=0
 
 cleanup() {
   local rc=$?
@@ -27,8 +27,8 @@ cleanup() {
     wait "$RIE_PID" 2>/dev/null || true
   fi
   if [ -n "$TABLE_NAME" ] && ! $OWN_MOTO; then
-    python "$FRONTDESK_ROOT/infra/create_table.py" --endpoint "$FRONTDESK_MOTO_ENDPOINT" \
-      --table-name "$TABLE_NAME" --delete 2>/dev/null || true
+    "$TABLE_BIN" delete --endpoint "$FRONTDESK_MOTO_ENDPOINT" \
+      --table-name "$TABLE_NAME" >/dev/null 2>&1 || true
   fi
   $OWN_MOTO && stop_moto
   if [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] && [ -z "${CONTRACT_KEEP:-}" ]; then rm -rf "$work"; else log "contract test files kept in $work"; fi
@@ -58,14 +58,18 @@ for f in inbound-sms reminders no-shows review-requests; do
   [ -x "${BINS[$f]}" ] || die "$f binary not found (got '${BINS[$f]}')"
 done
 
+# The one table builder (local-stack's `table`), from template.yaml's own definition.
+log "==> cargo build -p local-stack --bin table"
+TABLE_BIN="$(build_bin local-stack table)"
+[ -x "$TABLE_BIN" ] || die "local-stack's table binary not found (got '$TABLE_BIN')"
+
 # --- moto and a fresh table from template.yaml ------------------------------------------
 if [ -z "${FRONTDESK_MOTO_ENDPOINT:-}" ]; then
   start_moto
   OWN_MOTO=true
 fi
 TABLE_NAME="frontdesk-contract-$$-$RANDOM"
-python "$FRONTDESK_ROOT/infra/create_table.py" --endpoint "$FRONTDESK_MOTO_ENDPOINT" \
-  --table-name "$TABLE_NAME" >/dev/null
+"$TABLE_BIN" create --endpoint "$FRONTDESK_MOTO_ENDPOINT" --table-name "$TABLE_NAME" >/dev/null
 OPERATOR_SECRET="${OPERATOR_SECRET:-contract-$(python3 -c 'import secrets; print(secrets.token_hex(16))')}"
 
 # --- the Runtime Interface Emulator, on loopback only ----------------------------------

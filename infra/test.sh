@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: formatting, lints, the workspace tests against one shared moto, the SAM
+# `make test`: formatting, lints, the workspace tests (each test binary starts its own moto), the SAM
 # template lint, and the runtime contract tests. Stops at the first failing step.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"

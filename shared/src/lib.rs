@@ -22,5 +22,6 @@ pub mod sns;
 pub mod sweep;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod time;
 
 pub use error::{Error, Result};

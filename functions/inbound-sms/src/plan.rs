@@ -495,12 +495,9 @@ where
     }
 }
 
-/// A time on the practice's clock, for staff: "Tue Mar 10, 2:30 PM EDT".
+/// A time on the practice's clock, for staff (the one staff-facing format).
 fn practice_time(settings: &PracticeSettings, at: DateTime<Utc>) -> String {
-    format_time(
-        at.with_timezone(&settings.time_zone),
-        "%a %b %-d, %-I:%M %p %Z",
-    )
+    frontdesk::time::staff_time(at, settings.time_zone)
 }
 
 /// The thread and consents of a known patient decide whether a reply may go; every reply

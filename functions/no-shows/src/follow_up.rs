@@ -18,7 +18,7 @@
 //! care, after quiet hours (a deferral gives the claim back until then); a voice patient
 //! gets a call task with the script instead.
 
-use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use frontdesk::deliver::{deliver, Content, Delivery, Outbound, Senders};
 use frontdesk::domain::{
@@ -28,6 +28,7 @@ use frontdesk::domain::{
 use frontdesk::policy::{next_send_time, templates, NoShowContext};
 use frontdesk::ports::{Key, Store, Write};
 use frontdesk::sweep::Handled;
+use frontdesk::time::local_instant;
 
 use crate::snapshot::Snapshot;
 
@@ -66,15 +67,6 @@ pub fn follow_up_at(
     let at = morning.unwrap_or(missed_start + Duration::days(1));
     let at = next_send_time(quiet, at, zone).unwrap_or(at);
     at.max(now)
-}
-
-/// A local wall-clock time as an instant; inside a DST gap, the first valid time after it.
-fn local_instant(zone: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-    (0..=3).find_map(|hours| {
-        zone.from_local_datetime(&(local + Duration::hours(hours)))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-    })
 }
 
 /// Midnight at the start of `at`'s day in `zone`.

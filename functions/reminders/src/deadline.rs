@@ -10,10 +10,7 @@
 //!   appointment write is conditional on the version read: if the appointment changed
 //!   meanwhile, nothing is written and the work comes back when its lease ends.
 
-use std::fmt::Write as _;
-
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use frontdesk::domain::{DueWork, Priority, Task, TaskId, TaskKind, TaskStatus};
 use frontdesk::policy::{templates, ReminderContext};
 use frontdesk::ports::{Expect, Write};
@@ -43,7 +40,7 @@ pub(crate) async fn check(
     }
     let settings = &practice.settings;
     let new_patient = patient.new_patient;
-    let when = local_time(appointment.starts_at, settings.time_zone)?;
+    let when = frontdesk::time::staff_time(appointment.starts_at, settings.time_zone);
     let (priority, title) = if new_patient {
         (
             Priority::Urgent,
@@ -106,32 +103,4 @@ pub(crate) async fn check(
     } else {
         "red_flag"
     }))
-}
-
-/// "Tue, Mar 10 at 2:00 PM EDT" on the practice's clock, for staff.
-fn local_time(at: DateTime<Utc>, zone: Tz) -> frontdesk::Result<String> {
-    let mut out = String::new();
-    write!(
-        out,
-        "{}",
-        at.with_timezone(&zone).format("%a, %b %-d at %-I:%M %p %Z")
-    )
-    .map_err(|_| frontdesk::Error::Config("the appointment time could not be formatted".into()))?;
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn staff_see_the_time_on_the_practice_clock_with_its_zone() {
-        let at = DateTime::parse_from_rfc3339("2026-03-10T18:00:00Z")
-            .unwrap()
-            .to_utc();
-        assert_eq!(
-            local_time(at, chrono_tz::America::New_York).unwrap(),
-            "Tue, Mar 10 at 2:00 PM EDT"
-        );
-    }
 }

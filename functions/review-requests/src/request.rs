@@ -119,7 +119,7 @@ pub(crate) fn verdict(
                 format!(
                     "review request not sent: at most one every {} days, and the last was on {}",
                     settings.review_cap_days,
-                    last.format("%Y-%m-%d")
+                    frontdesk::time::staff_date(last, settings.time_zone)
                 ),
             );
         }

@@ -10,10 +10,11 @@
 //! this is an approximation of the practice's own calendar, on the side of courtesy to the
 //! patient.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use frontdesk::domain::{DayOfWeek, OfficeHours, QuietHours};
 use frontdesk::policy::next_send_time;
+use frontdesk::time::local_instant;
 
 /// Office-friendly hours start (local, inclusive).
 pub const FRIENDLY_START: (u32, u32) = (9, 0);
@@ -36,15 +37,6 @@ pub fn is_friendly(at: DateTime<Utc>, zone: Tz, office: &OfficeHours) -> bool {
     let local = at.with_timezone(&zone);
     let t = local.time();
     open_day(office, local.date_naive()) && t >= clock(FRIENDLY_START) && t < clock(FRIENDLY_END)
-}
-
-/// A local wall-clock time as an instant; inside a DST gap, the first valid hour after it.
-fn local_instant(zone: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-    (0..=3).find_map(|hours| {
-        zone.from_local_datetime(&(local + Duration::hours(hours)))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-    })
 }
 
 /// `at` itself when it is office-friendly, else the next start of office-friendly hours.

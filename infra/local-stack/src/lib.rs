@@ -23,7 +23,7 @@ mod template;
 
 pub use error::Error;
 pub use moto::{Moto, ENDPOINT_ENV, REGION, VENV_ENV};
-pub use template::{create_table_from_template, template_path, TEMPLATE_ENV};
+pub use template::{create_table_from_template, delete_table, template_path, TEMPLATE_ENV};
 
 pub(crate) use template::repo_root;
 

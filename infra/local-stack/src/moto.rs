@@ -75,6 +75,13 @@ impl Moto {
         Ok(Moto { endpoint })
     }
 
+    /// A server already running at `endpoint` (not checked). No I/O.
+    pub fn at(endpoint: &str) -> Moto {
+        Moto {
+            endpoint: endpoint.trim_end_matches('/').to_string(),
+        }
+    }
+
     /// One server per process, started on first use and shared by every test after.
     pub async fn shared() -> Result<&'static Moto, Error> {
         SHARED.get_or_try_init(|| Moto::start(None)).await

@@ -137,6 +137,20 @@ fn read_props(template: &Path) -> Result<TableProps, Error> {
     })
 }
 
+/// Deletes a table. A table that does not exist is fine.
+pub async fn delete_table(client: &Client, table_name: &str) -> Result<(), Error> {
+    match client.delete_table().table_name(table_name).send().await {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(Error::aws("DeleteTable", e)),
+    }
+}
+
 /// Creates `table_name` from the `Resources.Table.Properties` of the SAM template at
 /// `template` (key schema, attribute definitions, GSIs/LSIs, billing mode, stream), waits
 /// until it is active, then enables TTL as declared. Idempotent: an existing table is fine.
