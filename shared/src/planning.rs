@@ -103,9 +103,7 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{
-        AppointmentId, Channel, ClockTime, Consents, Patient, PatientId, PracticeId, ThreadState,
-    };
+    use crate::domain::{AppointmentId, Channel, ClockTime, Patient, PatientId, PracticeId};
 
     use crate::testing::utc;
 
@@ -119,28 +117,14 @@ mod tests {
             time_zone: chrono_tz::America::New_York,
             ..Default::default()
         };
-        let patient = Patient {
-            practice_id: PracticeId::parse("p1").unwrap(),
-            patient_id: PatientId::parse("pt1").unwrap(),
-            first_name: "A".into(),
-            last_name: "B".into(),
-            phone: None,
-            email: None,
-            preferred_channel: Channel::Sms,
-            consents: Consents::default(),
-            time_zone: None,
-            birth_date: None,
-            voicemail_waiver: false,
-            new_patient: false,
-            no_show_count: 0,
-            recent_automated: vec![],
-            thread: ThreadState::default(),
-            last_review_request_at: None,
-            open_feedback_task: None,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        };
+        let patient = Patient::new(
+            PracticeId::parse("p1").unwrap(),
+            PatientId::parse("pt1").unwrap(),
+            "A",
+            "B",
+            Channel::Sms,
+            now,
+        );
         let appt = Appointment {
             practice_id: patient.practice_id.clone(),
             appointment_id: AppointmentId::parse("a1").unwrap(),

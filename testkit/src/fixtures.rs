@@ -71,26 +71,17 @@ pub fn patient(practice: &str, id: &str, channel: Channel) -> Patient {
         t,
     );
     Patient {
-        practice_id: practice_id(practice),
-        patient_id: PatientId::parse(id).expect("a patient id"),
-        first_name: "Ana".into(),
-        last_name: "Lopez".into(),
         phone: Some(phone(PATIENT_PHONE)),
         email: Some(email("ana@example.org")),
-        preferred_channel: channel,
         consents,
-        time_zone: None,
-        birth_date: None,
-        voicemail_waiver: false,
-        new_patient: false,
-        no_show_count: 0,
-        recent_automated: vec![],
-        thread: Default::default(),
-        last_review_request_at: None,
-        open_feedback_task: None,
-        created_at: t,
-        updated_at: t,
-        version: 1,
+        ..Patient::new(
+            practice_id(practice),
+            PatientId::parse(id).expect("a patient id"),
+            "Ana",
+            "Lopez",
+            channel,
+            t,
+        )
     }
 }
 

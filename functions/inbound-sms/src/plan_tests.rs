@@ -1,6 +1,6 @@
 //! The decision and the batch, without I/O.
 
-use frontdesk::domain::{Channel, PracticeId, PracticeSettings, ThreadState};
+use frontdesk::domain::{Channel, PracticeId, PracticeSettings};
 use frontdesk::ports::{Expect, Key, Write};
 use proptest::prelude::*;
 
@@ -30,26 +30,17 @@ fn patient(id: &str) -> Patient {
         now,
     );
     Patient {
-        practice_id: PracticeId::parse("prc_p").unwrap(),
-        patient_id: PatientId::parse(id).unwrap(),
-        first_name: "Ana".into(),
-        last_name: "Lee".into(),
         phone: Some(phone(PATIENT_PHONE)),
-        email: None,
-        preferred_channel: Channel::Sms,
         consents,
-        time_zone: None,
-        birth_date: None,
-        voicemail_waiver: false,
-        new_patient: false,
-        no_show_count: 0,
-        recent_automated: vec![],
-        thread: ThreadState::default(),
-        last_review_request_at: None,
-        open_feedback_task: None,
-        created_at: now,
-        updated_at: now,
         version: 3,
+        ..Patient::new(
+            PracticeId::parse("prc_p").unwrap(),
+            PatientId::parse(id).unwrap(),
+            "Ana",
+            "Lee",
+            Channel::Sms,
+            now,
+        )
     }
 }
 

@@ -187,26 +187,17 @@ impl App {
             now,
         );
         let mut p = Patient {
-            practice_id: self.practice_id.clone(),
-            patient_id: PatientId::parse(id).unwrap(),
-            first_name: "Ana".into(),
-            last_name: "Lee".into(),
             phone: Some(phone(number)),
             email: Some(EmailAddress::parse("ana@example.com").unwrap()),
-            preferred_channel: Channel::Sms,
             consents,
-            time_zone: None,
-            birth_date: None,
-            voicemail_waiver: false,
-            new_patient: false,
-            no_show_count: 0,
-            recent_automated: vec![],
-            thread: Default::default(),
-            last_review_request_at: None,
-            open_feedback_task: None,
-            created_at: now,
-            updated_at: now,
-            version: 1,
+            ..Patient::new(
+                self.practice_id.clone(),
+                PatientId::parse(id).unwrap(),
+                "Ana",
+                "Lee",
+                Channel::Sms,
+                now,
+            )
         };
         f(&mut p);
         self.store

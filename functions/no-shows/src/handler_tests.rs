@@ -81,37 +81,10 @@ fn world() -> World {
 }
 
 fn patient(id: &str, channel: Channel) -> Patient {
-    let t = start() - Duration::days(30);
-    let mut consents = Consents::default();
-    consents.set(
-        channel,
-        MessageKind::Care,
-        true,
-        ConsentSource::PatientForm,
-        t,
-    );
-    Patient {
-        practice_id: PracticeId::parse("smile").unwrap(),
-        patient_id: PatientId::parse(id).unwrap(),
-        first_name: "Ana".into(),
-        last_name: "Lopez".into(),
-        phone: Some(PhoneNumber::parse_e164("+12125550123").unwrap()),
-        email: Some(EmailAddress::parse("ana@example.com").unwrap()),
-        preferred_channel: channel,
-        consents,
-        time_zone: None,
-        birth_date: None,
-        voicemail_waiver: false,
-        new_patient: false,
-        no_show_count: 0,
-        recent_automated: vec![],
-        thread: Default::default(),
-        last_review_request_at: None,
-        open_feedback_task: None,
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
+    let mut p = testkit::fixtures::patient("smile", id, channel);
+    p.phone = Some(testkit::fixtures::phone("+12125550123"));
+    p.email = Some(testkit::fixtures::email("ana@example.com"));
+    p
 }
 
 fn appointment(id: &str, patient: &Patient, starts_at: DateTime<Utc>) -> Appointment {

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use frontdesk::domain::{
     Channel, ConsentBlock, ConsentSource, Consents, EmailAddress, MessageKind, Patient, PatientId,
-    PhoneNumber, Practice, ThreadState,
+    PhoneNumber, Practice,
 };
 use frontdesk::ports::{Expect, Key, Write};
 use http::StatusCode;
@@ -207,26 +207,21 @@ fn build(
     }
 
     let mut patient = Patient {
-        practice_id: practice.practice_id.clone(),
-        patient_id,
-        first_name,
-        last_name,
         phone,
         email,
-        preferred_channel: preferred,
         consents,
         time_zone,
         birth_date,
         voicemail_waiver: input.voicemail_waiver.unwrap_or(false),
         new_patient: input.new_patient.unwrap_or(false),
-        no_show_count: 0,
-        recent_automated: vec![],
-        thread: ThreadState::default(),
-        last_review_request_at: None,
-        open_feedback_task: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
+        ..Patient::new(
+            practice.practice_id.clone(),
+            patient_id,
+            first_name,
+            last_name,
+            preferred,
+            now,
+        )
     };
     if let Some(e) = existing {
         patient.voicemail_waiver = input.voicemail_waiver.unwrap_or(e.voicemail_waiver);

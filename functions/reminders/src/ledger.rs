@@ -64,34 +64,20 @@ impl PatientTurn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frontdesk::domain::{Channel, Consents};
+    use frontdesk::domain::Channel;
 
     fn patient() -> Patient {
         let t = DateTime::parse_from_rfc3339("2026-03-10T12:00:00Z")
             .unwrap()
             .to_utc();
-        Patient {
-            practice_id: PracticeId::parse("p1").unwrap(),
-            patient_id: PatientId::parse("pt1").unwrap(),
-            first_name: "A".into(),
-            last_name: "B".into(),
-            phone: None,
-            email: None,
-            preferred_channel: Channel::Sms,
-            consents: Consents::default(),
-            time_zone: None,
-            birth_date: None,
-            voicemail_waiver: false,
-            new_patient: false,
-            no_show_count: 0,
-            recent_automated: vec![],
-            thread: Default::default(),
-            last_review_request_at: None,
-            open_feedback_task: None,
-            created_at: t,
-            updated_at: t,
-            version: 1,
-        }
+        Patient::new(
+            PracticeId::parse("p1").unwrap(),
+            PatientId::parse("pt1").unwrap(),
+            "A",
+            "B",
+            Channel::Sms,
+            t,
+        )
     }
 
     #[tokio::test]

@@ -330,28 +330,21 @@ fn build_patient(i: usize, spec: &PatientSpec, t0: DateTime<Utc>) -> Patient {
         );
     }
     Patient {
-        practice_id: practice_id(),
-        patient_id: PatientId::parse(format!("pt{i}")).unwrap(),
-        first_name: "Pat".into(),
-        last_name: "Doe".into(),
         phone: spec.phone.then(|| phone_of(i)),
         email: spec
             .email
             .then(|| EmailAddress::parse(&format!("pt{i}@example.org")).unwrap()),
-        preferred_channel: spec.channel,
         consents,
         time_zone: spec.zone,
-        birth_date: None,
-        voicemail_waiver: false,
         new_patient: spec.new_patient,
-        no_show_count: 0,
-        recent_automated: vec![],
-        thread: Default::default(),
-        last_review_request_at: None,
-        open_feedback_task: None,
-        created_at: t0,
-        updated_at: t0,
-        version: 1,
+        ..Patient::new(
+            practice_id(),
+            PatientId::parse(format!("pt{i}")).unwrap(),
+            "Pat",
+            "Doe",
+            spec.channel,
+            t0,
+        )
     }
 }
 

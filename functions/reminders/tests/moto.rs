@@ -105,26 +105,17 @@ impl Stack {
             t,
         );
         Patient {
-            practice_id: self.practice_id.clone(),
-            patient_id: PatientId::parse(format!("pt{n}")).unwrap(),
-            first_name: "Ana".into(),
-            last_name: "Lopez".into(),
             phone: Some(PhoneNumber::parse_e164(&format!("+1212555{:04}", 1000 + n)).unwrap()),
             email: Some(EmailAddress::parse(&format!("pt{n}@example.org")).unwrap()),
-            preferred_channel: channel,
             consents,
-            time_zone: None,
-            birth_date: None,
-            voicemail_waiver: false,
-            new_patient: false,
-            no_show_count: 0,
-            recent_automated: vec![],
-            thread: Default::default(),
-            last_review_request_at: None,
-            open_feedback_task: None,
-            created_at: t,
-            updated_at: t,
-            version: 1,
+            ..Patient::new(
+                self.practice_id.clone(),
+                PatientId::parse(format!("pt{n}")).unwrap(),
+                "Ana",
+                "Lopez",
+                channel,
+                t,
+            )
         }
     }
 

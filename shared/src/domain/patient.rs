@@ -69,6 +69,40 @@ pub struct ThreadState {
 }
 
 impl Patient {
+    /// A new patient of `practice_id` who prefers `preferred_channel`, created at `now`:
+    /// no addresses, consents or history yet (set the fields that apply).
+    pub fn new(
+        practice_id: PracticeId,
+        patient_id: PatientId,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+        preferred_channel: Channel,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            practice_id,
+            patient_id,
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            phone: None,
+            email: None,
+            preferred_channel,
+            consents: Consents::default(),
+            time_zone: None,
+            birth_date: None,
+            voicemail_waiver: false,
+            new_patient: false,
+            no_show_count: 0,
+            recent_automated: vec![],
+            thread: ThreadState::default(),
+            last_review_request_at: None,
+            open_feedback_task: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
     /// The time zone to read quiet hours in: the patient's own, else the practice's.
     pub fn zone(&self, practice_tz: Tz) -> Tz {
         self.time_zone.unwrap_or(practice_tz)

@@ -821,26 +821,16 @@ mod tests {
     fn patient(phone: Option<&str>) -> Patient {
         let t = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
         Patient {
-            practice_id: PracticeId::parse("prc_1").unwrap(),
-            patient_id: PatientId::parse("pat-1").unwrap(),
-            first_name: "Ada".into(),
-            last_name: "Lovelace".into(),
             phone: phone.map(|p| PhoneNumber::parse_e164(p).unwrap()),
-            email: None,
-            preferred_channel: Channel::Sms,
-            consents: Default::default(),
-            time_zone: None,
-            birth_date: None,
-            voicemail_waiver: false,
-            new_patient: false,
-            no_show_count: 0,
-            recent_automated: vec![],
-            thread: Default::default(),
-            last_review_request_at: None,
-            open_feedback_task: None,
-            created_at: t,
-            updated_at: t,
             version: 3,
+            ..Patient::new(
+                PracticeId::parse("prc_1").unwrap(),
+                PatientId::parse("pat-1").unwrap(),
+                "Ada",
+                "Lovelace",
+                Channel::Sms,
+                t,
+            )
         }
     }
 

@@ -149,29 +149,19 @@ fn reminder(i: usize, now: DateTime<Utc>) -> Result<(Patient, Appointment, DueWo
         now - Duration::minutes(BUCKET_MINUTES * (step % 12)) - Duration::seconds(step % 240);
     let starts_at = due_at + Duration::minutes(2880);
     let patient = Patient {
-        practice_id: practice_id.clone(),
-        patient_id: patient_id.clone(),
-        first_name: "Pat".into(),
-        last_name: "Bench".into(),
         phone: Some(PhoneNumber::parse_e164(&format!(
             "+1646{:07}",
             2_000_000 + i
         ))?),
-        email: None,
-        preferred_channel: Channel::Sms,
         consents,
-        time_zone: None,
-        birth_date: None,
-        voicemail_waiver: false,
-        new_patient: false,
-        no_show_count: 0,
-        recent_automated: vec![],
-        thread: Default::default(),
-        last_review_request_at: None,
-        open_feedback_task: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
+        ..Patient::new(
+            practice_id.clone(),
+            patient_id.clone(),
+            "Pat",
+            "Bench",
+            Channel::Sms,
+            now,
+        )
     };
     let kind = DueKind::Reminder {
         offset: ReminderOffset::Before { minutes: 2880 },
