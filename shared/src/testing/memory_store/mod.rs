@@ -1,9 +1,10 @@
 //! A `Store` in memory, with the same key schema, conditions, atomicity, ordering, page
-//! cursors and round-trip counts as the DynamoDB adapter. Keys come from `crate::keys`,
-//! and the decisions the adapter makes before any request (batch refusals, claims, page
-//! sizes, what a read costs) and its cursors are the adapter's own code
-//! (`dynamo::rules`, `dynamo::cursor`). `shared/tests/store_contract.rs` runs one set of
-//! cases against both stores.
+//! cursors and round-trip counts as the DynamoDB adapter. Keys come from `crate::keys`;
+//! the decisions the adapter makes before any request (batch refusals, claims, page sizes,
+//! what a read costs) and its cursors are the adapter's own code (`dynamo::rules`,
+//! `dynamo::cursor`). The store contract (`shared/tests/store_contract/`) runs one set of
+//! cases against both stores. One count differs: when a lenient condition fails inside a
+//! batch, the adapter sends the rest again (one more request); this store counts one.
 //!
 //! Clones share the data and the counter, as clones of `DynamoStore` do.
 
