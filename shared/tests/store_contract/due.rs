@@ -332,3 +332,26 @@ pub async fn releasing_due_work_as_other_work_is_refused<S: ContractStore>(store
         "the claim is untouched"
     );
 }
+
+/// The due index keeps times to the millisecond, so "due by `until`" and the bucket are
+/// read at that precision, on both stores.
+pub async fn due_work_is_due_by_the_millisecond_as_the_index_keeps_it<S: ContractStore>(store: S) {
+    let p = PracticeId::generate();
+    let sub_ms = chrono::Duration::microseconds(500);
+    let same_ms = no_show_check(&p, "appt-1", at(10, 3) + sub_ms);
+    let next_ms = no_show_check(&p, "appt-2", at(10, 3) + chrono::Duration::milliseconds(1));
+    plan(&store, &[&same_ms, &next_ms]).await;
+    assert_eq!(
+        store
+            .due_in_bucket(Sweep::NoShows, at(10, 0), at(10, 3))
+            .await
+            .unwrap(),
+        vec![same_ms.clone()]
+    );
+    let claimed = store
+        .claim_due(&same_ms, at(10, 13))
+        .await
+        .unwrap()
+        .expect("the exact time as stored is held");
+    assert_eq!(claimed.attempts, 1);
+}

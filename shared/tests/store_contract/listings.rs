@@ -232,6 +232,23 @@ pub async fn a_patients_appointments_are_listed_soonest_first_from_a_time_and_on
         .unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].appointment_id.as_str(), "a-soon");
+
+    // Moving an appointment moves it in the list.
+    let mut moved = mk("a-late", "pt-1", "2029-06-01T10:00:00Z");
+    moved.version = 2;
+    store
+        .write(vec![Write::Appointment {
+            appointment: Box::new(moved),
+            expect: Expect::Version(1),
+        }])
+        .await
+        .unwrap();
+    let found = store
+        .appointments_for_patient(&practice, &pid("pt-1"), utc("2026-01-01T00:00:01Z"), 5)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = found.iter().map(|a| a.appointment_id.as_str()).collect();
+    assert_eq!(ids, vec!["a-late", "a-soon"]);
 }
 
 /// A limit of 0 is read as 1, on every listing.

@@ -103,4 +103,5 @@ contract! {
     due::finishing_due_work_needs_the_current_claim,
     due::releasing_due_work_moves_it_to_its_next_bucket,
     due::releasing_due_work_as_other_work_is_refused,
+    due::due_work_is_due_by_the_millisecond_as_the_index_keeps_it,
 }
