@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use frontdesk::domain::{PracticeId, TaskId};
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::keys;
-use frontdesk::ports::{Expect, Key, Store};
+use frontdesk::ports::{Expect, Key, Store, Write};
 use frontdesk::Error;
 use local_stack::Moto;
 
@@ -118,11 +118,12 @@ async fn an_unreachable_table_is_a_storage_error_without_item_contents() {
     assert!(!text.contains("+1212") && !text.contains("Ada"), "{text}");
 }
 
-/// A noted send on a phone copy that is gone fails the copy's lenient condition; the
-/// adapter drops it and sends the rest again. The in-memory store has no round trip to
-/// repeat, so this count is DynamoDB's alone (the outcome is in the contract).
+/// A noted send on a phone copy that is gone, or removing another practice's number route,
+/// fails a lenient condition; the adapter drops that operation and sends the rest again.
+/// The in-memory store has no round trip to repeat, so these counts are DynamoDB's alone
+/// (the outcomes are in the contract).
 #[tokio::test]
-async fn a_noted_send_on_a_stale_phone_copy_costs_one_resend() {
+async fn a_lenient_condition_that_fails_in_a_batch_costs_one_resend() {
     let store = crate::dynamo_store().await;
     let p = PracticeId::generate();
     let ada = patient(&p, "pat-1", Some("+12125550111"));
@@ -145,4 +146,28 @@ async fn a_noted_send_on_a_stale_phone_copy_costs_one_resend() {
         2,
         "one TransactWriteItems, one UpdateItem"
     );
+
+    // Removing a number route that is not the practice's, beside another write: the same.
+    let number = phone("+12125550199");
+    store
+        .write(vec![Write::NumberRoute {
+            number: number.clone(),
+            practice_id: PracticeId::generate(),
+        }])
+        .await
+        .unwrap();
+    let unroute = || Write::RemoveNumberRoute {
+        number: number.clone(),
+        practice_id: p.clone(),
+    };
+    store.reset_requests();
+    store
+        .write(vec![unroute(), claim(&p, "inbound#SM9")])
+        .await
+        .unwrap();
+    assert_eq!(store.requests(), 2, "one TransactWriteItems, one PutItem");
+    // Alone, a lenient condition that fails leaves nothing to send again.
+    store.reset_requests();
+    store.write(vec![unroute()]).await.unwrap();
+    assert_eq!(store.requests(), 1, "one DeleteItem");
 }
