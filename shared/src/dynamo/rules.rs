@@ -1,7 +1,8 @@
 //! The decisions the adapter makes without asking DynamoDB: what a batch of port writes
 //! becomes (and when it is refused before anything is sent), what a claim leaves stored,
 //! page sizes, and how many requests a read by key costs. `testing::MemoryStore` calls the
-//! same functions, so the fake refuses, counts and pages as the adapter does.
+//! same functions, so the fake refuses, counts and pages as the adapter does (the helpers
+//! only the fake needs are compiled with it).
 
 use chrono::{DateTime, Utc};
 
@@ -34,6 +35,7 @@ pub(super) fn operations(writes: Vec<Write>) -> Result<Vec<Op>> {
     Ok(ops)
 }
 
+#[cfg(any(test, feature = "testing"))]
 /// Checks a batch as the adapter does before sending it (a malformed release, two writes
 /// of one item that cannot be merged, too many item writes), returning how many item
 /// writes it is.
@@ -52,6 +54,7 @@ pub(crate) fn claimed(seen: &DueWork, lease_until: DateTime<Utc>) -> Result<DueW
     Ok(claimed)
 }
 
+#[cfg(any(test, feature = "testing"))]
 /// A claim still holds while the stored item is exactly as it was claimed.
 pub(crate) fn still_held(stored: &DueWork, claimed: &DueWork) -> bool {
     stored.due_at == claimed.due_at && stored.attempts == claimed.attempts
@@ -62,6 +65,7 @@ pub(crate) fn page_limit(limit: usize) -> usize {
     limit.clamp(1, MAX_PAGE)
 }
 
+#[cfg(any(test, feature = "testing"))]
 /// Requests a read of `distinct_keys` keys costs: none, one GetItem, or one BatchGetItem per
 /// [`BATCH_GET_MAX`] keys (before any retry of unprocessed keys).
 pub(crate) fn key_read_requests(distinct_keys: usize) -> usize {
