@@ -9,19 +9,47 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use super::codec::{s, Attrs};
+use crate::domain::PracticeId;
+use crate::keys;
 use crate::{Error, Result};
 
 /// Longest cursor accepted; real ones are a few hundred characters.
 const MAX_LEN: usize = 2048;
 
+/// The key attributes of a timeline cursor (base table).
+pub(crate) const TIMELINE_KEYS: [&str; 2] = [keys::PK, keys::SK];
+/// The key attributes of an open-tasks cursor (GSI2, with the base table's key).
+pub(crate) const OPEN_TASK_KEYS: [&str; 4] = [keys::PK, keys::SK, keys::GSI2_PK, keys::GSI2_SK];
+
+/// A timeline cursor stays in the practice's partition and the patient's thread.
+pub(crate) fn timeline_rules(pk: &str, thread_prefix: &str) -> [(&'static str, Rule); 2] {
+    [
+        (keys::PK, Rule::Equals(pk.to_string())),
+        (keys::SK, Rule::StartsWith(thread_prefix.to_string())),
+    ]
+}
+
+/// An open-tasks cursor stays on the practice's tasks and its open-task partition.
+pub(crate) fn open_tasks_rules(practice_id: &PracticeId) -> [(&'static str, Rule); 4] {
+    [
+        (keys::PK, Rule::Equals(keys::practice_pk(practice_id))),
+        (keys::SK, Rule::StartsWith("TASK#".into())),
+        (
+            keys::GSI2_PK,
+            Rule::Equals(keys::open_tasks_pk(practice_id)),
+        ),
+        (keys::GSI2_SK, Rule::StartsWith(String::new())),
+    ]
+}
+
 /// What one key attribute of a valid cursor must look like.
-pub(super) enum Rule {
+pub(crate) enum Rule {
     Equals(String),
     StartsWith(String),
 }
 
 /// Encodes a start key. All key attributes of the table are strings.
-pub(super) fn encode(key: &Attrs) -> Result<String> {
+pub(crate) fn encode(key: &Attrs) -> Result<String> {
     let plain: BTreeMap<&str, &str> = key
         .iter()
         .map(|(k, v)| {
@@ -30,13 +58,29 @@ pub(super) fn encode(key: &Attrs) -> Result<String> {
                 .map_err(|_| Error::Corrupt("a page key attribute is not a string".into()))
         })
         .collect::<Result<_>>()?;
-    let json = serde_json::to_vec(&plain)
+    encode_plain(&plain)
+}
+
+/// Encodes a start key given as attribute names and their string values.
+pub(crate) fn encode_plain(key: &BTreeMap<&str, &str>) -> Result<String> {
+    let json = serde_json::to_vec(key)
         .map_err(|_| Error::Storage("a page cursor could not be encoded".into()))?;
     Ok(URL_SAFE_NO_PAD.encode(json))
 }
 
 /// Decodes a cursor, which must have exactly the attributes of `rules`, each obeying its rule.
-pub(super) fn decode(cursor: &str, rules: &[(&str, Rule)]) -> Result<Attrs> {
+pub(crate) fn decode(cursor: &str, rules: &[(&str, Rule)]) -> Result<Attrs> {
+    Ok(decode_plain(cursor, rules)?
+        .into_iter()
+        .map(|(k, v)| (k, s(v)))
+        .collect::<std::collections::HashMap<String, AttributeValue>>())
+}
+
+/// As [`decode`], giving the attributes' string values.
+pub(crate) fn decode_plain(
+    cursor: &str,
+    rules: &[(&str, Rule)],
+) -> Result<BTreeMap<String, String>> {
     let invalid = || Error::Invalid {
         field: "cursor",
         reason: "not a cursor from this listing; start again without a cursor".into(),
@@ -63,16 +107,12 @@ pub(super) fn decode(cursor: &str, rules: &[(&str, Rule)]) -> Result<Attrs> {
             return Err(invalid());
         }
     }
-    Ok(plain
-        .into_iter()
-        .map(|(k, v)| (k, s(v)))
-        .collect::<std::collections::HashMap<String, AttributeValue>>())
+    Ok(plain)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys;
 
     fn rules() -> Vec<(&'static str, Rule)> {
         vec![

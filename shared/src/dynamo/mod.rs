@@ -9,13 +9,16 @@
 //! - `codec`: items (`serde_dynamo` + key attributes + `type`), and writes as operations.
 //! - `reads` / `writes`: the `Store` calls.
 //! - `cursor`: opaque, tenant-checked page cursors.
+//! - `rules`: the decisions made before any request (batch refusals, claims, page sizes,
+//!   read costs), shared with `testing::MemoryStore`.
 //! - `counter`: an SDK interceptor counting real HTTP requests.
 
 mod codec;
 mod counter;
-mod cursor;
+pub(crate) mod cursor;
 mod errors;
 mod reads;
+pub(crate) mod rules;
 mod writes;
 
 use async_trait::async_trait;

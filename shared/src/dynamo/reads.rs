@@ -8,8 +8,9 @@ use aws_sdk_dynamodb::types::KeysAndAttributes;
 use chrono::{DateTime, Utc};
 
 use super::codec::{self, kind, s, Attrs, Route, SweepCursor};
-use super::cursor::{self, Rule};
+use super::cursor;
 use super::errors::{build, storage};
+use super::rules;
 use super::DynamoStore;
 use crate::domain::{
     bucket_of, Appointment, DueWork, Message, Patient, PatientId, PhoneNumber, PracticeId, Sweep,
@@ -19,13 +20,9 @@ use crate::keys;
 use crate::ports::{Fetched, Item, Key, Page};
 use crate::{Error, Result};
 
-/// Keys one BatchGetItem may hold.
-const BATCH_GET_MAX: usize = 100;
 /// Retries of keys DynamoDB left unprocessed (throttling), with doubling delays.
 const UNPROCESSED_RETRIES: u32 = 5;
 const UNPROCESSED_FIRST_DELAY: Duration = Duration::from_millis(20);
-/// The largest page a listing returns.
-pub(super) const MAX_PAGE: usize = 1000;
 
 impl DynamoStore {
     /// Items of one practice by key (R1/R2).
@@ -76,7 +73,7 @@ impl DynamoStore {
             }
             _ => {
                 let mut found: HashMap<(String, String), Attrs> = HashMap::new();
-                for chunk in wanted.chunks(BATCH_GET_MAX) {
+                for chunk in wanted.chunks(rules::BATCH_GET_MAX) {
                     let chunk_keys = chunk.iter().map(|(k, _)| k.clone()).collect();
                     for item in self.batch_get(chunk_keys).await? {
                         found.insert(table_key(&item)?, item);
@@ -237,17 +234,9 @@ impl DynamoStore {
         let pk = keys::practice_pk(practice_id);
         let prefix = keys::thread_prefix(Some(patient_id), None);
         let start = cursor
-            .map(|c| {
-                cursor::decode(
-                    c,
-                    &[
-                        (keys::PK, Rule::Equals(pk.clone())),
-                        (keys::SK, Rule::StartsWith(prefix.clone())),
-                    ],
-                )
-            })
+            .map(|c| cursor::decode(c, &cursor::timeline_rules(&pk, &prefix)))
             .transpose()?;
-        let limit = limit.clamp(1, MAX_PAGE);
+        let limit = rules::page_limit(limit);
         let out = self
             .client
             .query()
@@ -268,7 +257,7 @@ impl DynamoStore {
             out.items.unwrap_or_default(),
             limit,
             out.last_evaluated_key,
-            &[keys::PK, keys::SK],
+            &cursor::TIMELINE_KEYS,
             kind::MESSAGE,
         )
     }
@@ -282,19 +271,9 @@ impl DynamoStore {
     ) -> Result<Page<Task>> {
         let open_pk = keys::open_tasks_pk(practice_id);
         let start = cursor
-            .map(|c| {
-                cursor::decode(
-                    c,
-                    &[
-                        (keys::PK, Rule::Equals(keys::practice_pk(practice_id))),
-                        (keys::SK, Rule::StartsWith("TASK#".into())),
-                        (keys::GSI2_PK, Rule::Equals(open_pk.clone())),
-                        (keys::GSI2_SK, Rule::StartsWith(String::new())),
-                    ],
-                )
-            })
+            .map(|c| cursor::decode(c, &cursor::open_tasks_rules(practice_id)))
             .transpose()?;
-        let limit = limit.clamp(1, MAX_PAGE);
+        let limit = rules::page_limit(limit);
         let out = self
             .client
             .query()
@@ -313,7 +292,7 @@ impl DynamoStore {
             out.items.unwrap_or_default(),
             limit,
             out.last_evaluated_key,
-            &[keys::PK, keys::SK, keys::GSI2_PK, keys::GSI2_SK],
+            &cursor::OPEN_TASK_KEYS,
             kind::TASK,
         )
     }
@@ -341,7 +320,7 @@ impl DynamoStore {
             )
             .expression_attribute_values(":from", s(keys::sortable_time(from)))
             .scan_index_forward(true)
-            .limit(i32::try_from(limit.clamp(1, MAX_PAGE)).unwrap_or(1))
+            .limit(i32::try_from(rules::page_limit(limit)).unwrap_or(1))
             .send()
             .await
             .map_err(|e| storage("Query", &e))?;

@@ -9,13 +9,12 @@ use chrono::{DateTime, Utc};
 
 use super::codec::{self, kind, Action, Op};
 use super::errors::{build, storage};
+use super::rules;
 use super::DynamoStore;
 use crate::domain::DueWork;
 use crate::ports::Write;
 use crate::{Error, Result};
 
-/// Operations one TransactWriteItems may hold.
-const TRANSACTION_MAX: usize = 100;
 /// How often a batch is re-sent after dropping lenient operations whose condition failed.
 const LENIENT_RESENDS: usize = 2;
 const CONDITIONAL_CHECK_FAILED: &str = "ConditionalCheckFailed";
@@ -32,17 +31,7 @@ impl DynamoStore {
         if writes.is_empty() {
             return Ok(());
         }
-        let mut ops = Vec::with_capacity(writes.len() + 2);
-        for w in writes {
-            codec::expand(w, &mut ops)?;
-        }
-        let mut ops = codec::collapse(ops)?;
-        if ops.len() > TRANSACTION_MAX {
-            return Err(Error::Storage(format!(
-                "a batch of {} item writes exceeds DynamoDB's {TRANSACTION_MAX} per transaction; split it",
-                ops.len()
-            )));
-        }
+        let mut ops = rules::operations(writes)?;
         for _ in 0..=LENIENT_RESENDS {
             let outcome = match ops.as_slice() {
                 [op] => self.single(op).await,
@@ -150,12 +139,7 @@ impl DynamoStore {
         seen: &DueWork,
         lease_until: DateTime<Utc>,
     ) -> Result<Option<DueWork>> {
-        let mut claimed = seen.clone();
-        claimed.due_at = lease_until;
-        claimed.attempts = seen
-            .attempts
-            .checked_add(1)
-            .ok_or_else(|| Error::Storage("due work has run out of attempts; remove it".into()))?;
+        let claimed = rules::claimed(seen, lease_until)?;
         let op = codec::claim_op(seen, &claimed)?;
         match self.update(&op, ReturnValue::AllNew).await {
             Ok(Some(item)) => {

@@ -1,0 +1,190 @@
+//! One write of a batch, applied to the staged copy of the table: the same items, keys and
+//! conditions as the adapter's operations (`dynamo::codec::expand`), applied in order.
+//! A failed strict condition is `Error::Conflict`; a lenient one (removing a number route
+//! that is not the practice's, noting a send on a phone copy that is gone) does nothing.
+
+use super::{Stored, Table};
+use crate::domain::{DueWork, Patient};
+use crate::dynamo::rules;
+use crate::keys;
+use crate::ports::{Expect, Write};
+use crate::{Error, Result};
+
+type K = (String, String);
+
+pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
+    match w {
+        Write::Practice {
+            practice,
+            expect_absent,
+        } => {
+            let k = (
+                keys::practice_pk(&practice.practice_id),
+                keys::PRACTICE_SK.to_string(),
+            );
+            if expect_absent && t.contains_key(&k) {
+                return Err(Error::Conflict);
+            }
+            t.insert(k, Stored::Practice(practice));
+        }
+        Write::NumberRoute {
+            number,
+            practice_id,
+        } => {
+            let k = (
+                keys::number_route_pk(&number),
+                keys::NUMBER_ROUTE_SK.to_string(),
+            );
+            match t.get(&k) {
+                None => {}
+                Some(Stored::Route(owner)) if owner == &practice_id => {}
+                Some(_) => return Err(Error::Conflict),
+            }
+            t.insert(k, Stored::Route(practice_id));
+        }
+        Write::RemoveNumberRoute {
+            number,
+            practice_id,
+        } => {
+            let k = (
+                keys::number_route_pk(&number),
+                keys::NUMBER_ROUTE_SK.to_string(),
+            );
+            if matches!(t.get(&k), Some(Stored::Route(owner)) if owner == &practice_id) {
+                t.remove(&k);
+            }
+        }
+        Write::Patient {
+            patient,
+            expect,
+            previous_phone,
+        } => {
+            let pk = keys::practice_pk(&patient.practice_id);
+            let k = (pk.clone(), keys::patient_sk(&patient.patient_id));
+            check(expect, t.get(&k))?;
+            if let Some(old) = previous_phone.filter(|old| Some(old) != patient.phone.as_ref()) {
+                t.remove(&(pk.clone(), keys::phone_sk(&old, &patient.patient_id)));
+            }
+            if let Some(phone) = &patient.phone {
+                t.insert(
+                    (pk.clone(), keys::phone_sk(phone, &patient.patient_id)),
+                    Stored::PhoneIndex(patient.clone()),
+                );
+            }
+            t.insert(k, Stored::Patient(patient));
+        }
+        Write::Appointment {
+            appointment,
+            expect,
+        } => {
+            let k = (
+                keys::practice_pk(&appointment.practice_id),
+                keys::appointment_sk(&appointment.appointment_id),
+            );
+            check(expect, t.get(&k))?;
+            t.insert(k, Stored::Appointment(appointment));
+        }
+        Write::Message(m) => {
+            t.insert(
+                (keys::practice_pk(&m.practice_id), keys::message_sk(&m)),
+                Stored::Message(m),
+            );
+        }
+        Write::Task(x) => {
+            t.insert(
+                (keys::practice_pk(&x.practice_id), keys::task_sk(&x.task_id)),
+                Stored::Task(x),
+            );
+        }
+        Write::Claim {
+            practice_id, key, ..
+        } => {
+            let k = (keys::practice_pk(&practice_id), keys::claim_sk(&key));
+            if t.contains_key(&k) {
+                return Err(Error::Conflict);
+            }
+            t.insert(k, Stored::Claim);
+        }
+        Write::Due(d) => {
+            t.insert(due_key(&d), Stored::Due(d));
+        }
+        Write::RemoveDue {
+            practice_id,
+            due_key,
+        } => {
+            t.remove(&(keys::practice_pk(&practice_id), due_key));
+        }
+        Write::DoneDue { claimed } => {
+            let k = due_key(&claimed);
+            still_held(t, &k, &claimed)?;
+            t.remove(&k);
+        }
+        Write::ReleaseDue { claimed, next } => {
+            // `rules::check_batch` has refused a release that changes the work's identity.
+            let k = due_key(&claimed);
+            still_held(t, &k, &claimed)?;
+            t.insert(due_key(&next), Stored::Due(next));
+        }
+        Write::NoteAutomatedSend {
+            practice_id,
+            patient_id,
+            phone,
+            at,
+        } => {
+            let pk = keys::practice_pk(&practice_id);
+            let note = |p: &mut Patient| {
+                p.recent_automated.push(at);
+                p.version += 1;
+            };
+            // The patient must exist (strict); its phone copy is noted only if it does.
+            match t.get_mut(&(pk.clone(), keys::patient_sk(&patient_id))) {
+                Some(Stored::Patient(p)) => note(p),
+                _ => return Err(Error::Conflict),
+            }
+            if let Some(phone) = &phone {
+                if let Some(Stored::PhoneIndex(p)) =
+                    t.get_mut(&(pk, keys::phone_sk(phone, &patient_id)))
+                {
+                    note(p);
+                }
+            }
+        }
+        Write::SweepCursor { sweep, bucket } => {
+            t.insert(
+                (
+                    keys::sweep_cursor_pk(sweep),
+                    keys::SWEEP_CURSOR_SK.to_string(),
+                ),
+                Stored::Cursor(bucket),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn due_key(d: &DueWork) -> K {
+    (keys::practice_pk(&d.practice_id), keys::due_key_of(d))
+}
+
+/// The version condition of a versioned item (patients and appointments).
+fn check(expect: Expect, existing: Option<&Stored>) -> Result<()> {
+    let version = match existing {
+        Some(Stored::Patient(p)) => Some(p.version),
+        Some(Stored::Appointment(a)) => Some(a.version),
+        // Never under a patient's or an appointment's key; no version to match.
+        Some(_) => Some(u64::MAX),
+        None => None,
+    };
+    match (expect, version) {
+        (Expect::Any, _) | (Expect::Absent, None) => Ok(()),
+        (Expect::Version(v), Some(have)) if v == have => Ok(()),
+        _ => Err(Error::Conflict),
+    }
+}
+
+fn still_held(t: &Table, k: &K, claimed: &DueWork) -> Result<()> {
+    match t.get(k) {
+        Some(Stored::Due(stored)) if rules::still_held(stored, claimed) => Ok(()),
+        _ => Err(Error::Conflict),
+    }
+}

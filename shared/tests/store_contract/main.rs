@@ -1,0 +1,107 @@
+//! The store contract: one set of behaviour cases, run against both `MemoryStore` (the
+//! fake every handler test uses) and `DynamoStore` on moto, so the fake cannot drift from
+//! the real adapter. Each case is a generic `async fn case<S: ContractStore>(store: S)` in
+//! one of the case modules; `contract!` turns it into `memory::case` and `dynamo::case`.
+//! What only DynamoDB itself can show (the TTL attribute, corrupt raw items, an unreachable
+//! table, retries that cost round trips) is in `dynamo_only`.
+
+mod claims;
+mod due;
+mod dynamo_only;
+mod fixtures;
+mod listings;
+mod patients;
+
+use frontdesk::dynamo::DynamoStore;
+use frontdesk::ports::Store;
+use frontdesk::testing::MemoryStore;
+use local_stack::Moto;
+
+/// A store under contract: the `Store` port plus its round-trip counter. Clones share the
+/// data and the counter (two sweeps racing through one store).
+pub trait ContractStore: Store + Clone + 'static {
+    /// Round trips so far.
+    fn requests(&self) -> usize;
+    fn reset_requests(&self);
+}
+
+impl ContractStore for MemoryStore {
+    fn requests(&self) -> usize {
+        MemoryStore::requests(self)
+    }
+    fn reset_requests(&self) {
+        MemoryStore::reset_requests(self)
+    }
+}
+
+impl ContractStore for DynamoStore {
+    fn requests(&self) -> usize {
+        DynamoStore::requests(self)
+    }
+    fn reset_requests(&self) {
+        DynamoStore::reset_requests(self)
+    }
+}
+
+pub fn memory_store() -> MemoryStore {
+    MemoryStore::new()
+}
+
+/// A `DynamoStore` on its own fresh table of the shared moto.
+pub async fn dynamo_store() -> DynamoStore {
+    let moto = Moto::shared().await.expect("moto starts");
+    let table = moto.fresh_table().await.expect("table is created");
+    DynamoStore::new(aws_sdk_dynamodb::Client::new(&moto.sdk_config()), table)
+}
+
+/// Runs every listed case against both stores: `memory::<case>` and `dynamo::<case>`.
+macro_rules! contract {
+    ($($module:ident::$case:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    crate::$module::$case(crate::memory_store()).await
+                }
+            )*
+        }
+        mod dynamo {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    crate::$module::$case(crate::dynamo_store().await).await
+                }
+            )*
+        }
+    };
+}
+
+contract! {
+    claims::a_claim_can_be_made_only_once,
+    claims::creating_a_patient_that_already_exists_conflicts,
+    claims::a_stale_version_conflicts_and_the_current_version_wins,
+    claims::a_number_route_belongs_to_one_practice,
+    claims::a_transaction_with_a_failed_condition_writes_nothing,
+    claims::every_batch_of_writes_is_one_request,
+    claims::a_batch_of_more_than_100_item_writes_is_refused_and_writes_nothing,
+    patients::a_patient_is_found_by_phone_within_its_practice_and_not_from_another,
+    patients::changing_a_phone_removes_the_old_index_entry,
+    patients::get_many_reads_three_items_in_one_request,
+    patients::get_across_reads_items_of_two_practices_in_one_request,
+    patients::noting_an_automated_send_updates_both_copies_and_the_version,
+    patients::an_upsert_and_a_noted_send_in_one_batch_apply_in_order,
+    listings::the_timeline_pages_in_time_order_across_pages,
+    listings::a_foreign_or_garbage_timeline_cursor_is_rejected,
+    listings::open_tasks_come_most_urgent_then_newest_and_resolved_tasks_leave_the_list,
+    listings::a_foreign_or_garbage_open_tasks_cursor_is_rejected,
+    listings::a_patients_appointments_are_listed_soonest_first_from_a_time_and_only_theirs,
+    listings::a_zero_limit_still_returns_one_item,
+    listings::a_sweep_cursor_round_trips,
+    due::due_in_bucket_returns_only_work_of_that_sweep_due_by_then,
+    due::due_work_is_claimed_once_even_by_overlapping_sweeps,
+    due::a_claimed_item_moves_from_its_bucket_to_the_lease_bucket,
+    due::finishing_due_work_needs_the_current_claim,
+    due::releasing_due_work_moves_it_to_its_next_bucket,
+    due::releasing_due_work_as_other_work_is_refused,
+    due::due_work_is_due_by_the_millisecond_as_the_index_keeps_it,
+}
