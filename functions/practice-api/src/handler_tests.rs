@@ -778,8 +778,16 @@ async fn unknown_routes_and_methods_get_json_errors() {
     let app = app();
     let (s, b) = app.call("GET", "/v1/nothing", None, None).await;
     assert_eq!((s, b["error"]["code"].clone()), (404, json!("not_found")));
-    let (s, _) = app.call("DELETE", "/v1/practice", None, None).await;
-    assert_eq!(s, 405);
+    let (s, b) = app.call("DELETE", "/v1/practice", None, None).await;
+    assert_eq!(
+        (s, b["error"]["code"].clone()),
+        (405, json!("method_not_allowed"))
+    );
+    let r = respond(&app.deps, event("DELETE", "/v1/practice", None, None)).await;
+    let allow = r.headers.get("allow").and_then(|v| v.to_str().ok());
+    let mut allowed: Vec<&str> = allow.unwrap_or_default().split(", ").collect();
+    allowed.sort();
+    assert_eq!(allowed, ["GET", "PATCH"], "405 names the allowed methods");
     let (s, b) = app
         .call("GET", "/v1/practice", Some("Bearer-less junk"), None)
         .await;

@@ -112,7 +112,13 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> ApiGatewayV2
 }
 
 pub fn error_response(e: &ApiError) -> ApiGatewayV2httpResponse {
-    raw_json(e.status(), e.body().to_string())
+    let mut resp = raw_json(e.status(), e.body().to_string());
+    if let ApiError::MethodNotAllowed(allow) = e {
+        if let Ok(v) = HeaderValue::from_str(allow) {
+            resp.headers.insert(http::header::ALLOW, v);
+        }
+    }
+    resp
 }
 
 fn raw_json(status: StatusCode, text: String) -> ApiGatewayV2httpResponse {

@@ -1,5 +1,10 @@
-//! Routes of the v1 API. `ROUTES` is the list the OpenAPI document and `template.yaml`
-//! are tested against.
+//! Routes of the v1 API, matched with `matchit` (the router axum uses) on the HttpApi's own
+//! `{param}` path templates. [`ROUTES`] is the list the OpenAPI document and `template.yaml`
+//! are tested against; an unknown path is a 404, a known path with another method a 405
+//! that names the allowed methods.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use http::Method;
 
@@ -29,107 +34,144 @@ pub enum Route {
     ResolveTask(String),
 }
 
-/// Every (method, path template) served, in the HttpApi's `{param}` notation.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("POST", "/v1/practices"),
-    ("GET", "/v1/practice"),
-    ("PATCH", "/v1/practice"),
-    ("POST", "/v1/practice/api-keys"),
-    ("DELETE", "/v1/practice/api-keys/{key_id}"),
-    ("PUT", "/v1/patients/{patient_id}"),
-    ("GET", "/v1/patients/{patient_id}"),
-    ("GET", "/v1/patients/{patient_id}/timeline"),
-    ("PUT", "/v1/appointments/{appointment_id}"),
-    ("GET", "/v1/appointments/{appointment_id}"),
-    ("POST", "/v1/appointments/{appointment_id}/check-in"),
-    ("POST", "/v1/appointments/{appointment_id}/complete"),
-    ("POST", "/v1/appointments/{appointment_id}/cancel"),
-    ("GET", "/v1/tasks"),
-    ("POST", "/v1/tasks/{task_id}/resolve"),
+/// The path parameters of a matched route.
+pub struct Params<'a>(matchit::Params<'a, 'a>);
+
+impl Params<'_> {
+    fn get(&self, name: &str) -> String {
+        self.0.get(name).unwrap_or_default().to_string()
+    }
+}
+
+type Build = fn(&Params<'_>) -> Route;
+
+/// Every operation: (method, path template, the route it is).
+const TABLE: &[(&str, &str, Build)] = &[
+    ("POST", "/v1/practices", |_| Route::CreatePractice),
+    ("GET", "/v1/practice", |_| Route::GetPractice),
+    ("PATCH", "/v1/practice", |_| Route::PatchPractice),
+    ("POST", "/v1/practice/api-keys", |_| Route::CreateApiKey),
+    ("DELETE", "/v1/practice/api-keys/{key_id}", |p| {
+        Route::RevokeApiKey(p.get("key_id"))
+    }),
+    ("PUT", "/v1/patients/{patient_id}", |p| {
+        Route::PutPatient(p.get("patient_id"))
+    }),
+    ("GET", "/v1/patients/{patient_id}", |p| {
+        Route::GetPatient(p.get("patient_id"))
+    }),
+    ("GET", "/v1/patients/{patient_id}/timeline", |p| {
+        Route::Timeline(p.get("patient_id"))
+    }),
+    ("PUT", "/v1/appointments/{appointment_id}", |p| {
+        Route::PutAppointment(p.get("appointment_id"))
+    }),
+    ("GET", "/v1/appointments/{appointment_id}", |p| {
+        Route::GetAppointment(p.get("appointment_id"))
+    }),
+    ("POST", "/v1/appointments/{appointment_id}/check-in", |p| {
+        Route::Appointment(p.get("appointment_id"), AppointmentAction::CheckIn)
+    }),
+    ("POST", "/v1/appointments/{appointment_id}/complete", |p| {
+        Route::Appointment(p.get("appointment_id"), AppointmentAction::Complete)
+    }),
+    ("POST", "/v1/appointments/{appointment_id}/cancel", |p| {
+        Route::Appointment(p.get("appointment_id"), AppointmentAction::Cancel)
+    }),
+    ("GET", "/v1/tasks", |_| Route::ListTasks),
+    ("POST", "/v1/tasks/{task_id}/resolve", |p| {
+        Route::ResolveTask(p.get("task_id"))
+    }),
 ];
 
-/// Matches a request to a route: 404 for an unknown path, 405 for a known path with
-/// another method.
-pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
-    let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-    let m = method.as_str();
-    let (allowed, route): (&[&str], Option<Route>) = match segs.as_slice() {
-        ["v1", "practices"] => (&["POST"], (m == "POST").then_some(Route::CreatePractice)),
-        ["v1", "practice"] => (
-            &["GET", "PATCH"],
-            match m {
-                "GET" => Some(Route::GetPractice),
-                "PATCH" => Some(Route::PatchPractice),
-                _ => None,
-            },
-        ),
-        ["v1", "practice", "api-keys"] => (&["POST"], (m == "POST").then_some(Route::CreateApiKey)),
-        ["v1", "practice", "api-keys", id] => (
-            &["DELETE"],
-            (m == "DELETE").then(|| Route::RevokeApiKey(id.to_string())),
-        ),
-        ["v1", "patients", id] => (
-            &["GET", "PUT"],
-            match m {
-                "GET" => Some(Route::GetPatient(id.to_string())),
-                "PUT" => Some(Route::PutPatient(id.to_string())),
-                _ => None,
-            },
-        ),
-        ["v1", "patients", id, "timeline"] => (
-            &["GET"],
-            (m == "GET").then(|| Route::Timeline(id.to_string())),
-        ),
-        ["v1", "appointments", id] => (
-            &["GET", "PUT"],
-            match m {
-                "GET" => Some(Route::GetAppointment(id.to_string())),
-                "PUT" => Some(Route::PutAppointment(id.to_string())),
-                _ => None,
-            },
-        ),
-        ["v1", "appointments", id, action] => {
-            let a = match *action {
-                "check-in" => AppointmentAction::CheckIn,
-                "complete" => AppointmentAction::Complete,
-                "cancel" => AppointmentAction::Cancel,
-                _ => return Err(ApiError::NotFound("route")),
-            };
-            (
-                &["POST"],
-                (m == "POST").then(|| Route::Appointment(id.to_string(), a)),
-            )
+/// Every (method, path template) served, in the HttpApi's `{param}` notation.
+pub const ROUTES: &[(&str, &str)] = &{
+    let mut out = [("", ""); TABLE.len()];
+    let mut i = 0;
+    while i < TABLE.len() {
+        out[i] = (TABLE[i].0, TABLE[i].1);
+        i += 1;
+    }
+    out
+};
+
+/// The templates, each with the operations (method, index into `TABLE`) it serves.
+fn router() -> &'static matchit::Router<Vec<(&'static str, usize)>> {
+    static ROUTER: OnceLock<matchit::Router<Vec<(&'static str, usize)>>> = OnceLock::new();
+    ROUTER.get_or_init(|| {
+        let mut by_template: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
+        for (i, (method, template, _)) in TABLE.iter().enumerate() {
+            by_template.entry(template).or_default().push((method, i));
         }
-        ["v1", "tasks"] => (&["GET"], (m == "GET").then_some(Route::ListTasks)),
-        ["v1", "tasks", id, "resolve"] => (
-            &["POST"],
-            (m == "POST").then(|| Route::ResolveTask(id.to_string())),
-        ),
-        _ => return Err(ApiError::NotFound("route")),
+        let mut router = matchit::Router::new();
+        for (template, ops) in by_template {
+            // The table is a constant checked by the tests below: a bad template is a bug
+            // caught before any request, never request input.
+            if router.insert(template, ops).is_err() {
+                tracing::error!(template, "route template rejected by the router");
+            }
+        }
+        router
+    })
+}
+
+/// Matches a request to a route: 404 for an unknown path, 405 (with the allowed methods)
+/// for a known path with another method.
+pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
+    let trimmed = match path.trim_end_matches('/') {
+        "" => "/",
+        p => p,
     };
-    let _ = allowed;
-    route.ok_or(ApiError::MethodNotAllowed)
+    let matched = router()
+        .at(trimmed)
+        .map_err(|_| ApiError::NotFound("route"))?;
+    let ops = matched.value;
+    match ops.iter().find(|(m, _)| *m == method.as_str()) {
+        Some((_, i)) => Ok((TABLE[*i].2)(&Params(matched.params))),
+        None => Err(ApiError::MethodNotAllowed(
+            ops.iter().map(|(m, _)| *m).collect::<Vec<_>>().join(", "),
+        )),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn concrete(template: &str) -> String {
+        template
+            .replace("{patient_id}", "pt1")
+            .replace("{appointment_id}", "a1")
+            .replace("{task_id}", "t1")
+            .replace("{key_id}", "k1")
+    }
+
     #[test]
-    fn every_listed_route_is_matched() {
-        for (m, p) in ROUTES {
-            let path = p
-                .replace("{patient_id}", "pt1")
-                .replace("{appointment_id}", "a1")
-                .replace("{task_id}", "t1")
-                .replace("{key_id}", "k1");
+    fn every_listed_route_is_matched_to_its_own_operation() {
+        for (i, (m, p, build)) in TABLE.iter().enumerate() {
             let method = Method::from_bytes(m.as_bytes()).unwrap();
-            assert!(route(&method, &path).is_ok(), "{m} {p}");
+            let path = concrete(p);
+            let got = route(&method, &path).unwrap_or_else(|e| panic!("{m} {p}: {e}"));
+            let matched = router().at(&path).unwrap();
+            assert_eq!(got, build(&Params(matched.params)), "{m} {p}");
+            assert!(matched.value.contains(&(*m, i)));
         }
     }
 
     #[test]
-    fn unknown_paths_are_404_and_wrong_methods_405() {
+    fn path_parameters_are_passed_through() {
+        assert_eq!(
+            route(&Method::POST, "/v1/appointments/a-9/check-in/").unwrap(),
+            Route::Appointment("a-9".into(), AppointmentAction::CheckIn)
+        );
+        assert_eq!(
+            route(&Method::DELETE, "/v1/practice/api-keys/key_1").unwrap(),
+            Route::RevokeApiKey("key_1".into())
+        );
+    }
+
+    #[test]
+    fn unknown_paths_are_404_and_wrong_methods_405_with_the_allowed_ones() {
         assert!(matches!(
             route(&Method::GET, "/v2/x"),
             Err(ApiError::NotFound(_))
@@ -138,9 +180,13 @@ mod tests {
             route(&Method::GET, "/v1/appointments/a1/explode"),
             Err(ApiError::NotFound(_))
         ));
-        assert!(matches!(
-            route(&Method::DELETE, "/v1/patients/p1"),
-            Err(ApiError::MethodNotAllowed)
-        ));
+        match route(&Method::DELETE, "/v1/patients/p1") {
+            Err(ApiError::MethodNotAllowed(allow)) => {
+                let mut methods: Vec<&str> = allow.split(", ").collect();
+                methods.sort();
+                assert_eq!(methods, ["GET", "PUT"]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -28,6 +28,9 @@ pub struct ScheduleRoute {
 pub struct Template {
     pub http: Vec<HttpRoute>,
     pub schedules: Vec<ScheduleRoute>,
+    /// The HttpApi path templates (`{param}`, greedy `{proxy+}`) in `matchit`'s router,
+    /// each with the indexes of its routes in `http`.
+    paths: matchit::Router<Vec<usize>>,
 }
 
 impl Template {
@@ -61,6 +64,7 @@ impl Template {
                         let path = props.and_then(|p| p.get("Path")).and_then(Value::as_str);
                         let method = props.and_then(|p| p.get("Method")).and_then(Value::as_str);
                         if let (Some(path), Some(method)) = (path, method) {
+                            out.add_path(path)?;
                             out.http.push(HttpRoute {
                                 function: name.to_string(),
                                 method: method.to_ascii_uppercase(),
@@ -86,25 +90,72 @@ impl Template {
         Ok(out)
     }
 
+    /// Indexes the route about to be pushed under its path template.
+    fn add_path(&mut self, template: &str) -> Result<(), GatewayError> {
+        let index = self.http.len();
+        let key = matchit_template(template);
+        if let Ok(m) = self.paths.at_mut(&concrete(&key)) {
+            if m.value.iter().any(|i| self.http[*i].path == template) {
+                m.value.push(index);
+                return Ok(());
+            }
+        }
+        self.paths
+            .insert(key, vec![index])
+            .map_err(|e| GatewayError::Template(format!("route {template}: {e}")))
+    }
+
     /// The route matching a request, with its path parameters.
     pub fn match_http(
         &self,
         method: &str,
         path: &str,
     ) -> Option<(&HttpRoute, HashMap<String, String>)> {
-        self.http.iter().find_map(|r| {
-            if r.method != method && r.method != "ANY" {
-                return None;
-            }
-            match_path(&r.path, path).map(|params| (r, params))
-        })
+        let matched = self.paths.at(trim(path)).ok()?;
+        let route = matched
+            .value
+            .iter()
+            .map(|i| &self.http[*i])
+            .find(|r| r.method == method || r.method == "ANY")?;
+        let params = matched
+            .params
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Some((route, params))
     }
 
     /// Whether any route has this path (for 405 versus 404).
     pub fn has_path(&self, path: &str) -> bool {
-        self.http
-            .iter()
-            .any(|r| match_path(&r.path, path).is_some())
+        self.paths.at(trim(path)).is_ok()
+    }
+}
+
+/// API Gateway's `{name+}` (greedy) in matchit's notation, `{*name}`.
+fn matchit_template(template: &str) -> String {
+    let t = trim(template);
+    match t.rsplit_once("/{") {
+        Some((head, last)) if last.ends_with("+}") => {
+            format!("{head}/{{*{}}}", last.trim_end_matches("+}"))
+        }
+        _ => t.to_string(),
+    }
+}
+
+/// A path that matches `template` itself (each parameter filled in), to find its entry.
+fn concrete(template: &str) -> String {
+    template
+        .split('/')
+        .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn trim(path: &str) -> &str {
+    match path.trim_end_matches('/') {
+        "" => "/",
+        p => p,
     }
 }
 
@@ -120,28 +171,6 @@ pub fn parse_rate(expr: &str) -> Option<std::time::Duration> {
         _ => return None,
     };
     Some(std::time::Duration::from_secs(n * secs))
-}
-
-fn match_path(template: &str, path: &str) -> Option<HashMap<String, String>> {
-    let t: Vec<&str> = template.trim_end_matches('/').split('/').collect();
-    let p: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let mut params = HashMap::new();
-    for (i, seg) in t.iter().enumerate() {
-        if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix("+}")) {
-            params.insert(name.to_string(), p.get(i..)?.join("/"));
-            return Some(params);
-        }
-        let actual = p.get(i)?;
-        if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            if actual.is_empty() {
-                return None;
-            }
-            params.insert(name.to_string(), actual.to_string());
-        } else if seg != actual {
-            return None;
-        }
-    }
-    (t.len() == p.len()).then_some(params)
 }
 
 #[cfg(test)]
@@ -181,6 +210,42 @@ Resources:
         assert!(t.has_path("/v1/patients/p1"));
         assert!(!t.has_path("/v1/patients/p1/x"));
         assert_eq!(t.schedules[0].every, std::time::Duration::from_secs(300));
+    }
+
+    #[test]
+    fn methods_share_a_path_and_greedy_parameters_take_the_rest() {
+        let mut t = Template::default();
+        for (function, method, path) in [
+            ("A", "GET", "/v1/patients/{patient_id}"),
+            ("A", "PUT", "/v1/patients/{patient_id}"),
+            ("B", "GET", "/v1/patients/{patient_id}/timeline"),
+            ("C", "ANY", "/console/{proxy+}"),
+        ] {
+            t.add_path(path).unwrap();
+            t.http.push(HttpRoute {
+                function: function.into(),
+                method: method.into(),
+                path: path.into(),
+            });
+        }
+        assert_eq!(
+            t.match_http("PUT", "/v1/patients/p1/").unwrap().0.method,
+            "PUT"
+        );
+        assert_eq!(
+            t.match_http("GET", "/v1/patients/p1/timeline")
+                .unwrap()
+                .0
+                .function,
+            "B"
+        );
+        let (r, params) = t.match_http("POST", "/console/threads/t1/reply").unwrap();
+        assert_eq!(
+            (r.function.as_str(), params["proxy"].as_str()),
+            ("C", "threads/t1/reply")
+        );
+        assert!(t.match_http("DELETE", "/v1/patients/p1").is_none());
+        assert!(t.has_path("/v1/patients/p1"), "a 405, not a 404");
     }
 
     #[test]
