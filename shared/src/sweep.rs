@@ -29,8 +29,12 @@ use crate::ports::{Item, Key, Store, Write};
 use crate::Result;
 
 mod deps;
+mod invoke;
+mod snapshot;
 
 pub use deps::{wire, Deps};
+pub use invoke::{handle_event, run_logged, SweepError};
+pub use snapshot::Snapshot;
 
 #[derive(Debug, Clone)]
 pub struct SweepOptions {

@@ -23,7 +23,7 @@ use frontdesk::policy::{templates, NoShowContext};
 use frontdesk::ports::{Expect, Write};
 
 use crate::follow_up::follow_up_at;
-use crate::snapshot::Snapshot;
+use frontdesk::sweep::Snapshot;
 
 /// What the check decided: the writes (the claim finished among them) and a report label.
 #[derive(Debug, Clone)]

@@ -30,7 +30,7 @@ use frontdesk::ports::{Key, Store, Write};
 use frontdesk::sweep::Handled;
 use frontdesk::time::local_instant;
 
-use crate::snapshot::Snapshot;
+use frontdesk::sweep::Snapshot;
 
 /// The local time the follow-up is planned for, the day after the missed appointment.
 pub const FOLLOW_UP_LOCAL_TIME: (u32, u32) = (9, 0);

@@ -6,13 +6,12 @@ use chrono::{DateTime, Utc};
 use frontdesk::deliver::Senders;
 use frontdesk::domain::{DueKind, DueWork, Sweep};
 use frontdesk::ports::Store;
-use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepReport};
+use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepError, SweepReport};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
 use crate::check::plan_check;
-use crate::error::Error;
 use crate::follow_up;
-use crate::snapshot::Snapshot;
+use frontdesk::sweep::Snapshot;
 
 /// How often a check is re-read and re-tried in the same run when a conditional write
 /// lost (the patient or appointment changed meanwhile, e.g. an inbound text).
@@ -22,45 +21,17 @@ pub async fn handle(
     deps: &Deps,
     event: LambdaEvent<serde_json::Value>,
 ) -> Result<serde_json::Value, Diagnostic> {
-    let now = sweep::event_time(&event.payload).map_err(Error::Event)?;
-    let report = run(deps, now).await?;
-    serde_json::to_value(&report).map_err(|e| Error::Report(e.to_string()).into())
+    sweep::handle_event(Sweep::NoShows, event, |now| run(deps, now)).await
 }
 
-/// Runs the no-shows sweep at `now`. Partial failures are in the report (and logged at
-/// error level by the engine); `Err` only when work was found and none of it succeeded.
-pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, Error> {
+/// Runs the no-shows sweep at `now`. Partial failures are in the report (and logged);
+/// `Err` only when work was found and none of it succeeded.
+pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, SweepError> {
     let handler = NoShowHandler {
         store: deps.store.as_ref(),
         senders: &deps.senders,
     };
-    let report = sweep::run(
-        deps.store.as_ref(),
-        Sweep::NoShows,
-        now,
-        &deps.options,
-        &handler,
-    )
-    .await
-    .map_err(Error::Sweep)?;
-    if let Some(first) = report.failures.first() {
-        tracing::error!(
-            sweep = Sweep::NoShows.as_str(),
-            failures = report.failures.len(),
-            claimed = report.claimed,
-            first_practice_id = %first.practice_id,
-            first_due_key = %first.due_key,
-            first_error = %first.error,
-            "no-shows sweep had failures"
-        );
-        if report.claimed == 0 {
-            return Err(Error::AllFailed {
-                failures: report.failures.len(),
-                first: first.error.clone(),
-            });
-        }
-    }
-    Ok(report)
+    sweep::run_logged(deps, Sweep::NoShows, now, &handler).await
 }
 
 struct NoShowHandler<'a> {

@@ -673,8 +673,11 @@ async fn a_send_that_cannot_reach_the_provider_fails_the_run_and_comes_back() {
     *w.sms.fail_with.lock().unwrap() = Some(frontdesk::Error::SendUnavailable(
         "SNS Publish: timed out".into(),
     ));
-    let err = run(&w.deps, next_morning()).await.unwrap_err();
-    assert!(matches!(err, Error::AllFailed { failures: 1, .. }), "{err}");
+    let event = json!({"time": next_morning().to_rfc3339()});
+    let err = crate::handle(&w.deps, LambdaEvent::new(event, Default::default()))
+        .await
+        .unwrap_err();
+    assert!(err.error_type.ends_with(".AllFailed"), "{}", err.error_type);
     assert!(
         w.timeline("pt1").await.len() == 1,
         "nothing recorded for the failed attempt"

@@ -12,12 +12,11 @@
 //! `main.rs` wires it; [`handler`] runs the sweep; [`check`] and [`follow_up`] decide.
 
 pub mod check;
-pub mod error;
 pub mod follow_up;
 pub mod handler;
-mod snapshot;
 
-pub use error::Error;
 pub use follow_up::follow_up_at;
+/// The one error type of the sweep functions.
+pub use frontdesk::sweep::SweepError as Error;
 pub use frontdesk::sweep::{wire, Deps};
 pub use handler::{handle, run};

@@ -13,15 +13,11 @@ use frontdesk::domain::{
     Appointment, AppointmentStatus, DueKind, DueWork, Patient, Practice, Sweep,
 };
 use frontdesk::ports::{Store, Write};
-use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepReport};
+use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepError, SweepReport};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
-use crate::error::Error;
 use crate::ledger::SendLedger;
 use crate::{deadline, reminder};
-
-/// Failures logged one by one; beyond this, only the count (the report has them all).
-const FAILURES_LOGGED: usize = 50;
 
 /// The Lambda entry point: "now" is the event's `time`. Returns the sweep report as JSON.
 /// Partial failures are in the report (and logged); when every item tried failed, the
@@ -30,52 +26,18 @@ pub async fn handle(
     deps: &Deps,
     event: LambdaEvent<serde_json::Value>,
 ) -> Result<serde_json::Value, Diagnostic> {
-    let now = sweep::event_time(&event.payload).map_err(Error::BadEvent)?;
-    let report = run(deps, now).await?;
-    if report.claimed == 0 {
-        if let Some(first) = report.failures.first() {
-            return Err(Error::AllFailed {
-                failures: report.failures.len(),
-                first: first.error.clone(),
-            }
-            .into());
-        }
-    }
-    serde_json::to_value(&report).map_err(|e| Error::Report(e.to_string()).into())
+    sweep::handle_event(Sweep::Reminders, event, |now| run(deps, now)).await
 }
 
 /// One sweep at `now`: reminders and confirmation deadlines due at or before it, including
 /// any a missed or failed run left behind.
-pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, Error> {
+pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, SweepError> {
     let jobs = Jobs {
         store: deps.store.as_ref(),
         senders: &deps.senders,
         ledger: SendLedger::default(),
     };
-    let report = sweep::run(
-        deps.store.as_ref(),
-        Sweep::Reminders,
-        now,
-        &deps.options,
-        &jobs,
-    )
-    .await
-    .map_err(Error::Sweep)?;
-    for f in report.failures.iter().take(FAILURES_LOGGED) {
-        tracing::error!(
-            practice_id = %f.practice_id,
-            due_key = %f.due_key,
-            error = %f.error,
-            "reminder work failed; claimed work comes back after its lease"
-        );
-    }
-    if report.failures.len() > FAILURES_LOGGED {
-        tracing::error!(
-            not_logged = report.failures.len() - FAILURES_LOGGED,
-            "more reminder work failed; see the report"
-        );
-    }
-    Ok(report)
+    sweep::run_logged(deps, Sweep::Reminders, now, &jobs).await
 }
 
 /// The per-item logic, for one run.

@@ -18,12 +18,12 @@
 //! run one sweep at a time (reserved concurrency 1).
 
 mod deadline;
-pub mod error;
 pub mod handler;
 mod ledger;
 mod reminder;
 
-pub use error::Error;
+/// The one error type of the sweep functions.
+pub use frontdesk::sweep::SweepError as Error;
 pub use frontdesk::sweep::{wire, Deps};
 pub use handler::{handle, run};
 

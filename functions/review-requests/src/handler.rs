@@ -20,12 +20,11 @@ use frontdesk::domain::{
     TaskKind, TaskStatus,
 };
 use frontdesk::ports::{Expect, Key, Store, Write};
-use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepReport};
+use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepError, SweepReport};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
-use crate::error::Error;
 use crate::request::{self, labels, verdict, Verdict};
-use crate::snapshot::Snapshot;
+use frontdesk::sweep::Snapshot;
 
 /// Tries of one transaction when a conditional write lost (the patient changed meanwhile).
 const TRIES: usize = 3;
@@ -37,46 +36,18 @@ pub async fn handle(
     deps: &Deps,
     event: LambdaEvent<serde_json::Value>,
 ) -> Result<serde_json::Value, Diagnostic> {
-    let now = sweep::event_time(&event.payload).map_err(Error::Event)?;
-    let report = run(deps, now).await?;
-    serde_json::to_value(&report).map_err(|e| Error::Report(e.to_string()).into())
+    sweep::handle_event(Sweep::Reviews, event, |now| run(deps, now)).await
 }
 
-/// Runs the review-requests sweep at `now`. Partial failures are in the report (and logged
-/// at error level); `Err` only when work was found and none of it succeeded.
-pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, Error> {
+/// Runs the review-requests sweep at `now`. Partial failures are in the report (and
+/// logged); `Err` only when work was found and none of it succeeded.
+pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, SweepError> {
     let handler = ReviewHandler {
         store: deps.store.as_ref(),
         senders: &deps.senders,
         handled_patients: Mutex::new(HashMap::new()),
     };
-    let report = sweep::run(
-        deps.store.as_ref(),
-        Sweep::Reviews,
-        now,
-        &deps.options,
-        &handler,
-    )
-    .await
-    .map_err(Error::Sweep)?;
-    if let Some(first) = report.failures.first() {
-        tracing::error!(
-            sweep = Sweep::Reviews.as_str(),
-            failures = report.failures.len(),
-            claimed = report.claimed,
-            first_practice_id = %first.practice_id,
-            first_due_key = %first.due_key,
-            first_error = %first.error,
-            "review-requests sweep had failures"
-        );
-        if report.claimed == 0 {
-            return Err(Error::AllFailed {
-                failures: report.failures.len(),
-                first: first.error.clone(),
-            });
-        }
-    }
-    Ok(report)
+    sweep::run_logged(deps, Sweep::Reviews, now, &handler).await
 }
 
 /// The writes of one outcome, and how it ended.

@@ -574,8 +574,11 @@ async fn a_provider_outage_fails_the_run_and_the_request_comes_back() {
     *w.sms.fail_with.lock().unwrap() = Some(frontdesk::Error::SendUnavailable(
         "SNS Publish: timed out".into(),
     ));
-    let err = run(&w.deps, due_time()).await.unwrap_err();
-    assert!(matches!(err, Error::AllFailed { failures: 1, .. }), "{err}");
+    let event = json!({"time": due_time().to_rfc3339()});
+    let err = crate::handle(&w.deps, LambdaEvent::new(event, Default::default()))
+        .await
+        .unwrap_err();
+    assert!(err.error_type.ends_with(".AllFailed"), "{}", err.error_type);
     assert_eq!(w.patient(&p.patient_id).await.last_review_request_at, None);
     *w.sms.fail_with.lock().unwrap() = None;
     let r = run(&w.deps, due_time() + Duration::minutes(15))

@@ -9,12 +9,11 @@
 //!
 //! `main.rs` wires it; [`handler`] runs the sweep.
 
-pub mod error;
 pub mod handler;
 pub mod request;
-mod snapshot;
 pub mod window;
 
-pub use error::Error;
+/// The one error type of the sweep functions.
+pub use frontdesk::sweep::SweepError as Error;
 pub use frontdesk::sweep::{wire, Deps};
 pub use handler::{handle, run};

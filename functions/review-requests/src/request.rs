@@ -26,8 +26,8 @@ use frontdesk::domain::{
 };
 use frontdesk::policy::{channel_problem, templates, ReviewContext};
 
-use crate::snapshot::Snapshot;
 use crate::window::next_acceptable;
+use frontdesk::sweep::Snapshot;
 
 /// Outcome labels, as counted in the sweep report (with `deliver`'s own: `sent`,
 /// `staff_task`, `suppressed`, `rejected`, `deferred`).

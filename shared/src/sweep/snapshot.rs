@@ -1,12 +1,13 @@
-//! The records one review request is decided on: first from the sweep's batch read, and after a
+//! The records one due item is decided on: first from the sweep's batch read, and after a
 //! lost conditional write, re-read fresh in one round trip.
 
-use frontdesk::domain::{Appointment, DueWork, Patient, Practice};
-use frontdesk::ports::{Key, Store};
-use frontdesk::sweep::Batch;
+use crate::domain::{Appointment, DueWork, Patient, Practice};
+use crate::ports::{Key, Store};
+
+use super::Batch;
 
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Snapshot {
+pub struct Snapshot {
     pub practice: Option<Practice>,
     pub patient: Option<Patient>,
     pub appointment: Option<Appointment>,
@@ -22,7 +23,7 @@ impl Snapshot {
     }
 
     /// One `get_many` of the practice, patient and appointment.
-    pub async fn read(store: &dyn Store, due: &DueWork) -> frontdesk::Result<Self> {
+    pub async fn read(store: &dyn Store, due: &DueWork) -> crate::Result<Self> {
         let fetched = store
             .get_many(
                 &due.practice_id,

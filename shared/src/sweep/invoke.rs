@@ -1,0 +1,160 @@
+//! One invocation of a scheduled sweep function, the same for every job: "now" from the
+//! EventBridge event's `time`, one run of the engine with the job's handler, failures
+//! logged (bounded; the report has them all), the invocation failed only when work was
+//! found and none of it could be handled (so alarms see it), and the report as the result.
+
+use chrono::{DateTime, Utc};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use thiserror::Error;
+
+use super::{event_time, run, Deps, DueHandler, SweepReport};
+use crate::domain::Sweep;
+
+/// Failures logged one by one; beyond this, only the count.
+const FAILURES_LOGGED: usize = 50;
+
+/// The one error type of every scheduled sweep function. Messages carry ids and counts
+/// only, never patient data.
+#[derive(Debug, Error)]
+pub enum SweepError {
+    /// The invocation is not a usable EventBridge scheduled event.
+    #[error("not a scheduled event with an RFC 3339 `time` ({0}); invoke with an EventBridge scheduled event")]
+    BadEvent(#[source] crate::Error),
+
+    /// The sweep could not start (its cursor could not be read).
+    #[error("the sweep could not start ({0}); the next scheduled run retries")]
+    Sweep(#[source] crate::Error),
+
+    /// Work was found and every item tried failed.
+    #[error(
+        "all {failures} due items tried failed (first: {first}); claimed work comes back when \
+         its lease ends, the rest on the next run"
+    )]
+    AllFailed { failures: usize, first: String },
+
+    /// The report could not be turned into JSON (cannot happen with the report's types).
+    #[error("the sweep report could not be serialised: {0}")]
+    Report(String),
+}
+
+impl SweepError {
+    /// `Reminders.BadEvent`, `NoShows.AllFailed`…: what the Lambda runtime reports.
+    pub fn error_type(&self, sweep: Sweep) -> String {
+        let what = match self {
+            SweepError::BadEvent(_) => "BadEvent",
+            SweepError::Sweep(_) => "SweepFailed",
+            SweepError::AllFailed { .. } => "AllFailed",
+            SweepError::Report(_) => "Report",
+        };
+        format!("{}.{what}", function_name(sweep))
+    }
+
+    pub fn diagnostic(&self, sweep: Sweep) -> Diagnostic {
+        Diagnostic {
+            error_type: self.error_type(sweep),
+            error_message: self.to_string(),
+        }
+    }
+}
+
+fn function_name(sweep: Sweep) -> &'static str {
+    match sweep {
+        Sweep::Reminders => "Reminders",
+        Sweep::NoShows => "NoShows",
+        Sweep::Reviews => "ReviewRequests",
+    }
+}
+
+/// The Lambda entry point of a sweep function: `run(now)` with "now" from the event.
+pub async fn handle_event<F, Fut>(
+    sweep: Sweep,
+    event: LambdaEvent<serde_json::Value>,
+    run: F,
+) -> Result<serde_json::Value, Diagnostic>
+where
+    F: FnOnce(DateTime<Utc>) -> Fut,
+    Fut: std::future::Future<Output = Result<SweepReport, SweepError>>,
+{
+    let result = match event_time(&event.payload) {
+        Ok(now) => run(now).await.and_then(all_failed),
+        Err(e) => Err(SweepError::BadEvent(e)),
+    };
+    result
+        .and_then(|report| {
+            serde_json::to_value(&report).map_err(|e| SweepError::Report(e.to_string()))
+        })
+        .map_err(|e| e.diagnostic(sweep))
+}
+
+/// Work was found and none of it succeeded: the invocation fails, so alarms see it.
+fn all_failed(report: SweepReport) -> Result<SweepReport, SweepError> {
+    match report.failures.first() {
+        Some(first) if report.claimed == 0 => Err(SweepError::AllFailed {
+            failures: report.failures.len(),
+            first: first.error.clone(),
+        }),
+        _ => Ok(report),
+    }
+}
+
+/// One run of `sweep` at `now` with `handler`, failures logged. `Err` only when the sweep
+/// could not start; partial or total failures are in the report (`handle_event` fails the
+/// invocation when nothing succeeded).
+pub async fn run_logged(
+    deps: &Deps,
+    sweep: Sweep,
+    now: DateTime<Utc>,
+    handler: &dyn DueHandler,
+) -> Result<SweepReport, SweepError> {
+    let report = run(deps.store.as_ref(), sweep, now, &deps.options, handler)
+        .await
+        .map_err(SweepError::Sweep)?;
+    log_failures(sweep, &report);
+    Ok(report)
+}
+
+fn log_failures(sweep: Sweep, report: &SweepReport) {
+    for f in report.failures.iter().take(FAILURES_LOGGED) {
+        tracing::error!(
+            sweep = sweep.as_str(),
+            practice_id = %f.practice_id,
+            due_key = %f.due_key,
+            error = %f.error,
+            "due work failed; claimed work comes back after its lease"
+        );
+    }
+    if report.failures.len() > FAILURES_LOGGED {
+        tracing::error!(
+            sweep = sweep.as_str(),
+            not_logged = report.failures.len() - FAILURES_LOGGED,
+            "more due work failed; see the report"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_types_name_the_function_and_the_failure() {
+        let e = SweepError::AllFailed {
+            failures: 2,
+            first: "storage unavailable".into(),
+        };
+        assert_eq!(e.error_type(Sweep::Reviews), "ReviewRequests.AllFailed");
+        let d = e.diagnostic(Sweep::NoShows);
+        assert_eq!(d.error_type, "NoShows.AllFailed");
+        assert!(d.error_message.contains("all 2 due items"));
+    }
+
+    #[tokio::test]
+    async fn a_bad_event_fails_the_invocation_without_running() {
+        let event = LambdaEvent::new(serde_json::json!({"time": "yesterday"}), Default::default());
+        let out = handle_event(Sweep::Reminders, event, |_| async {
+            panic!("must not run on a bad event")
+        })
+        .await;
+        assert_eq!(out.unwrap_err().error_type, "Reminders.BadEvent");
+    }
+}
