@@ -955,8 +955,8 @@ fn plan_known(input: &Input<'_>, known: &Known) -> frontdesk::Result<Plan> {
     })
 }
 
-/// A low rating or a complaint: one follow-up task while none is open (which also holds
-/// back review requests), else an inbox task so the new message is seen.
+/// A low rating or a complaint: one follow-up task while none is open, else an inbox task
+/// so the new message is seen. (Review requests never depend on it: no review gating.)
 fn feedback_task(
     d: &mut Draft<'_>,
     patient: &mut Patient,
@@ -981,7 +981,7 @@ fn feedback_task(
             title,
             detail: format!(
                 "{what}{asked}. Reach out and make it right; the message is on their \
-                 timeline. No review requests go to them while this task is open."
+                 timeline."
             ),
             due_at: due,
             appointment_id: None,

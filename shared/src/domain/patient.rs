@@ -40,7 +40,8 @@ pub struct Patient {
     /// When the last review request went out (the review cap spans visits).
     #[serde(default)]
     pub last_review_request_at: Option<DateTime<Utc>>,
-    /// An open complaint (low rating, negative feedback): no review requests meanwhile.
+    /// An open complaint (low rating, negative feedback), for staff to follow up. Never read
+    /// by the review-request decision: review requests do not depend on sentiment.
     #[serde(default)]
     pub open_feedback_task: Option<TaskId>,
     pub created_at: DateTime<Utc>,
