@@ -3,9 +3,11 @@
 //! - [`domain`]: validated newtypes and entities.
 //! - [`policy`]: pure decision functions (routing, keywords, quiet hours, caps, templates).
 //! - [`ports`]: traits the handlers depend on.
+//! - [`arrival`]: a late arrival after a no-show (pure).
 //! - [`dynamo`], [`sns`], [`ses`]: adapters over the real AWS SDK clients.
 //! - `testing` (feature): in-memory fakes of every port.
 
+pub mod arrival;
 pub mod aws;
 pub mod deliver;
 pub mod domain;

@@ -2,6 +2,7 @@
 //! `main.rs` wires it; `handler` answers requests; one file per resource.
 
 mod appointments;
+mod arrivals;
 pub mod auth;
 pub mod error;
 pub mod handler;

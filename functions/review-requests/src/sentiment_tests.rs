@@ -30,7 +30,9 @@ fn sentiment() -> impl Strategy<Value = Sentiment> {
             Just(None),
             Just(Some("1")),
             Just(Some("5")),
-            Just(Some("Terrible visit, I waited an hour and nobody apologised")),
+            Just(Some(
+                "Terrible visit, I waited an hour and nobody apologised"
+            )),
             Just(Some("Loved it, thank you!")),
         ],
     )

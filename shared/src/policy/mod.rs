@@ -30,7 +30,7 @@ mod route_proptests;
 #[cfg(test)]
 mod templates_tests;
 #[cfg(test)]
-mod test_fixtures;
+pub(crate) mod test_fixtures;
 
 pub use caps::{cap_reached, record_automated_send, CAP_DAY, CAP_WEEK};
 pub use escalation::{
