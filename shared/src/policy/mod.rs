@@ -18,6 +18,7 @@ pub mod keywords;
 mod local_time;
 pub mod quiet_hours;
 pub mod route;
+pub mod segments;
 pub mod template_context;
 mod template_text;
 pub mod templates;
@@ -27,6 +28,8 @@ mod text_normalize;
 mod keywords_tests;
 #[cfg(test)]
 mod route_proptests;
+#[cfg(test)]
+mod segments_tests;
 #[cfg(test)]
 mod templates_tests;
 #[cfg(test)]
@@ -43,6 +46,7 @@ pub use keywords::{
 };
 pub use quiet_hours::{is_quiet, next_send_time};
 pub use route::{channel_problem, route, ChannelProblem, Route, StaffTaskReason, SuppressReason};
+pub use segments::{segment_count, segments, Encoding, SegmentCount};
 pub use template_context::{
     EmergencyForwardContext, NoShowContext, ReminderContext, ReplyContext, ReviewContext,
 };
