@@ -592,7 +592,7 @@ fn plan_known(input: &Input<'_>, known: &Known) -> frontdesk::Result<Plan> {
     }
     let consent_changed = consent_changed || family_changed.iter().any(|c| *c);
 
-    policy::record_inbound(&mut patient.thread, action.thread_intent());
+    policy::record_inbound_at(&mut patient.thread, action.thread_intent(), now);
     let opted_out = patient.consents.is_opted_out(Channel::Sms);
     let opted_out_note = if opted_out {
         " The patient has opted out of texts: reply by phone or email."
@@ -905,10 +905,14 @@ fn plan_known(input: &Input<'_>, known: &Known) -> frontdesk::Result<Plan> {
         }
     }
 
-    // A stalled thread: offer a call, in the same channel, once.
+    // A stalled thread (by count, or by time outside the patient's quiet hours): offer a
+    // call, in the same channel, once.
+    let by_count = policy::should_suggest_call(&patient.thread, settings);
+    let by_time = policy::should_suggest_call_at(&patient.thread, settings, now)
+        && !policy::is_quiet(&settings.quiet_hours, now, patient.zone(settings.time_zone));
     if action.may_suggest_call()
         && !opted_out
-        && policy::should_suggest_call(&patient.thread, settings)
+        && (by_count || by_time)
         && policy::auto_reply_allowed(&patient.thread, settings, now)
     {
         policy::record_auto_reply(&mut patient.thread, now);

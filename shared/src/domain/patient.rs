@@ -60,6 +60,10 @@ pub struct ThreadState {
     /// When a phone call was suggested in this thread, if it was.
     #[serde(default)]
     pub call_suggested_at: Option<DateTime<Utc>>,
+    /// When the first exchange since the last resolution came in: the thread has been
+    /// without resolution since then (for `stalled_thread_days`).
+    #[serde(default)]
+    pub unresolved_since: Option<DateTime<Utc>>,
     /// Recent automatic replies, for the per-hour auto-reply limit.
     #[serde(default)]
     pub recent_auto_replies: Vec<DateTime<Utc>>,

@@ -31,6 +31,8 @@ mod route_proptests;
 #[cfg(test)]
 mod segments_tests;
 #[cfg(test)]
+mod stalled_tests;
+#[cfg(test)]
 mod templates_tests;
 #[cfg(test)]
 pub(crate) mod test_fixtures;
@@ -38,7 +40,8 @@ pub(crate) mod test_fixtures;
 pub use caps::{cap_reached, record_automated_send, CAP_DAY, CAP_WEEK};
 pub use escalation::{
     auto_reply_allowed, intent_settles_thread, record_auto_reply, record_call_suggested,
-    record_inbound, reply_bypasses_limit, resolve_thread, should_suggest_call, AUTO_REPLY_WINDOW,
+    record_inbound, record_inbound_at, reply_bypasses_limit, resolve_thread, should_suggest_call,
+    should_suggest_call_at, stalled_by_time, AUTO_REPLY_WINDOW,
 };
 pub use keywords::{
     classify, is_cancel_visit, is_opt_out_word, Intent, CANCEL_VISIT_PHRASE, HELP_WORDS,
