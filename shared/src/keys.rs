@@ -4,7 +4,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::domain::{
-    AppointmentId, DueWork, Message, PatientId, PhoneNumber, PracticeId, Priority, Sweep, TaskId,
+    AppointmentId, ConsentEvent, DueWork, Message, PatientId, PhoneNumber, PracticeId, Priority,
+    Sweep, TaskId,
 };
 
 pub const PK: &str = "PK";
@@ -65,6 +66,20 @@ pub fn message_sk(m: &Message) -> String {
         thread_prefix(m.patient_id.as_ref(), m.unknown_sender.as_ref()),
         sortable_time(m.at),
         m.message_id
+    )
+}
+
+/// Prefix of a patient's consent history (append-only, oldest first).
+pub fn consent_prefix(patient: &PatientId) -> String {
+    format!("CONSENT#{patient}#")
+}
+
+pub fn consent_sk(e: &ConsentEvent) -> String {
+    format!(
+        "{}{}#{}",
+        consent_prefix(&e.patient_id),
+        sortable_time(e.at),
+        e.event_id
     )
 }
 

@@ -591,6 +591,11 @@ fn plan_known(input: &Input<'_>, known: &Known) -> frontdesk::Result<Plan> {
         _ => {}
     }
     let consent_changed = consent_changed || family_changed.iter().any(|c| *c);
+    d.writes.extend(crate::consent_log::keyword_writes(
+        action,
+        std::iter::once((&known.patient, &patient)).chain(known.family.iter().zip(&family)),
+        now,
+    ));
 
     policy::record_inbound_at(&mut patient.thread, action.thread_intent(), now);
     let opted_out = patient.consents.is_opted_out(Channel::Sms);

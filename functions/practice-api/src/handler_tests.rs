@@ -835,3 +835,6 @@ async fn a_no_show_is_rebooked_by_moving_it_not_by_resetting_its_status() {
 
 #[path = "arrival_tests.rs"]
 mod arrival;
+
+#[path = "consent_tests.rs"]
+mod consent;

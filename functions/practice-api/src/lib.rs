@@ -4,6 +4,7 @@
 mod appointments;
 mod arrivals;
 pub mod auth;
+mod consents;
 pub mod error;
 pub mod handler;
 pub mod http_io;

@@ -22,6 +22,7 @@ pub enum Route {
     PutPatient(String),
     GetPatient(String),
     Timeline(String),
+    ConsentHistory(String),
     PutAppointment(String),
     GetAppointment(String),
     Appointment(String, AppointmentAction),
@@ -39,6 +40,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/v1/patients/{patient_id}"),
     ("GET", "/v1/patients/{patient_id}"),
     ("GET", "/v1/patients/{patient_id}/timeline"),
+    ("GET", "/v1/patients/{patient_id}/consents/history"),
     ("PUT", "/v1/appointments/{appointment_id}"),
     ("GET", "/v1/appointments/{appointment_id}"),
     ("POST", "/v1/appointments/{appointment_id}/check-in"),
@@ -79,6 +81,10 @@ pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
         ["v1", "patients", id, "timeline"] => (
             &["GET"],
             (m == "GET").then(|| Route::Timeline(id.to_string())),
+        ),
+        ["v1", "patients", id, "consents", "history"] => (
+            &["GET"],
+            (m == "GET").then(|| Route::ConsentHistory(id.to_string())),
         ),
         ["v1", "appointments", id] => (
             &["GET", "PUT"],

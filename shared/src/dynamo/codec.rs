@@ -40,6 +40,7 @@ pub(super) mod kind {
     pub const DUE: &str = "due";
     pub const NUMBER_ROUTE: &str = "number_route";
     pub const SWEEP_CURSOR: &str = "sweep_cursor";
+    pub const CONSENT_EVENT: &str = "consent_event";
 }
 
 pub(super) fn s(v: impl Into<String>) -> AttributeValue {
@@ -721,6 +722,20 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                 kind::SWEEP_CURSOR,
             )?;
             out.push(Op::put(item, kind::SWEEP_CURSOR, None)?);
+        }
+        Write::ConsentEvent(e) => {
+            let item = encode(
+                &*e,
+                keys::practice_pk(&e.practice_id),
+                keys::consent_sk(&e),
+                kind::CONSENT_EVENT,
+            )?;
+            // Append-only: a history record is never overwritten.
+            out.push(Op::put(
+                item,
+                kind::CONSENT_EVENT,
+                Some(Condition::absent()),
+            )?);
         }
     }
     Ok(())

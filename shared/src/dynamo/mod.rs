@@ -12,6 +12,7 @@
 //! - `counter`: an SDK interceptor counting real HTTP requests.
 
 mod codec;
+mod consent_log;
 mod counter;
 mod cursor;
 mod errors;
@@ -173,6 +174,17 @@ impl Store for DynamoStore {
 
     async fn write(&self, writes: Vec<Write>) -> Result<()> {
         self.apply(writes).await
+    }
+
+    async fn consent_history(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::ConsentEvent>> {
+        self.read_consent_history(practice_id, patient_id, cursor, limit)
+            .await
     }
 }
 

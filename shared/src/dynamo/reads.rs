@@ -393,12 +393,12 @@ impl DynamoStore {
 
 /// Asks for one item more than the page, to know whether another page follows without
 /// returning an empty last page.
-fn page_request_limit(limit: usize) -> i32 {
+pub(super) fn page_request_limit(limit: usize) -> i32 {
     i32::try_from(limit + 1).unwrap_or(i32::MAX)
 }
 
 /// Builds a page: the first `limit` items, and a cursor when more may follow.
-fn page<T: serde::de::DeserializeOwned>(
+pub(super) fn page<T: serde::de::DeserializeOwned>(
     mut items: Vec<Attrs>,
     limit: usize,
     last_evaluated: Option<Attrs>,

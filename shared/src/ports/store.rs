@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Appointment, AppointmentId, DueWork, Message, Patient, PatientId, PhoneNumber, Practice,
-    PracticeId, Sweep, Task, TaskId,
+    Appointment, AppointmentId, ConsentEvent, DueWork, Message, Patient, PatientId, PhoneNumber,
+    Practice, PracticeId, Sweep, Task, TaskId,
 };
 use crate::Result;
 
@@ -108,6 +108,8 @@ pub enum Write {
         sweep: Sweep,
         bucket: DateTime<Utc>,
     },
+    /// Appends one consent change to the patient's history (never overwritten).
+    ConsentEvent(Box<ConsentEvent>),
 }
 
 /// One page of a listing. `next` is an opaque cursor for the following page.
@@ -214,6 +216,21 @@ pub trait Store: Send + Sync {
 
     /// Applies writes atomically: all or nothing.
     async fn write(&self, writes: Vec<Write>) -> Result<()>;
+
+    /// A patient's consent history, oldest first, one page at a time. One Query on the
+    /// patient's `CONSENT#` items. Stores that keep no history (test wrappers) say so.
+    async fn consent_history(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<ConsentEvent>> {
+        let _ = (practice_id, patient_id, cursor, limit);
+        Err(crate::Error::Storage(
+            "this store keeps no consent history".into(),
+        ))
+    }
 
     async fn get_practice(&self, practice_id: &PracticeId) -> Result<Option<Practice>> {
         Ok(self

@@ -27,6 +27,7 @@ enum Stored {
     Due(Box<DueWork>),
     Route(PracticeId),
     Cursor(DateTime<Utc>),
+    Consent(Box<crate::domain::ConsentEvent>),
 }
 
 type Table = BTreeMap<(String, String), Stored>;
@@ -206,6 +207,28 @@ impl Store for MemoryStore {
             .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
             .filter_map(|((_, s), v)| match v {
                 Stored::Message(m) => Some((s.clone(), (**m).clone())),
+                _ => None,
+            })
+            .collect();
+        Ok(paginate(items, cursor, limit))
+    }
+
+    async fn consent_history(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::ConsentEvent>> {
+        self.count();
+        let pk = keys::practice_pk(practice_id);
+        let prefix = keys::consent_prefix(patient_id);
+        let t = self.lock()?;
+        let items = t
+            .iter()
+            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
+            .filter_map(|((_, s), v)| match v {
+                Stored::Consent(e) => Some((s.clone(), (**e).clone())),
                 _ => None,
             })
             .collect();
@@ -500,6 +523,13 @@ fn apply(t: &mut Table, w: Write) -> Result<()> {
                     p.version += 1;
                 }
             }
+        }
+        Write::ConsentEvent(e) => {
+            let k = (keys::practice_pk(&e.practice_id), keys::consent_sk(&e));
+            if t.contains_key(&k) {
+                return Err(Error::Conflict);
+            }
+            t.insert(k, Stored::Consent(e));
         }
         Write::SweepCursor { sweep, bucket } => {
             t.insert(
