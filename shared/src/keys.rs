@@ -4,8 +4,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::domain::{
-    AppointmentId, ConsentEvent, DueWork, Message, PatientId, PhoneNumber, PracticeId, Priority,
-    Sweep, TaskId,
+    AppointmentId, ConsentEvent, DueWork, EmailAddress, Message, PatientId, PhoneNumber,
+    PracticeId, Priority, Sweep, TaskId,
 };
 
 pub const PK: &str = "PK";
@@ -92,6 +92,14 @@ pub fn number_route_pk(n: &PhoneNumber) -> String {
 }
 
 pub const NUMBER_ROUTE_SK: &str = "ROUTE";
+
+/// The ownership item of an email sender identity (an address, compared case-blind): it
+/// names the one practice that may send from it.
+pub fn sender_pk(address: &EmailAddress) -> String {
+    format!("SENDER#{}", address.as_str().to_lowercase())
+}
+
+pub const SENDER_SK: &str = "OWNER";
 
 /// The open-task index partition of a practice (sparse: resolved tasks leave it).
 pub fn open_tasks_pk(p: &PracticeId) -> String {

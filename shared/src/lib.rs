@@ -17,6 +17,7 @@ pub mod keys;
 pub mod planning;
 pub mod policy;
 pub mod ports;
+pub mod sender_guard;
 pub mod ses;
 pub mod sns;
 pub mod sweep;

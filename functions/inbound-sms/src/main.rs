@@ -20,9 +20,13 @@ async fn main() -> Result<(), Error> {
     let store = DynamoStore::from_env(&config)?;
     let senders = Senders {
         sms: Arc::new(SnsSms::from_conf(&config)),
-        email: Arc::new(SesEmail::from_conf(
-            &config,
-            std::env::var(CONFIGURATION_SET_ENV).ok(),
+        // Only from a sender the practice owns (one practice never sends as another).
+        email: Arc::new(frontdesk::sender_guard::OwnedSenderEmail::new(
+            Arc::new(SesEmail::from_conf(
+                &config,
+                std::env::var(CONFIGURATION_SET_ENV).ok(),
+            )),
+            Arc::new(store.clone()),
         )),
     };
     let deps = Deps {

@@ -1037,6 +1037,7 @@ fn emergency_plan(
         (Some(to), Some(sender)) => {
             let content = templates::emergency_forward_email(&fctx)?;
             d.forward(Delivery::Email(Email {
+                practice_id: d.input.practice.practice_id.clone(),
                 from: sender.clone(),
                 to: to.clone(),
                 subject: content.subject,

@@ -19,11 +19,16 @@ async fn main() -> Result<(), Error> {
     let configuration_set = std::env::var("SES_CONFIGURATION_SET")
         .ok()
         .filter(|v| !v.trim().is_empty());
+    let store = Arc::new(DynamoStore::from_env(&config)?);
     let deps = Deps {
-        store: Arc::new(DynamoStore::from_env(&config)?),
+        store: store.clone(),
         senders: Senders {
             sms: Arc::new(SnsSms::from_conf(&config)),
-            email: Arc::new(SesEmail::from_conf(&config, configuration_set)),
+            // Only from a sender the practice owns (one practice never sends as another).
+            email: Arc::new(frontdesk::sender_guard::OwnedSenderEmail::new(
+                Arc::new(SesEmail::from_conf(&config, configuration_set)),
+                store,
+            )),
         },
         options: SweepOptions::default(),
     };

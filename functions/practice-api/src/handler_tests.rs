@@ -838,3 +838,6 @@ mod arrival;
 
 #[path = "consent_tests.rs"]
 mod consent;
+
+#[path = "sender_tests.rs"]
+mod sender;

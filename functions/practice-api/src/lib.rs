@@ -11,6 +11,7 @@ pub mod http_io;
 mod patients;
 mod practices;
 pub mod router;
+mod senders;
 mod tasks;
 mod wire;
 

@@ -49,7 +49,10 @@ pub async fn build(
     let store: Arc<dyn Store> = dynamo.clone();
     let senders = Senders {
         sms: Arc::new(SnsSms::from_conf(&config)),
-        email: Arc::new(SesEmail::from_conf(&config, None)),
+        email: Arc::new(frontdesk::sender_guard::OwnedSenderEmail::new(
+            Arc::new(SesEmail::from_conf(&config, None)),
+            store.clone(),
+        )),
     };
 
     let api_deps = practice_api::Deps {

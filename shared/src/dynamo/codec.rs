@@ -41,6 +41,7 @@ pub(super) mod kind {
     pub const NUMBER_ROUTE: &str = "number_route";
     pub const SWEEP_CURSOR: &str = "sweep_cursor";
     pub const CONSENT_EVENT: &str = "consent_event";
+    pub const SENDER_ROUTE: &str = "sender_route";
 }
 
 pub(super) fn s(v: impl Into<String>) -> AttributeValue {
@@ -540,6 +541,36 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                 keys::number_route_pk(&number),
                 keys::NUMBER_ROUTE_SK.into(),
                 kind::NUMBER_ROUTE,
+            );
+            op.condition = Some(Condition {
+                expression: "#practice_id = :practice_id",
+                names: vec![("#practice_id", PRACTICE_ID)],
+                values: vec![(":practice_id", s(practice_id.as_str()))],
+            });
+            op.lenient = true;
+            out.push(op);
+        }
+        Write::SenderRoute {
+            address,
+            practice_id,
+        } => {
+            let cond = Condition::absent_or_owned_by(&practice_id);
+            let item = encode(
+                &Route { practice_id },
+                keys::sender_pk(&address),
+                keys::SENDER_SK.into(),
+                kind::SENDER_ROUTE,
+            )?;
+            out.push(Op::put(item, kind::SENDER_ROUTE, Some(cond))?);
+        }
+        Write::RemoveSenderRoute {
+            address,
+            practice_id,
+        } => {
+            let mut op = Op::delete(
+                keys::sender_pk(&address),
+                keys::SENDER_SK.into(),
+                kind::SENDER_ROUTE,
             );
             op.condition = Some(Condition {
                 expression: "#practice_id = :practice_id",

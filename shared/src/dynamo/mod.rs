@@ -176,6 +176,13 @@ impl Store for DynamoStore {
         self.apply(writes).await
     }
 
+    async fn sender_owner(
+        &self,
+        address: &crate::domain::EmailAddress,
+    ) -> Result<Option<PracticeId>> {
+        self.read_sender_owner(address).await
+    }
+
     async fn consent_history(
         &self,
         practice_id: &PracticeId,

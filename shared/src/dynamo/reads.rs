@@ -226,6 +226,31 @@ impl DynamoStore {
         }
     }
 
+    /// One GetItem on `SENDER#<address>`.
+    pub(super) async fn read_sender_owner(
+        &self,
+        address: &crate::domain::EmailAddress,
+    ) -> Result<Option<PracticeId>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(codec::key_attrs(
+                keys::sender_pk(address),
+                keys::SENDER_SK.into(),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| storage("GetItem", &e))?;
+        match out.item {
+            Some(item) => Ok(Some(
+                codec::decode::<Route>(item, kind::SENDER_ROUTE)?.practice_id,
+            )),
+            None => Ok(None),
+        }
+    }
+
     /// One Query on `begins_with(SK, TL#<patient>#)`, oldest first.
     pub(super) async fn read_timeline(
         &self,

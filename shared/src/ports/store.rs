@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Appointment, AppointmentId, ConsentEvent, DueWork, Message, Patient, PatientId, PhoneNumber,
-    Practice, PracticeId, Sweep, Task, TaskId,
+    Appointment, AppointmentId, ConsentEvent, DueWork, EmailAddress, Message, Patient, PatientId,
+    PhoneNumber, Practice, PracticeId, Sweep, Task, TaskId,
 };
 use crate::Result;
 
@@ -55,6 +55,17 @@ pub enum Write {
     },
     RemoveNumberRoute {
         number: PhoneNumber,
+        practice_id: PracticeId,
+    },
+    /// Claims an email sender for a practice: succeeds when nobody owns it yet or this
+    /// practice already does; another practice's sender conflicts.
+    SenderRoute {
+        address: EmailAddress,
+        practice_id: PracticeId,
+    },
+    /// Gives up a sender; only its owner can (lenient otherwise, like `RemoveNumberRoute`).
+    RemoveSenderRoute {
+        address: EmailAddress,
         practice_id: PracticeId,
     },
     /// Writes the patient and keeps its phone index in step: when the phone changed,
@@ -216,6 +227,15 @@ pub trait Store: Send + Sync {
 
     /// Applies writes atomically: all or nothing.
     async fn write(&self, writes: Vec<Write>) -> Result<()>;
+
+    /// The practice that owns an email sender (`Write::SenderRoute`), if any. One GetItem.
+    /// Stores that keep no sender routes (test wrappers) say so.
+    async fn sender_owner(&self, address: &EmailAddress) -> Result<Option<PracticeId>> {
+        let _ = address;
+        Err(crate::Error::Storage(
+            "this store keeps no sender routes".into(),
+        ))
+    }
 
     /// A patient's consent history, oldest first, one page at a time. One Query on the
     /// patient's `CONSENT#` items. Stores that keep no history (test wrappers) say so.

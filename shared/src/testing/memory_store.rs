@@ -213,6 +213,20 @@ impl Store for MemoryStore {
         Ok(paginate(items, cursor, limit))
     }
 
+    async fn sender_owner(
+        &self,
+        address: &crate::domain::EmailAddress,
+    ) -> Result<Option<PracticeId>> {
+        self.count();
+        let t = self.lock()?;
+        Ok(
+            match t.get(&(keys::sender_pk(address), keys::SENDER_SK.to_string())) {
+                Some(Stored::Route(p)) => Some(p.clone()),
+                _ => None,
+            },
+        )
+    }
+
     async fn consent_history(
         &self,
         practice_id: &PracticeId,
@@ -421,6 +435,27 @@ fn apply(t: &mut Table, w: Write) -> Result<()> {
                 keys::number_route_pk(&number),
                 keys::NUMBER_ROUTE_SK.to_string(),
             );
+            if matches!(t.get(&k), Some(Stored::Route(owner)) if owner == &practice_id) {
+                t.remove(&k);
+            }
+        }
+        Write::SenderRoute {
+            address,
+            practice_id,
+        } => {
+            let k = (keys::sender_pk(&address), keys::SENDER_SK.to_string());
+            if let Some(Stored::Route(owner)) = t.get(&k) {
+                if owner != &practice_id {
+                    return Err(Error::Conflict);
+                }
+            }
+            t.insert(k, Stored::Route(practice_id));
+        }
+        Write::RemoveSenderRoute {
+            address,
+            practice_id,
+        } => {
+            let k = (keys::sender_pk(&address), keys::SENDER_SK.to_string());
             if matches!(t.get(&k), Some(Stored::Route(owner)) if owner == &practice_id) {
                 t.remove(&k);
             }
