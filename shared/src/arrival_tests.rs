@@ -52,7 +52,7 @@ fn checking_in_after_the_no_show_closes_the_call_lowers_the_count_and_cancels_th
         &a,
         AppointmentStatus::CheckedIn,
         Some(&p),
-        &[task.clone()],
+        std::slice::from_ref(&task),
         now(),
     )
     .unwrap();
@@ -102,7 +102,14 @@ fn cancelling_or_rebooking_a_no_show_is_not_an_arrival() {
         AppointmentStatus::Scheduled,
         AppointmentStatus::NoShow,
     ] {
-        assert!(late_arrival(&a, next, Some(&counted()), &[task.clone()], now()).is_none());
+        assert!(late_arrival(
+            &a,
+            next,
+            Some(&counted()),
+            std::slice::from_ref(&task),
+            now()
+        )
+        .is_none());
     }
 }
 
