@@ -1134,3 +1134,6 @@ async fn a_patient_changed_by_another_writer_meanwhile_is_reread_and_nothing_is_
 
 #[path = "stalled_tests.rs"]
 mod stalled;
+
+#[path = "consent_log_tests.rs"]
+mod consent_log;
