@@ -35,7 +35,18 @@ impl OwnedSenderEmail {
 #[async_trait]
 impl EmailSender for OwnedSenderEmail {
     async fn send_email(&self, email: &Email) -> Result<String> {
-        match self.store.sender_owner(&email.from).await? {
+        // A failed read is a retry later, never a refusal.
+        let owner = self
+            .store
+            .sender_owner(&email.from)
+            .await
+            .map_err(|e| match e {
+                Error::Storage(_) => {
+                    Error::SendUnavailable("the email sender's owner could not be read".into())
+                }
+                other => other,
+            })?;
+        match owner {
             Some(owner) if owner == email.practice_id => self.inner.send_email(email).await,
             _ => {
                 tracing::warn!(
