@@ -13,6 +13,8 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use crate::config::Config;
 use crate::deliver::Senders;
 use crate::dynamo::DynamoStore;
+use crate::ports::Store;
+use crate::sender_guard::OwnedSenderEmail;
 use crate::ses::SesEmail;
 use crate::sns::SnsSms;
 
@@ -49,14 +51,14 @@ impl Clients {
         DynamoStore::new(self.dynamodb.clone(), config.table_name.clone())
     }
 
-    /// SMS through SNS, email through SESv2 (with the configured configuration set).
-    pub fn senders(&self, config: &Config) -> Senders {
+    /// SMS through SNS; email through SESv2 (with the configured configuration set), only
+    /// from a sender the practice owns, checked in `store` (one practice never sends as
+    /// another).
+    pub fn senders(&self, config: &Config, store: Arc<dyn Store>) -> Senders {
+        let ses = SesEmail::new(self.sesv2.clone(), config.ses_configuration_set.clone());
         Senders {
             sms: Arc::new(SnsSms::new(self.sns.clone())),
-            email: Arc::new(SesEmail::new(
-                self.sesv2.clone(),
-                config.ses_configuration_set.clone(),
-            )),
+            email: Arc::new(OwnedSenderEmail::new(Arc::new(ses), store)),
         }
     }
 }

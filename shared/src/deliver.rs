@@ -247,6 +247,7 @@ async fn send(senders: &Senders, out: &Outbound<'_>, channel: Channel) -> crate:
             senders
                 .email
                 .send_email(&Email {
+                    practice_id: out.practice.practice_id.clone(),
                     from,
                     to,
                     subject: out.content.email_subject.clone(),

@@ -4,7 +4,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::domain::{
-    AppointmentId, DueWork, Message, PatientId, PhoneNumber, PracticeId, Priority, Sweep, TaskId,
+    AppointmentId, ConsentEvent, DueWork, EmailAddress, Message, PatientId, PhoneNumber,
+    PracticeId, Priority, Sweep, TaskId,
 };
 
 pub const PK: &str = "PK";
@@ -68,6 +69,20 @@ pub fn message_sk(m: &Message) -> String {
     )
 }
 
+/// Prefix of a patient's consent history (append-only, oldest first).
+pub fn consent_prefix(patient: &PatientId) -> String {
+    format!("CONSENT#{patient}#")
+}
+
+pub fn consent_sk(e: &ConsentEvent) -> String {
+    format!(
+        "{}{}#{}",
+        consent_prefix(&e.patient_id),
+        sortable_time(e.at),
+        e.event_id
+    )
+}
+
 pub fn claim_sk(key: &str) -> String {
     format!("CLAIM#{key}")
 }
@@ -77,6 +92,14 @@ pub fn number_route_pk(n: &PhoneNumber) -> String {
 }
 
 pub const NUMBER_ROUTE_SK: &str = "ROUTE";
+
+/// The ownership item of an email sender identity (an address, compared case-blind): it
+/// names the one practice that may send from it.
+pub fn sender_pk(address: &EmailAddress) -> String {
+    format!("SENDER#{}", address.as_str().to_lowercase())
+}
+
+pub const SENDER_SK: &str = "OWNER";
 
 /// The open-task index partition of a practice (sparse: resolved tasks leave it).
 pub fn open_tasks_pk(p: &PracticeId) -> String {

@@ -3,10 +3,12 @@
 //! - [`domain`]: validated newtypes and entities.
 //! - [`policy`]: pure decision functions (routing, keywords, quiet hours, caps, templates).
 //! - [`ports`]: traits the handlers depend on.
+//! - [`arrival`]: a late arrival after a no-show (pure).
 //! - [`dynamo`], [`sns`], [`ses`]: adapters over the real AWS SDK clients; [`aws::Clients`]
 //!   and [`config::Config`] build them for each function's `wire`.
 //! - `testing` (feature): in-memory fakes of every port.
 
+pub mod arrival;
 pub mod aws;
 pub mod config;
 pub mod deliver;
@@ -17,6 +19,7 @@ pub mod keys;
 pub mod planning;
 pub mod policy;
 pub mod ports;
+pub mod sender_guard;
 pub mod ses;
 pub mod sns;
 pub mod sweep;

@@ -165,6 +165,7 @@ async fn an_email_reaches_moto_from_the_practice_sender() {
     let subject = unique("Your visit on Tuesday");
     let id = email
         .send_email(&Email {
+            practice_id: frontdesk::domain::PracticeId::parse("prc_smile").unwrap(),
             from: EmailAddress::parse("front@smile.example.com").unwrap(),
             to: EmailAddress::parse("ada@patients.example.org").unwrap(),
             subject: subject.clone(),
@@ -186,6 +187,7 @@ async fn an_email_from_an_unverified_sender_is_rejected_for_good() {
     let email = SesEmail::from_conf(&moto.sdk_config(), None);
     let err = email
         .send_email(&Email {
+            practice_id: frontdesk::domain::PracticeId::parse("prc_smile").unwrap(),
             from: EmailAddress::parse("nobody@unverified.example.com").unwrap(),
             to: EmailAddress::parse("ada@patients.example.org").unwrap(),
             subject: "Hello".into(),
@@ -225,6 +227,7 @@ async fn an_unreachable_provider_is_unavailable_so_the_send_can_be_retried() {
     assert!(matches!(err, Error::SendUnavailable(_)), "{err:?}");
     let err = SesEmail::from_conf(&config, None)
         .send_email(&Email {
+            practice_id: frontdesk::domain::PracticeId::parse("prc_smile").unwrap(),
             from: EmailAddress::parse("front@smile.example.com").unwrap(),
             to: EmailAddress::parse("ada@patients.example.org").unwrap(),
             subject: "s".into(),

@@ -59,6 +59,7 @@ impl MotoPractice {
         let clients = Clients::new(&sdk);
         let config = Config::local(table.clone());
         let store = Arc::new(clients.store(&config));
+        let senders = clients.senders(&config, store.clone());
         let (status, body) = call(
             &store,
             at,
@@ -72,7 +73,7 @@ impl MotoPractice {
         MotoPractice {
             moto,
             table,
-            senders: clients.senders(&config),
+            senders,
             clients,
             store,
             options: SweepOptions::default(),

@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{
-    Appointment, DueWork, Message, Patient, PatientId, PhoneNumber, PracticeId, Sweep, Task,
+    Appointment, ConsentEvent, DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber,
+    PracticeId, Sweep, Task,
 };
 use frontdesk::ports::{Fetched, Item, Key, Page, Store, Write};
 use frontdesk::testing::MemoryStore;
@@ -38,6 +39,7 @@ pub struct SpyStore<H = PassThrough, S = MemoryStore> {
     pub hook: H,
     batches: Mutex<Vec<Vec<Write>>>,
     before_next_write: Mutex<Option<Vec<Write>>>,
+    fail_with: Mutex<Option<frontdesk::Error>>,
     in_flight: AtomicUsize,
     trips: AtomicUsize,
 }
@@ -73,6 +75,7 @@ impl<H: WriteHook<S>, S: Store> SpyStore<H, S> {
             hook,
             batches: Mutex::new(Vec::new()),
             before_next_write: Mutex::new(None),
+            fail_with: Mutex::new(None),
             in_flight: AtomicUsize::new(0),
             trips: AtomicUsize::new(0),
         }
@@ -82,6 +85,11 @@ impl<H: WriteHook<S>, S: Store> SpyStore<H, S> {
     /// winning the race.
     pub fn race_next_write(&self, writes: Vec<Write>) {
         *lock(&self.before_next_write) = Some(writes);
+    }
+
+    /// Every call from now on fails with `error` (a storage outage).
+    pub fn fail_every_call(&self, error: frontdesk::Error) {
+        *lock(&self.fail_with) = Some(error);
     }
 
     /// Every write of every committed batch, in order.
@@ -115,7 +123,13 @@ impl<H: WriteHook<S>, S: Store> SpyStore<H, S> {
         self.trips.store(0, Ordering::SeqCst);
     }
 
-    async fn counted<T>(&self, call: impl std::future::Future<Output = T>) -> T {
+    async fn counted<T>(
+        &self,
+        call: impl std::future::Future<Output = frontdesk::Result<T>>,
+    ) -> frontdesk::Result<T> {
+        if let Some(e) = lock(&self.fail_with).clone() {
+            return Err(e);
+        }
         if self.in_flight.fetch_add(1, Ordering::SeqCst) == 0 {
             self.trips.fetch_add(1, Ordering::SeqCst);
         }
@@ -192,6 +206,19 @@ impl<H: WriteHook<S>, S: Store> Store for SpyStore<H, S> {
     ) -> frontdesk::Result<Option<DueWork>> {
         tokio::task::yield_now().await;
         self.counted(self.inner.claim_due(due, lease)).await
+    }
+    async fn sender_owner(&self, address: &EmailAddress) -> frontdesk::Result<Option<PracticeId>> {
+        self.counted(self.inner.sender_owner(address)).await
+    }
+    async fn consent_history(
+        &self,
+        p: &PracticeId,
+        id: &PatientId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> frontdesk::Result<Page<ConsentEvent>> {
+        self.counted(self.inner.consent_history(p, id, cursor, limit))
+            .await
     }
     async fn sweep_cursor(&self, s: Sweep) -> frontdesk::Result<Option<DateTime<Utc>>> {
         self.counted(self.inner.sweep_cursor(s)).await

@@ -42,9 +42,10 @@ pub fn public_base_url(raw: Option<String>) -> Result<Option<String>, String> {
 /// Builds the dependencies from the configuration (a bad `PUBLIC_BASE_URL` is an error)
 /// and the shared clients. No I/O.
 pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
+    let store: Arc<dyn Store> = Arc::new(clients.store(config));
     Ok(Deps {
-        store: Arc::new(clients.store(config)),
-        senders: clients.senders(config),
+        senders: clients.senders(config, store.clone()),
+        store,
         clock: Arc::new(SystemClock),
         public_base_url: public_base_url(config.public_base_url.clone())
             .map_err(frontdesk::Error::Config)?,

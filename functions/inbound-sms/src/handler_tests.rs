@@ -690,7 +690,7 @@ async fn after_hours_the_reply_says_when_a_person_will_answer_and_the_emergency_
     app.text("Is parking free?").await;
     let sent = app.sms_to(PATIENT_PHONE);
     assert_eq!(sent.len(), 1);
-    assert!(sent[0].contains("closed now"), "{}", sent[0]);
+    assert!(sent[0].contains("We're closed"), "{}", sent[0]);
     assert!(sent[0].contains("tomorrow at 8:00 AM"), "{}", sent[0]);
     assert!(sent[0].contains("call 911"), "{}", sent[0]);
     // The task waits for the opening.
@@ -914,7 +914,11 @@ async fn a_failed_reply_is_recorded_as_failed() {
 async fn a_storage_outage_is_a_503_so_the_provider_retries() {
     let app = app_with_patient(office_hours()).await;
     let mut deps = app.deps.clone();
-    deps.store = std::sync::Arc::new(FailingStore);
+    let failing = SpyStore::new();
+    failing.fail_every_call(frontdesk::Error::Storage(
+        "GetItem: ThrottlingException".into(),
+    ));
+    deps.store = std::sync::Arc::new(failing);
     let r = respond(
         &deps,
         twilio_event(&app.practice_id, "SM1", PATIENT_PHONE, "hi", TWILIO_TOKEN),
@@ -922,94 +926,6 @@ async fn a_storage_outage_is_a_503_so_the_provider_retries() {
     .await;
     assert_eq!(status(&r), 503);
     assert!(!body_text(&r).contains("Throttl"));
-}
-
-struct FailingStore;
-
-#[async_trait::async_trait]
-impl frontdesk::ports::Store for FailingStore {
-    async fn get_many(
-        &self,
-        _: &frontdesk::domain::PracticeId,
-        _: &[frontdesk::ports::Key],
-    ) -> frontdesk::Result<frontdesk::ports::Fetched> {
-        Err(frontdesk::Error::Storage(
-            "GetItem: ThrottlingException".into(),
-        ))
-    }
-    async fn patients_by_phone(
-        &self,
-        _: &frontdesk::domain::PracticeId,
-        _: &frontdesk::domain::PhoneNumber,
-    ) -> frontdesk::Result<Vec<frontdesk::domain::Patient>> {
-        Err(frontdesk::Error::Storage(
-            "Query: ThrottlingException".into(),
-        ))
-    }
-    async fn practice_for_number(
-        &self,
-        _: &frontdesk::domain::PhoneNumber,
-    ) -> frontdesk::Result<Option<frontdesk::domain::PracticeId>> {
-        Err(frontdesk::Error::Storage(
-            "GetItem: ThrottlingException".into(),
-        ))
-    }
-    async fn timeline(
-        &self,
-        _: &frontdesk::domain::PracticeId,
-        _: &frontdesk::domain::PatientId,
-        _: Option<&str>,
-        _: usize,
-    ) -> frontdesk::Result<frontdesk::ports::Page<frontdesk::domain::Message>> {
-        Err(frontdesk::Error::Storage("x".into()))
-    }
-    async fn open_tasks(
-        &self,
-        _: &frontdesk::domain::PracticeId,
-        _: Option<&str>,
-        _: usize,
-    ) -> frontdesk::Result<frontdesk::ports::Page<frontdesk::domain::Task>> {
-        Err(frontdesk::Error::Storage("x".into()))
-    }
-    async fn due_in_bucket(
-        &self,
-        _: frontdesk::domain::Sweep,
-        _: DateTime,
-        _: DateTime,
-    ) -> frontdesk::Result<Vec<frontdesk::domain::DueWork>> {
-        Err(frontdesk::Error::Storage("x".into()))
-    }
-    async fn appointments_for_patient(
-        &self,
-        _: &frontdesk::domain::PracticeId,
-        _: &frontdesk::domain::PatientId,
-        _: DateTime,
-        _: usize,
-    ) -> frontdesk::Result<Vec<frontdesk::domain::Appointment>> {
-        Err(frontdesk::Error::Storage("x".into()))
-    }
-    async fn get_across(
-        &self,
-        _: &[(frontdesk::domain::PracticeId, frontdesk::ports::Key)],
-    ) -> frontdesk::Result<Vec<frontdesk::ports::Item>> {
-        Err(frontdesk::Error::Storage("x".into()))
-    }
-    async fn claim_due(
-        &self,
-        _: &frontdesk::domain::DueWork,
-        _: DateTime,
-    ) -> frontdesk::Result<Option<frontdesk::domain::DueWork>> {
-        Err(frontdesk::Error::Storage("x".into()))
-    }
-    async fn sweep_cursor(
-        &self,
-        _: frontdesk::domain::Sweep,
-    ) -> frontdesk::Result<Option<DateTime>> {
-        Err(frontdesk::Error::Storage("x".into()))
-    }
-    async fn write(&self, _: Vec<Write>) -> frontdesk::Result<()> {
-        Err(frontdesk::Error::Storage("x".into()))
-    }
 }
 
 // --- SNS and dispatch -----------------------------------------------------------------
@@ -1132,3 +1048,9 @@ async fn a_patient_changed_by_another_writer_meanwhile_is_reread_and_nothing_is_
     assert_eq!(app.sms_to(PATIENT_PHONE).len(), 1);
     assert_eq!(app.timeline("pat-1").await.len(), 2);
 }
+
+#[path = "stalled_tests.rs"]
+mod stalled;
+
+#[path = "consent_log_tests.rs"]
+mod consent_log;

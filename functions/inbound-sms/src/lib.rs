@@ -6,6 +6,7 @@
 //! - `plan`: what to do with a text (pure); `process`: doing it (reads, one write, sends).
 //! - `error`: the one error type, mapped to responses in one place.
 
+mod consent_log;
 mod deps;
 pub mod error;
 mod feedback;

@@ -588,8 +588,13 @@ fn plan_known(input: &Input<'_>, known: &Known) -> frontdesk::Result<Plan> {
         _ => {}
     }
     let consent_changed = consent_changed || family_changed.iter().any(|c| *c);
+    d.writes.extend(crate::consent_log::keyword_writes(
+        action,
+        std::iter::once((&known.patient, &patient)).chain(known.family.iter().zip(&family)),
+        now,
+    ));
 
-    policy::record_inbound(&mut patient.thread, action.thread_intent());
+    policy::record_inbound_at(&mut patient.thread, action.thread_intent(), now);
     let opted_out = patient.consents.is_opted_out(Channel::Sms);
     let opted_out_note = if opted_out {
         " The patient has opted out of texts: reply by phone or email."
@@ -902,10 +907,14 @@ fn plan_known(input: &Input<'_>, known: &Known) -> frontdesk::Result<Plan> {
         }
     }
 
-    // A stalled thread: offer a call, in the same channel, once.
+    // A stalled thread (by count, or by time outside the patient's quiet hours): offer a
+    // call, in the same channel, once.
+    let by_count = policy::should_suggest_call(&patient.thread, settings);
+    let by_time = policy::should_suggest_call_at(&patient.thread, settings, now)
+        && !policy::is_quiet(&settings.quiet_hours, now, patient.zone(settings.time_zone));
     if action.may_suggest_call()
         && !opted_out
-        && policy::should_suggest_call(&patient.thread, settings)
+        && (by_count || by_time)
         && policy::auto_reply_allowed(&patient.thread, settings, now)
     {
         policy::record_auto_reply(&mut patient.thread, now);
@@ -952,8 +961,8 @@ fn plan_known(input: &Input<'_>, known: &Known) -> frontdesk::Result<Plan> {
     })
 }
 
-/// A low rating or a complaint: one follow-up task while none is open (which also holds
-/// back review requests), else an inbox task so the new message is seen.
+/// A low rating or a complaint: one follow-up task while none is open, else an inbox task
+/// so the new message is seen. (Review requests never depend on it: no review gating.)
 fn feedback_task(
     d: &mut Draft<'_>,
     patient: &mut Patient,
@@ -978,7 +987,7 @@ fn feedback_task(
             title,
             detail: format!(
                 "{what}{asked}. Reach out and make it right; the message is on their \
-                 timeline. No review requests go to them while this task is open."
+                 timeline."
             ),
             due_at: due,
             appointment_id: None,
@@ -1025,6 +1034,7 @@ fn emergency_plan(
         (Some(to), Some(sender)) => {
             let content = templates::emergency_forward_email(&fctx)?;
             d.forward(Delivery::Email(Email {
+                practice_id: d.input.practice.practice_id.clone(),
                 from: sender.clone(),
                 to: to.clone(),
                 subject: content.subject,

@@ -477,7 +477,7 @@ async fn an_sms_patient_gets_one_caring_text_the_next_morning() {
     let body = &sent[0].body;
     assert_eq!(sent[0].to.as_str(), "+12125550123");
     assert!(body.contains("we missed you yesterday"), "{body}");
-    assert!(body.contains("reply R"), "{body}");
+    assert!(body.contains("Reply R to rebook"), "{body}");
     assert!(body.contains("(212) 555-0100"), "{body}");
     assert!(
         !body.contains("root canal") && !body.contains("Dr. Ruiz"),

@@ -139,7 +139,7 @@ async fn a_missed_day_raises_wellbeing_calls_sends_nothing_then_follows_up_next_
     assert_eq!(texts.len(), 1, "{texts:?}");
     let body = texts[0]["body"].as_str().unwrap();
     assert!(body.contains("we missed you yesterday"), "{body}");
-    assert!(body.contains("reply R"), "{body}");
+    assert!(body.contains("Reply R to rebook"), "{body}");
     assert!(!body.contains("root canal"), "{body}");
     assert!(s.sent_to("ns-sms@example.com").await.is_empty());
 

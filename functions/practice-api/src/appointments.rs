@@ -5,13 +5,12 @@
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use frontdesk::domain::{
-    Appointment, AppointmentId, AppointmentStatus, PatientId, Practice, TaskStatus,
-};
+use frontdesk::domain::{Appointment, AppointmentId, AppointmentStatus, PatientId, Practice};
 use frontdesk::ports::{Expect, Key, Write};
 use frontdesk::{keys, planning};
 use http::StatusCode;
 
+use crate::arrivals::late_arrival_writes;
 use crate::auth::authenticate;
 use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
@@ -126,6 +125,10 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     } else {
         vec![]
     };
+    if let Some(old) = existing {
+        // `status=checked_in` (or `completed`) after a no-show is a late arrival too.
+        writes.extend(late_arrival_writes(deps, &practice, old, appt.status, now).await?);
+    }
     writes.push(Write::Appointment {
         appointment: Box::new(appt.clone()),
         expect: existing.map_or(Expect::Absent, |e| Expect::Version(e.version)),
@@ -149,8 +152,8 @@ pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     Ok(json_response(StatusCode::OK, &AppointmentOut::from(a)))
 }
 
-/// Check-in, complete, cancel. A late check-in after a no-show closes the wellbeing-call
-/// tasks raised for the appointment.
+/// Check-in, complete, cancel. Arriving after a no-show (check-in or complete) is a late
+/// arrival: see `frontdesk::arrival`.
 pub async fn act(
     deps: &Deps,
     req: &Request,
@@ -178,22 +181,8 @@ pub async fn act(
     appt.version = old.version + 1;
     let mut writes = replan_writes(&mut appt, &practice, practice.settings.time_zone, now);
 
-    if old.status == AppointmentStatus::NoShow
-        && next == AppointmentStatus::CheckedIn
-        && !appt.tasks.is_empty()
-    {
-        let keys: Vec<Key> = appt.tasks.iter().cloned().map(Key::Task).collect();
-        let tasks = deps.store.get_many(&practice.practice_id, &keys).await?;
-        for id in &appt.tasks {
-            if let Some(t) = tasks.task(id).filter(|t| t.status == TaskStatus::Open) {
-                let mut t = t.clone();
-                t.status = TaskStatus::Resolved;
-                t.resolved_at = Some(now);
-                t.resolution = Some("auto: the patient checked in late".into());
-                writes.push(Write::Task(Box::new(t)));
-            }
-        }
-    }
+    // A no-show who arrives after all (check-in or complete): see `frontdesk::arrival`.
+    writes.extend(late_arrival_writes(deps, &practice, old, next, now).await?);
     writes.push(Write::Appointment {
         appointment: Box::new(appt.clone()),
         expect: Expect::Version(old.version),

@@ -8,7 +8,7 @@ use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
-use crate::{appointments, patients, practices, tasks};
+use crate::{appointments, consents, patients, practices, tasks};
 
 pub async fn handle(
     deps: &Deps,
@@ -54,6 +54,7 @@ async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRespo
         Route::PutPatient(id) => patients::put(deps, req, &id).await,
         Route::GetPatient(id) => patients::get(deps, req, &id).await,
         Route::Timeline(id) => patients::timeline(deps, req, &id).await,
+        Route::ConsentHistory(id) => consents::history(deps, req, &id).await,
         Route::PutAppointment(id) => appointments::put(deps, req, &id).await,
         Route::GetAppointment(id) => appointments::get(deps, req, &id).await,
         Route::Appointment(id, action) => appointments::act(deps, req, &id, action).await,

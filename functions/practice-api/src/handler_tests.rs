@@ -556,7 +556,7 @@ async fn a_late_check_in_resolves_the_wellbeing_call() {
     let all = app.store.all_tasks(&practice_id);
     assert_eq!(
         all[0].resolution.as_deref(),
-        Some("auto: the patient checked in late")
+        Some(frontdesk::arrival::ARRIVED_LATE)
     );
 }
 
@@ -841,3 +841,12 @@ async fn a_no_show_is_rebooked_by_moving_it_not_by_resetting_its_status() {
         .iter()
         .all(|d| d.planned_for.to_rfc3339() == "2026-03-05T14:30:00+00:00"));
 }
+
+#[path = "arrival_tests.rs"]
+mod arrival;
+
+#[path = "consent_tests.rs"]
+mod consent;
+
+#[path = "sender_tests.rs"]
+mod sender;

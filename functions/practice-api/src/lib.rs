@@ -2,7 +2,9 @@
 //! `main.rs` wires it; `handler` answers requests; one file per resource.
 
 mod appointments;
+mod arrivals;
 pub mod auth;
+mod consents;
 mod deps;
 pub mod error;
 pub mod handler;
@@ -10,6 +12,7 @@ pub mod http_io;
 mod patients;
 mod practices;
 pub mod router;
+mod senders;
 mod tasks;
 mod wire;
 

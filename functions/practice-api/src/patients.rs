@@ -1,12 +1,13 @@
 //! Patients: upsert (2 round trips: read practice + patient, then one transaction that
-//! writes the patient and its phone index), get, and the timeline.
+//! writes the patient, its phone index and one consent-history item per consent change),
+//! get, and the timeline.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use frontdesk::domain::{
-    Channel, ConsentBlock, ConsentSource, Consents, EmailAddress, MessageKind, Patient, PatientId,
-    PhoneNumber, Practice,
+    Channel, ConsentBlock, ConsentChangeSource, ConsentEvent, ConsentSource, Consents,
+    EmailAddress, MessageKind, Patient, PatientId, PhoneNumber, Practice,
 };
 use frontdesk::ports::{Expect, Key, Write};
 use http::StatusCode;
@@ -32,13 +33,25 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
         .and_then(|e| e.phone.clone())
         .filter(|old| Some(old) != patient.phone.as_ref());
     let expect = existing.map_or(Expect::Absent, |e| Expect::Version(e.version));
-    deps.store
-        .write(vec![Write::Patient {
-            patient: Box::new(patient.clone()),
-            expect,
-            previous_phone,
-        }])
-        .await?;
+    let mut writes = vec![Write::Patient {
+        patient: Box::new(patient.clone()),
+        expect,
+        previous_phone,
+    }];
+    // Every consent change, appended to the history in the same transaction.
+    writes.extend(
+        ConsentEvent::between(
+            &practice.practice_id,
+            &patient.patient_id,
+            existing.map(|e| &e.consents),
+            &patient.consents,
+            &ConsentChangeSource::Pms,
+            now,
+        )
+        .into_iter()
+        .map(|e| Write::ConsentEvent(Box::new(e))),
+    );
+    deps.store.write(writes).await?;
     let status = if existing.is_some() {
         StatusCode::OK
     } else {

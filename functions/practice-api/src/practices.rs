@@ -14,6 +14,7 @@ use crate::auth::authenticate;
 use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
 use crate::http_io::{json_response, Request};
+use crate::senders::{ownership_conflict, sender_writes};
 use crate::wire::PracticeOut;
 
 /// At most this many keys are active at once; minting another retires the oldest.
@@ -52,11 +53,14 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
             practice_id: practice_id.clone(),
         });
     }
+    let sender = practice.settings.email_from.as_ref();
+    writes.extend(sender_writes(&practice_id, None, sender));
     writes.push(Write::Practice {
         practice: Box::new(practice.clone()),
         expect_absent: true,
     });
-    deps.store.write(writes).await.map_err(number_conflict)?;
+    let conflict = ownership_conflict(practice.settings.sms_number.is_some(), sender.is_some());
+    deps.store.write(writes).await.map_err(conflict)?;
     tracing::info!(practice_id = %practice_id, "practice created");
     Ok(json_response(
         StatusCode::CREATED,
@@ -79,6 +83,14 @@ pub async fn patch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResp
     let (mut practice, _) = authenticate(deps, req, vec![]).await?;
     let (settings, secrets) = apply_patch(&practice.settings, &practice.sms_provider, body)?;
     let mut writes = Vec::new();
+    let number_claimed =
+        settings.sms_number.is_some() && settings.sms_number != practice.settings.sms_number;
+    writes.extend(sender_writes(
+        &practice.practice_id,
+        practice.settings.email_from.as_ref(),
+        settings.email_from.as_ref(),
+    ));
+    let conflict = ownership_conflict(number_claimed, settings.email_from.is_some());
     if settings.sms_number != practice.settings.sms_number {
         if let Some(old) = &practice.settings.sms_number {
             writes.push(Write::RemoveNumberRoute {
@@ -100,7 +112,7 @@ pub async fn patch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResp
         practice: Box::new(practice.clone()),
         expect_absent: false,
     });
-    deps.store.write(writes).await.map_err(number_conflict)?;
+    deps.store.write(writes).await.map_err(conflict)?;
     Ok(json_response(StatusCode::OK, &PracticeOut::from(&practice)))
 }
 
@@ -155,15 +167,6 @@ pub async fn revoke_key(
         StatusCode::OK,
         &serde_json::json!({ "revoked": key_id }),
     ))
-}
-
-fn number_conflict(e: frontdesk::Error) -> ApiError {
-    match e {
-        frontdesk::Error::Conflict => ApiError::Conflict(
-            "sms_number is already in use by another practice; each origination number belongs to one practice".into(),
-        ),
-        other => other.into(),
-    }
 }
 
 /// Applies a JSON merge patch to the settings and secrets, then validates the result.

@@ -32,6 +32,7 @@ pub enum Route {
     Appointment(String, AppointmentAction),
     ListTasks,
     ResolveTask(String),
+    ConsentHistory(String),
 }
 
 /// The path parameters of a matched route.
@@ -62,6 +63,9 @@ const TABLE: &[(&str, &str, Build)] = &[
     }),
     ("GET", "/v1/patients/{patient_id}/timeline", |p| {
         Route::Timeline(p.get("patient_id"))
+    }),
+    ("GET", "/v1/patients/{patient_id}/consents/history", |p| {
+        Route::ConsentHistory(p.get("patient_id"))
     }),
     ("PUT", "/v1/appointments/{appointment_id}", |p| {
         Route::PutAppointment(p.get("appointment_id"))

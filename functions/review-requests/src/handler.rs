@@ -170,8 +170,7 @@ impl ReviewHandler<'_> {
         let mut tries = 0;
         loop {
             tries += 1;
-            let feedback_open = self.feedback_open(&snapshot).await?;
-            let record = match verdict(claimed, &snapshot, feedback_open, now) {
+            let record = match verdict(claimed, &snapshot, now) {
                 Verdict::Deliver | Verdict::VoiceNote if !self.reserve(claimed)? => Record {
                     writes: vec![release(claimed, now + BUSY_RETRY)],
                     handled: Handled::Released(labels::PATIENT_BUSY),
@@ -209,24 +208,6 @@ impl ReviewHandler<'_> {
                 Err(e) => return Err(e),
             }
         }
-    }
-
-    /// Whether the patient's `open_feedback_task` is still open (one read, only when set).
-    async fn feedback_open(&self, snapshot: &Snapshot) -> frontdesk::Result<bool> {
-        let Some((patient, task_id)) = snapshot
-            .patient
-            .as_ref()
-            .and_then(|p| p.open_feedback_task.as_ref().map(|t| (p, t)))
-        else {
-            return Ok(false);
-        };
-        let fetched = self
-            .store
-            .get_many(&patient.practice_id, &[Key::Task(task_id.clone())])
-            .await?;
-        Ok(fetched
-            .task(task_id)
-            .is_some_and(|t| t.status == TaskStatus::Open))
     }
 
     /// Marks the patient as handled by this run for this visit; false when another visit

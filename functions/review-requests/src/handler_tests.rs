@@ -395,8 +395,9 @@ async fn a_practice_without_a_review_url_sends_nothing_and_says_why() {
 }
 
 #[tokio::test]
-async fn an_open_complaint_holds_requests_and_a_resolved_one_does_not() {
-    for (status, sent) in [(TaskStatus::Open, 0), (TaskStatus::Resolved, 1)] {
+async fn an_open_or_resolved_complaint_never_holds_the_request() {
+    // Holding requests from unhappy patients is review gating (Google forbids it).
+    for (status, sent) in [(TaskStatus::Open, 1), (TaskStatus::Resolved, 1)] {
         let w = world();
         let mut p = patient("pt1", Channel::Sms);
         let complaint = Task {
@@ -424,9 +425,8 @@ async fn an_open_complaint_holds_requests_and_a_resolved_one_does_not() {
         w.visit(&p, "a1", start()).await;
         let r = run(&w.deps, due_time()).await.unwrap();
         assert_eq!(w.sent_count(), sent, "{status:?}: {r:?}");
-        if sent == 0 {
-            assert_eq!(r.outcomes.get("suppressed_open_feedback"), Some(&1));
-        }
+        assert_eq!(r.outcomes.get("sent"), Some(&1), "{status:?}: {r:?}");
+        assert_eq!(r.outcomes.get("suppressed_open_feedback"), None);
     }
 }
 
@@ -707,3 +707,6 @@ proptest! {
         })?;
     }
 }
+
+#[path = "sentiment_tests.rs"]
+mod sentiment;

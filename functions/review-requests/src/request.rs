@@ -4,19 +4,20 @@
 //! 1. The appointment must still be the one planned for, and **completed** (never after a
 //!    no-show or a cancelled visit).
 //! 2. The practice must have a `review_url`; else suppressed ("practice has no review_url").
-//! 3. Not while the patient's `open_feedback_task` is still open (a complaint is being
-//!    handled).
-//! 4. At most one request per patient per `review_cap_days` (`last_review_request_at`,
+//! 3. At most one request per patient per `review_cap_days` (`last_review_request_at`,
 //!    across visits).
-//! 5. The preferred channel only, with consent for `MessageKind::Reviews`: when it cannot
+//! 4. The preferred channel only, with consent for `MessageKind::Reviews`: when it cannot
 //!    be used, the shared policy decides (a low-priority staff task, never another channel).
-//! 6. Voice: nothing automatic; a low-priority note for staff to mention it on their next
+//! 5. Voice: nothing automatic; a low-priority note for staff to mention it on their next
 //!    call with the patient (it counts as the request for the cap).
-//! 7. Only in office-friendly hours (see [`crate::window`]): otherwise the claim is given
+//! 6. Only in office-friendly hours (see [`crate::window`]): otherwise the claim is given
 //!    back until then.
 //!
-//! **No review gating.** Nothing here reads a rating, a sentiment or any other opinion:
-//! every eligible patient gets the practice's one public `review_url`, and beside it the
+//! **No review gating.** Nothing here reads a rating, a complaint, an open feedback task, a
+//! sentiment or any other opinion: the decision depends only on the visit, consent, the cap
+//! and the office-friendly window (Google forbids selectively soliciting positive reviews,
+//! and holding requests from unhappy patients would be exactly that). Every eligible
+//! patient gets the practice's one public `review_url`, and beside it the
 //! same private feedback path (`feedback_url`, or "reply to this message").
 
 use chrono::{DateTime, Duration, Utc};
@@ -35,7 +36,6 @@ pub mod labels {
     pub const STALE: &str = "stale";
     pub const NOT_COMPLETED: &str = "suppressed_not_completed";
     pub const NO_REVIEW_URL: &str = "suppressed_no_review_url";
-    pub const OPEN_FEEDBACK: &str = "suppressed_open_feedback";
     pub const CAPPED: &str = "suppressed_cap";
     pub const NO_WINDOW: &str = "suppressed_no_window";
     pub const WAITING: &str = "waiting_for_office_hours";
@@ -78,14 +78,9 @@ pub fn review_url(settings: &PracticeSettings) -> Option<&str> {
         .filter(|u| !u.is_empty())
 }
 
-/// Rules 1–7. `feedback_open` says whether `patient.open_feedback_task` is a task that is
-/// still open (read by the caller).
-pub(crate) fn verdict(
-    claimed: &DueWork,
-    snapshot: &Snapshot,
-    feedback_open: bool,
-    now: DateTime<Utc>,
-) -> Verdict {
+/// Rules 1–6. Deliberately blind to `patient.open_feedback_task` and to anything else
+/// that carries an opinion (see `sentiment_tests`).
+pub(crate) fn verdict(claimed: &DueWork, snapshot: &Snapshot, now: DateTime<Utc>) -> Verdict {
     let Some((practice, patient, appointment)) = snapshot.complete() else {
         return Verdict::Stale;
     };
@@ -104,12 +99,6 @@ pub(crate) fn verdict(
     let settings = &practice.settings;
     if review_url(settings).is_none() {
         return suppress(labels::NO_REVIEW_URL, NO_REVIEW_URL_REASON);
-    }
-    if feedback_open {
-        return suppress(
-            labels::OPEN_FEEDBACK,
-            "review request not sent: a feedback follow-up with the patient is still open",
-        );
     }
     if let Some(last) = patient.last_review_request_at {
         let cap = Duration::days(i64::from(settings.review_cap_days));

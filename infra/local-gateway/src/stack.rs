@@ -72,8 +72,10 @@ pub async fn build(
         Box::pin(async move { practice_api::respond(&deps, event).await })
     });
 
+    let senders = clients.senders(&config, store.clone());
     let mut inbound_deps = inbound_sms::wire(&config, &clients).map_err(config_error)?;
     inbound_deps.store = store.clone();
+    inbound_deps.senders = senders.clone();
     let inbound_http = inbound_deps.clone();
     let inbound_fn: HttpFunction = Arc::new(move |event| {
         let deps = inbound_http.clone();
@@ -85,7 +87,7 @@ pub async fn build(
     http.insert("InboundSmsFunction".to_string(), inbound_fn);
 
     // One store (and its request counter) for every function, as they share the table.
-    let sweep_deps = SweepDeps::new(store.clone(), clients.senders(&config));
+    let sweep_deps = SweepDeps::new(store.clone(), senders);
     let mut scheduled = HashMap::new();
     scheduled.insert(
         "reminders".to_string(),

@@ -30,6 +30,8 @@ pub enum Purpose {
     EmergencyForward,
     /// A message the patient sent.
     PatientMessage,
+    /// The patient arrived after being marked a no-show (see `arrival`).
+    LateArrival,
 }
 
 /// What happened to an outbound attempt, or that an inbound one arrived.

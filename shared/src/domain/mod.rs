@@ -3,6 +3,7 @@
 mod appointment;
 mod channel;
 mod consent;
+mod consent_history;
 mod contact;
 mod due;
 mod hours;
@@ -16,6 +17,7 @@ pub use crate::error::Error as DomainError;
 pub use appointment::{Appointment, AppointmentStatus, Confirmation};
 pub use channel::{Channel, MessageKind};
 pub use consent::{ChannelConsent, ConsentBlock, ConsentGrant, ConsentSource, Consents};
+pub use consent_history::{consent_changes, ConsentChange, ConsentChangeSource, ConsentEvent};
 pub use contact::{EmailAddress, PhoneNumber, Region};
 pub use due::{bucket_of, DueKind, DueWork, Sweep, BUCKET_MINUTES};
 pub use hours::{ClockTime, DayOfWeek, OfficeHours, OpenWindow, QuietHours};

@@ -40,7 +40,8 @@ pub struct Patient {
     /// When the last review request went out (the review cap spans visits).
     #[serde(default)]
     pub last_review_request_at: Option<DateTime<Utc>>,
-    /// An open complaint (low rating, negative feedback): no review requests meanwhile.
+    /// An open complaint (low rating, negative feedback), for staff to follow up. Never read
+    /// by the review-request decision: review requests do not depend on sentiment.
     #[serde(default)]
     pub open_feedback_task: Option<TaskId>,
     pub created_at: DateTime<Utc>,
@@ -59,6 +60,10 @@ pub struct ThreadState {
     /// When a phone call was suggested in this thread, if it was.
     #[serde(default)]
     pub call_suggested_at: Option<DateTime<Utc>>,
+    /// When the first exchange since the last resolution came in: the thread has been
+    /// without resolution since then (for `stalled_thread_days`).
+    #[serde(default)]
+    pub unresolved_since: Option<DateTime<Utc>>,
     /// Recent automatic replies, for the per-hour auto-reply limit.
     #[serde(default)]
     pub recent_auto_replies: Vec<DateTime<Utc>>,

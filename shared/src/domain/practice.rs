@@ -83,6 +83,9 @@ pub struct PracticeSettings {
     pub escalate_after_exchanges: u32,
     /// Automatic replies per thread per hour, so two robots cannot ping-pong.
     pub auto_replies_per_hour: u32,
+    /// Days a thread may stay without resolution before a call is suggested (the time
+    /// rule, beside `escalate_after_exchanges`).
+    pub stalled_thread_days: u32,
     /// Whether reminders may name the appointment kind (procedure).
     pub include_procedure_details: bool,
     /// Whether confirmed patients get a short day-of note.
@@ -137,6 +140,7 @@ impl Default for PracticeSettings {
             review_cap_days: 180,
             escalate_after_exchanges: 4,
             auto_replies_per_hour: 3,
+            stalled_thread_days: 2,
             include_procedure_details: false,
             day_of_note_for_confirmed: true,
             release_unconfirmed_slots: false,
@@ -238,6 +242,9 @@ impl PracticeSettings {
         }
         if self.auto_replies_per_hour == 0 || self.auto_replies_per_hour > 20 {
             return Err(invalid("auto_replies_per_hour", "must be between 1 and 20"));
+        }
+        if self.stalled_thread_days == 0 || self.stalled_thread_days > 30 {
+            return Err(invalid("stalled_thread_days", "must be between 1 and 30"));
         }
         Ok(())
     }

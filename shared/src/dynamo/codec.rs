@@ -40,6 +40,8 @@ pub(super) mod kind {
     pub const DUE: &str = "due";
     pub const NUMBER_ROUTE: &str = "number_route";
     pub const SWEEP_CURSOR: &str = "sweep_cursor";
+    pub const CONSENT_EVENT: &str = "consent_event";
+    pub const SENDER_ROUTE: &str = "sender_route";
 }
 
 pub(super) fn s(v: impl Into<String>) -> AttributeValue {
@@ -548,6 +550,36 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
             op.lenient = true;
             out.push(op);
         }
+        Write::SenderRoute {
+            address,
+            practice_id,
+        } => {
+            let cond = Condition::absent_or_owned_by(&practice_id);
+            let item = encode(
+                &Route { practice_id },
+                keys::sender_pk(&address),
+                keys::SENDER_SK.into(),
+                kind::SENDER_ROUTE,
+            )?;
+            out.push(Op::put(item, kind::SENDER_ROUTE, Some(cond))?);
+        }
+        Write::RemoveSenderRoute {
+            address,
+            practice_id,
+        } => {
+            let mut op = Op::delete(
+                keys::sender_pk(&address),
+                keys::SENDER_SK.into(),
+                kind::SENDER_ROUTE,
+            );
+            op.condition = Some(Condition {
+                expression: "#practice_id = :practice_id",
+                names: vec![("#practice_id", PRACTICE_ID)],
+                values: vec![(":practice_id", s(practice_id.as_str()))],
+            });
+            op.lenient = true;
+            out.push(op);
+        }
         Write::Patient {
             patient,
             expect,
@@ -721,6 +753,20 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                 kind::SWEEP_CURSOR,
             )?;
             out.push(Op::put(item, kind::SWEEP_CURSOR, None)?);
+        }
+        Write::ConsentEvent(e) => {
+            let item = encode(
+                &*e,
+                keys::practice_pk(&e.practice_id),
+                keys::consent_sk(&e),
+                kind::CONSENT_EVENT,
+            )?;
+            // Append-only: a history record is never overwritten.
+            out.push(Op::put(
+                item,
+                kind::CONSENT_EVENT,
+                Some(Condition::absent()),
+            )?);
         }
     }
     Ok(())

@@ -14,6 +14,7 @@
 //! - `counter`: an SDK interceptor counting real HTTP requests.
 
 mod codec;
+mod consent_log;
 mod counter;
 pub(crate) mod cursor;
 mod errors;
@@ -147,5 +148,23 @@ impl Store for DynamoStore {
 
     async fn write(&self, writes: Vec<Write>) -> Result<()> {
         self.apply(writes).await
+    }
+
+    async fn sender_owner(
+        &self,
+        address: &crate::domain::EmailAddress,
+    ) -> Result<Option<PracticeId>> {
+        self.read_sender_owner(address).await
+    }
+
+    async fn consent_history(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::ConsentEvent>> {
+        self.read_consent_history(practice_id, patient_id, cursor, limit)
+            .await
     }
 }

@@ -223,6 +223,31 @@ impl DynamoStore {
         }
     }
 
+    /// One GetItem on `SENDER#<address>`.
+    pub(super) async fn read_sender_owner(
+        &self,
+        address: &crate::domain::EmailAddress,
+    ) -> Result<Option<PracticeId>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(codec::key_attrs(
+                keys::sender_pk(address),
+                keys::SENDER_SK.into(),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| storage("GetItem", &e))?;
+        match out.item {
+            Some(item) => Ok(Some(
+                codec::decode::<Route>(item, kind::SENDER_ROUTE)?.practice_id,
+            )),
+            None => Ok(None),
+        }
+    }
+
     /// One Query on `begins_with(SK, TL#<patient>#)`, oldest first.
     pub(super) async fn read_timeline(
         &self,
@@ -372,12 +397,12 @@ impl DynamoStore {
 
 /// Asks for one item more than the page, to know whether another page follows without
 /// returning an empty last page.
-fn page_request_limit(limit: usize) -> i32 {
+pub(super) fn page_request_limit(limit: usize) -> i32 {
     i32::try_from(limit + 1).unwrap_or(i32::MAX)
 }
 
 /// Builds a page: the first `limit` items, and a cursor when more may follow.
-fn page<T: serde::de::DeserializeOwned>(
+pub(super) fn page<T: serde::de::DeserializeOwned>(
     mut items: Vec<Attrs>,
     limit: usize,
     last_evaluated: Option<Attrs>,

@@ -6,9 +6,17 @@
 //!   (see [`intent_settles_thread`]). Each one adds to
 //!   `ThreadState::exchanges_since_resolution`; a message that settles the thread (a
 //!   confirmation, an opt-out…) or a staff member resolving the patient's task resets it.
-//! - **Suggest a call** once the count reaches `practice.escalate_after_exchanges`, and
-//!   only **once per thread**: after [`record_call_suggested`] no further suggestion is
-//!   made until the thread is resolved ([`resolve_thread`]).
+//! - **Suggest a call** once the count reaches `practice.escalate_after_exchanges`, **or**
+//!   once the thread has been without resolution for `practice.stalled_thread_days`
+//!   (default 2; [`stalled_by_time`]), and only **once per thread**: after
+//!   [`record_call_suggested`] no further suggestion is made until the thread is resolved
+//!   ([`resolve_thread`]). Both rules together: [`should_suggest_call_at`].
+//! - **Where the time rule runs**: at the patient's next inbound message (the inbound
+//!   function), so the suggestion is a reply in the thread the patient is using. A thread
+//!   that goes quiet and never gets another message is not chased by a scheduled job: its
+//!   open staff task (every unsettled exchange raises one) is already in the task list. The
+//!   time-based suggestion is not sent inside the patient's quiet hours; it waits for a
+//!   later message.
 //! - **Auto-reply limit**: at most `practice.auto_replies_per_hour` automatic replies in
 //!   any rolling hour per thread. Over it, the inbound message is still recorded and goes
 //!   to staff; it just gets no automatic answer. Replies that confirm a state change the
@@ -32,6 +40,31 @@ pub const AUTO_REPLY_WINDOW: Duration = Duration::hours(1);
 pub fn should_suggest_call(thread: &ThreadState, practice: &PracticeSettings) -> bool {
     thread.call_suggested_at.is_none()
         && thread.exchanges_since_resolution >= practice.escalate_after_exchanges.max(1)
+}
+
+/// Whether the thread has been without resolution for the practice's
+/// `stalled_thread_days` at `now` (a setting of 0 is read as 1).
+pub fn stalled_by_time(
+    thread: &ThreadState,
+    practice: &PracticeSettings,
+    now: DateTime<Utc>,
+) -> bool {
+    let days = Duration::days(i64::from(practice.stalled_thread_days.max(1)));
+    thread.exchanges_since_resolution > 0
+        && thread
+            .unresolved_since
+            .is_some_and(|since| now.signed_duration_since(since) >= days)
+}
+
+/// Whether to offer a phone call now, by either rule: `escalate_after_exchanges`
+/// unsettled exchanges, or `stalled_thread_days` without resolution; once per thread.
+pub fn should_suggest_call_at(
+    thread: &ThreadState,
+    practice: &PracticeSettings,
+    now: DateTime<Utc>,
+) -> bool {
+    should_suggest_call(thread, practice)
+        || (thread.call_suggested_at.is_none() && stalled_by_time(thread, practice, now))
 }
 
 /// Whether one more automatic reply may be sent at `now`: fewer than
@@ -83,6 +116,17 @@ pub fn record_inbound(thread: &mut ThreadState, intent: Intent) {
     }
 }
 
+/// [`record_inbound`], remembering when the thread stopped being resolved (the first
+/// unsettled exchange), for the time rule.
+pub fn record_inbound_at(thread: &mut ThreadState, intent: Intent, at: DateTime<Utc>) {
+    record_inbound(thread, intent);
+    if thread.exchanges_since_resolution == 0 {
+        thread.unresolved_since = None;
+    } else if thread.unresolved_since.is_none() {
+        thread.unresolved_since = Some(at);
+    }
+}
+
 /// Records that a call was suggested at `at`, so it is not suggested again in this thread.
 pub fn record_call_suggested(thread: &mut ThreadState, at: DateTime<Utc>) {
     thread.call_suggested_at = Some(at);
@@ -109,6 +153,7 @@ pub fn record_auto_reply(thread: &mut ThreadState, at: DateTime<Utc>) {
 pub fn resolve_thread(thread: &mut ThreadState) {
     thread.exchanges_since_resolution = 0;
     thread.call_suggested_at = None;
+    thread.unresolved_since = None;
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod keywords;
 mod local_time;
 pub mod quiet_hours;
 pub mod route;
+pub mod segments;
 pub mod template_context;
 mod template_text;
 pub mod templates;
@@ -28,14 +29,19 @@ mod keywords_tests;
 #[cfg(test)]
 mod route_proptests;
 #[cfg(test)]
+mod segments_tests;
+#[cfg(test)]
+mod stalled_tests;
+#[cfg(test)]
 mod templates_tests;
 #[cfg(test)]
-mod test_fixtures;
+pub(crate) mod test_fixtures;
 
 pub use caps::{cap_reached, record_automated_send, CAP_DAY, CAP_WEEK};
 pub use escalation::{
     auto_reply_allowed, intent_settles_thread, record_auto_reply, record_call_suggested,
-    record_inbound, reply_bypasses_limit, resolve_thread, should_suggest_call, AUTO_REPLY_WINDOW,
+    record_inbound, record_inbound_at, reply_bypasses_limit, resolve_thread, should_suggest_call,
+    should_suggest_call_at, stalled_by_time, AUTO_REPLY_WINDOW,
 };
 pub use keywords::{
     classify, is_cancel_visit, is_opt_out_word, Intent, CANCEL_VISIT_PHRASE, HELP_WORDS,
@@ -43,6 +49,7 @@ pub use keywords::{
 };
 pub use quiet_hours::{is_quiet, next_send_time};
 pub use route::{channel_problem, route, ChannelProblem, Route, StaffTaskReason, SuppressReason};
+pub use segments::{segment_count, segments, Encoding, SegmentCount};
 pub use template_context::{
     EmergencyForwardContext, NoShowContext, ReminderContext, ReplyContext, ReviewContext,
 };

@@ -4,6 +4,9 @@
 //! - Patient texts start with the practice name, so the patient knows who is writing.
 //! - Only plain ASCII in the fixed wording, so an SMS stays in the GSM-7 alphabet
 //!   (160 characters a segment rather than 70).
+//! - One text, one segment: every care SMS fits 160 GSM-7 characters with a 25-character
+//!   practice name and a 12-character first name in its longest context; a review request
+//!   fits 2 segments. `segments_tests.rs` renders every SMS template to prove it.
 //! - Minimum necessary: the templates only ever see the details the context constructors
 //!   allowed (see [`super::template_context`]). No template names a procedure unless it
 //!   was handed one.
@@ -96,8 +99,8 @@ pub(crate) const EMERGENCY_FORWARD_EMAIL_TEXT: &str = "emergency_forward_email_t
 
 // --- Reminders -------------------------------------------------------------------------
 
-const REMINDER_SMS_SRC: &str = "{{ practice }}: Hi {{ first_name }}, a reminder of your \
-{% if procedure %}{{ procedure }} {% endif %}appointment on {{ when }}. \
+const REMINDER_SMS_SRC: &str = "{{ practice }}: Hi {{ first_name }}, your \
+{% if procedure %}{{ procedure }} {% endif %}visit is {{ when }}. \
 Reply C to confirm or R to reschedule. Reply STOP to opt out.";
 
 const REMINDER_EMAIL_TEXT_SRC: &str = "\
@@ -169,7 +172,7 @@ back{% if callback %} directly at {{ callback }}{% endif %}: we're holding optio
 soon. Thank you.";
 
 const NO_SHOW_SMS_SRC: &str = "{{ practice }}: Hi {{ first_name }}, we missed you \
-{{ missed_day }} and hope you're alright. We're holding options to rebook soon: reply R\
+{{ missed_day }} and hope you're OK. Reply R to rebook\
 {% if callback %} or call {{ callback }}{% endif %}. Reply STOP to opt out.";
 
 const NO_SHOW_EMAIL_TEXT_SRC: &str = "\
@@ -214,8 +217,8 @@ const REPLY_OFFICE_HOURS_ACK_SRC: &str = "{{ practice }}: Thanks\
 team will get back to you shortly.";
 
 const REPLY_AFTER_HOURS_SRC: &str = "{{ practice }}: Thanks for your message. We're \
-closed now; someone will reply {% if next_opening %}when we open {{ next_opening }}\
-{% else %}as soon as we can{% endif %}. If this is life-threatening, call \
+closed; we'll reply {% if next_opening %}when we open {{ next_opening }}\
+{% else %}as soon as we can{% endif %}. If it's life-threatening, call \
 {{ emergency_number }}.";
 
 const REPLY_HELP_SRC: &str = "{{ practice }}: appointment reminders and messages.\
@@ -252,7 +255,7 @@ we'll call you.";
 
 const REPLY_CHANNEL_SWITCH_SRC: &str = "{{ practice }}: Done. We'll contact you by \
 {{ channel_name }} from now on.{% if not address_on_file %} We don't have your \
-{{ address_name }} yet: please reply with it{% if callback %} or call {{ callback }}\
+{{ address_name }} yet; please send it{% if callback %} or call {{ callback }}\
 {% endif %}.{% endif %}";
 
 const REPLY_CALL_REQUEST_SRC: &str = "{{ practice }}: Thanks. Someone from our team will \
@@ -265,9 +268,9 @@ Someone from our team will reach out to make it right.{% endif %}";
 
 // --- To the on-call team ---------------------------------------------------------------
 
-const EMERGENCY_FORWARD_SMS_SRC: &str = "{{ practice }} URGENT: a patient message matched an \
-emergency keyword at {{ received }}. Patient: {{ patient_label }}, call back \
-{{ reply_phone }}. Details are in the task list.";
+const EMERGENCY_FORWARD_SMS_SRC: &str = "{{ practice }} URGENT: emergency text from \
+{{ patient_label }} at {{ received }}. Call back {{ reply_phone }}. Details in the task \
+list.";
 
 const EMERGENCY_FORWARD_EMAIL_TEXT_SRC: &str = "\
 A patient message matched an emergency keyword at {{ received }}.

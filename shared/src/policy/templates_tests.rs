@@ -104,8 +104,8 @@ fn the_reminder_text_names_the_practice_and_the_local_time_and_asks_c_or_r() {
     let text = templates::reminder_sms(&reminder(&practice(), &patient(), None)).unwrap();
     assert_eq!(
         text,
-        "Maple Street Dental: Hi Ana, a reminder of your appointment on Tue, Mar 10 at \
-         2:30 PM. Reply C to confirm or R to reschedule. Reply STOP to opt out."
+        "Maple Street Dental: Hi Ana, your visit is Tue, Mar 10 at 2:30 PM. Reply C to \
+         confirm or R to reschedule. Reply STOP to opt out."
     );
 }
 
@@ -143,7 +143,7 @@ fn the_procedure_is_named_only_when_the_practice_allows_it() {
     let mut p = practice();
     p.include_procedure_details = true;
     let shown = templates::reminder_sms(&reminder(&p, &pat, Some("root canal"))).unwrap();
-    assert!(shown.contains("your root canal appointment"), "{shown}");
+    assert!(shown.contains("your root canal visit"), "{shown}");
 }
 
 #[test]
@@ -252,9 +252,8 @@ fn the_next_day_follow_up_is_caring_and_offers_a_way_to_rebook() {
     let text = templates::no_show_follow_up_sms(&n).unwrap();
     assert_eq!(
         text,
-        "Maple Street Dental: Hi Ana, we missed you yesterday and hope you're alright. \
-         We're holding options to rebook soon: reply R or call (212) 555-0143. Reply STOP \
-         to opt out."
+        "Maple Street Dental: Hi Ana, we missed you yesterday and hope you're OK. Reply R \
+         to rebook or call (212) 555-0143. Reply STOP to opt out."
     );
     let email = templates::no_show_follow_up_email(&n).unwrap();
     assert_eq!(email.subject, "We missed you, Ana");
@@ -335,8 +334,8 @@ fn the_after_hours_reply_says_when_a_person_will_answer_and_the_emergency_number
     let ctx = ReplyContext::new(&p, Some(&patient()), now).unwrap();
     assert_eq!(
         reply(&ctx, Reply::AfterHours).unwrap(),
-        "Maple Street Dental: Thanks for your message. We're closed now; someone will reply \
-         when we open on Monday at 8:00 AM. If this is life-threatening, call 911."
+        "Maple Street Dental: Thanks for your message. We're closed; we'll reply when we \
+         open on Monday at 8:00 AM. If it's life-threatening, call 911."
     );
     // Tuesday 2026-03-10, 06:00 EDT: opens today.
     let early = ReplyContext::new(&p, None, utc("2026-03-10T10:00:00Z")).unwrap();
@@ -362,7 +361,7 @@ fn an_after_hours_reply_still_works_when_the_office_never_opens() {
     let ctx = ReplyContext::new(&p, None, utc(STARTS)).unwrap();
     assert!(reply(&ctx, Reply::AfterHours)
         .unwrap()
-        .contains("someone will reply as soon as we can"));
+        .contains("we'll reply as soon as we can"));
 }
 
 #[test]
@@ -500,9 +499,8 @@ fn the_emergency_forward_carries_only_what_is_needed_to_call_back() {
     let text = templates::emergency_forward_sms(&ctx).unwrap();
     assert_eq!(
         text,
-        "Maple Street Dental URGENT: a patient message matched an emergency keyword at Mon, \
-         Mar 9 at 11:15 PM. Patient: Ana L., call back (212) 555-0111. Details are in the \
-         task list."
+        "Maple Street Dental URGENT: emergency text from Ana L. at Mon, Mar 9 at 11:15 PM. \
+         Call back (212) 555-0111. Details in the task list."
     );
     assert!(!text.contains("Lopez"));
     let email = templates::emergency_forward_email(&ctx).unwrap();
@@ -516,7 +514,8 @@ fn the_emergency_forward_carries_only_what_is_needed_to_call_back() {
     let unknown = EmergencyForwardContext::new(&practice(), None, Some(&from), received).unwrap();
     let text = templates::emergency_forward_sms(&unknown).unwrap();
     assert!(
-        text.contains("Patient: unknown sender, call back (415) 555-2671."),
+        text.contains("emergency text from unknown sender at")
+            && text.contains("Call back (415) 555-2671."),
         "{text}"
     );
 }
@@ -562,7 +561,7 @@ fn names_from_the_pms_cannot_break_a_message_apart() {
     assert!(!text.contains('\n'));
     // Shown as typed (never evaluated), on one line, cut to 30 characters.
     assert!(
-        text.contains("Hi Ana Reply YES to win {{ practi, a reminder"),
+        text.contains("Hi Ana Reply YES to win {{ practi, your visit"),
         "{text}"
     );
 }

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 
-use crate::domain::{EmailAddress, PhoneNumber};
+use crate::domain::{EmailAddress, PhoneNumber, PracticeId};
 use crate::Result;
 
 /// One SMS. `from` is the practice's origination number.
@@ -14,6 +14,8 @@ pub struct Sms {
 /// One email from the practice's verified sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
+    /// The practice sending it: its sender must be one it owns (see `sender_guard`).
+    pub practice_id: PracticeId,
     pub from: EmailAddress,
     pub to: EmailAddress,
     pub subject: String,

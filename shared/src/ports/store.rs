@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Appointment, AppointmentId, DueWork, Message, Patient, PatientId, PhoneNumber, Practice,
-    PracticeId, Sweep, Task, TaskId,
+    Appointment, AppointmentId, ConsentEvent, DueWork, EmailAddress, Message, Patient, PatientId,
+    PhoneNumber, Practice, PracticeId, Sweep, Task, TaskId,
 };
 use crate::Result;
 
@@ -55,6 +55,17 @@ pub enum Write {
     },
     RemoveNumberRoute {
         number: PhoneNumber,
+        practice_id: PracticeId,
+    },
+    /// Claims an email sender for a practice: succeeds when nobody owns it yet or this
+    /// practice already does; another practice's sender conflicts.
+    SenderRoute {
+        address: EmailAddress,
+        practice_id: PracticeId,
+    },
+    /// Gives up a sender; only its owner can (lenient otherwise, like `RemoveNumberRoute`).
+    RemoveSenderRoute {
+        address: EmailAddress,
         practice_id: PracticeId,
     },
     /// Writes the patient and keeps its phone index in step: when the phone changed,
@@ -108,6 +119,8 @@ pub enum Write {
         sweep: Sweep,
         bucket: DateTime<Utc>,
     },
+    /// Appends one consent change to the patient's history (never overwritten).
+    ConsentEvent(Box<ConsentEvent>),
 }
 
 /// One page of a listing. `next` is an opaque cursor for the following page.
@@ -214,6 +227,19 @@ pub trait Store: Send + Sync {
 
     /// Applies writes atomically: all or nothing.
     async fn write(&self, writes: Vec<Write>) -> Result<()>;
+
+    /// The practice that owns an email sender (`Write::SenderRoute`), if any. One GetItem.
+    async fn sender_owner(&self, address: &EmailAddress) -> Result<Option<PracticeId>>;
+
+    /// A patient's consent history, oldest first, one page at a time. One Query on the
+    /// patient's `CONSENT#` items.
+    async fn consent_history(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<ConsentEvent>>;
 
     async fn get_practice(&self, practice_id: &PracticeId) -> Result<Option<Practice>> {
         Ok(self

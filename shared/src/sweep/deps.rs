@@ -30,8 +30,6 @@ impl Deps {
 /// The store and senders from the configuration and the shared clients, default options.
 /// No I/O.
 pub fn wire(config: &Config, clients: &Clients) -> crate::Result<Deps> {
-    Ok(Deps::new(
-        Arc::new(clients.store(config)),
-        clients.senders(config),
-    ))
+    let store: Arc<dyn Store> = Arc::new(clients.store(config));
+    Ok(Deps::new(store.clone(), clients.senders(config, store)))
 }

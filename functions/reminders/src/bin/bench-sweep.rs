@@ -267,7 +267,7 @@ async fn baseline(
                     channel: Channel::Sms,
                     direction: Direction::Outbound,
                     purpose: Purpose::Reminder,
-                    body: "Bench Dental 00: Hi Pat, a reminder of your appointment on Thu, Mar 12 at 10:00 AM. \
+                    body: "Bench Dental 00: Hi Pat, your visit is Thu, Mar 12 at 10:00 AM. \
                            Reply C to confirm or R to reschedule. Reply STOP to opt out."
                         .into(),
                     decision: Decision::Sent {
@@ -275,7 +275,8 @@ async fn baseline(
                     },
                     appointment_id: Some(claimed.appointment_id.clone()),
                 };
-                let (patient_id, practice_id) = (claimed.patient_id.clone(), claimed.practice_id.clone());
+                let (patient_id, practice_id) =
+                    (claimed.patient_id.clone(), claimed.practice_id.clone());
                 let i: usize = patient_id.as_str().trim_start_matches("pt").parse()?;
                 store
                     .write(vec![
@@ -283,7 +284,10 @@ async fn baseline(
                         Write::NoteAutomatedSend {
                             practice_id,
                             patient_id,
-                            phone: Some(PhoneNumber::parse_e164(&format!("+1646{:07}", 2_000_000 + i))?),
+                            phone: Some(PhoneNumber::parse_e164(&format!(
+                                "+1646{:07}",
+                                2_000_000 + i
+                            ))?),
                             at: now,
                         },
                         Write::DoneDue {

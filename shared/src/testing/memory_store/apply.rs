@@ -54,6 +54,34 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
                 t.remove(&k);
             }
         }
+        Write::SenderRoute {
+            address,
+            practice_id,
+        } => {
+            let k = (keys::sender_pk(&address), keys::SENDER_SK.to_string());
+            match t.get(&k) {
+                None => {}
+                Some(Stored::Route(owner)) if owner == &practice_id => {}
+                Some(_) => return Err(Error::Conflict),
+            }
+            t.insert(k, Stored::Route(practice_id));
+        }
+        Write::RemoveSenderRoute {
+            address,
+            practice_id,
+        } => {
+            let k = (keys::sender_pk(&address), keys::SENDER_SK.to_string());
+            if matches!(t.get(&k), Some(Stored::Route(owner)) if owner == &practice_id) {
+                t.remove(&k);
+            }
+        }
+        Write::ConsentEvent(e) => {
+            let k = (keys::practice_pk(&e.practice_id), keys::consent_sk(&e));
+            if t.contains_key(&k) {
+                return Err(Error::Conflict);
+            }
+            t.insert(k, Stored::Consent(e));
+        }
         Write::Patient {
             patient,
             expect,

@@ -37,6 +37,7 @@ enum Stored {
     Due(Box<DueWork>),
     Route(PracticeId),
     Cursor(DateTime<Utc>),
+    Consent(Box<crate::domain::ConsentEvent>),
 }
 
 /// `(PK, SK)` to item.
@@ -240,6 +241,44 @@ impl Store for MemoryStore {
             .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
             .filter_map(|((_, s), v)| match v {
                 Stored::Message(m) => Some((s.clone(), (**m).clone())),
+                _ => None,
+            })
+            .collect();
+        paginate(items, after, limit, |sk, _| {
+            vec![(keys::PK, pk.clone()), (keys::SK, sk.to_string())]
+        })
+    }
+
+    async fn sender_owner(
+        &self,
+        address: &crate::domain::EmailAddress,
+    ) -> Result<Option<PracticeId>> {
+        self.count(1);
+        let t = self.lock()?;
+        let k = (keys::sender_pk(address), keys::SENDER_SK.to_string());
+        Ok(match t.get(&k) {
+            Some(Stored::Route(p)) => Some(p.clone()),
+            _ => None,
+        })
+    }
+
+    async fn consent_history(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::ConsentEvent>> {
+        let pk = keys::practice_pk(practice_id);
+        let prefix = keys::consent_prefix(patient_id);
+        let after = start_at(cursor, &cursor::timeline_rules(&pk, &prefix), keys::SK)?;
+        self.count(1);
+        let t = self.lock()?;
+        let items = t
+            .iter()
+            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
+            .filter_map(|((_, s), v)| match v {
+                Stored::Consent(e) => Some((s.clone(), (**e).clone())),
                 _ => None,
             })
             .collect();
