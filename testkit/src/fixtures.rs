@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{
-    Appointment, AppointmentId, AppointmentStatus, Channel, ConsentSource, Consents, EmailAddress,
+    Appointment, AppointmentChange, AppointmentId, Channel, ConsentSource, Consents, EmailAddress,
     MessageKind, Patient, PatientId, PhoneNumber, Practice, PracticeId, PracticeSettings,
     ProviderSecrets,
 };
@@ -87,21 +87,25 @@ pub fn patient(practice: &str, id: &str, channel: Channel) -> Patient {
 
 /// A scheduled 30-minute visit of `patient` starting at `starts_at` (RFC 3339).
 pub fn appointment(id: &str, patient: &Patient, starts_at: &str) -> Appointment {
-    let t = utc(CREATED);
-    Appointment {
-        practice_id: patient.practice_id.clone(),
-        appointment_id: AppointmentId::parse(id).expect("an appointment id"),
+    visit(id, patient, utc(starts_at), utc(CREATED))
+}
+
+/// A scheduled 30-minute root canal with Dr. Gum of `patient` at `starts_at`, booked at
+/// `booked`.
+pub fn visit(
+    id: &str,
+    patient: &Patient,
+    starts_at: DateTime<Utc>,
+    booked: DateTime<Utc>,
+) -> Appointment {
+    let change = AppointmentChange {
         patient_id: patient.patient_id.clone(),
-        starts_at: utc(starts_at),
+        starts_at,
         duration_minutes: 30,
         provider: Some("Dr. Gum".into()),
         kind: Some("root canal".into()),
-        status: AppointmentStatus::Scheduled,
-        confirmation: None,
-        planned_due: vec![],
-        tasks: vec![],
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
+        status: None,
+    };
+    let id = AppointmentId::parse(id).expect("an appointment id");
+    Appointment::new(patient.practice_id.clone(), id, change, booked)
 }

@@ -88,23 +88,9 @@ fn patient(id: &str, channel: Channel) -> Patient {
 }
 
 fn appointment(id: &str, patient: &Patient, starts_at: DateTime<Utc>) -> Appointment {
-    let t = start() - Duration::days(7);
-    Appointment {
-        practice_id: patient.practice_id.clone(),
-        appointment_id: AppointmentId::parse(id).unwrap(),
-        patient_id: patient.patient_id.clone(),
-        starts_at,
-        duration_minutes: 30,
-        provider: Some("Dr. Ruiz".into()),
-        kind: Some("root canal".into()),
-        status: AppointmentStatus::Scheduled,
-        confirmation: None,
-        planned_due: vec![],
-        tasks: vec![],
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
+    let mut a = testkit::fixtures::visit(id, patient, starts_at, start() - Duration::days(7));
+    a.provider = Some("Dr. Ruiz".into());
+    a
 }
 
 impl World {

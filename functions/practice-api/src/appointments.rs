@@ -5,7 +5,9 @@
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use frontdesk::domain::{Appointment, AppointmentId, AppointmentStatus, PatientId, Practice};
+use frontdesk::domain::{
+    Appointment, AppointmentChange, AppointmentId, AppointmentStatus, PatientId, Practice,
+};
 use frontdesk::ports::{Expect, Key, Write};
 use frontdesk::{keys, planning};
 use http::StatusCode;
@@ -56,69 +58,26 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     let now = deps.clock.now();
     let existing = fetched.appointment(&appointment_id);
 
-    let mut appt = match existing {
-        None => Appointment {
-            practice_id: practice.practice_id.clone(),
-            appointment_id: appointment_id.clone(),
-            patient_id: patient_id.clone(),
-            starts_at,
-            duration_minutes,
-            provider,
-            kind,
-            status: requested_status.unwrap_or(AppointmentStatus::Scheduled),
-            confirmation: None,
-            planned_due: vec![],
-            tasks: vec![],
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        },
-        Some(old) => {
-            if old.patient_id != patient_id {
-                return Err(ApiError::Conflict(
-                    "an appointment cannot move to another patient; cancel it and create a new one"
-                        .into(),
-                ));
-            }
-            let mut a = old.clone();
-            let moved = old.starts_at != starts_at;
-            let mut status = requested_status.unwrap_or(old.status);
-            if moved && status == AppointmentStatus::NoShow && requested_status.is_none() {
-                status = AppointmentStatus::Scheduled; // rebooked after a no-show
-            }
-            if !moved
-                && old.status == AppointmentStatus::NoShow
-                && status == AppointmentStatus::Scheduled
-            {
-                // Re-planning a past slot would only raise a second no-show.
-                return Err(ApiError::Conflict(
-                    "a missed appointment is rebooked by moving it to a new starts_at; if the patient did come, check them in".into(),
-                ));
-            }
-            a.status = old.status.transition(status)?;
-            if moved {
-                if matches!(
-                    old.status,
-                    AppointmentStatus::Completed | AppointmentStatus::Cancelled
-                ) {
-                    return Err(ApiError::Conflict(format!(
-                        "a {} appointment cannot be moved; create a new appointment",
-                        old.status.as_str()
-                    )));
-                }
-                a.confirmation = None; // the patient confirms the new time
-            }
-            a.starts_at = starts_at;
-            a.duration_minutes = duration_minutes;
-            a.provider = provider;
-            a.kind = kind;
-            a.updated_at = now;
-            a.version = old.version + 1;
-            a
-        }
+    let change = AppointmentChange {
+        patient_id: patient_id.clone(),
+        starts_at,
+        duration_minutes,
+        provider,
+        kind,
+        status: requested_status,
     };
-    let replan =
-        existing.is_none_or(|old| old.starts_at != appt.starts_at || old.status != appt.status);
+    let mut appt = match existing {
+        None => Appointment::new(
+            practice.practice_id.clone(),
+            appointment_id.clone(),
+            change,
+            now,
+        ),
+        Some(old) => old
+            .upsert(change, now)
+            .map_err(|refused| ApiError::Conflict(refused.to_string()))?,
+    };
+    let replan = existing.is_none_or(|old| old.needs_replan(&appt));
     let tz = patient.zone(practice.settings.time_zone);
     let mut writes = if replan {
         replan_writes(&mut appt, &practice, tz, now)

@@ -10,10 +10,10 @@ use aws_lambda_events::encodings::Body;
 use chrono::Duration;
 use frontdesk::deliver::Senders;
 use frontdesk::domain::{
-    bucket_of, Appointment, AppointmentId, AppointmentStatus, Channel, ClockTime, Confirmation,
-    ConsentSource, Consents, Decision, DueKind, DueWork, EmailAddress, Message, MessageKind,
-    Patient, PatientId, PhoneNumber, Practice, PracticeId, PracticeSettings, Priority, Purpose,
-    ReminderOffset, Sweep, Task, TaskKind,
+    bucket_of, Appointment, AppointmentId, Channel, ClockTime, Confirmation, ConsentSource,
+    Consents, Decision, DueKind, DueWork, EmailAddress, Message, MessageKind, Patient, PatientId,
+    PhoneNumber, Practice, PracticeId, PracticeSettings, Priority, Purpose, ReminderOffset, Sweep,
+    Task, TaskKind,
 };
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::planning;
@@ -120,23 +120,10 @@ impl Stack {
     }
 
     fn appointment(&self, id: &str, patient: &Patient, starts_at: &str) -> Appointment {
-        let t = utc("2026-01-01T00:00:00Z");
-        Appointment {
-            practice_id: self.practice_id.clone(),
-            appointment_id: AppointmentId::parse(id).unwrap(),
-            patient_id: patient.patient_id.clone(),
-            starts_at: utc(starts_at),
-            duration_minutes: 30,
-            provider: None,
-            kind: Some("extraction".into()),
-            status: AppointmentStatus::Scheduled,
-            confirmation: None,
-            planned_due: vec![],
-            tasks: vec![],
-            created_at: t,
-            updated_at: t,
-            version: 1,
-        }
+        let mut a = testkit::fixtures::appointment(id, patient, starts_at);
+        a.provider = None;
+        a.kind = Some("extraction".into());
+        a
     }
 
     /// The practice, its patients, and appointments planned as the Practice API plans them

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{
-    Appointment, AppointmentId, AppointmentStatus, Channel, ConsentSource, Consents, Decision,
-    DueKind, EmailAddress, MessageKind, Patient, PatientId, PhoneNumber, Practice, PracticeId,
+    Appointment, AppointmentStatus, Channel, ConsentSource, Consents, Decision, DueKind,
+    EmailAddress, MessageKind, Patient, PatientId, PhoneNumber, Practice, PracticeId,
     PracticeSettings, Priority, Purpose, Task, TaskId, TaskKind, TaskStatus,
 };
 use frontdesk::keys;
@@ -109,22 +109,12 @@ fn patient(id: &str, channel: Channel) -> Patient {
 }
 
 fn appointment(id: &str, patient: &Patient, starts_at: DateTime<Utc>) -> Appointment {
-    Appointment {
-        practice_id: patient.practice_id.clone(),
-        appointment_id: AppointmentId::parse(id).unwrap(),
-        patient_id: patient.patient_id.clone(),
-        starts_at,
-        duration_minutes: 30,
-        provider: Some("Dr. Ruiz".into()),
-        kind: Some("root canal".into()),
-        status: AppointmentStatus::Completed,
-        confirmation: None,
-        planned_due: vec![],
-        tasks: vec![],
-        created_at: starts_at - Duration::days(7),
-        updated_at: starts_at + Duration::hours(1),
-        version: 3,
-    }
+    let mut a = testkit::fixtures::visit(id, patient, starts_at, starts_at - Duration::days(7));
+    a.provider = Some("Dr. Ruiz".into());
+    a.status = AppointmentStatus::Completed;
+    a.updated_at = starts_at + Duration::hours(1);
+    a.version = 3;
+    a
 }
 
 impl World {

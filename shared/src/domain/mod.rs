@@ -1,6 +1,7 @@
 //! Domain types. Everything that comes from outside is parsed into these once, at the edge.
 
 mod appointment;
+mod appointment_upsert;
 mod channel;
 mod consent;
 mod consent_history;
@@ -15,6 +16,7 @@ mod task;
 
 pub use crate::error::Error as DomainError;
 pub use appointment::{Appointment, AppointmentStatus, Confirmation};
+pub use appointment_upsert::{AppointmentChange, UpsertRefused};
 pub use channel::{Channel, MessageKind};
 pub use consent::{ChannelConsent, ConsentBlock, ConsentGrant, ConsentSource, Consents};
 pub use consent_history::{consent_changes, ConsentChange, ConsentChangeSource, ConsentEvent};
