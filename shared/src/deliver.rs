@@ -290,6 +290,7 @@ fn timeline(
         body,
         decision,
         appointment_id: out.appointment_id.cloned(),
+        actor: None,
     }))
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::domain::{
     AppointmentId, DueWork, Message, PatientId, PhoneNumber, PracticeId, Priority, Sweep, TaskId,
+    ThreadId,
 };
 
 pub const PK: &str = "PK";
@@ -130,4 +131,17 @@ pub fn patient_appointments_pk(p: &PracticeId, patient: &PatientId) -> String {
 
 pub fn patient_appointment_sort(starts_at: DateTime<Utc>, id: &AppointmentId) -> String {
     format!("{}#{id}", sortable_time(starts_at))
+}
+
+/// Prefix of the practice's inbox entries (threads waiting for a human answer).
+pub const WAITING_PREFIX: &str = "WAIT#";
+
+/// An inbox entry: oldest waiting first.
+pub fn waiting_sk(since: DateTime<Utc>, thread: &ThreadId) -> String {
+    format!("{WAITING_PREFIX}{}#{thread}", sortable_time(since))
+}
+
+/// An unknown sender's thread item (the number behind the opaque thread id).
+pub fn unknown_thread_sk(thread: &ThreadId) -> String {
+    format!("THREAD#{thread}")
 }

@@ -119,6 +119,7 @@ fn message(practice_id: &PracticeId, patient_id: &str, when: DateTime<Utc>) -> M
             provider_message_id: Some("m-1".into()),
         },
         appointment_id: None,
+        actor: None,
     }
 }
 

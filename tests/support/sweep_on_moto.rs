@@ -65,6 +65,10 @@ async fn call(
         store: store.clone(),
         clock: Arc::new(FixedClock(at)),
         operator: practice_api::auth::OperatorSecret::new(OPERATOR),
+        senders: Senders {
+            sms: Arc::new(frontdesk::testing::RecordingSms::default()),
+            email: Arc::new(frontdesk::testing::RecordingEmail::default()),
+        },
     };
     let r = practice_api::respond(&deps, event(method, path, token, body.as_ref())).await;
     let body = match &r.body {

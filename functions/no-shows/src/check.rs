@@ -129,6 +129,7 @@ pub(crate) fn plan_check(
                 .into(),
         },
         appointment_id: Some(appointment.appointment_id.clone()),
+        actor: None,
     };
 
     let mut writes = removed;

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use frontdesk::deliver::Senders;
 use frontdesk::domain::Practice;
 use frontdesk::ports::{Clock, Fetched, Key, Store};
 use lambda_runtime::{Diagnostic, LambdaEvent};
@@ -12,7 +13,7 @@ use crate::auth::{self, OperatorSecret};
 use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
-use crate::{appointments, patients, practices, tasks};
+use crate::{appointments, inbox, messages, patients, practices, tasks};
 
 /// What the handler needs, built once per container.
 #[derive(Clone)]
@@ -20,6 +21,8 @@ pub struct Deps {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub operator: OperatorSecret,
+    /// The practice's own number / sender, for staff replies.
+    pub senders: Senders,
 }
 
 pub async fn handle(
@@ -71,6 +74,10 @@ async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRespo
         Route::Appointment(id, action) => appointments::act(deps, req, &id, action).await,
         Route::ListTasks => tasks::list(deps, req).await,
         Route::ResolveTask(id) => tasks::resolve(deps, req, &id).await,
+        Route::PatientMessage(id) => messages::to_patient(deps, req, &id).await,
+        Route::ThreadMessage(id) => messages::to_thread(deps, req, &id).await,
+        Route::Inbox => inbox::list(deps, req).await,
+        Route::Thread(id) => inbox::get(deps, req, &id).await,
     }
 }
 

@@ -8,7 +8,7 @@ use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{DueKind, PracticeId, Priority, Task, TaskId, TaskKind, TaskStatus};
 use frontdesk::ports::{FixedClock, Write};
-use frontdesk::testing::MemoryStore;
+use frontdesk::testing::{MemoryStore, RecordingEmail, RecordingSms};
 use http::{HeaderValue, Method};
 use serde_json::{json, Value};
 
@@ -19,6 +19,8 @@ const OP: &str = "test-operator-secret";
 struct App {
     deps: Deps,
     store: Arc<MemoryStore>,
+    sms: Arc<RecordingSms>,
+    email: Arc<RecordingEmail>,
 }
 
 fn now() -> DateTime<Utc> {
@@ -28,14 +30,26 @@ fn now() -> DateTime<Utc> {
 }
 
 fn app() -> App {
+    app_at(now())
+}
+
+fn app_at(at: DateTime<Utc>) -> App {
     let store = Arc::new(MemoryStore::new());
+    let sms = Arc::new(RecordingSms::default());
+    let email = Arc::new(RecordingEmail::default());
     App {
         deps: Deps {
             store: store.clone(),
-            clock: Arc::new(FixedClock(now())),
+            clock: Arc::new(FixedClock(at)),
             operator: OperatorSecret::new(OP),
+            senders: frontdesk::deliver::Senders {
+                sms: sms.clone(),
+                email: email.clone(),
+            },
         },
         store,
+        sms,
+        email,
     }
 }
 
@@ -832,3 +846,6 @@ async fn a_no_show_is_rebooked_by_moving_it_not_by_resetting_its_status() {
         .iter()
         .all(|d| d.planned_for.to_rfc3339() == "2026-03-05T14:30:00+00:00"));
 }
+
+#[path = "messages_tests.rs"]
+mod messages_tests;

@@ -6,6 +6,8 @@ pub mod auth;
 pub mod error;
 pub mod handler;
 pub mod http_io;
+mod inbox;
+mod messages;
 mod patients;
 mod practices;
 pub mod router;

@@ -2,8 +2,11 @@
 
 use std::sync::Arc;
 
+use frontdesk::deliver::Senders;
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::ports::SystemClock;
+use frontdesk::ses::{SesEmail, CONFIGURATION_SET_ENV};
+use frontdesk::sns::SnsSms;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use practice_api::auth::OperatorSecret;
 use practice_api::Deps;
@@ -20,6 +23,13 @@ async fn main() -> Result<(), Error> {
         store: Arc::new(store),
         clock: Arc::new(SystemClock),
         operator: OperatorSecret::new(&operator),
+        senders: Senders {
+            sms: Arc::new(SnsSms::from_conf(&config)),
+            email: Arc::new(SesEmail::from_conf(
+                &config,
+                std::env::var(CONFIGURATION_SET_ENV).ok(),
+            )),
+        },
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
         let deps = deps.clone();

@@ -27,6 +27,10 @@ pub enum Route {
     Appointment(String, AppointmentAction),
     ListTasks,
     ResolveTask(String),
+    PatientMessage(String),
+    ThreadMessage(String),
+    Inbox,
+    Thread(String),
 }
 
 /// Every (method, path template) served, in the HttpApi's `{param}` notation.
@@ -46,6 +50,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/appointments/{appointment_id}/cancel"),
     ("GET", "/v1/tasks"),
     ("POST", "/v1/tasks/{task_id}/resolve"),
+    ("POST", "/v1/patients/{patient_id}/messages"),
+    ("GET", "/v1/inbox"),
+    ("GET", "/v1/threads/{thread_id}"),
+    ("POST", "/v1/threads/{thread_id}/messages"),
 ];
 
 /// Matches a request to a route: 404 for an unknown path, 405 for a known path with
@@ -105,6 +113,19 @@ pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
             &["POST"],
             (m == "POST").then(|| Route::ResolveTask(id.to_string())),
         ),
+        ["v1", "patients", id, "messages"] => (
+            &["POST"],
+            (m == "POST").then(|| Route::PatientMessage(id.to_string())),
+        ),
+        ["v1", "inbox"] => (&["GET"], (m == "GET").then_some(Route::Inbox)),
+        ["v1", "threads", id] => (
+            &["GET"],
+            (m == "GET").then(|| Route::Thread(id.to_string())),
+        ),
+        ["v1", "threads", id, "messages"] => (
+            &["POST"],
+            (m == "POST").then(|| Route::ThreadMessage(id.to_string())),
+        ),
         _ => return Err(ApiError::NotFound("route")),
     };
     let _ = allowed;
@@ -122,6 +143,7 @@ mod tests {
                 .replace("{patient_id}", "pt1")
                 .replace("{appointment_id}", "a1")
                 .replace("{task_id}", "t1")
+                .replace("{thread_id}", "p_pt1")
                 .replace("{key_id}", "k1");
             let method = Method::from_bytes(m.as_bytes()).unwrap();
             assert!(route(&method, &path).is_ok(), "{m} {p}");

@@ -56,6 +56,7 @@ pub async fn build(
         store: store.clone(),
         clock: Arc::new(SystemClock),
         operator: practice_api::auth::OperatorSecret::new(operator_secret),
+        senders: senders.clone(),
     };
     let practice_api_fn: HttpFunction = Arc::new(move |event| {
         let deps = api_deps.clone();

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AppointmentId, Channel, MessageId, PatientId, PhoneNumber, PracticeId, TaskId};
+use super::{Actor, AppointmentId, Channel, MessageId, PatientId, PhoneNumber, PracticeId, TaskId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -30,6 +30,8 @@ pub enum Purpose {
     EmergencyForward,
     /// A message the patient sent.
     PatientMessage,
+    /// A staff member's answer to the patient (or unknown sender).
+    StaffReply,
 }
 
 /// What happened to an outbound attempt, or that an inbound one arrived.
@@ -76,4 +78,7 @@ pub struct Message {
     pub decision: Decision,
     #[serde(default)]
     pub appointment_id: Option<AppointmentId>,
+    /// Who sent it, for staff messages; `None` for the patient's and the automation's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
 }

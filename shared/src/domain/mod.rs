@@ -10,7 +10,9 @@ mod ids;
 mod message;
 mod patient;
 mod practice;
+mod staff;
 mod task;
+mod thread;
 
 pub use crate::error::Error as DomainError;
 pub use appointment::{Appointment, AppointmentStatus, Confirmation};
@@ -25,4 +27,6 @@ pub use patient::{Patient, ThreadState};
 pub use practice::{
     ApiKeyRecord, MessageCaps, OnCall, Practice, PracticeSettings, ProviderSecrets, ReminderOffset,
 };
+pub use staff::{Actor, StaffId};
 pub use task::{Priority, Task, TaskKind, TaskStatus};
+pub use thread::{ThreadId, UnknownThread, Waiting};

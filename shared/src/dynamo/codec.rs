@@ -40,7 +40,12 @@ pub(super) mod kind {
     pub const DUE: &str = "due";
     pub const NUMBER_ROUTE: &str = "number_route";
     pub const SWEEP_CURSOR: &str = "sweep_cursor";
+    pub const WAITING: &str = "waiting";
+    pub const UNKNOWN_THREAD: &str = "unknown_thread";
 }
+
+#[path = "thread_codec.rs"]
+mod threads;
 
 pub(super) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -722,6 +727,10 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
             )?;
             out.push(Op::put(item, kind::SWEEP_CURSOR, None)?);
         }
+        w @ (Write::Waiting(_)
+        | Write::RemoveWaiting { .. }
+        | Write::UnknownInbound { .. }
+        | Write::UnknownThread { .. }) => threads::expand(w, out)?,
     }
     Ok(())
 }

@@ -174,6 +174,34 @@ impl Store for DynamoStore {
     async fn write(&self, writes: Vec<Write>) -> Result<()> {
         self.apply(writes).await
     }
+
+    async fn waiting(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::Waiting>> {
+        self.read_waiting(practice_id, cursor, limit).await
+    }
+
+    async fn unknown_thread(
+        &self,
+        practice_id: &PracticeId,
+        thread_id: &crate::domain::ThreadId,
+    ) -> Result<Option<crate::domain::UnknownThread>> {
+        self.read_unknown_thread(practice_id, thread_id).await
+    }
+
+    async fn unknown_timeline(
+        &self,
+        practice_id: &PracticeId,
+        number: &PhoneNumber,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Message>> {
+        self.read_unknown_timeline(practice_id, number, cursor, limit)
+            .await
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,9 @@ use crate::keys;
 use crate::ports::{Fetched, Item, Key, Page};
 use crate::{Error, Result};
 
+#[path = "thread_reads.rs"]
+mod threads;
+
 /// Keys one BatchGetItem may hold.
 const BATCH_GET_MAX: usize = 100;
 /// Retries of keys DynamoDB left unprocessed (throttling), with doubling delays.

@@ -17,6 +17,7 @@ pub mod escalation;
 pub mod keywords;
 mod local_time;
 pub mod quiet_hours;
+pub mod reply;
 pub mod route;
 pub mod template_context;
 mod template_text;
@@ -42,6 +43,10 @@ pub use keywords::{
     OPT_IN_WORDS, OPT_OUT_WORDS,
 };
 pub use quiet_hours::{is_quiet, next_send_time};
+pub use reply::{
+    awaits_staff, in_conversation, note_inbound, reply_channel, route_reply, ReplyRefusal,
+    ReplyRoute, ReplyTo, CONVERSATION_WINDOW,
+};
 pub use route::{channel_problem, route, ChannelProblem, Route, StaffTaskReason, SuppressReason};
 pub use template_context::{
     EmergencyForwardContext, NoShowContext, ReminderContext, ReplyContext, ReviewContext,

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     Appointment, AppointmentId, DueWork, Message, Patient, PatientId, PhoneNumber, Practice,
-    PracticeId, Sweep, Task, TaskId,
+    PracticeId, Sweep, Task, TaskId, ThreadId, UnknownThread, Waiting,
 };
-use crate::Result;
+use crate::{Error, Result};
 
 /// An item to read, within one practice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +107,32 @@ pub enum Write {
     SweepCursor {
         sweep: Sweep,
         bucket: DateTime<Utc>,
+    },
+    /// Puts a thread in the practice's inbox (waiting for a human answer).
+    Waiting(Box<Waiting>),
+    /// Takes an inbox entry out (a staff member answered).
+    RemoveWaiting {
+        practice_id: PracticeId,
+        thread_id: ThreadId,
+        since: DateTime<Utc>,
+    },
+    /// An unknown sender texted at `at`: creates or updates their thread item in place
+    /// (the number, the last inbound time and, when `waiting`, one more inbox entry `at`),
+    /// with no read first. `opted_out` records an opt-out (`Some(true)`) or opt-in
+    /// (`Some(false)`) word. Pair a waiting one with `Write::Waiting(Waiting::unknown(..))`.
+    UnknownInbound {
+        practice_id: PracticeId,
+        number: PhoneNumber,
+        at: DateTime<Utc>,
+        waiting: bool,
+        opted_out: Option<bool>,
+    },
+    /// Rewrites an unknown sender's thread item as read (a staff reply clears `waits`),
+    /// only while it still has `seen_waits` inbox entries: a text that arrived meanwhile
+    /// conflicts instead of being lost.
+    UnknownThread {
+        thread: Box<UnknownThread>,
+        seen_waits: usize,
     },
 }
 
@@ -215,6 +241,36 @@ pub trait Store: Send + Sync {
     /// Applies writes atomically: all or nothing.
     async fn write(&self, writes: Vec<Write>) -> Result<()>;
 
+    /// The practice's inbox: threads waiting for a human answer, oldest first, paged.
+    async fn waiting(
+        &self,
+        _practice_id: &PracticeId,
+        _cursor: Option<&str>,
+        _limit: usize,
+    ) -> Result<Page<Waiting>> {
+        Err(unsupported("waiting"))
+    }
+
+    /// An unknown sender's thread item, by its opaque id.
+    async fn unknown_thread(
+        &self,
+        _practice_id: &PracticeId,
+        _thread_id: &ThreadId,
+    ) -> Result<Option<UnknownThread>> {
+        Err(unsupported("unknown_thread"))
+    }
+
+    /// An unknown sender's messages, oldest first, paged (like `timeline`).
+    async fn unknown_timeline(
+        &self,
+        _practice_id: &PracticeId,
+        _number: &PhoneNumber,
+        _cursor: Option<&str>,
+        _limit: usize,
+    ) -> Result<Page<Message>> {
+        Err(unsupported("unknown_timeline"))
+    }
+
     async fn get_practice(&self, practice_id: &PracticeId) -> Result<Option<Practice>> {
         Ok(self
             .get_many(practice_id, &[Key::Practice])
@@ -222,4 +278,9 @@ pub trait Store: Send + Sync {
             .practice()
             .cloned())
     }
+}
+
+/// Stores written before the staff inbox existed (test wrappers) do not serve it.
+fn unsupported(call: &str) -> Error {
+    Error::Storage(format!("this store does not implement {call}"))
 }

@@ -27,7 +27,12 @@ enum Stored {
     Due(Box<DueWork>),
     Route(PracticeId),
     Cursor(DateTime<Utc>),
+    Waiting(Box<crate::domain::Waiting>),
+    UnknownThread(Box<crate::domain::UnknownThread>),
 }
+
+#[path = "memory_threads.rs"]
+mod threads;
 
 type Table = BTreeMap<(String, String), Stored>;
 
@@ -330,6 +335,51 @@ impl Store for MemoryStore {
         )
     }
 
+    async fn waiting(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::Waiting>> {
+        self.count();
+        threads::waiting(&*self.lock()?, practice_id, cursor, limit)
+    }
+
+    async fn unknown_thread(
+        &self,
+        practice_id: &PracticeId,
+        thread_id: &crate::domain::ThreadId,
+    ) -> Result<Option<crate::domain::UnknownThread>> {
+        self.count();
+        Ok(threads::unknown_thread(
+            &*self.lock()?,
+            practice_id,
+            thread_id,
+        ))
+    }
+
+    async fn unknown_timeline(
+        &self,
+        practice_id: &PracticeId,
+        number: &PhoneNumber,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Message>> {
+        self.count();
+        let pk = keys::practice_pk(practice_id);
+        let prefix = keys::thread_prefix(None, Some(number));
+        let t = self.lock()?;
+        let items = t
+            .iter()
+            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
+            .filter_map(|((_, s), v)| match v {
+                Stored::Message(m) => Some((s.clone(), (**m).clone())),
+                _ => None,
+            })
+            .collect();
+        Ok(paginate(items, cursor, limit))
+    }
+
     async fn write(&self, writes: Vec<Write>) -> Result<()> {
         self.count();
         if writes.is_empty() {
@@ -510,6 +560,10 @@ fn apply(t: &mut Table, w: Write) -> Result<()> {
                 Stored::Cursor(bucket),
             );
         }
+        w @ (Write::Waiting(_)
+        | Write::RemoveWaiting { .. }
+        | Write::UnknownInbound { .. }
+        | Write::UnknownThread { .. }) => threads::apply(t, w)?,
     }
     Ok(())
 }
