@@ -59,7 +59,11 @@ fn stranger_texted(p: &PracticeId, when: DateTime<Utc>, waiting: bool) -> Vec<Wr
         },
     ];
     if waiting {
-        w.push(Write::Waiting(Box::new(Waiting::unknown(p, &number(), when))));
+        w.push(Write::Waiting(Box::new(Waiting::unknown(
+            p,
+            &number(),
+            when,
+        ))));
     }
     w
 }
@@ -78,9 +82,18 @@ async fn inbox_story(store: &dyn Store) {
         )))])
         .await
         .unwrap();
-    store.write(stranger_texted(&a, at(9, 0), true)).await.unwrap();
-    store.write(stranger_texted(&a, at(11, 0), true)).await.unwrap();
-    store.write(stranger_texted(&a, at(11, 30), false)).await.unwrap();
+    store
+        .write(stranger_texted(&a, at(9, 0), true))
+        .await
+        .unwrap();
+    store
+        .write(stranger_texted(&a, at(11, 0), true))
+        .await
+        .unwrap();
+    store
+        .write(stranger_texted(&a, at(11, 30), false))
+        .await
+        .unwrap();
 
     // R10: oldest first, paged, only the practice's own.
     let first = store.waiting(&a, None, 2).await.unwrap();
@@ -91,7 +104,10 @@ async fn inbox_story(store: &dyn Store) {
             .iter()
             .map(|w| (w.thread_id.clone(), w.since))
             .collect::<Vec<_>>(),
-        vec![(thread.clone(), at(9, 0)), (ThreadId::patient(&pt), at(10, 0))]
+        vec![
+            (thread.clone(), at(9, 0)),
+            (ThreadId::patient(&pt), at(10, 0))
+        ]
     );
     let cursor = first.next.expect("a third entry follows");
     let rest = store.waiting(&a, Some(&cursor), 2).await.unwrap();
@@ -115,7 +131,10 @@ async fn inbox_story(store: &dyn Store) {
     );
 
     // R12: the sender's messages, oldest first.
-    let m = store.unknown_timeline(&a, &number(), None, 10).await.unwrap();
+    let m = store
+        .unknown_timeline(&a, &number(), None, 10)
+        .await
+        .unwrap();
     assert_eq!(
         m.items.iter().map(|m| m.at).collect::<Vec<_>>(),
         vec![at(9, 0), at(11, 0), at(11, 30)]
@@ -166,7 +185,14 @@ async fn inbox_story(store: &dyn Store) {
         }])
         .await
         .unwrap();
-    assert!(store.unknown_thread(&a, &thread).await.unwrap().unwrap().opted_out);
+    assert!(
+        store
+            .unknown_thread(&a, &thread)
+            .await
+            .unwrap()
+            .unwrap()
+            .opted_out
+    );
 }
 
 #[tokio::test]
@@ -180,20 +206,37 @@ async fn an_inbox_cursor_of_another_practice_or_listing_is_rejected() {
     let store = dynamo().await;
     let a = practice("prc_a");
     for h in 1..4 {
-        store.write(stranger_texted(&a, at(h, 0), true)).await.unwrap();
+        store
+            .write(stranger_texted(&a, at(h, 0), true))
+            .await
+            .unwrap();
     }
     let cursor = store.waiting(&a, None, 1).await.unwrap().next.unwrap();
-    assert_eq!(store.waiting(&a, Some(&cursor), 5).await.unwrap().items.len(), 2);
+    assert_eq!(
+        store
+            .waiting(&a, Some(&cursor), 5)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
     let timeline_cursor = store
         .unknown_timeline(&a, &number(), None, 1)
         .await
         .unwrap()
         .next
         .unwrap();
-    for (p, c) in [(practice("prc_b"), cursor.as_str()), (a.clone(), timeline_cursor.as_str())] {
+    for (p, c) in [
+        (practice("prc_b"), cursor.as_str()),
+        (a.clone(), timeline_cursor.as_str()),
+    ] {
         assert!(matches!(
             store.waiting(&p, Some(c), 10).await,
-            Err(Error::Invalid { field: "cursor", .. })
+            Err(Error::Invalid {
+                field: "cursor",
+                ..
+            })
         ));
     }
 }
@@ -209,11 +252,17 @@ async fn the_memory_store_keeps_the_inbox_like_dynamodb() {
 async fn inbox_reads_are_one_round_trip_each() {
     let store = dynamo().await;
     let a = practice("prc_a");
-    store.write(stranger_texted(&a, at(9, 0), true)).await.unwrap();
+    store
+        .write(stranger_texted(&a, at(9, 0), true))
+        .await
+        .unwrap();
     let before = store.requests();
     store.waiting(&a, None, 50).await.unwrap();
     let thread = ThreadId::unknown(&a, &number());
     store.unknown_thread(&a, &thread).await.unwrap();
-    store.unknown_timeline(&a, &number(), None, 50).await.unwrap();
+    store
+        .unknown_timeline(&a, &number(), None, 50)
+        .await
+        .unwrap();
     assert_eq!(store.requests() - before, 3);
 }
