@@ -312,6 +312,7 @@ fn staff_task(out: &Outbound<'_>, kind: TaskKind, detail: String, now: DateTime<
         created_at: now,
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     let channel = out.patient.preferred_channel;
     Delivered {

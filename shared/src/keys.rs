@@ -145,3 +145,13 @@ pub fn waiting_sk(since: DateTime<Utc>, thread: &ThreadId) -> String {
 pub fn unknown_thread_sk(thread: &ThreadId) -> String {
     format!("THREAD#{thread}")
 }
+
+/// The resolved-task index partition of a practice (GSI2): resolved tasks, newest first.
+pub fn resolved_tasks_pk(p: &PracticeId) -> String {
+    format!("P#{p}#RESOLVED")
+}
+
+pub fn resolved_task_sort(resolved_at: DateTime<Utc>, id: &TaskId) -> String {
+    let inverted = i64::MAX - resolved_at.timestamp_millis();
+    format!("{inverted:020}#{id}")
+}

@@ -140,6 +140,7 @@ fn task(practice_id: &PracticeId, priority: Priority, created_at: DateTime<Utc>)
         created_at,
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     }
 }
 

@@ -451,6 +451,7 @@ impl<'a> Draft<'a> {
             created_at: self.input.now,
             resolved_at: None,
             resolution: None,
+            work: Default::default(),
         };
         self.writes.push(Write::Task(Box::new(task.clone())));
         task

@@ -209,5 +209,6 @@ pub fn wellbeing_task(
         created_at: now,
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     })
 }

@@ -520,6 +520,7 @@ async fn a_late_check_in_resolves_the_wellbeing_call() {
         created_at: now(),
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     let (_, fetched) = (
         (),
@@ -594,6 +595,7 @@ async fn tasks_list_most_urgent_first_and_resolve_once() {
         created_at: now() + chrono::Duration::minutes(mins),
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     let tasks = [
         mk(Priority::Low, 0),
@@ -707,6 +709,7 @@ async fn another_practices_data_is_not_found_and_unchanged() {
         created_at: now(),
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     app.deps
         .store
@@ -849,3 +852,6 @@ async fn a_no_show_is_rebooked_by_moving_it_not_by_resetting_its_status() {
 
 #[path = "messages_tests.rs"]
 mod messages_tests;
+
+#[path = "tasks_tests.rs"]
+mod tasks_tests;

@@ -11,6 +11,7 @@ mod messages;
 mod patients;
 mod practices;
 pub mod router;
+mod task_actions;
 mod tasks;
 mod wire;
 

@@ -27,6 +27,10 @@ pub enum Route {
     Appointment(String, AppointmentAction),
     ListTasks,
     ResolveTask(String),
+    GetTask(String),
+    AssignTask(String),
+    SnoozeTask(String),
+    NoteTask(String),
     PatientMessage(String),
     ThreadMessage(String),
     Inbox,
@@ -50,6 +54,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/appointments/{appointment_id}/cancel"),
     ("GET", "/v1/tasks"),
     ("POST", "/v1/tasks/{task_id}/resolve"),
+    ("GET", "/v1/tasks/{task_id}"),
+    ("POST", "/v1/tasks/{task_id}/assign"),
+    ("POST", "/v1/tasks/{task_id}/snooze"),
+    ("POST", "/v1/tasks/{task_id}/notes"),
     ("POST", "/v1/patients/{patient_id}/messages"),
     ("GET", "/v1/inbox"),
     ("GET", "/v1/threads/{thread_id}"),
@@ -113,6 +121,21 @@ pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
             &["POST"],
             (m == "POST").then(|| Route::ResolveTask(id.to_string())),
         ),
+        ["v1", "tasks", id] => (
+            &["GET"],
+            (m == "GET").then(|| Route::GetTask(id.to_string())),
+        ),
+        ["v1", "tasks", id, action @ ("assign" | "snooze" | "notes")] => {
+            let id = id.to_string();
+            (
+                &["POST"],
+                (m == "POST").then(|| match *action {
+                    "assign" => Route::AssignTask(id),
+                    "snooze" => Route::SnoozeTask(id),
+                    _ => Route::NoteTask(id),
+                }),
+            )
+        }
         ["v1", "patients", id, "messages"] => (
             &["POST"],
             (m == "POST").then(|| Route::PatientMessage(id.to_string())),

@@ -194,6 +194,7 @@ fn entry(
         body,
         decision,
         appointment_id: Some(appointment.appointment_id.clone()),
+        actor: None,
     }))
 }
 
@@ -430,6 +431,7 @@ fn voice_note(
         created_at: now,
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     let decision = Decision::StaffTask {
         task_id: task.task_id.clone(),

@@ -432,6 +432,7 @@ async fn an_open_complaint_holds_requests_and_a_resolved_one_does_not() {
             created_at: start(),
             resolved_at: None,
             resolution: None,
+            work: Default::default(),
         };
         p.open_feedback_task = Some(complaint.task_id.clone());
         w.store

@@ -11,6 +11,9 @@ use super::{Actor, AppointmentId, Channel, MessageId, PatientId, PhoneNumber, Pr
 pub enum Direction {
     Inbound,
     Outbound,
+    /// A staff action on the thread (a task assigned, snoozed, noted, resolved): nothing
+    /// was sent to anyone.
+    Internal,
 }
 
 /// What an entry is about.
@@ -32,6 +35,8 @@ pub enum Purpose {
     PatientMessage,
     /// A staff member's answer to the patient (or unknown sender).
     StaffReply,
+    /// A staff member worked on one of the patient's tasks (`Direction::Internal`).
+    StaffAction,
 }
 
 /// What happened to an outbound attempt, or that an inbound one arrived.

@@ -12,6 +12,7 @@ mod patient;
 mod practice;
 mod staff;
 mod task;
+mod task_work;
 mod thread;
 
 pub use crate::error::Error as DomainError;
@@ -29,4 +30,5 @@ pub use practice::{
 };
 pub use staff::{Actor, StaffId};
 pub use task::{Priority, Task, TaskKind, TaskStatus};
+pub use task_work::{parse_outcome, TaskNote, TaskOutcome, TaskView, TaskWork, MAX_SNOOZE};
 pub use thread::{ThreadId, UnknownThread, Waiting};

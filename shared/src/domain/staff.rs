@@ -7,7 +7,7 @@ use std::fmt;
 
 use super::{
     Channel, Decision, Direction, DomainError, Message, MessageId, PatientId, PhoneNumber,
-    PracticeId, Purpose,
+    PracticeId, Purpose, TaskId,
 };
 
 const MAX_LEN: usize = 64;
@@ -116,6 +116,38 @@ impl Message {
             purpose: Purpose::StaffReply,
             body,
             decision,
+            appointment_id: None,
+            actor: Some(actor),
+        }
+    }
+}
+
+impl Message {
+    /// A staff action on one of the patient's tasks, for the timeline: what was done
+    /// (`what`, no health information), on which task, by whom. Nothing is sent.
+    pub fn staff_action(
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        channel: Channel,
+        task_id: &TaskId,
+        what: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    ) -> Message {
+        Message {
+            practice_id: practice_id.clone(),
+            patient_id: Some(patient_id.clone()),
+            unknown_sender: None,
+            message_id: MessageId::generate(),
+            at,
+            channel,
+            direction: Direction::Internal,
+            purpose: Purpose::StaffAction,
+            body: what.clone(),
+            decision: Decision::StaffTask {
+                task_id: task_id.clone(),
+                reason: what,
+            },
             appointment_id: None,
             actor: Some(actor),
         }

@@ -632,6 +632,17 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                     keys::GSI2_SK.into(),
                     s(keys::open_task_sort(t.priority, t.created_at, &t.task_id)),
                 );
+            } else {
+                // Resolved: the resolved-task partition of GSI2, newest first.
+                let at = t.resolved_at.unwrap_or(t.created_at);
+                item.insert(
+                    keys::GSI2_PK.into(),
+                    s(keys::resolved_tasks_pk(&t.practice_id)),
+                );
+                item.insert(
+                    keys::GSI2_SK.into(),
+                    s(keys::resolved_task_sort(at, &t.task_id)),
+                );
             }
             out.push(Op::put(item, kind::TASK, None)?);
         }
@@ -934,6 +945,7 @@ mod tests {
             created_at: t,
             resolved_at: None,
             resolution: None,
+            work: Default::default(),
         };
         let open = expanded(Write::Task(Box::new(task.clone())));
         let Action::Put(item) = &open[0].action else {
@@ -945,7 +957,11 @@ mod tests {
         let Action::Put(item) = &resolved[0].action else {
             panic!("a put")
         };
-        assert!(!item.contains_key(keys::GSI2_PK) && !item.contains_key(keys::GSI2_SK));
+        assert_eq!(
+            item[keys::GSI2_PK],
+            s("P#prc_1#RESOLVED"),
+            "resolved tasks move to their own partition"
+        );
     }
 
     #[test]

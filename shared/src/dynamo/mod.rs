@@ -184,6 +184,15 @@ impl Store for DynamoStore {
         self.read_waiting(practice_id, cursor, limit).await
     }
 
+    async fn resolved_tasks(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Task>> {
+        self.read_resolved_tasks(practice_id, cursor, limit).await
+    }
+
     async fn unknown_thread(
         &self,
         practice_id: &PracticeId,

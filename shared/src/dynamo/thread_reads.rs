@@ -94,6 +94,51 @@ impl DynamoStore {
         .await
     }
 
+    /// R13: resolved tasks on GSI2 (`P#<practice>#RESOLVED`), newest first.
+    pub(in crate::dynamo) async fn read_resolved_tasks(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::Task>> {
+        let resolved_pk = keys::resolved_tasks_pk(practice_id);
+        let start = cursor
+            .map(|c| {
+                cursor::decode(
+                    c,
+                    &[
+                        (keys::PK, Rule::Equals(keys::practice_pk(practice_id))),
+                        (keys::SK, Rule::StartsWith("TASK#".into())),
+                        (keys::GSI2_PK, Rule::Equals(resolved_pk.clone())),
+                        (keys::GSI2_SK, Rule::StartsWith(String::new())),
+                    ],
+                )
+            })
+            .transpose()?;
+        let limit = limit.clamp(1, MAX_PAGE);
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI2)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", keys::GSI2_PK)
+            .expression_attribute_values(":pk", s(resolved_pk))
+            .scan_index_forward(true)
+            .limit(page_request_limit(limit))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| storage("Query", &e))?;
+        page(
+            out.items.unwrap_or_default(),
+            limit,
+            out.last_evaluated_key,
+            &[keys::PK, keys::SK, keys::GSI2_PK, keys::GSI2_SK],
+            kind::TASK,
+        )
+    }
+
     /// R11: one GetItem on `THREAD#<thread id>`.
     pub(in crate::dynamo) async fn read_unknown_thread(
         &self,

@@ -251,6 +251,16 @@ pub trait Store: Send + Sync {
         Err(unsupported("waiting"))
     }
 
+    /// Resolved tasks, most recently resolved first, paged.
+    async fn resolved_tasks(
+        &self,
+        _practice_id: &PracticeId,
+        _cursor: Option<&str>,
+        _limit: usize,
+    ) -> Result<Page<Task>> {
+        Err(unsupported("resolved_tasks"))
+    }
+
     /// An unknown sender's thread item, by its opaque id.
     async fn unknown_thread(
         &self,

@@ -345,6 +345,30 @@ impl Store for MemoryStore {
         threads::waiting(&*self.lock()?, practice_id, cursor, limit)
     }
 
+    async fn resolved_tasks(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Task>> {
+        self.count();
+        let pk = keys::practice_pk(practice_id);
+        let t = self.lock()?;
+        let mut items: Vec<(String, Task)> = t
+            .iter()
+            .filter(|((p, _), _)| p == &pk)
+            .filter_map(|(_, v)| match v {
+                Stored::Task(x) if x.status == TaskStatus::Resolved => Some((
+                    keys::resolved_task_sort(x.resolved_at.unwrap_or(x.created_at), &x.task_id),
+                    (**x).clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(paginate(items, cursor, limit))
+    }
+
     async fn unknown_thread(
         &self,
         practice_id: &PracticeId,
