@@ -49,7 +49,10 @@ async fn resolved_tasks_are_listed_newest_first_with_their_work_and_leave_the_op
     let staff = StaffId::parse("stf_1").unwrap();
     let mut tasks: Vec<Task> = (0..3).map(|i| task(&a, at(9, i))).collect();
     for t in &tasks {
-        store.write(vec![Write::Task(Box::new(t.clone()))]).await.unwrap();
+        store
+            .write(vec![Write::Task(Box::new(t.clone()))])
+            .await
+            .unwrap();
     }
     let actor = Actor::Staff {
         staff_id: staff.clone(),
@@ -58,7 +61,12 @@ async fn resolved_tasks_are_listed_newest_first_with_their_work_and_leave_the_op
     tasks[0]
         .add_note("No answer at 9", actor.clone(), at(9, 5))
         .unwrap();
-    tasks[0].resolve(Some(TaskOutcome::NoAnswer), "done".into(), actor.clone(), at(10, 0));
+    tasks[0].resolve(
+        Some(TaskOutcome::NoAnswer),
+        "done".into(),
+        actor.clone(),
+        at(10, 0),
+    );
     tasks[1].resolve(None, "spoke to them".into(), actor.clone(), at(11, 0));
     store
         .write(vec![
@@ -69,7 +77,10 @@ async fn resolved_tasks_are_listed_newest_first_with_their_work_and_leave_the_op
         .unwrap();
 
     let first = store.resolved_tasks(&a, None, 1).await.unwrap();
-    assert_eq!(first.items[0].task_id, tasks[1].task_id, "newest resolved first");
+    assert_eq!(
+        first.items[0].task_id, tasks[1].task_id,
+        "newest resolved first"
+    );
     let rest = store
         .resolved_tasks(&a, first.next.as_deref(), 5)
         .await
@@ -81,10 +92,18 @@ async fn resolved_tasks_are_listed_newest_first_with_their_work_and_leave_the_op
     assert_eq!(open.items.len(), 1);
     assert_eq!(open.items[0].task_id, tasks[2].task_id);
 
-    assert!(store.resolved_tasks(&b, None, 10).await.unwrap().items.is_empty());
+    assert!(store
+        .resolved_tasks(&b, None, 10)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
     assert!(matches!(
         store.resolved_tasks(&b, first.next.as_deref(), 10).await,
-        Err(Error::Invalid { field: "cursor", .. })
+        Err(Error::Invalid {
+            field: "cursor",
+            ..
+        })
     ));
     let fetched = store
         .get_many(&a, &[Key::Task(tasks[0].task_id.clone())])

@@ -10,6 +10,7 @@ mod inbox;
 mod messages;
 mod patients;
 mod practices;
+mod reply_delivery;
 pub mod router;
 mod task_actions;
 mod tasks;

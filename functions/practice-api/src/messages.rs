@@ -10,16 +10,15 @@ use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{
     Actor, Channel, Decision, Message, Patient, PatientId, Practice, StaffId, ThreadId,
-    UnknownThread, Waiting,
 };
 use frontdesk::policy::{route_reply, ReplyRoute, ReplyTo};
-use frontdesk::ports::{Email, Expect, Key, Sms, Write};
-use http::StatusCode;
+use frontdesk::ports::{Expect, Key, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
 use crate::handler::{authenticate, Deps};
-use crate::http_io::{json_response, Request};
+use crate::http_io::Request;
+use crate::reply_delivery::{finish, reopen_patient, reopen_unknown, Target};
 
 /// Longest reply accepted (ten SMS segments).
 const MAX_BODY_CHARS: usize = 1600;
@@ -47,13 +46,13 @@ struct Reply {
 }
 
 #[derive(Debug, Serialize)]
-struct ReplyOut<'a> {
-    thread_id: String,
+pub(crate) struct ReplyOut<'a> {
+    pub thread_id: String,
     /// `sent` or `deferred`.
-    status: &'static str,
-    channel: Channel,
-    deferred_until: Option<DateTime<Utc>>,
-    message: &'a Message,
+    pub status: &'static str,
+    pub channel: Channel,
+    pub deferred_until: Option<DateTime<Utc>>,
+    pub message: &'a Message,
 }
 
 fn parse(req: &Request) -> ApiResult<Reply> {
@@ -105,11 +104,11 @@ fn already_sent() -> ApiError {
 }
 
 /// What one attempt decided.
-struct Decided {
-    channel: Channel,
-    deferred_until: Option<DateTime<Utc>>,
-    message: Message,
-    writes: Vec<Write>,
+pub(crate) struct Decided {
+    pub channel: Channel,
+    pub deferred_until: Option<DateTime<Utc>>,
+    pub message: Message,
+    pub writes: Vec<Write>,
 }
 
 fn decide(
@@ -274,33 +273,6 @@ fn answered_patient(
     Some(answered)
 }
 
-/// The writes that put a patient's thread back in the inbox after a failed send.
-fn reopen_patient(before: &Patient, written: Patient) -> Vec<Write> {
-    let Some(since) = before.thread.waiting_since else {
-        return vec![];
-    };
-    let channel = before
-        .thread
-        .last_inbound_channel
-        .unwrap_or(before.preferred_channel);
-    let mut reopened = written.clone();
-    reopened.thread.waiting_since = Some(since);
-    reopened.version = written.version.saturating_add(1);
-    vec![
-        Write::Waiting(Box::new(Waiting::patient(
-            &before.practice_id,
-            &before.patient_id,
-            since,
-            channel,
-        ))),
-        Write::Patient {
-            patient: Box::new(reopened),
-            expect: Expect::Version(written.version),
-            previous_phone: None,
-        },
-    ]
-}
-
 async fn unknown_reply(
     deps: &Deps,
     req: &Request,
@@ -356,136 +328,4 @@ async fn unknown_reply(
         thread = fresh;
     }
     Err(changing())
-}
-
-fn reopen_unknown(
-    before: &UnknownThread,
-    written: UnknownThread,
-    cleared: &[DateTime<Utc>],
-) -> Vec<Write> {
-    let mut writes: Vec<Write> = cleared
-        .iter()
-        .map(|since| {
-            Write::Waiting(Box::new(Waiting::unknown(
-                &before.practice_id,
-                &before.number,
-                *since,
-            )))
-        })
-        .collect();
-    let seen = written.waits.len();
-    let mut reopened = written;
-    reopened.waits = before.waits.clone();
-    writes.push(Write::UnknownThread {
-        thread: Box::new(reopened),
-        seen_waits: seen,
-    });
-    writes
-}
-
-#[derive(Clone, Copy)]
-enum Target<'a> {
-    Patient(&'a Patient),
-    Unknown(&'a UnknownThread),
-}
-
-/// Sends a committed reply (unless deferred) and answers the request.
-async fn finish(
-    deps: &Deps,
-    practice: &Practice,
-    target: Target<'_>,
-    d: Decided,
-    restore: Option<Vec<Write>>,
-    thread_id: &ThreadId,
-) -> ApiResult<ApiGatewayV2httpResponse> {
-    let out = |code: StatusCode, status: &'static str| {
-        json_response(
-            code,
-            &ReplyOut {
-                thread_id: thread_id.to_string(),
-                status,
-                channel: d.channel,
-                deferred_until: d.deferred_until,
-                message: &d.message,
-            },
-        )
-    };
-    if d.deferred_until.is_some() {
-        return Ok(out(StatusCode::ACCEPTED, "deferred"));
-    }
-    match send(deps, practice, target, d.channel, &d.message.body).await {
-        Ok(()) => Ok(out(StatusCode::CREATED, "sent")),
-        Err(e) => {
-            let unavailable = matches!(e, frontdesk::Error::SendUnavailable(_));
-            let mut failed = d.message.clone();
-            failed.decision = Decision::Failed {
-                reason: e.to_string(),
-                attempts: 1,
-            };
-            let mut writes = vec![Write::Message(Box::new(failed))];
-            writes.extend(restore.unwrap_or_default());
-            if let Err(w) = deps.store.write(writes).await {
-                tracing::error!(practice_id = %practice.practice_id, error = %w, "a failed staff reply could not be recorded");
-            }
-            tracing::warn!(practice_id = %practice.practice_id, channel = %d.channel, unavailable, "a staff reply could not be sent");
-            Err(ApiError::ReplyFailed(format!(
-                "the {} provider {} the reply. It is recorded as failed on the thread, which is \
-                 back in the inbox: {} and send it again (with a new Idempotency-Key).",
-                d.channel,
-                if unavailable {
-                    "could not be reached for"
-                } else {
-                    "refused"
-                },
-                if unavailable {
-                    "wait a moment"
-                } else {
-                    "check the patient's contact details"
-                },
-            )))
-        }
-    }
-}
-
-async fn send(
-    deps: &Deps,
-    practice: &Practice,
-    target: Target<'_>,
-    channel: Channel,
-    body: &str,
-) -> frontdesk::Result<()> {
-    let settings = &practice.settings;
-    let no_address = || frontdesk::Error::SendRejected("no address for the channel".into());
-    match (channel, target) {
-        (Channel::Sms, _) => {
-            let to = match target {
-                Target::Patient(p) => p.phone.clone().ok_or_else(no_address)?,
-                Target::Unknown(t) => t.number.clone(),
-            };
-            deps.senders
-                .sms
-                .send_sms(&Sms {
-                    from: settings.sms_number.clone(),
-                    to,
-                    body: body.to_string(),
-                })
-                .await
-                .map(|_| ())
-        }
-        (Channel::Email, Target::Patient(p)) => {
-            let to = p.email.clone().ok_or_else(no_address)?;
-            let from = settings.email_from.clone().ok_or_else(no_address)?;
-            deps.senders
-                .email
-                .send_email(&Email {
-                    from,
-                    to,
-                    subject: format!("A message from {}", settings.name),
-                    text: body.to_string(),
-                })
-                .await
-                .map(|_| ())
-        }
-        _ => Err(no_address()),
-    }
 }
