@@ -4,8 +4,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::domain::{
-    AppointmentId, DueWork, Message, PatientId, PhoneNumber, PracticeId, Priority, Sweep, TaskId,
-    ThreadId,
+    AppointmentId, DueWork, EmailAddress, Message, PatientId, PhoneNumber, PracticeId, Priority,
+    StaffId, Sweep, TaskId, ThreadId,
 };
 
 pub const PK: &str = "PK";
@@ -154,4 +154,22 @@ pub fn resolved_tasks_pk(p: &PracticeId) -> String {
 pub fn resolved_task_sort(resolved_at: DateTime<Utc>, id: &TaskId) -> String {
     let inverted = i64::MAX - resolved_at.timestamp_millis();
     format!("{inverted:020}#{id}")
+}
+
+/// Prefix of a practice's staff members.
+pub const STAFF_PREFIX: &str = "STAFF#";
+
+pub fn staff_sk(id: &StaffId) -> String {
+    format!("{STAFF_PREFIX}{id}")
+}
+
+/// The staff email index: one staff member per email within a practice (sign-in looks
+/// the email up here).
+pub fn staff_email_sk(email: &EmailAddress) -> String {
+    format!("STAFFEMAIL#{}", email.as_str().to_ascii_lowercase())
+}
+
+/// A pending staff invitation, by the SHA-256 of its token.
+pub fn invitation_sk(token_hash: &str) -> String {
+    format!("INVITE#{token_hash}")
 }

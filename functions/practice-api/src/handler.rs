@@ -13,7 +13,7 @@ use crate::auth::{self, OperatorSecret};
 use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
-use crate::{appointments, inbox, messages, patients, practices, task_actions, tasks};
+use crate::{appointments, inbox, messages, patients, practices, staff, task_actions, tasks};
 
 /// What the handler needs, built once per container.
 #[derive(Clone)]
@@ -82,6 +82,9 @@ async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRespo
         Route::ThreadMessage(id) => messages::to_thread(deps, req, &id).await,
         Route::Inbox => inbox::list(deps, req).await,
         Route::Thread(id) => inbox::get(deps, req, &id).await,
+        Route::CreateStaff => staff::create(deps, req).await,
+        Route::ListStaff => staff::list(deps, req).await,
+        Route::DeleteStaff(id) => staff::delete(deps, req, &id).await,
     }
 }
 

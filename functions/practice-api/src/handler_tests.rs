@@ -855,3 +855,6 @@ mod messages_tests;
 
 #[path = "tasks_tests.rs"]
 mod tasks_tests;
+
+#[path = "staff_tests.rs"]
+mod staff_tests;

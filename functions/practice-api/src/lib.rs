@@ -12,6 +12,7 @@ mod patients;
 mod practices;
 mod reply_delivery;
 pub mod router;
+mod staff;
 mod task_actions;
 mod tasks;
 mod wire;

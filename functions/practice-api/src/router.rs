@@ -35,6 +35,9 @@ pub enum Route {
     ThreadMessage(String),
     Inbox,
     Thread(String),
+    CreateStaff,
+    ListStaff,
+    DeleteStaff(String),
 }
 
 /// Every (method, path template) served, in the HttpApi's `{param}` notation.
@@ -62,6 +65,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/inbox"),
     ("GET", "/v1/threads/{thread_id}"),
     ("POST", "/v1/threads/{thread_id}/messages"),
+    ("POST", "/v1/staff"),
+    ("GET", "/v1/staff"),
+    ("DELETE", "/v1/staff/{staff_id}"),
 ];
 
 /// Matches a request to a route: 404 for an unknown path, 405 for a known path with
@@ -140,6 +146,18 @@ pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
             &["POST"],
             (m == "POST").then(|| Route::PatientMessage(id.to_string())),
         ),
+        ["v1", "staff"] => (
+            &["GET", "POST"],
+            match m {
+                "GET" => Some(Route::ListStaff),
+                "POST" => Some(Route::CreateStaff),
+                _ => None,
+            },
+        ),
+        ["v1", "staff", id] => (
+            &["DELETE"],
+            (m == "DELETE").then(|| Route::DeleteStaff(id.to_string())),
+        ),
         ["v1", "inbox"] => (&["GET"], (m == "GET").then_some(Route::Inbox)),
         ["v1", "threads", id] => (
             &["GET"],
@@ -167,6 +185,7 @@ mod tests {
                 .replace("{appointment_id}", "a1")
                 .replace("{task_id}", "t1")
                 .replace("{thread_id}", "p_pt1")
+                .replace("{staff_id}", "stf_1")
                 .replace("{key_id}", "k1");
             let method = Method::from_bytes(m.as_bytes()).unwrap();
             assert!(route(&method, &path).is_ok(), "{m} {p}");

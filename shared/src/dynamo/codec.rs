@@ -42,8 +42,13 @@ pub(super) mod kind {
     pub const SWEEP_CURSOR: &str = "sweep_cursor";
     pub const WAITING: &str = "waiting";
     pub const UNKNOWN_THREAD: &str = "unknown_thread";
+    pub const STAFF: &str = "staff";
+    pub const STAFF_EMAIL: &str = "staff_email";
+    pub const INVITATION: &str = "invitation";
 }
 
+#[path = "staff_codec.rs"]
+mod staff;
 #[path = "thread_codec.rs"]
 mod threads;
 
@@ -742,6 +747,10 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::RemoveWaiting { .. }
         | Write::UnknownInbound { .. }
         | Write::UnknownThread { .. }) => threads::expand(w, out)?,
+        w @ (Write::Staff { .. }
+        | Write::StaffEmail { .. }
+        | Write::RemoveStaff { .. }
+        | Write::Invitation(_)) => staff::expand(w, out)?,
     }
     Ok(())
 }

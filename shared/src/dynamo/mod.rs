@@ -193,6 +193,21 @@ impl Store for DynamoStore {
         self.read_resolved_tasks(practice_id, cursor, limit).await
     }
 
+    async fn staff_member(
+        &self,
+        practice_id: &PracticeId,
+        staff_id: &crate::domain::StaffId,
+    ) -> Result<Option<crate::domain::StaffMember>> {
+        self.read_staff_member(practice_id, staff_id).await
+    }
+
+    async fn staff_members(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::StaffMember>> {
+        self.read_staff_members(practice_id).await
+    }
+
     async fn unknown_thread(
         &self,
         practice_id: &PracticeId,

@@ -19,6 +19,8 @@ use crate::keys;
 use crate::ports::{Fetched, Item, Key, Page};
 use crate::{Error, Result};
 
+#[path = "staff_reads.rs"]
+mod staff;
 #[path = "thread_reads.rs"]
 mod threads;
 

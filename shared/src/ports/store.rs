@@ -6,8 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Appointment, AppointmentId, DueWork, Message, Patient, PatientId, PhoneNumber, Practice,
-    PracticeId, Sweep, Task, TaskId, ThreadId, UnknownThread, Waiting,
+    Appointment, AppointmentId, DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber,
+    Practice, PracticeId, StaffId, StaffMember, Sweep, Task, TaskId, ThreadId, UnknownThread,
+    Waiting,
 };
 use crate::{Error, Result};
 
@@ -134,6 +135,25 @@ pub enum Write {
         thread: Box<UnknownThread>,
         seen_waits: usize,
     },
+    /// A staff member (`expect_absent` on creation).
+    Staff {
+        member: Box<StaffMember>,
+        expect_absent: bool,
+    },
+    /// Claims an email for one staff member of the practice: conflicts if it is taken.
+    StaffEmail {
+        practice_id: PracticeId,
+        email: EmailAddress,
+        staff_id: StaffId,
+    },
+    /// Removes a staff member and their email claim (every session with them).
+    RemoveStaff {
+        practice_id: PracticeId,
+        staff_id: StaffId,
+        email: EmailAddress,
+    },
+    /// A pending invitation, by token hash, kept until it expires (DynamoDB TTL).
+    Invitation(Box<crate::domain::Invitation>),
 }
 
 /// One page of a listing. `next` is an opaque cursor for the following page.
@@ -259,6 +279,20 @@ pub trait Store: Send + Sync {
         _limit: usize,
     ) -> Result<Page<Task>> {
         Err(unsupported("resolved_tasks"))
+    }
+
+    /// A staff member of the practice.
+    async fn staff_member(
+        &self,
+        _practice_id: &PracticeId,
+        _staff_id: &StaffId,
+    ) -> Result<Option<StaffMember>> {
+        Err(unsupported("staff_member"))
+    }
+
+    /// Every staff member of the practice (a practice has tens, not thousands).
+    async fn staff_members(&self, _practice_id: &PracticeId) -> Result<Vec<StaffMember>> {
+        Err(unsupported("staff_members"))
     }
 
     /// An unknown sender's thread item, by its opaque id.

@@ -29,8 +29,13 @@ enum Stored {
     Cursor(DateTime<Utc>),
     Waiting(Box<crate::domain::Waiting>),
     UnknownThread(Box<crate::domain::UnknownThread>),
+    Staff(Box<crate::domain::StaffMember>),
+    StaffEmail,
+    Invitation(Box<crate::domain::Invitation>),
 }
 
+#[path = "memory_staff.rs"]
+mod staff;
 #[path = "memory_threads.rs"]
 mod threads;
 
@@ -65,6 +70,22 @@ impl MemoryStore {
                     .filter(|((p, _), _)| p == &pk)
                     .filter_map(|(_, v)| match v {
                         Stored::Task(t) => Some((**t).clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every pending invitation of a practice (test inspection only).
+    pub fn all_invitations(&self, practice_id: &PracticeId) -> Vec<crate::domain::Invitation> {
+        let pk = keys::practice_pk(practice_id);
+        self.lock()
+            .map(|t| {
+                t.iter()
+                    .filter(|((p, _), _)| p == &pk)
+                    .filter_map(|(_, v)| match v {
+                        Stored::Invitation(i) => Some((**i).clone()),
                         _ => None,
                     })
                     .collect()
@@ -369,6 +390,23 @@ impl Store for MemoryStore {
         Ok(paginate(items, cursor, limit))
     }
 
+    async fn staff_member(
+        &self,
+        practice_id: &PracticeId,
+        staff_id: &crate::domain::StaffId,
+    ) -> Result<Option<crate::domain::StaffMember>> {
+        self.count();
+        Ok(staff::member(&*self.lock()?, practice_id, staff_id))
+    }
+
+    async fn staff_members(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::StaffMember>> {
+        self.count();
+        Ok(staff::members(&*self.lock()?, practice_id))
+    }
+
     async fn unknown_thread(
         &self,
         practice_id: &PracticeId,
@@ -588,6 +626,10 @@ fn apply(t: &mut Table, w: Write) -> Result<()> {
         | Write::RemoveWaiting { .. }
         | Write::UnknownInbound { .. }
         | Write::UnknownThread { .. }) => threads::apply(t, w)?,
+        w @ (Write::Staff { .. }
+        | Write::StaffEmail { .. }
+        | Write::RemoveStaff { .. }
+        | Write::Invitation(_)) => staff::apply(t, w)?,
     }
     Ok(())
 }
