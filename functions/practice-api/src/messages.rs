@@ -228,7 +228,7 @@ async fn patient_reply(
         }
         let fresh = deps
             .store
-            .get_many(&practice.practice_id, &[key.clone()])
+            .get_many(&practice.practice_id, std::slice::from_ref(&key))
             .await?;
         let fresh = fresh
             .patient(&patient_id)

@@ -135,7 +135,7 @@ pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
             let id = id.to_string();
             (
                 &["POST"],
-                (m == "POST").then(|| match *action {
+                (m == "POST").then_some(match *action {
                     "assign" => Route::AssignTask(id),
                     "snooze" => Route::SnoozeTask(id),
                     _ => Route::NoteTask(id),

@@ -163,7 +163,7 @@ struct ListOut<'a> {
 pub async fn list(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
     let (practice, _) = authenticate(deps, req, vec![]).await?;
     let mut members = deps.store.staff_members(&practice.practice_id).await?;
-    members.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    members.sort_by_key(|m| m.created_at);
     Ok(json_response(
         StatusCode::OK,
         &ListOut {
