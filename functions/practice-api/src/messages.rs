@@ -209,7 +209,12 @@ async fn patient_reply(
             &thread_id,
             now,
         )?;
-        let answered = answered_patient(&patient, now, &mut d.writes);
+        // A deferred reply has not answered the patient yet: the thread stays in the inbox.
+        let answered = if d.deferred_until.is_none() {
+            answered_patient(&patient, now, &mut d.writes)
+        } else {
+            None
+        };
         match deps.store.write(d.writes.clone()).await {
             Ok(()) => {
                 let restore = answered.map(|a| reopen_patient(&patient, a));
@@ -291,7 +296,12 @@ async fn unknown_reply(
             &thread_id,
             now,
         )?;
-        let cleared: Vec<DateTime<Utc>> = thread.waits.iter().take(MAX_CLEARED).copied().collect();
+        let clear = if d.deferred_until.is_none() {
+            MAX_CLEARED
+        } else {
+            0
+        };
+        let cleared: Vec<DateTime<Utc>> = thread.waits.iter().take(clear).copied().collect();
         for since in &cleared {
             d.writes.push(Write::RemoveWaiting {
                 practice_id: practice.practice_id.clone(),

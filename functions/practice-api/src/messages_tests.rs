@@ -242,6 +242,11 @@ async fn outside_the_24_hour_window_quiet_hours_defer_the_reply_and_say_until_wh
     );
     assert_eq!(b["message"]["decision"]["outcome"], json!("deferred"));
     assert!(app.sms.sent().is_empty());
+    assert_eq!(
+        app.inbox(&key).await.len(),
+        1,
+        "not answered until it goes out: the thread stays in the inbox"
+    );
 
     // Within 24 hours of the patient's message, the same hour is conversation.
     let app = app_at(utc("2026-03-02T03:30:00Z"));
