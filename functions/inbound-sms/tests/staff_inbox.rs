@@ -80,3 +80,32 @@ async fn texts_wait_in_the_inbox_until_staff_answer_them_from_the_practice_numbe
         json!({"type": "staff", "staff_id": "stf_front_desk"})
     );
 }
+
+#[tokio::test]
+async fn automatic_answers_leave_the_inbox_empty_and_an_opted_out_stranger_is_not_texted() {
+    let s = Stack::new(office_hours(), json!({})).await;
+    let stranger = s.n.stranger.clone();
+    let r = s.text("HELP").await;
+    assert_eq!(r.status_code, 200, "{}", body_text(&r));
+    let (_, inbox) = s.api("GET", "/v1/inbox", None).await;
+    assert!(items(&inbox).is_empty(), "HELP is answered automatically: {inbox}");
+
+    let r = s.twilio("SMstop1", &stranger, "STOP").await;
+    assert_eq!(r.status_code, 200, "{}", body_text(&r));
+    let (_, inbox) = s.api("GET", "/v1/inbox", None).await;
+    assert!(items(&inbox).is_empty(), "an opt-out waits for nobody: {inbox}");
+    let r = s.twilio("SMq1", &stranger, "why did you text me").await;
+    assert_eq!(r.status_code, 200, "{}", body_text(&r));
+    let (_, inbox) = s.api("GET", "/v1/inbox", None).await;
+    let thread = items(&inbox)[0]["thread_id"].as_str().unwrap().to_string();
+    let before = s.sms_to(&stranger).await.len();
+    let (status, b) = s
+        .api(
+            "POST",
+            &format!("/v1/threads/{thread}/messages"),
+            Some(json!({"body": format!("{}: sorry!", s.name)})),
+        )
+        .await;
+    assert_eq!((status, b["error"]["code"].clone()), (409, json!("opted_out")), "{b}");
+    assert_eq!(s.sms_to(&stranger).await.len(), before, "nothing sent");
+}
