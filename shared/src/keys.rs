@@ -4,8 +4,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::domain::{
-    AppointmentId, DueWork, EmailAddress, Message, PatientId, PhoneNumber, PracticeId, Priority,
-    StaffId, Sweep, TaskId, ThreadId,
+    AppointmentId, DueWork, EmailAddress, Message, MessageId, PatientId, PhoneNumber, PracticeId,
+    Priority, StaffId, Sweep, TaskId, ThreadId,
 };
 
 pub const PK: &str = "PK";
@@ -172,4 +172,19 @@ pub fn staff_email_sk(email: &EmailAddress) -> String {
 /// A pending staff invitation, by the SHA-256 of its token.
 pub fn invitation_sk(token_hash: &str) -> String {
     format!("INVITE#{token_hash}")
+}
+
+/// The GSI1 partition of staff replies deferred past quiet hours (few: one partition).
+pub const DEFERRED_REPLIES_PK: &str = "DUE#staff-replies";
+
+pub fn deferred_reply_sk(message: &MessageId) -> String {
+    format!("DEFER#{message}")
+}
+
+pub fn deferred_reply_sort(
+    until: DateTime<Utc>,
+    practice: &PracticeId,
+    message: &MessageId,
+) -> String {
+    format!("{}#{practice}#{message}", sortable_time(until))
 }

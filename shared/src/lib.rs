@@ -17,6 +17,7 @@ pub mod policy;
 pub mod ports;
 pub mod ses;
 pub mod sns;
+pub mod staff_replies;
 pub mod sweep;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

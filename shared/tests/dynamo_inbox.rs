@@ -266,3 +266,50 @@ async fn inbox_reads_are_one_round_trip_each() {
         .unwrap();
     assert_eq!(store.requests() - before, 3);
 }
+
+#[tokio::test]
+async fn deferred_replies_come_due_across_practices_and_are_taken_once() {
+    let store = dynamo().await;
+    let reply = |p: &PracticeId, until: DateTime<Utc>| {
+        let mut m = stranger_text(p, at(3, 0));
+        m.direction = Direction::Outbound;
+        m.purpose = Purpose::StaffReply;
+        m.decision = Decision::Deferred { until };
+        m
+    };
+    let early = reply(&practice("prc_a"), at(8, 0));
+    let other = reply(&practice("prc_b"), at(8, 0) + Duration::minutes(1));
+    let late = reply(&practice("prc_a"), at(9, 0));
+    for m in [&early, &other, &late] {
+        store
+            .write(vec![Write::DeferReply(Box::new(m.clone()))])
+            .await
+            .unwrap();
+    }
+    let due = store.deferred_replies(at(8, 30)).await.unwrap();
+    assert_eq!(
+        due,
+        vec![early.clone(), other.clone()],
+        "oldest first, up to now"
+    );
+    let done = |m: &Message| Write::DoneDeferReply {
+        practice_id: m.practice_id.clone(),
+        message_id: m.message_id.clone(),
+    };
+    store.write(vec![done(&early)]).await.unwrap();
+    assert!(matches!(
+        store.write(vec![done(&early)]).await,
+        Err(Error::Conflict)
+    ));
+    assert_eq!(
+        store.deferred_replies(at(8, 30)).await.unwrap(),
+        vec![other]
+    );
+    let not_deferred = stranger_text(&practice("prc_a"), at(3, 0));
+    assert!(matches!(
+        store
+            .write(vec![Write::DeferReply(Box::new(not_deferred))])
+            .await,
+        Err(Error::Storage(_))
+    ));
+}

@@ -88,12 +88,18 @@ async fn automatic_answers_leave_the_inbox_empty_and_an_opted_out_stranger_is_no
     let r = s.text("HELP").await;
     assert_eq!(r.status_code, 200, "{}", body_text(&r));
     let (_, inbox) = s.api("GET", "/v1/inbox", None).await;
-    assert!(items(&inbox).is_empty(), "HELP is answered automatically: {inbox}");
+    assert!(
+        items(&inbox).is_empty(),
+        "HELP is answered automatically: {inbox}"
+    );
 
     let r = s.twilio("SMstop1", &stranger, "STOP").await;
     assert_eq!(r.status_code, 200, "{}", body_text(&r));
     let (_, inbox) = s.api("GET", "/v1/inbox", None).await;
-    assert!(items(&inbox).is_empty(), "an opt-out waits for nobody: {inbox}");
+    assert!(
+        items(&inbox).is_empty(),
+        "an opt-out waits for nobody: {inbox}"
+    );
     let r = s.twilio("SMq1", &stranger, "why did you text me").await;
     assert_eq!(r.status_code, 200, "{}", body_text(&r));
     let (_, inbox) = s.api("GET", "/v1/inbox", None).await;
@@ -106,6 +112,10 @@ async fn automatic_answers_leave_the_inbox_empty_and_an_opted_out_stranger_is_no
             Some(json!({"body": format!("{}: sorry!", s.name)})),
         )
         .await;
-    assert_eq!((status, b["error"]["code"].clone()), (409, json!("opted_out")), "{b}");
+    assert_eq!(
+        (status, b["error"]["code"].clone()),
+        (409, json!("opted_out")),
+        "{b}"
+    );
     assert_eq!(s.sms_to(&stranger).await.len(), before, "nothing sent");
 }

@@ -157,6 +157,10 @@ fn decide(
         });
     }
     writes.push(Write::Message(Box::new(message.clone())));
+    if deferred_until.is_some() {
+        // Found and sent by the staff-replies sweep when it comes due.
+        writes.push(Write::DeferReply(Box::new(message.clone())));
+    }
     Ok(Decided {
         channel,
         deferred_until,

@@ -560,3 +560,103 @@ async fn an_unknown_sender_is_answered_by_sms_on_their_thread_which_leaves_the_i
     assert_eq!(messages[2]["purpose"], json!("staff_reply"));
     assert_eq!(b["waiting_since"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_deferred_reply_goes_out_when_quiet_hours_end_once_and_answers_the_thread() {
+    // 21:30 in Chicago; the patient wrote two days ago.
+    let app = app_at(utc("2026-03-02T03:30:00Z"));
+    let (pid, key) = app.practice("Lakeside Dental").await;
+    app.patient(&key, "pt-1").await;
+    app.patient_texted(&pid, "pt-1", utc("2026-02-28T15:00:00Z"))
+        .await;
+    let (s, b) = app
+        .reply(
+            &key,
+            "/v1/patients/pt-1/messages",
+            json!({"body": "Your results are in; call us."}),
+        )
+        .await;
+    assert_eq!(s, 202, "{b}");
+    let sweep = |at: &str| {
+        let at = utc(at);
+        let store = app.store.clone();
+        let senders = app.deps.senders.clone();
+        async move {
+            frontdesk::staff_replies::send_due(store.as_ref(), &senders, at)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        sweep("2026-03-02T13:59:00Z").await.due,
+        0,
+        "not before 08:00"
+    );
+    assert!(app.sms.sent().is_empty());
+    let r = sweep("2026-03-02T14:00:00Z").await;
+    assert_eq!((r.due, r.sent), (1, 1), "{r:?}");
+    let sent = app.sms.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].body, "Your results are in; call us.");
+    assert_eq!(sent[0].from.as_ref().unwrap().as_str(), "+13125550143");
+    assert!(
+        app.inbox(&key).await.is_empty(),
+        "answered once it went out"
+    );
+    let timeline = app.timeline_of(&key, "pt-1").await;
+    let reply = timeline
+        .iter()
+        .find(|m| m["purpose"] == json!("staff_reply"))
+        .unwrap();
+    assert_eq!(reply["decision"]["outcome"], json!("sent"));
+    assert_eq!(sweep("2026-03-02T14:05:00Z").await.due, 0, "sent once");
+    assert_eq!(app.sms.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_deferred_reply_to_a_patient_who_opted_out_meanwhile_is_not_sent() {
+    let app = app_at(utc("2026-03-02T03:30:00Z"));
+    let (pid, key) = app.practice("Lakeside Dental").await;
+    app.patient(&key, "pt-1").await;
+    let (s, b) = app
+        .reply(&key, "/v1/patients/pt-1/messages", json!({"body": "Hello"}))
+        .await;
+    assert_eq!(s, 202, "{b}");
+    let practice_id = PracticeId::parse(&pid).unwrap();
+    let patient_id = PatientId::parse("pt-1").unwrap();
+    let mut p = app
+        .store
+        .get_many(&practice_id, &[Key::Patient(patient_id.clone())])
+        .await
+        .unwrap()
+        .patient(&patient_id)
+        .unwrap()
+        .clone();
+    p.consents
+        .opt_out(Channel::Sms, ConsentSource::PatientKeyword, now());
+    let v = p.version;
+    p.version += 1;
+    app.store
+        .write(vec![Write::Patient {
+            patient: Box::new(p),
+            expect: Expect::Version(v),
+            previous_phone: None,
+        }])
+        .await
+        .unwrap();
+    let r = frontdesk::staff_replies::send_due(
+        app.store.as_ref(),
+        &app.deps.senders,
+        utc("2026-03-02T14:00:00Z"),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.due, r.refused, r.sent), (1, 1, 0), "{r:?}");
+    assert!(app.sms.sent().is_empty());
+    let timeline = app.timeline_of(&key, "pt-1").await;
+    assert_eq!(timeline[0]["decision"]["outcome"], json!("suppressed"));
+    assert!(timeline[0]["decision"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("opted out"));
+}

@@ -103,6 +103,17 @@ pub async fn build(
             }
         ),
     );
+    let (replies_store, replies_senders) = (store.clone(), senders.clone());
+    let staff_replies: ScheduledFunction = Arc::new(move |now| {
+        let (store, senders) = (replies_store.clone(), replies_senders.clone());
+        Box::pin(async move {
+            frontdesk::staff_replies::send_due(store.as_ref(), &senders, now)
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|report| serde_json::to_value(report).map_err(|e| e.to_string()))
+        })
+    });
+    scheduled.insert("staff-replies".to_string(), staff_replies);
     scheduled.insert(
         "review-requests".to_string(),
         scheduled!(

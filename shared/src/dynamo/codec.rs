@@ -45,6 +45,7 @@ pub(super) mod kind {
     pub const STAFF: &str = "staff";
     pub const STAFF_EMAIL: &str = "staff_email";
     pub const INVITATION: &str = "invitation";
+    pub const DEFERRED_REPLY: &str = "deferred_reply";
 }
 
 #[path = "staff_codec.rs"]
@@ -750,7 +751,9 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         w @ (Write::Staff { .. }
         | Write::StaffEmail { .. }
         | Write::RemoveStaff { .. }
-        | Write::Invitation(_)) => staff::expand(w, out)?,
+        | Write::Invitation(_)
+        | Write::DeferReply(_)
+        | Write::DoneDeferReply { .. }) => staff::expand(w, out)?,
     }
     Ok(())
 }

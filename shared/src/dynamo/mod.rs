@@ -193,6 +193,10 @@ impl Store for DynamoStore {
         self.read_resolved_tasks(practice_id, cursor, limit).await
     }
 
+    async fn deferred_replies(&self, until: DateTime<Utc>) -> Result<Vec<Message>> {
+        self.read_deferred_replies(until).await
+    }
+
     async fn staff_member(
         &self,
         practice_id: &PracticeId,

@@ -4,6 +4,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{encode, key_attrs, kind, s, Condition, Op, TYPE};
+use crate::domain::Decision;
 use crate::keys;
 use crate::ports::Write;
 use crate::{Error, Result};
@@ -68,6 +69,41 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                 AttributeValue::N(inv.expires_at.timestamp().to_string()),
             );
             out.push(Op::put(item, kind::INVITATION, Some(Condition::absent()))?);
+        }
+        Write::DeferReply(m) => {
+            let Decision::Deferred { until } = m.decision else {
+                return Err(Error::Storage(
+                    "a deferred reply must have a deferred decision".into(),
+                ));
+            };
+            let mut item = encode(
+                &*m,
+                keys::practice_pk(&m.practice_id),
+                keys::deferred_reply_sk(&m.message_id),
+                kind::DEFERRED_REPLY,
+            )?;
+            item.insert(keys::GSI1_PK.into(), s(keys::DEFERRED_REPLIES_PK));
+            item.insert(
+                keys::GSI1_SK.into(),
+                s(keys::deferred_reply_sort(
+                    until,
+                    &m.practice_id,
+                    &m.message_id,
+                )),
+            );
+            out.push(Op::put(item, kind::DEFERRED_REPLY, None)?);
+        }
+        Write::DoneDeferReply {
+            practice_id,
+            message_id,
+        } => {
+            let mut op = Op::delete(
+                keys::practice_pk(&practice_id),
+                keys::deferred_reply_sk(&message_id),
+                kind::DEFERRED_REPLY,
+            );
+            op.condition = Some(Condition::exists());
+            out.push(op);
         }
         _ => {
             return Err(Error::Storage(

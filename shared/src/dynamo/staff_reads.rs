@@ -3,7 +3,9 @@
 use super::super::codec::{self, kind, s};
 use super::super::errors::storage;
 use super::super::DynamoStore;
-use crate::domain::{PracticeId, StaffId, StaffMember};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Message, PracticeId, StaffId, StaffMember};
 use crate::keys;
 use crate::Result;
 
@@ -61,6 +63,42 @@ impl DynamoStore {
             start = out.last_evaluated_key;
             if start.is_none() {
                 return Ok(members);
+            }
+        }
+    }
+
+    /// R16: deferred staff replies due at or before `until` (GSI1 `DUE#staff-replies`),
+    /// every page.
+    pub(in crate::dynamo) async fn read_deferred_replies(
+        &self,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Message>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("#pk = :pk AND #sk <= :until")
+            .expression_attribute_names("#pk", keys::GSI1_PK)
+            .expression_attribute_names("#sk", keys::GSI1_SK)
+            .expression_attribute_values(":pk", s(keys::DEFERRED_REPLIES_PK))
+            .expression_attribute_values(":until", s(keys::due_sort_until(until)))
+            .scan_index_forward(true);
+        let mut due = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| storage("Query", &e))?;
+            for item in out.items.unwrap_or_default() {
+                due.push(codec::decode(item, kind::DEFERRED_REPLY)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(due);
             }
         }
     }

@@ -154,6 +154,15 @@ pub enum Write {
     },
     /// A pending invitation, by token hash, kept until it expires (DynamoDB TTL).
     Invitation(Box<crate::domain::Invitation>),
+    /// A staff reply deferred past quiet hours (its decision is `Deferred { until }`),
+    /// found by the staff-replies sweep when it comes due.
+    DeferReply(Box<Message>),
+    /// Takes a deferred reply out of the sweep, only while it is still there: the claim
+    /// that makes two overlapping sweeps send it once.
+    DoneDeferReply {
+        practice_id: PracticeId,
+        message_id: crate::domain::MessageId,
+    },
 }
 
 /// One page of a listing. `next` is an opaque cursor for the following page.
@@ -279,6 +288,11 @@ pub trait Store: Send + Sync {
         _limit: usize,
     ) -> Result<Page<Task>> {
         Err(unsupported("resolved_tasks"))
+    }
+
+    /// Deferred staff replies due at or before `until`, across practices, oldest first.
+    async fn deferred_replies(&self, _until: DateTime<Utc>) -> Result<Vec<Message>> {
+        Err(unsupported("deferred_replies"))
     }
 
     /// A staff member of the practice.

@@ -1,7 +1,9 @@
 //! The in-memory store's staff items, with the adapter's conditions.
 
 use super::{Stored, Table};
-use crate::domain::{PracticeId, StaffId, StaffMember};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Decision, Message, PracticeId, StaffId, StaffMember};
 use crate::keys;
 use crate::ports::Write;
 use crate::{Error, Result};
@@ -26,6 +28,21 @@ pub(super) fn members(t: &Table, practice_id: &PracticeId) -> Vec<StaffMember> {
             _ => None,
         })
         .collect()
+}
+
+pub(super) fn deferred_replies(t: &Table, until: DateTime<Utc>) -> Vec<Message> {
+    let mut due: Vec<(DateTime<Utc>, Message)> = t
+        .values()
+        .filter_map(|v| match v {
+            Stored::DeferredReply(m) => match m.decision {
+                Decision::Deferred { until: at } if at <= until => Some((at, (**m).clone())),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    due.sort_by_key(|a| a.0);
+    due.into_iter().map(|(_, m)| m).collect()
 }
 
 pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
@@ -73,6 +90,32 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
                 return Err(Error::Conflict);
             }
             t.insert(k, Stored::Invitation(inv));
+        }
+        Write::DeferReply(m) => {
+            if !matches!(m.decision, Decision::Deferred { .. }) {
+                return Err(Error::Storage(
+                    "a deferred reply must have a deferred decision".into(),
+                ));
+            }
+            t.insert(
+                (
+                    keys::practice_pk(&m.practice_id),
+                    keys::deferred_reply_sk(&m.message_id),
+                ),
+                Stored::DeferredReply(m),
+            );
+        }
+        Write::DoneDeferReply {
+            practice_id,
+            message_id,
+        } => {
+            let k = (
+                keys::practice_pk(&practice_id),
+                keys::deferred_reply_sk(&message_id),
+            );
+            if t.remove(&k).is_none() {
+                return Err(Error::Conflict);
+            }
         }
         _ => {
             return Err(Error::Storage(

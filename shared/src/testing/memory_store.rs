@@ -32,6 +32,7 @@ enum Stored {
     Staff(Box<crate::domain::StaffMember>),
     StaffEmail,
     Invitation(Box<crate::domain::Invitation>),
+    DeferredReply(Box<Message>),
 }
 
 #[path = "memory_staff.rs"]
@@ -390,6 +391,11 @@ impl Store for MemoryStore {
         Ok(paginate(items, cursor, limit))
     }
 
+    async fn deferred_replies(&self, until: DateTime<Utc>) -> Result<Vec<Message>> {
+        self.count();
+        Ok(staff::deferred_replies(&*self.lock()?, until))
+    }
+
     async fn staff_member(
         &self,
         practice_id: &PracticeId,
@@ -629,7 +635,9 @@ fn apply(t: &mut Table, w: Write) -> Result<()> {
         w @ (Write::Staff { .. }
         | Write::StaffEmail { .. }
         | Write::RemoveStaff { .. }
-        | Write::Invitation(_)) => staff::apply(t, w)?,
+        | Write::Invitation(_)
+        | Write::DeferReply(_)
+        | Write::DoneDeferReply { .. }) => staff::apply(t, w)?,
     }
     Ok(())
 }
