@@ -7,7 +7,7 @@
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Utc};
-use frontdesk::domain::{Actor, Message, Patient, StaffId, Task, TaskId, TaskStatus};
+use frontdesk::domain::{Actor, Message, Patient, StaffId, Task, TaskId, TaskStatus, ThreadId};
 use frontdesk::policy::resolve_thread;
 use frontdesk::ports::{Expect, Key, Write};
 use http::StatusCode;
@@ -88,7 +88,7 @@ where
                 now,
             ))));
             if settles && task.status == TaskStatus::Resolved {
-                writes.push(settled(p, now));
+                writes.extend(settled(p, now));
             }
         }
         match deps.store.write(writes).await {
@@ -102,16 +102,27 @@ where
     ))
 }
 
-fn settled(p: &Patient, now: DateTime<Utc>) -> Write {
+/// The patient's thread once its task is resolved: the escalation counters start again,
+/// and the thread leaves the inbox (staff dealt with it, by phone or otherwise).
+fn settled(p: &Patient, now: DateTime<Utc>) -> Vec<Write> {
     let mut patient = p.clone();
     resolve_thread(&mut patient.thread);
+    let mut writes = Vec::new();
+    if let Some(since) = patient.thread.waiting_since.take() {
+        writes.push(Write::RemoveWaiting {
+            practice_id: p.practice_id.clone(),
+            thread_id: ThreadId::patient(&p.patient_id),
+            since,
+        });
+    }
     patient.version = p.version.saturating_add(1);
     patient.updated_at = now;
-    Write::Patient {
+    writes.push(Write::Patient {
         patient: Box::new(patient),
         expect: Expect::Version(p.version),
         previous_phone: None,
-    }
+    });
+    writes
 }
 
 fn respond(task: &Task, now: DateTime<Utc>) -> ApiGatewayV2httpResponse {

@@ -287,17 +287,28 @@ async fn resolving_a_threads_task_settles_the_thread_and_every_action_is_on_the_
     p.thread = ThreadState {
         exchanges_since_resolution: 5,
         call_suggested_at: Some(now()),
+        waiting_since: Some(now()),
         ..ThreadState::default()
     };
     p.version += 1;
     app.store
-        .write(vec![Write::Patient {
-            patient: Box::new(p),
-            expect: Expect::Version(v),
-            previous_phone: None,
-        }])
+        .write(vec![
+            Write::Patient {
+                patient: Box::new(p),
+                expect: Expect::Version(v),
+                previous_phone: None,
+            },
+            Write::Waiting(Box::new(frontdesk::domain::Waiting::patient(
+                &practice_id,
+                &patient_id,
+                now(),
+                frontdesk::domain::Channel::Sms,
+            ))),
+        ])
         .await
         .unwrap();
+    let (_, inbox) = app.call("GET", "/v1/inbox", Some(&key), None).await;
+    assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
     let id = app
         .seed_task(&task(
             &pid,
@@ -330,6 +341,12 @@ async fn resolving_a_threads_task_settles_the_thread_and_every_action_is_on_the_
     let p = read().await;
     assert_eq!(p.thread.exchanges_since_resolution, 0);
     assert_eq!(p.thread.call_suggested_at, None);
+    assert_eq!(p.thread.waiting_since, None);
+    let (_, inbox) = app.call("GET", "/v1/inbox", Some(&key), None).await;
+    assert!(
+        inbox["items"].as_array().unwrap().is_empty(),
+        "dealt with: {inbox}"
+    );
 
     let (_, t) = app
         .call("GET", "/v1/patients/pt-1/timeline", Some(&key), None)
