@@ -853,6 +853,9 @@ async fn a_no_show_is_rebooked_by_moving_it_not_by_resetting_its_status() {
 #[path = "messages_tests.rs"]
 mod messages_tests;
 
+#[path = "inbox_tests.rs"]
+mod inbox_tests;
+
 #[path = "tasks_tests.rs"]
 mod tasks_tests;
 
