@@ -378,3 +378,50 @@ async fn resolving_a_threads_task_settles_the_thread_and_every_action_is_on_the_
         json!("Asked about parking")
     );
 }
+
+#[tokio::test]
+async fn an_unknown_senders_task_is_worked_on_their_thread_and_resolving_it_clears_the_inbox() {
+    let app = app();
+    let (pid, key) = app.practice("A Dental").await;
+    let thread = app
+        .stranger_texted(&pid, "+13125550100", now() - Duration::hours(1))
+        .await;
+    let mut t = task(&pid, TaskKind::UnknownSender, Priority::Normal, None);
+    t.work.thread_id = Some(frontdesk::domain::ThreadId::parse(&thread).unwrap());
+    let id = app.seed_task(&t).await;
+    for (path, body) in [
+        (
+            "notes",
+            json!({"text": "Wrong number", "staff_id": "stf_ana"}),
+        ),
+        (
+            "resolve",
+            json!({"outcome": "no_reply_needed", "staff_id": "stf_ana"}),
+        ),
+    ] {
+        let (s, b) = app
+            .call(
+                "POST",
+                &format!("/v1/tasks/{id}/{path}"),
+                Some(&key),
+                Some(body),
+            )
+            .await;
+        assert_eq!(s, 200, "{path}: {b}");
+    }
+    assert!(app.inbox(&key).await.is_empty(), "dealt with");
+    let (s, b) = app
+        .call("GET", &format!("/v1/threads/{thread}"), Some(&key), None)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let actions: Vec<&Value> = b["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["purpose"] == json!("staff_action"))
+        .collect();
+    assert_eq!(actions.len(), 2, "{b}");
+    assert!(actions
+        .iter()
+        .all(|m| m["actor"] == json!({"type": "staff", "staff_id": "stf_ana"})));
+}
