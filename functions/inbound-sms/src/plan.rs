@@ -22,7 +22,8 @@ use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{
     Appointment, AppointmentId, Channel, Confirmation, ConsentBlock, ConsentSource, Decision,
     Direction, Message, MessageId, MessageKind, Patient, PatientId, PhoneNumber, Practice,
-    PracticeSettings, Priority, Purpose, Task, TaskId, TaskKind, TaskStatus, ThreadState, Waiting,
+    PracticeSettings, Priority, Purpose, Task, TaskId, TaskKind, TaskStatus, TaskWork, ThreadId,
+    ThreadState, Waiting,
 };
 use frontdesk::policy::templates::{self, Reply};
 use frontdesk::policy::{
@@ -451,7 +452,14 @@ impl<'a> Draft<'a> {
             created_at: self.input.now,
             resolved_at: None,
             resolution: None,
-            work: Default::default(),
+            // An unknown sender's task points at their thread (staff work on it there).
+            work: TaskWork {
+                thread_id: self
+                    .unknown
+                    .as_ref()
+                    .map(|n| ThreadId::unknown(&self.input.practice.practice_id, n)),
+                ..TaskWork::default()
+            },
         };
         self.writes.push(Write::Task(Box::new(task.clone())));
         task

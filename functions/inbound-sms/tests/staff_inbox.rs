@@ -33,6 +33,17 @@ async fn texts_wait_in_the_inbox_until_staff_answer_them_from_the_practice_numbe
         "no number in the inbox"
     );
     let thread = waiting[1]["thread_id"].as_str().unwrap().to_string();
+    let task = s
+        .open_tasks()
+        .await
+        .into_iter()
+        .find(|t| t.kind == frontdesk::domain::TaskKind::UnknownSender)
+        .expect("a task for the unknown sender");
+    assert_eq!(
+        task.work.thread_id.map(|t| t.to_string()),
+        Some(thread.clone()),
+        "the task points at the sender's thread"
+    );
 
     let answer = format!("{}: yes, of course, bring him along.", s.name);
     let (status, b) = s

@@ -871,6 +871,9 @@ mod sender;
 #[path = "messages_tests.rs"]
 mod messages_tests;
 
+#[path = "inbox_tests.rs"]
+mod inbox_tests;
+
 #[path = "tasks_tests.rs"]
 mod tasks_tests;
 

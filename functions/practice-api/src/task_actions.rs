@@ -7,7 +7,9 @@
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Utc};
-use frontdesk::domain::{Actor, Message, Patient, StaffId, Task, TaskId, TaskStatus};
+use frontdesk::domain::{
+    Actor, Channel, Message, Patient, StaffId, Task, TaskId, TaskStatus, ThreadId, UnknownThread,
+};
 use frontdesk::policy::resolve_thread;
 use frontdesk::ports::{Expect, Key, Write};
 use http::StatusCode;
@@ -20,6 +22,8 @@ use crate::http_io::{json_response, Request};
 use crate::tasks::TaskOut;
 
 const MAX_ATTEMPTS: usize = 3;
+/// Inbox entries one write clears (a transaction holds at most 100 writes).
+const MAX_CLEARED: usize = 90;
 
 /// What an action did to the task.
 pub enum Change {
@@ -89,7 +93,28 @@ where
                 now,
             ))));
             if settles && task.status == TaskStatus::Resolved {
-                writes.push(settled(p, now));
+                writes.extend(settled(p, now));
+            }
+        } else if let Some(thread_id) = &task.work.thread_id {
+            // An unknown sender's task: the action goes on their thread.
+            if let Some(t) = deps
+                .store
+                .unknown_thread(&practice.practice_id, thread_id)
+                .await?
+            {
+                writes.push(Write::Message(Box::new(Message::staff_action_on(
+                    &practice.practice_id,
+                    None,
+                    Some(&t.number),
+                    Channel::Sms,
+                    &task.task_id,
+                    what,
+                    actor,
+                    now,
+                ))));
+                if settles && task.status == TaskStatus::Resolved {
+                    writes.extend(settled_unknown(&t));
+                }
             }
         }
         match deps.store.write(writes).await {
@@ -99,20 +124,52 @@ where
         }
     }
     Err(ApiError::Conflict(
-        "the patient's record kept changing meanwhile; retry".into(),
+        "the patient's record (or the thread) kept changing meanwhile; retry".into(),
     ))
 }
 
-fn settled(p: &Patient, now: DateTime<Utc>) -> Write {
+/// An unknown sender's thread once its task is resolved: out of the inbox, only while no
+/// text arrived meanwhile (else the write conflicts and is decided again).
+fn settled_unknown(t: &UnknownThread) -> Vec<Write> {
+    let cleared: Vec<_> = t.waits.iter().take(MAX_CLEARED).copied().collect();
+    let mut writes: Vec<Write> = cleared
+        .iter()
+        .map(|since| Write::RemoveWaiting {
+            practice_id: t.practice_id.clone(),
+            thread_id: t.thread_id.clone(),
+            since: *since,
+        })
+        .collect();
+    let mut answered = t.clone();
+    answered.waits.drain(..cleared.len());
+    writes.push(Write::UnknownThread {
+        thread: Box::new(answered),
+        seen_waits: t.waits.len(),
+    });
+    writes
+}
+
+/// The patient's thread once its task is resolved: the escalation counters start again,
+/// and the thread leaves the inbox (staff dealt with it, by phone or otherwise).
+fn settled(p: &Patient, now: DateTime<Utc>) -> Vec<Write> {
     let mut patient = p.clone();
     resolve_thread(&mut patient.thread);
+    let mut writes = Vec::new();
+    if let Some(since) = patient.thread.waiting_since.take() {
+        writes.push(Write::RemoveWaiting {
+            practice_id: p.practice_id.clone(),
+            thread_id: ThreadId::patient(&p.patient_id),
+            since,
+        });
+    }
     patient.version = p.version.saturating_add(1);
     patient.updated_at = now;
-    Write::Patient {
+    writes.push(Write::Patient {
         patient: Box::new(patient),
         expect: Expect::Version(p.version),
         previous_phone: None,
-    }
+    });
+    writes
 }
 
 fn respond(task: &Task, now: DateTime<Utc>) -> ApiGatewayV2httpResponse {

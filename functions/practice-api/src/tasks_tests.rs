@@ -287,17 +287,28 @@ async fn resolving_a_threads_task_settles_the_thread_and_every_action_is_on_the_
     p.thread = ThreadState {
         exchanges_since_resolution: 5,
         call_suggested_at: Some(now()),
+        waiting_since: Some(now()),
         ..ThreadState::default()
     };
     p.version += 1;
     app.store
-        .write(vec![Write::Patient {
-            patient: Box::new(p),
-            expect: Expect::Version(v),
-            previous_phone: None,
-        }])
+        .write(vec![
+            Write::Patient {
+                patient: Box::new(p),
+                expect: Expect::Version(v),
+                previous_phone: None,
+            },
+            Write::Waiting(Box::new(frontdesk::domain::Waiting::patient(
+                &practice_id,
+                &patient_id,
+                now(),
+                frontdesk::domain::Channel::Sms,
+            ))),
+        ])
         .await
         .unwrap();
+    let (_, inbox) = app.call("GET", "/v1/inbox", Some(&key), None).await;
+    assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
     let id = app
         .seed_task(&task(
             &pid,
@@ -330,6 +341,12 @@ async fn resolving_a_threads_task_settles_the_thread_and_every_action_is_on_the_
     let p = read().await;
     assert_eq!(p.thread.exchanges_since_resolution, 0);
     assert_eq!(p.thread.call_suggested_at, None);
+    assert_eq!(p.thread.waiting_since, None);
+    let (_, inbox) = app.call("GET", "/v1/inbox", Some(&key), None).await;
+    assert!(
+        inbox["items"].as_array().unwrap().is_empty(),
+        "dealt with: {inbox}"
+    );
 
     let (_, t) = app
         .call("GET", "/v1/patients/pt-1/timeline", Some(&key), None)
@@ -360,4 +377,51 @@ async fn resolving_a_threads_task_settles_the_thread_and_every_action_is_on_the_
         task["work"]["notes"][0]["text"],
         json!("Asked about parking")
     );
+}
+
+#[tokio::test]
+async fn an_unknown_senders_task_is_worked_on_their_thread_and_resolving_it_clears_the_inbox() {
+    let app = app();
+    let (pid, key) = app.practice("A Dental").await;
+    let thread = app
+        .stranger_texted(&pid, "+13125550100", now() - Duration::hours(1))
+        .await;
+    let mut t = task(&pid, TaskKind::UnknownSender, Priority::Normal, None);
+    t.work.thread_id = Some(frontdesk::domain::ThreadId::parse(&thread).unwrap());
+    let id = app.seed_task(&t).await;
+    for (path, body) in [
+        (
+            "notes",
+            json!({"text": "Wrong number", "staff_id": "stf_ana"}),
+        ),
+        (
+            "resolve",
+            json!({"outcome": "no_reply_needed", "staff_id": "stf_ana"}),
+        ),
+    ] {
+        let (s, b) = app
+            .call(
+                "POST",
+                &format!("/v1/tasks/{id}/{path}"),
+                Some(&key),
+                Some(body),
+            )
+            .await;
+        assert_eq!(s, 200, "{path}: {b}");
+    }
+    assert!(app.inbox(&key).await.is_empty(), "dealt with");
+    let (s, b) = app
+        .call("GET", &format!("/v1/threads/{thread}"), Some(&key), None)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let actions: Vec<&Value> = b["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["purpose"] == json!("staff_action"))
+        .collect();
+    assert_eq!(actions.len(), 2, "{b}");
+    assert!(actions
+        .iter()
+        .all(|m| m["actor"] == json!({"type": "staff", "staff_id": "stf_ana"})));
 }

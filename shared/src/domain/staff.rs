@@ -134,10 +134,38 @@ impl Message {
         actor: Actor,
         at: DateTime<Utc>,
     ) -> Message {
+        Self::staff_action_on(
+            practice_id,
+            Some(patient_id),
+            None,
+            channel,
+            task_id,
+            what,
+            actor,
+            at,
+        )
+    }
+
+    /// The same on a patient's thread or an unknown sender's (`unknown_sender`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn staff_action_on(
+        practice_id: &PracticeId,
+        patient_id: Option<&PatientId>,
+        unknown_sender: Option<&PhoneNumber>,
+        channel: Channel,
+        task_id: &TaskId,
+        what: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    ) -> Message {
         Message {
             practice_id: practice_id.clone(),
-            patient_id: Some(patient_id.clone()),
-            unknown_sender: None,
+            patient_id: patient_id.cloned(),
+            unknown_sender: if patient_id.is_some() {
+                None
+            } else {
+                unknown_sender.cloned()
+            },
             message_id: MessageId::generate(),
             at,
             channel,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, DomainError, StaffId, Task, TaskKind, TaskStatus};
+use super::{Actor, DomainError, StaffId, Task, TaskKind, TaskStatus, ThreadId};
 
 /// Longest snooze.
 pub const MAX_SNOOZE: Duration = Duration::days(30);
@@ -24,6 +24,9 @@ pub struct TaskWork {
     pub outcome: Option<TaskOutcome>,
     #[serde(default)]
     pub resolved_by: Option<Actor>,
+    /// The conversation the task is about, when it has no patient (an unknown sender's).
+    #[serde(default)]
+    pub thread_id: Option<ThreadId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
