@@ -105,6 +105,7 @@ pub fn late_arrival(
         body: LATE_ARRIVAL_NOTE.into(),
         decision: Decision::Received,
         appointment_id: Some(before.appointment_id.clone()),
+        actor: None,
     };
     Some(LateArrival {
         resolved_tasks,

@@ -34,6 +34,7 @@ fn wellbeing(a: &Appointment, status: TaskStatus) -> Task {
         created_at: now() - Duration::minutes(25),
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     }
 }
 

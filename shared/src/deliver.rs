@@ -291,6 +291,7 @@ fn timeline(
         body,
         decision,
         appointment_id: out.appointment_id.cloned(),
+        actor: None,
     }))
 }
 
@@ -312,6 +313,7 @@ fn staff_task(out: &Outbound<'_>, kind: TaskKind, detail: String, now: DateTime<
         created_at: now,
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     let channel = out.patient.preferred_channel;
     Delivered {

@@ -4,8 +4,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::domain::{
-    AppointmentId, ConsentEvent, DueWork, EmailAddress, Message, PatientId, PhoneNumber,
-    PracticeId, Priority, Sweep, TaskId,
+    AppointmentId, ConsentEvent, DueWork, EmailAddress, Message, MessageId, PatientId, PhoneNumber,
+    PracticeId, Priority, StaffId, Sweep, TaskId, ThreadId,
 };
 
 pub const PK: &str = "PK";
@@ -153,4 +153,60 @@ pub fn patient_appointments_pk(p: &PracticeId, patient: &PatientId) -> String {
 
 pub fn patient_appointment_sort(starts_at: DateTime<Utc>, id: &AppointmentId) -> String {
     format!("{}#{id}", sortable_time(starts_at))
+}
+
+/// Prefix of the practice's inbox entries (threads waiting for a human answer).
+pub const WAITING_PREFIX: &str = "WAIT#";
+
+/// An inbox entry: oldest waiting first.
+pub fn waiting_sk(since: DateTime<Utc>, thread: &ThreadId) -> String {
+    format!("{WAITING_PREFIX}{}#{thread}", sortable_time(since))
+}
+
+/// An unknown sender's thread item (the number behind the opaque thread id).
+pub fn unknown_thread_sk(thread: &ThreadId) -> String {
+    format!("THREAD#{thread}")
+}
+
+/// The resolved-task index partition of a practice (GSI2): resolved tasks, newest first.
+pub fn resolved_tasks_pk(p: &PracticeId) -> String {
+    format!("P#{p}#RESOLVED")
+}
+
+pub fn resolved_task_sort(resolved_at: DateTime<Utc>, id: &TaskId) -> String {
+    let inverted = i64::MAX - resolved_at.timestamp_millis();
+    format!("{inverted:020}#{id}")
+}
+
+/// Prefix of a practice's staff members.
+pub const STAFF_PREFIX: &str = "STAFF#";
+
+pub fn staff_sk(id: &StaffId) -> String {
+    format!("{STAFF_PREFIX}{id}")
+}
+
+/// The staff email index: one staff member per email within a practice (sign-in looks
+/// the email up here).
+pub fn staff_email_sk(email: &EmailAddress) -> String {
+    format!("STAFFEMAIL#{}", email.as_str().to_ascii_lowercase())
+}
+
+/// A pending staff invitation, by the SHA-256 of its token.
+pub fn invitation_sk(token_hash: &str) -> String {
+    format!("INVITE#{token_hash}")
+}
+
+/// The GSI1 partition of staff replies deferred past quiet hours (few: one partition).
+pub const DEFERRED_REPLIES_PK: &str = "DUE#staff-replies";
+
+pub fn deferred_reply_sk(message: &MessageId) -> String {
+    format!("DEFER#{message}")
+}
+
+pub fn deferred_reply_sort(
+    until: DateTime<Utc>,
+    practice: &PracticeId,
+    message: &MessageId,
+) -> String {
+    format!("{}#{practice}#{message}", sortable_time(until))
 }

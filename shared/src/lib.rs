@@ -22,6 +22,7 @@ pub mod ports;
 pub mod sender_guard;
 pub mod ses;
 pub mod sns;
+pub mod staff_replies;
 pub mod sweep;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

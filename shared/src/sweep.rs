@@ -283,6 +283,7 @@ async fn give_up(store: &dyn Store, claimed: &DueWork, now: DateTime<Utc>) -> Re
         created_at: now,
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     store
         .write(vec![

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{
     Appointment, ConsentEvent, DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber,
-    PracticeId, Sweep, Task,
+    PracticeId, StaffId, StaffMember, Sweep, Task, ThreadId, UnknownThread, Waiting,
 };
 use frontdesk::ports::{Fetched, Item, Key, Page, Store, Write};
 use frontdesk::testing::MemoryStore;
@@ -218,6 +218,53 @@ impl<H: WriteHook<S>, S: Store> Store for SpyStore<H, S> {
         limit: usize,
     ) -> frontdesk::Result<Page<ConsentEvent>> {
         self.counted(self.inner.consent_history(p, id, cursor, limit))
+            .await
+    }
+    async fn waiting(
+        &self,
+        p: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> frontdesk::Result<Page<Waiting>> {
+        self.counted(self.inner.waiting(p, cursor, limit)).await
+    }
+    async fn resolved_tasks(
+        &self,
+        p: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> frontdesk::Result<Page<Task>> {
+        self.counted(self.inner.resolved_tasks(p, cursor, limit))
+            .await
+    }
+    async fn deferred_replies(&self, until: DateTime<Utc>) -> frontdesk::Result<Vec<Message>> {
+        self.counted(self.inner.deferred_replies(until)).await
+    }
+    async fn staff_member(
+        &self,
+        p: &PracticeId,
+        id: &StaffId,
+    ) -> frontdesk::Result<Option<StaffMember>> {
+        self.counted(self.inner.staff_member(p, id)).await
+    }
+    async fn staff_members(&self, p: &PracticeId) -> frontdesk::Result<Vec<StaffMember>> {
+        self.counted(self.inner.staff_members(p)).await
+    }
+    async fn unknown_thread(
+        &self,
+        p: &PracticeId,
+        id: &ThreadId,
+    ) -> frontdesk::Result<Option<UnknownThread>> {
+        self.counted(self.inner.unknown_thread(p, id)).await
+    }
+    async fn unknown_timeline(
+        &self,
+        p: &PracticeId,
+        number: &PhoneNumber,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> frontdesk::Result<Page<Message>> {
+        self.counted(self.inner.unknown_timeline(p, number, cursor, limit))
             .await
     }
     async fn sweep_cursor(&self, s: Sweep) -> frontdesk::Result<Option<DateTime<Utc>>> {

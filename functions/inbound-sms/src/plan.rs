@@ -22,7 +22,8 @@ use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{
     Appointment, AppointmentId, Channel, Confirmation, ConsentBlock, ConsentSource, Decision,
     Direction, Message, MessageId, MessageKind, Patient, PatientId, PhoneNumber, Practice,
-    PracticeSettings, Priority, Purpose, Task, TaskId, TaskKind, TaskStatus, ThreadState,
+    PracticeSettings, Priority, Purpose, Task, TaskId, TaskKind, TaskStatus, TaskWork, ThreadId,
+    ThreadState, Waiting,
 };
 use frontdesk::policy::templates::{self, Reply};
 use frontdesk::policy::{
@@ -348,6 +349,7 @@ impl<'a> Draft<'a> {
             body,
             decision,
             appointment_id: None,
+            actor: None,
         }
     }
 
@@ -450,6 +452,14 @@ impl<'a> Draft<'a> {
             created_at: self.input.now,
             resolved_at: None,
             resolution: None,
+            // An unknown sender's task points at their thread (staff work on it there).
+            work: TaskWork {
+                thread_id: self
+                    .unknown
+                    .as_ref()
+                    .map(|n| ThreadId::unknown(&self.input.practice.practice_id, n)),
+                ..TaskWork::default()
+            },
         };
         self.writes.push(Write::Task(Box::new(task.clone())));
         task
@@ -595,6 +605,19 @@ fn plan_known(input: &Input<'_>, known: &Known) -> frontdesk::Result<Plan> {
     ));
 
     policy::record_inbound_at(&mut patient.thread, action.thread_intent(), now);
+    if policy::note_inbound(
+        &mut patient.thread,
+        Channel::Sms,
+        action.thread_intent(),
+        now,
+    ) {
+        d.writes.push(Write::Waiting(Box::new(Waiting::patient(
+            &input.practice.practice_id,
+            &patient.patient_id,
+            now,
+            Channel::Sms,
+        ))));
+    }
     let opted_out = patient.consents.is_opted_out(Channel::Sms);
     let opted_out_note = if opted_out {
         " The patient has opted out of texts: reply by phone or email."
@@ -1144,6 +1167,27 @@ fn plan_unknown(input: &Input<'_>) -> frontdesk::Result<Plan> {
 
     d.claim(input.inbound.claim_key(), input.inbound.claim_expires(now));
     d.inbound(None);
+    // The unknown sender's thread (opaque id, no read) and, unless the text is answered
+    // automatically, an inbox entry.
+    let waiting = policy::awaits_staff(action.thread_intent());
+    d.writes.push(Write::UnknownInbound {
+        practice_id: input.practice.practice_id.clone(),
+        number: from.clone(),
+        at: now,
+        waiting,
+        opted_out: match action {
+            Action::OptOut => Some(true),
+            Action::OptIn => Some(false),
+            _ => None,
+        },
+    });
+    if waiting {
+        d.writes.push(Write::Waiting(Box::new(Waiting::unknown(
+            &input.practice.practice_id,
+            &from,
+            now,
+        ))));
+    }
 
     let mut gated = |d: &mut Draft<'_>, marker: (String, DateTime<Utc>)| {
         if input.unknown_reply_allowed {

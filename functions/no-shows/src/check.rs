@@ -129,6 +129,7 @@ pub(crate) fn plan_check(
                 .into(),
         },
         appointment_id: Some(appointment.appointment_id.clone()),
+        actor: None,
     };
 
     let mut writes = removed;
@@ -208,5 +209,6 @@ pub fn wellbeing_task(
         created_at: now,
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     })
 }

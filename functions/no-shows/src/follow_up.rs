@@ -199,6 +199,7 @@ fn suppressed_entry(
             reason: reason.to_string(),
         },
         appointment_id: Some(appointment.appointment_id.clone()),
+        actor: None,
     }))
 }
 

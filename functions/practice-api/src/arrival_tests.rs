@@ -45,6 +45,7 @@ async fn mark_no_show(app: &App, practice_id: &PracticeId) -> Task {
         created_at: now(),
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     let follow_up = DueWork {
         practice_id: practice_id.clone(),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use frontdesk::aws::Clients;
 use frontdesk::config::Config;
+use frontdesk::deliver::Senders;
 use frontdesk::ports::{Clock, Store, SystemClock};
 
 use crate::auth::OperatorSecret;
@@ -14,13 +15,17 @@ pub struct Deps {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub operator: OperatorSecret,
+    /// The practice's own number / sender, for staff replies and invitations.
+    pub senders: Senders,
 }
 
 /// Builds the dependencies from the configuration (the operator secret is required) and
 /// the shared clients. No I/O.
 pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
+    let store: Arc<dyn Store> = Arc::new(clients.store(config));
     Ok(Deps {
-        store: Arc::new(clients.store(config)),
+        senders: clients.senders(config, store.clone()),
+        store,
         clock: Arc::new(SystemClock),
         operator: OperatorSecret::new(config.operator_secret()?),
     })

@@ -8,7 +8,9 @@ use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
-use crate::{appointments, consents, patients, practices, tasks};
+use crate::{
+    appointments, consents, inbox, messages, patients, practices, staff, task_actions, tasks,
+};
 
 pub async fn handle(
     deps: &Deps,
@@ -60,6 +62,17 @@ async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRespo
         Route::Appointment(id, action) => appointments::act(deps, req, &id, action).await,
         Route::ListTasks => tasks::list(deps, req).await,
         Route::ResolveTask(id) => tasks::resolve(deps, req, &id).await,
+        Route::GetTask(id) => tasks::get(deps, req, &id).await,
+        Route::AssignTask(id) => task_actions::assign(deps, req, &id).await,
+        Route::SnoozeTask(id) => task_actions::snooze(deps, req, &id).await,
+        Route::NoteTask(id) => task_actions::note(deps, req, &id).await,
+        Route::PatientMessage(id) => messages::to_patient(deps, req, &id).await,
+        Route::ThreadMessage(id) => messages::to_thread(deps, req, &id).await,
+        Route::Inbox => inbox::list(deps, req).await,
+        Route::Thread(id) => inbox::get(deps, req, &id).await,
+        Route::CreateStaff => staff::create(deps, req).await,
+        Route::ListStaff => staff::list(deps, req).await,
+        Route::DeleteStaff(id) => staff::delete(deps, req, &id).await,
     }
 }
 

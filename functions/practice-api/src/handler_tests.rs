@@ -8,7 +8,7 @@ use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{DueKind, PracticeId, Priority, Task, TaskId, TaskKind, TaskStatus};
 use frontdesk::ports::{FixedClock, Write};
-use frontdesk::testing::MemoryStore;
+use frontdesk::testing::{MemoryStore, RecordingEmail, RecordingSms};
 use http::{HeaderValue, Method};
 use serde_json::{json, Value};
 
@@ -20,6 +20,8 @@ const OP: &str = "test-operator-secret";
 struct App {
     deps: Deps,
     store: Arc<MemoryStore>,
+    sms: Arc<RecordingSms>,
+    email: Arc<RecordingEmail>,
 }
 
 fn now() -> DateTime<Utc> {
@@ -29,14 +31,26 @@ fn now() -> DateTime<Utc> {
 }
 
 fn app() -> App {
+    app_at(now())
+}
+
+fn app_at(at: DateTime<Utc>) -> App {
     let store = Arc::new(MemoryStore::new());
+    let sms = Arc::new(RecordingSms::default());
+    let email = Arc::new(RecordingEmail::default());
     App {
         deps: Deps {
             store: store.clone(),
-            clock: Arc::new(FixedClock(now())),
+            clock: Arc::new(FixedClock(at)),
             operator: OperatorSecret::new(OP),
+            senders: frontdesk::deliver::Senders {
+                sms: sms.clone(),
+                email: email.clone(),
+            },
         },
         store,
+        sms,
+        email,
     }
 }
 
@@ -507,6 +521,7 @@ async fn a_late_check_in_resolves_the_wellbeing_call() {
         created_at: now(),
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     let (_, fetched) = (
         (),
@@ -581,6 +596,7 @@ async fn tasks_list_most_urgent_first_and_resolve_once() {
         created_at: now() + chrono::Duration::minutes(mins),
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     let tasks = [
         mk(Priority::Low, 0),
@@ -694,6 +710,7 @@ async fn another_practices_data_is_not_found_and_unchanged() {
         created_at: now(),
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     app.deps
         .store
@@ -850,3 +867,15 @@ mod consent;
 
 #[path = "sender_tests.rs"]
 mod sender;
+
+#[path = "messages_tests.rs"]
+mod messages_tests;
+
+#[path = "inbox_tests.rs"]
+mod inbox_tests;
+
+#[path = "tasks_tests.rs"]
+mod tasks_tests;
+
+#[path = "staff_tests.rs"]
+mod staff_tests;

@@ -9,10 +9,15 @@ mod deps;
 pub mod error;
 pub mod handler;
 pub mod http_io;
+mod inbox;
+mod messages;
 mod patients;
 mod practices;
+mod reply_delivery;
 pub mod router;
 mod senders;
+mod staff;
+mod task_actions;
 mod tasks;
 mod wire;
 

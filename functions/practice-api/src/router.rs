@@ -33,6 +33,17 @@ pub enum Route {
     ListTasks,
     ResolveTask(String),
     ConsentHistory(String),
+    GetTask(String),
+    AssignTask(String),
+    SnoozeTask(String),
+    NoteTask(String),
+    PatientMessage(String),
+    ThreadMessage(String),
+    Inbox,
+    Thread(String),
+    CreateStaff,
+    ListStaff,
+    DeleteStaff(String),
 }
 
 /// The path parameters of a matched route.
@@ -85,6 +96,33 @@ const TABLE: &[(&str, &str, Build)] = &[
     ("GET", "/v1/tasks", |_| Route::ListTasks),
     ("POST", "/v1/tasks/{task_id}/resolve", |p| {
         Route::ResolveTask(p.get("task_id"))
+    }),
+    ("GET", "/v1/tasks/{task_id}", |p| {
+        Route::GetTask(p.get("task_id"))
+    }),
+    ("POST", "/v1/tasks/{task_id}/assign", |p| {
+        Route::AssignTask(p.get("task_id"))
+    }),
+    ("POST", "/v1/tasks/{task_id}/snooze", |p| {
+        Route::SnoozeTask(p.get("task_id"))
+    }),
+    ("POST", "/v1/tasks/{task_id}/notes", |p| {
+        Route::NoteTask(p.get("task_id"))
+    }),
+    ("POST", "/v1/patients/{patient_id}/messages", |p| {
+        Route::PatientMessage(p.get("patient_id"))
+    }),
+    ("GET", "/v1/inbox", |_| Route::Inbox),
+    ("GET", "/v1/threads/{thread_id}", |p| {
+        Route::Thread(p.get("thread_id"))
+    }),
+    ("POST", "/v1/threads/{thread_id}/messages", |p| {
+        Route::ThreadMessage(p.get("thread_id"))
+    }),
+    ("POST", "/v1/staff", |_| Route::CreateStaff),
+    ("GET", "/v1/staff", |_| Route::ListStaff),
+    ("DELETE", "/v1/staff/{staff_id}", |p| {
+        Route::DeleteStaff(p.get("staff_id"))
     }),
 ];
 
@@ -148,6 +186,8 @@ mod tests {
             .replace("{appointment_id}", "a1")
             .replace("{task_id}", "t1")
             .replace("{key_id}", "k1")
+            .replace("{thread_id}", "th1")
+            .replace("{staff_id}", "s1")
     }
 
     #[test]

@@ -178,10 +178,3 @@ pub struct PageOut<T: Serialize> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ResolveIn {
-    #[serde(default)]
-    pub resolution: Option<String>,
-}

@@ -81,6 +81,7 @@ pub(crate) async fn check(
         created_at: now,
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     let mut updated = appointment.clone();
     updated.tasks.push(task.task_id.clone());

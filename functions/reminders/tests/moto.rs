@@ -662,6 +662,7 @@ async fn api(
         store: s.store.clone(),
         clock: Arc::new(FixedClock(utc(at))),
         operator: practice_api::auth::OperatorSecret::new(OPERATOR),
+        senders: s.deps.senders.clone(),
     };
     let r: ApiGatewayV2httpResponse =
         practice_api::respond(&deps, api_event(method, path, token, body)).await;

@@ -157,6 +157,7 @@ fn entry(
         body,
         decision,
         appointment_id: Some(appointment.appointment_id.clone()),
+        actor: None,
     }))
 }
 
@@ -374,6 +375,7 @@ fn voice_note(
         created_at: now,
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     };
     let decision = Decision::StaffTask {
         task_id: task.task_id.clone(),

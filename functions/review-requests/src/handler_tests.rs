@@ -406,6 +406,7 @@ async fn an_open_or_resolved_complaint_never_holds_the_request() {
             created_at: start(),
             resolved_at: None,
             resolution: None,
+            work: Default::default(),
         };
         p.open_feedback_task = Some(complaint.task_id.clone());
         w.store

@@ -60,6 +60,7 @@ fn complaint(p: &Patient, status: TaskStatus) -> Task {
         created_at: start(),
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     }
 }
 
@@ -76,6 +77,7 @@ fn said(p: &Patient, body: &str) -> Message {
         body: body.into(),
         decision: Decision::Received,
         appointment_id: None,
+        actor: None,
     }
 }
 

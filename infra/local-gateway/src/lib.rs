@@ -243,6 +243,7 @@ pub const SCHEDULED: &[(&str, &str)] = &[
     ("reminders", "RemindersFunction"),
     ("no-shows", "NoShowsFunction"),
     ("review-requests", "ReviewRequestsFunction"),
+    ("staff-replies", "StaffRepliesFunction"),
 ];
 
 /// Fires each scheduled function on its rate from template.yaml, with the current time,

@@ -65,14 +65,15 @@ pub async fn build(
     let dynamo = Arc::new(clients.store(&config));
     let store: Arc<dyn Store> = dynamo.clone();
 
+    let senders = clients.senders(&config, store.clone());
     let mut api_deps = practice_api::wire(&config, &clients).map_err(config_error)?;
     api_deps.store = store.clone();
+    api_deps.senders = senders.clone();
     let practice_api_fn: HttpFunction = Arc::new(move |event| {
         let deps = api_deps.clone();
         Box::pin(async move { practice_api::respond(&deps, event).await })
     });
 
-    let senders = clients.senders(&config, store.clone());
     let mut inbound_deps = inbound_sms::wire(&config, &clients).map_err(config_error)?;
     inbound_deps.store = store.clone();
     inbound_deps.senders = senders.clone();
@@ -87,7 +88,7 @@ pub async fn build(
     http.insert("InboundSmsFunction".to_string(), inbound_fn);
 
     // One store (and its request counter) for every function, as they share the table.
-    let sweep_deps = SweepDeps::new(store.clone(), senders);
+    let sweep_deps = SweepDeps::new(store.clone(), senders.clone());
     let mut scheduled = HashMap::new();
     scheduled.insert(
         "reminders".to_string(),
@@ -97,6 +98,17 @@ pub async fn build(
         "no-shows".to_string(),
         scheduled!(no_shows, sweep_deps.clone()),
     );
+    let (replies_store, replies_senders) = (store.clone(), senders.clone());
+    let staff_replies: ScheduledFunction = Arc::new(move |now| {
+        let (store, senders) = (replies_store.clone(), replies_senders.clone());
+        Box::pin(async move {
+            frontdesk::staff_replies::send_due(store.as_ref(), &senders, now)
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|report| serde_json::to_value(report).map_err(|e| e.to_string()))
+        })
+    });
+    scheduled.insert("staff-replies".to_string(), staff_replies);
     scheduled.insert(
         "review-requests".to_string(),
         scheduled!(review_requests, sweep_deps),

@@ -4,13 +4,16 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AppointmentId, Channel, MessageId, PatientId, PhoneNumber, PracticeId, TaskId};
+use super::{Actor, AppointmentId, Channel, MessageId, PatientId, PhoneNumber, PracticeId, TaskId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Inbound,
     Outbound,
+    /// A staff action on the thread (a task assigned, snoozed, noted, resolved): nothing
+    /// was sent to anyone.
+    Internal,
 }
 
 /// What an entry is about.
@@ -32,6 +35,10 @@ pub enum Purpose {
     PatientMessage,
     /// The patient arrived after being marked a no-show (see `arrival`).
     LateArrival,
+    /// A staff member's answer to the patient (or unknown sender).
+    StaffReply,
+    /// A staff member worked on one of the patient's tasks (`Direction::Internal`).
+    StaffAction,
 }
 
 /// What happened to an outbound attempt, or that an inbound one arrived.
@@ -78,4 +85,7 @@ pub struct Message {
     pub decision: Decision,
     #[serde(default)]
     pub appointment_id: Option<AppointmentId>,
+    /// Who sent it, for staff messages; `None` for the patient's and the automation's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
 }

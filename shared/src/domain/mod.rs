@@ -12,7 +12,11 @@ mod ids;
 mod message;
 mod patient;
 mod practice;
+mod staff;
+mod staff_account;
 mod task;
+mod task_work;
+mod thread;
 
 pub use crate::error::Error as DomainError;
 pub use appointment::{Appointment, AppointmentStatus, Confirmation};
@@ -29,4 +33,11 @@ pub use patient::{Patient, ThreadState};
 pub use practice::{
     ApiKeyRecord, MessageCaps, OnCall, Practice, PracticeSettings, ProviderSecrets, ReminderOffset,
 };
+pub use staff::{Actor, StaffId};
+pub use staff_account::{
+    hash_password, token_hash, verify_password, Invitation, StaffMember, StaffRole, StaffStatus,
+    INVITATION_TTL,
+};
 pub use task::{Priority, Task, TaskKind, TaskStatus};
+pub use task_work::{parse_outcome, TaskNote, TaskOutcome, TaskView, TaskWork, MAX_SNOOZE};
+pub use thread::{ThreadId, UnknownThread, Waiting};

@@ -71,6 +71,15 @@ pub struct ThreadState {
     /// question is asked once and the answer ("CANCEL VISIT") is recognised.
     #[serde(default)]
     pub cancel_clarified_at: Option<DateTime<Utc>>,
+    /// The patient's last message: the 24-hour conversation window and the channel a
+    /// staff reply goes out on.
+    #[serde(default)]
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub last_inbound_channel: Option<Channel>,
+    /// Since when the patient waits for a human answer (the key of their inbox entry).
+    #[serde(default)]
+    pub waiting_since: Option<DateTime<Utc>>,
 }
 
 impl Patient {

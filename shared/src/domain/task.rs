@@ -87,4 +87,7 @@ pub struct Task {
     /// How it was resolved: "reached", "left_voicemail", "auto: checked in late"…
     #[serde(default)]
     pub resolution: Option<String>,
+    /// Staff work: assignee, snooze, notes, outcome.
+    #[serde(default)]
+    pub work: super::TaskWork,
 }

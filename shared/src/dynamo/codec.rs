@@ -42,7 +42,18 @@ pub(super) mod kind {
     pub const SWEEP_CURSOR: &str = "sweep_cursor";
     pub const CONSENT_EVENT: &str = "consent_event";
     pub const SENDER_ROUTE: &str = "sender_route";
+    pub const WAITING: &str = "waiting";
+    pub const UNKNOWN_THREAD: &str = "unknown_thread";
+    pub const STAFF: &str = "staff";
+    pub const STAFF_EMAIL: &str = "staff_email";
+    pub const INVITATION: &str = "invitation";
+    pub const DEFERRED_REPLY: &str = "deferred_reply";
 }
+
+#[path = "staff_codec.rs"]
+mod staff;
+#[path = "thread_codec.rs"]
+mod threads;
 
 pub(super) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -659,6 +670,17 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                     keys::GSI2_SK.into(),
                     s(keys::open_task_sort(t.priority, t.created_at, &t.task_id)),
                 );
+            } else {
+                // Resolved: the resolved-task partition of GSI2, newest first.
+                let at = t.resolved_at.unwrap_or(t.created_at);
+                item.insert(
+                    keys::GSI2_PK.into(),
+                    s(keys::resolved_tasks_pk(&t.practice_id)),
+                );
+                item.insert(
+                    keys::GSI2_SK.into(),
+                    s(keys::resolved_task_sort(at, &t.task_id)),
+                );
             }
             out.push(Op::put(item, kind::TASK, None)?);
         }
@@ -768,6 +790,16 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                 Some(Condition::absent()),
             )?);
         }
+        w @ (Write::Waiting(_)
+        | Write::RemoveWaiting { .. }
+        | Write::UnknownInbound { .. }
+        | Write::UnknownThread { .. }) => threads::expand(w, out)?,
+        w @ (Write::Staff { .. }
+        | Write::StaffEmail { .. }
+        | Write::RemoveStaff { .. }
+        | Write::Invitation(_)
+        | Write::DeferReply(_)
+        | Write::DoneDeferReply { .. }) => staff::expand(w, out)?,
     }
     Ok(())
 }
@@ -961,6 +993,7 @@ mod tests {
             created_at: t,
             resolved_at: None,
             resolution: None,
+            work: Default::default(),
         };
         let open = expanded(Write::Task(Box::new(task.clone())));
         let Action::Put(item) = &open[0].action else {
@@ -972,7 +1005,11 @@ mod tests {
         let Action::Put(item) = &resolved[0].action else {
             panic!("a put")
         };
-        assert!(!item.contains_key(keys::GSI2_PK) && !item.contains_key(keys::GSI2_SK));
+        assert_eq!(
+            item[keys::GSI2_PK],
+            s("P#prc_1#RESOLVED"),
+            "resolved tasks move to their own partition"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The consent history read: one Query on `begins_with(SK, CONSENT#<patient>#)`, oldest
-//! first, paged like the timeline (R10 in `docs/data-model.md`).
+//! first, paged like the timeline (R17 in `docs/data-model.md`).
 
 use super::codec::{kind, s};
 use super::cursor;

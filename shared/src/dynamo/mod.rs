@@ -150,6 +150,62 @@ impl Store for DynamoStore {
         self.apply(writes).await
     }
 
+    async fn waiting(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::Waiting>> {
+        self.read_waiting(practice_id, cursor, limit).await
+    }
+
+    async fn resolved_tasks(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Task>> {
+        self.read_resolved_tasks(practice_id, cursor, limit).await
+    }
+
+    async fn deferred_replies(&self, until: DateTime<Utc>) -> Result<Vec<Message>> {
+        self.read_deferred_replies(until).await
+    }
+
+    async fn staff_member(
+        &self,
+        practice_id: &PracticeId,
+        staff_id: &crate::domain::StaffId,
+    ) -> Result<Option<crate::domain::StaffMember>> {
+        self.read_staff_member(practice_id, staff_id).await
+    }
+
+    async fn staff_members(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::StaffMember>> {
+        self.read_staff_members(practice_id).await
+    }
+
+    async fn unknown_thread(
+        &self,
+        practice_id: &PracticeId,
+        thread_id: &crate::domain::ThreadId,
+    ) -> Result<Option<crate::domain::UnknownThread>> {
+        self.read_unknown_thread(practice_id, thread_id).await
+    }
+
+    async fn unknown_timeline(
+        &self,
+        practice_id: &PracticeId,
+        number: &PhoneNumber,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Message>> {
+        self.read_unknown_timeline(practice_id, number, cursor, limit)
+            .await
+    }
+
     async fn sender_owner(
         &self,
         address: &crate::domain::EmailAddress,

@@ -20,6 +20,11 @@ use crate::keys;
 use crate::ports::{Fetched, Item, Key, Page};
 use crate::{Error, Result};
 
+#[path = "staff_reads.rs"]
+mod staff;
+#[path = "thread_reads.rs"]
+mod threads;
+
 /// Retries of keys DynamoDB left unprocessed (throttling), with doubling delays.
 const UNPROCESSED_RETRIES: u32 = 5;
 const UNPROCESSED_FIRST_DELAY: Duration = Duration::from_millis(20);

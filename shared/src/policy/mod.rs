@@ -17,6 +17,7 @@ pub mod escalation;
 pub mod keywords;
 mod local_time;
 pub mod quiet_hours;
+pub mod reply;
 pub mod route;
 pub mod segments;
 pub mod template_context;
@@ -48,6 +49,10 @@ pub use keywords::{
     OPT_IN_WORDS, OPT_OUT_WORDS,
 };
 pub use quiet_hours::{is_quiet, next_send_time};
+pub use reply::{
+    awaits_staff, in_conversation, note_inbound, reply_channel, route_reply, ReplyRefusal,
+    ReplyRoute, ReplyTo, CONVERSATION_WINDOW,
+};
 pub use route::{channel_problem, route, ChannelProblem, Route, StaffTaskReason, SuppressReason};
 pub use segments::{segment_count, segments, Encoding, SegmentCount};
 pub use template_context::{

@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     Appointment, AppointmentId, ConsentEvent, DueWork, EmailAddress, Message, Patient, PatientId,
-    PhoneNumber, Practice, PracticeId, Sweep, Task, TaskId,
+    PhoneNumber, Practice, PracticeId, StaffId, StaffMember, Sweep, Task, TaskId, ThreadId,
+    UnknownThread, Waiting,
 };
-use crate::Result;
+use crate::{Error, Result};
 
 /// An item to read, within one practice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +122,60 @@ pub enum Write {
     },
     /// Appends one consent change to the patient's history (never overwritten).
     ConsentEvent(Box<ConsentEvent>),
+    /// Puts a thread in the practice's inbox (waiting for a human answer).
+    Waiting(Box<Waiting>),
+    /// Takes an inbox entry out (a staff member answered).
+    RemoveWaiting {
+        practice_id: PracticeId,
+        thread_id: ThreadId,
+        since: DateTime<Utc>,
+    },
+    /// An unknown sender texted at `at`: creates or updates their thread item in place
+    /// (the number, the last inbound time and, when `waiting`, one more inbox entry `at`),
+    /// with no read first. `opted_out` records an opt-out (`Some(true)`) or opt-in
+    /// (`Some(false)`) word. Pair a waiting one with `Write::Waiting(Waiting::unknown(..))`.
+    UnknownInbound {
+        practice_id: PracticeId,
+        number: PhoneNumber,
+        at: DateTime<Utc>,
+        waiting: bool,
+        opted_out: Option<bool>,
+    },
+    /// Rewrites an unknown sender's thread item as read (a staff reply clears `waits`),
+    /// only while it still has `seen_waits` inbox entries: a text that arrived meanwhile
+    /// conflicts instead of being lost.
+    UnknownThread {
+        thread: Box<UnknownThread>,
+        seen_waits: usize,
+    },
+    /// A staff member (`expect_absent` on creation).
+    Staff {
+        member: Box<StaffMember>,
+        expect_absent: bool,
+    },
+    /// Claims an email for one staff member of the practice: conflicts if it is taken.
+    StaffEmail {
+        practice_id: PracticeId,
+        email: EmailAddress,
+        staff_id: StaffId,
+    },
+    /// Removes a staff member and their email claim (every session with them).
+    RemoveStaff {
+        practice_id: PracticeId,
+        staff_id: StaffId,
+        email: EmailAddress,
+    },
+    /// A pending invitation, by token hash, kept until it expires (DynamoDB TTL).
+    Invitation(Box<crate::domain::Invitation>),
+    /// A staff reply deferred past quiet hours (its decision is `Deferred { until }`),
+    /// found by the staff-replies sweep when it comes due.
+    DeferReply(Box<Message>),
+    /// Takes a deferred reply out of the sweep, only while it is still there: the claim
+    /// that makes two overlapping sweeps send it once.
+    DoneDeferReply {
+        practice_id: PracticeId,
+        message_id: crate::domain::MessageId,
+    },
 }
 
 /// One page of a listing. `next` is an opaque cursor for the following page.
@@ -240,6 +295,64 @@ pub trait Store: Send + Sync {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<ConsentEvent>>;
+    /// The practice's inbox: threads waiting for a human answer, oldest first, paged.
+    async fn waiting(
+        &self,
+        _practice_id: &PracticeId,
+        _cursor: Option<&str>,
+        _limit: usize,
+    ) -> Result<Page<Waiting>> {
+        Err(unsupported("waiting"))
+    }
+
+    /// Resolved tasks, most recently resolved first, paged.
+    async fn resolved_tasks(
+        &self,
+        _practice_id: &PracticeId,
+        _cursor: Option<&str>,
+        _limit: usize,
+    ) -> Result<Page<Task>> {
+        Err(unsupported("resolved_tasks"))
+    }
+
+    /// Deferred staff replies due at or before `until`, across practices, oldest first.
+    async fn deferred_replies(&self, _until: DateTime<Utc>) -> Result<Vec<Message>> {
+        Err(unsupported("deferred_replies"))
+    }
+
+    /// A staff member of the practice.
+    async fn staff_member(
+        &self,
+        _practice_id: &PracticeId,
+        _staff_id: &StaffId,
+    ) -> Result<Option<StaffMember>> {
+        Err(unsupported("staff_member"))
+    }
+
+    /// Every staff member of the practice (a practice has tens, not thousands).
+    async fn staff_members(&self, _practice_id: &PracticeId) -> Result<Vec<StaffMember>> {
+        Err(unsupported("staff_members"))
+    }
+
+    /// An unknown sender's thread item, by its opaque id.
+    async fn unknown_thread(
+        &self,
+        _practice_id: &PracticeId,
+        _thread_id: &ThreadId,
+    ) -> Result<Option<UnknownThread>> {
+        Err(unsupported("unknown_thread"))
+    }
+
+    /// An unknown sender's messages, oldest first, paged (like `timeline`).
+    async fn unknown_timeline(
+        &self,
+        _practice_id: &PracticeId,
+        _number: &PhoneNumber,
+        _cursor: Option<&str>,
+        _limit: usize,
+    ) -> Result<Page<Message>> {
+        Err(unsupported("unknown_timeline"))
+    }
 
     async fn get_practice(&self, practice_id: &PracticeId) -> Result<Option<Practice>> {
         Ok(self
@@ -248,4 +361,9 @@ pub trait Store: Send + Sync {
             .practice()
             .cloned())
     }
+}
+
+/// Stores written before the staff inbox existed (test wrappers) do not serve it.
+fn unsupported(call: &str) -> Error {
+    Error::Storage(format!("this store does not implement {call}"))
 }

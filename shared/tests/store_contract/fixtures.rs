@@ -106,6 +106,7 @@ pub fn message(practice_id: &PracticeId, patient_id: &str, when: DateTime<Utc>) 
             provider_message_id: Some("m-1".into()),
         },
         appointment_id: None,
+        actor: None,
     }
 }
 
@@ -126,6 +127,7 @@ pub fn task(practice_id: &PracticeId, priority: Priority, created_at: DateTime<U
         created_at,
         resolved_at: None,
         resolution: None,
+        work: Default::default(),
     }
 }
 

@@ -118,6 +118,7 @@ impl Stack {
             store: store.clone(),
             clock: Arc::new(FixedClock(now)),
             operator: practice_api::auth::OperatorSecret::new(OPERATOR),
+            senders: deps.senders.clone(),
         };
         let n = numbers();
         let name = unique_name();

@@ -274,6 +274,7 @@ async fn baseline(
                         provider_message_id: Some(MessageId::generate().to_string()),
                     },
                     appointment_id: Some(claimed.appointment_id.clone()),
+                    actor: None,
                 };
                 let (patient_id, practice_id) =
                     (claimed.patient_id.clone(), claimed.practice_id.clone());

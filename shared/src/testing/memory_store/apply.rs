@@ -177,6 +177,16 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
                 }
             }
         }
+        w @ (Write::Waiting(_)
+        | Write::RemoveWaiting { .. }
+        | Write::UnknownInbound { .. }
+        | Write::UnknownThread { .. }) => super::threads::apply(t, w)?,
+        w @ (Write::Staff { .. }
+        | Write::StaffEmail { .. }
+        | Write::RemoveStaff { .. }
+        | Write::Invitation(_)
+        | Write::DeferReply(_)
+        | Write::DoneDeferReply { .. }) => super::staff::apply(t, w)?,
         Write::SweepCursor { sweep, bucket } => {
             t.insert(
                 (

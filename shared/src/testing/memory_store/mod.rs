@@ -9,6 +9,8 @@
 //! Clones share the data and the counter, as clones of `DynamoStore` do.
 
 mod apply;
+mod staff;
+mod threads;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -38,6 +40,12 @@ enum Stored {
     Route(PracticeId),
     Cursor(DateTime<Utc>),
     Consent(Box<crate::domain::ConsentEvent>),
+    Waiting(Box<crate::domain::Waiting>),
+    UnknownThread(Box<crate::domain::UnknownThread>),
+    Staff(Box<crate::domain::StaffMember>),
+    StaffEmail,
+    Invitation(Box<crate::domain::Invitation>),
+    DeferredReply(Box<Message>),
 }
 
 /// `(PK, SK)` to item.
@@ -70,6 +78,22 @@ impl MemoryStore {
             Stored::Task(t) => Some((**t).clone()),
             _ => None,
         })
+    }
+
+    /// Every pending invitation of a practice (test inspection only).
+    pub fn all_invitations(&self, practice_id: &PracticeId) -> Vec<crate::domain::Invitation> {
+        let pk = keys::practice_pk(practice_id);
+        self.lock()
+            .map(|t| {
+                t.iter()
+                    .filter(|((p, _), _)| p == &pk)
+                    .filter_map(|(_, v)| match v {
+                        Stored::Invitation(i) => Some((**i).clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Every due item of a practice (test inspection only).
@@ -171,6 +195,14 @@ fn paginate<T>(
 }
 
 /// The value of one key attribute of a decoded cursor.
+/// The cursor rules of a Query on `begins_with(SK, prefix)` in one partition.
+fn prefix_rules(pk: &str, prefix: &str) -> [(&'static str, cursor::Rule); 2] {
+    [
+        (keys::PK, cursor::Rule::Equals(pk.to_string())),
+        (keys::SK, cursor::Rule::StartsWith(prefix.to_string())),
+    ]
+}
+
 fn start_at(
     cursor: Option<&str>,
     rules: &[(&str, cursor::Rule)],
@@ -419,6 +451,117 @@ impl Store for MemoryStore {
     /// All or nothing, as one transaction: refused as the adapter refuses before sending,
     /// then every write applied in order to a copy that replaces the table only if every
     /// condition held.
+    async fn waiting(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::Waiting>> {
+        let pk = keys::practice_pk(practice_id);
+        let after = start_at(cursor, &prefix_rules(&pk, keys::WAITING_PREFIX), keys::SK)?;
+        self.count(1);
+        threads::waiting(&*self.lock()?, &pk, after, limit)
+    }
+
+    async fn resolved_tasks(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Task>> {
+        let pk = keys::practice_pk(practice_id);
+        let resolved_pk = keys::resolved_tasks_pk(practice_id);
+        let rules = [
+            (keys::PK, cursor::Rule::Equals(pk.clone())),
+            (keys::SK, cursor::Rule::StartsWith("TASK#".into())),
+            (keys::GSI2_PK, cursor::Rule::Equals(resolved_pk.clone())),
+            (keys::GSI2_SK, cursor::Rule::StartsWith(String::new())),
+        ];
+        let after = start_at(cursor, &rules, keys::GSI2_SK)?;
+        self.count(1);
+        let t = self.lock()?;
+        let mut items: Vec<(String, Task)> = t
+            .iter()
+            .filter(|((p, _), _)| p == &pk)
+            .filter_map(|(_, v)| match v {
+                Stored::Task(x) if x.status == TaskStatus::Resolved => Some((
+                    keys::resolved_task_sort(x.resolved_at.unwrap_or(x.created_at), &x.task_id),
+                    (**x).clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        paginate(items, after, limit, |sort, task| {
+            vec![
+                (keys::PK, pk.clone()),
+                (keys::SK, keys::task_sk(&task.task_id)),
+                (keys::GSI2_PK, resolved_pk.clone()),
+                (keys::GSI2_SK, sort.to_string()),
+            ]
+        })
+    }
+
+    async fn deferred_replies(&self, until: DateTime<Utc>) -> Result<Vec<Message>> {
+        self.count(1);
+        Ok(staff::deferred_replies(&*self.lock()?, until))
+    }
+
+    async fn staff_member(
+        &self,
+        practice_id: &PracticeId,
+        staff_id: &crate::domain::StaffId,
+    ) -> Result<Option<crate::domain::StaffMember>> {
+        self.count(1);
+        Ok(staff::member(&*self.lock()?, practice_id, staff_id))
+    }
+
+    async fn staff_members(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::StaffMember>> {
+        self.count(1);
+        Ok(staff::members(&*self.lock()?, practice_id))
+    }
+
+    async fn unknown_thread(
+        &self,
+        practice_id: &PracticeId,
+        thread_id: &crate::domain::ThreadId,
+    ) -> Result<Option<crate::domain::UnknownThread>> {
+        self.count(1);
+        Ok(threads::unknown_thread(
+            &*self.lock()?,
+            practice_id,
+            thread_id,
+        ))
+    }
+
+    async fn unknown_timeline(
+        &self,
+        practice_id: &PracticeId,
+        number: &PhoneNumber,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Message>> {
+        let pk = keys::practice_pk(practice_id);
+        let prefix = keys::thread_prefix(None, Some(number));
+        let after = start_at(cursor, &cursor::timeline_rules(&pk, &prefix), keys::SK)?;
+        self.count(1);
+        let t = self.lock()?;
+        let items = t
+            .iter()
+            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
+            .filter_map(|((_, s), v)| match v {
+                Stored::Message(m) => Some((s.clone(), (**m).clone())),
+                _ => None,
+            })
+            .collect();
+        paginate(items, after, limit, |sk, _| {
+            vec![(keys::PK, pk.clone()), (keys::SK, sk.to_string())]
+        })
+    }
+
     async fn write(&self, writes: Vec<Write>) -> Result<()> {
         if writes.is_empty() {
             return Ok(());

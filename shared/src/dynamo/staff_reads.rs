@@ -1,0 +1,105 @@
+//! Reads of staff members (R14, R15), in the practice's own partition.
+
+use super::super::codec::{self, kind, s};
+use super::super::errors::storage;
+use super::super::DynamoStore;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Message, PracticeId, StaffId, StaffMember};
+use crate::keys;
+use crate::Result;
+
+impl DynamoStore {
+    /// R14: one GetItem on `STAFF#<staff>`.
+    pub(in crate::dynamo) async fn read_staff_member(
+        &self,
+        practice_id: &PracticeId,
+        staff_id: &StaffId,
+    ) -> Result<Option<StaffMember>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(codec::key_attrs(
+                keys::practice_pk(practice_id),
+                keys::staff_sk(staff_id),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| storage("GetItem", &e))?;
+        out.item
+            .map(|item| codec::decode(item, kind::STAFF))
+            .transpose()
+    }
+
+    /// R15: a Query on `begins_with(SK, STAFF#)`, following every page.
+    pub(in crate::dynamo) async fn read_staff_members(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<StaffMember>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#sk", keys::SK)
+            .expression_attribute_values(":pk", s(keys::practice_pk(practice_id)))
+            .expression_attribute_values(":prefix", s(keys::STAFF_PREFIX))
+            .consistent_read(true);
+        let mut members = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| storage("Query", &e))?;
+            for item in out.items.unwrap_or_default() {
+                members.push(codec::decode(item, kind::STAFF)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(members);
+            }
+        }
+    }
+
+    /// R16: deferred staff replies due at or before `until` (GSI1 `DUE#staff-replies`),
+    /// every page.
+    pub(in crate::dynamo) async fn read_deferred_replies(
+        &self,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Message>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("#pk = :pk AND #sk <= :until")
+            .expression_attribute_names("#pk", keys::GSI1_PK)
+            .expression_attribute_names("#sk", keys::GSI1_SK)
+            .expression_attribute_values(":pk", s(keys::DEFERRED_REPLIES_PK))
+            .expression_attribute_values(":until", s(keys::due_sort_until(until)))
+            .scan_index_forward(true);
+        let mut due = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| storage("Query", &e))?;
+            for item in out.items.unwrap_or_default() {
+                due.push(codec::decode(item, kind::DEFERRED_REPLY)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(due);
+            }
+        }
+    }
+}
