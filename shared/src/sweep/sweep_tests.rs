@@ -168,8 +168,7 @@ fn work_is_interleaved_across_practices() {
 
 #[test]
 fn the_event_time_is_the_sweeps_now() {
-    let ev =
-        serde_json::json!({"time": "2026-11-22T18:05:00Z", "detail-type": "Scheduled Event"});
+    let ev = serde_json::json!({"time": "2026-11-22T18:05:00Z", "detail-type": "Scheduled Event"});
     assert_eq!(event_time(&ev).unwrap(), utc("2026-11-22T18:05:00Z"));
     assert!(event_time(&serde_json::json!({})).is_err());
 }
