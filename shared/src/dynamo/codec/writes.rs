@@ -1,0 +1,295 @@
+//! A port `Write` expanded into the table operations that carry it out.
+
+use super::*;
+use crate::domain::TaskStatus;
+use crate::ports::Write;
+use crate::{keys, Error, Result};
+
+/// Expands one port write into table operations (a patient with a phone is two or three).
+pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
+    match write {
+        Write::Practice {
+            practice,
+            expect_absent,
+        } => {
+            let item = encode(
+                &*practice,
+                keys::practice_pk(&practice.practice_id),
+                keys::PRACTICE_SK.into(),
+                kind::PRACTICE,
+            )?;
+            let cond = expect_absent.then(Condition::absent);
+            out.push(Op::put(item, kind::PRACTICE, cond)?);
+        }
+        Write::NumberRoute {
+            number,
+            practice_id,
+        } => {
+            let cond = Condition::absent_or_owned_by(&practice_id);
+            let item = encode(
+                &Route { practice_id },
+                keys::number_route_pk(&number),
+                keys::NUMBER_ROUTE_SK.into(),
+                kind::NUMBER_ROUTE,
+            )?;
+            out.push(Op::put(item, kind::NUMBER_ROUTE, Some(cond))?);
+        }
+        Write::RemoveNumberRoute {
+            number,
+            practice_id,
+        } => {
+            let mut op = Op::delete(
+                keys::number_route_pk(&number),
+                keys::NUMBER_ROUTE_SK.into(),
+                kind::NUMBER_ROUTE,
+            );
+            op.condition = Some(Condition {
+                expression: "#practice_id = :practice_id",
+                names: vec![("#practice_id", PRACTICE_ID)],
+                values: vec![(":practice_id", s(practice_id.as_str()))],
+            });
+            op.lenient = true;
+            out.push(op);
+        }
+        Write::SenderRoute {
+            address,
+            practice_id,
+        } => {
+            let cond = Condition::absent_or_owned_by(&practice_id);
+            let item = encode(
+                &Route { practice_id },
+                keys::sender_pk(&address),
+                keys::SENDER_SK.into(),
+                kind::SENDER_ROUTE,
+            )?;
+            out.push(Op::put(item, kind::SENDER_ROUTE, Some(cond))?);
+        }
+        Write::RemoveSenderRoute {
+            address,
+            practice_id,
+        } => {
+            let mut op = Op::delete(
+                keys::sender_pk(&address),
+                keys::SENDER_SK.into(),
+                kind::SENDER_ROUTE,
+            );
+            op.condition = Some(Condition {
+                expression: "#practice_id = :practice_id",
+                names: vec![("#practice_id", PRACTICE_ID)],
+                values: vec![(":practice_id", s(practice_id.as_str()))],
+            });
+            op.lenient = true;
+            out.push(op);
+        }
+        Write::Patient {
+            patient,
+            expect,
+            previous_phone,
+        } => {
+            let pk = keys::practice_pk(&patient.practice_id);
+            let main = encode(
+                &*patient,
+                pk.clone(),
+                keys::patient_sk(&patient.patient_id),
+                kind::PATIENT,
+            )?;
+            out.push(Op::put(main, kind::PATIENT, Condition::of(expect))?);
+            if let Some(phone) = &patient.phone {
+                let index = encode(
+                    &*patient,
+                    pk.clone(),
+                    keys::phone_sk(phone, &patient.patient_id),
+                    kind::PATIENT_PHONE,
+                )?;
+                out.push(Op::put(index, kind::PATIENT_PHONE, None)?);
+            }
+            if let Some(old) = previous_phone.filter(|old| Some(old) != patient.phone.as_ref()) {
+                out.push(Op::delete(
+                    pk,
+                    keys::phone_sk(&old, &patient.patient_id),
+                    kind::PATIENT_PHONE,
+                ));
+            }
+        }
+        Write::Appointment {
+            appointment,
+            expect,
+        } => {
+            let mut item = encode(
+                &*appointment,
+                keys::practice_pk(&appointment.practice_id),
+                keys::appointment_sk(&appointment.appointment_id),
+                kind::APPOINTMENT,
+            )?;
+            // The patient's appointment index (GSI2), sorted by start.
+            item.insert(
+                keys::GSI2_PK.into(),
+                s(keys::patient_appointments_pk(
+                    &appointment.practice_id,
+                    &appointment.patient_id,
+                )),
+            );
+            item.insert(
+                keys::GSI2_SK.into(),
+                s(keys::patient_appointment_sort(
+                    appointment.starts_at,
+                    &appointment.appointment_id,
+                )),
+            );
+            out.push(Op::put(item, kind::APPOINTMENT, Condition::of(expect))?);
+        }
+        Write::Message(m) => {
+            let item = encode(
+                &*m,
+                keys::practice_pk(&m.practice_id),
+                keys::message_sk(&m),
+                kind::MESSAGE,
+            )?;
+            out.push(Op::put(item, kind::MESSAGE, None)?);
+        }
+        Write::Task(t) => {
+            let mut item = encode(
+                &*t,
+                keys::practice_pk(&t.practice_id),
+                keys::task_sk(&t.task_id),
+                kind::TASK,
+            )?;
+            if t.status == TaskStatus::Open {
+                item.insert(keys::GSI2_PK.into(), s(keys::open_tasks_pk(&t.practice_id)));
+                item.insert(
+                    keys::GSI2_SK.into(),
+                    s(keys::open_task_sort(t.priority, t.created_at, &t.task_id)),
+                );
+            } else {
+                // Resolved: the resolved-task partition of GSI2, newest first.
+                let at = t.resolved_at.unwrap_or(t.created_at);
+                item.insert(
+                    keys::GSI2_PK.into(),
+                    s(keys::resolved_tasks_pk(&t.practice_id)),
+                );
+                item.insert(
+                    keys::GSI2_SK.into(),
+                    s(keys::resolved_task_sort(at, &t.task_id)),
+                );
+            }
+            out.push(Op::put(item, kind::TASK, None)?);
+        }
+        Write::Claim {
+            practice_id,
+            key,
+            expires_at,
+        } => {
+            let mut item = key_attrs(keys::practice_pk(&practice_id), keys::claim_sk(&key));
+            item.insert(TYPE.into(), s(kind::CLAIM));
+            item.insert(
+                keys::TTL.into(),
+                AttributeValue::N(expires_at.timestamp().to_string()),
+            );
+            out.push(Op::put(item, kind::CLAIM, Some(Condition::absent()))?);
+        }
+        Write::Due(d) => {
+            out.push(Op::put(due_item(&d)?, kind::DUE, None)?);
+        }
+        Write::RemoveDue {
+            practice_id,
+            due_key,
+        } => {
+            out.push(Op::delete(
+                keys::practice_pk(&practice_id),
+                due_key,
+                kind::DUE,
+            ));
+        }
+        Write::DoneDue { claimed } => {
+            let mut op = Op::delete(
+                keys::practice_pk(&claimed.practice_id),
+                keys::due_key_of(&claimed),
+                kind::DUE,
+            );
+            op.condition = Some(Condition::held(&claimed)?);
+            out.push(op);
+        }
+        Write::ReleaseDue { claimed, next } => {
+            if due_key(&claimed) != due_key(&next) {
+                tracing::error!("ReleaseDue changes the identity of due work");
+                return Err(Error::Storage(
+                    "ReleaseDue must keep the practice, appointment and kind of the claimed work; \
+                     plan other work with Write::Due"
+                        .into(),
+                ));
+            }
+            out.push(Op::put(
+                due_item(&next)?,
+                kind::DUE,
+                Some(Condition::held(&claimed)?),
+            )?);
+        }
+        Write::NoteAutomatedSend {
+            practice_id,
+            patient_id,
+            phone,
+            at,
+        } => {
+            let pk = keys::practice_pk(&practice_id);
+            let update = Update {
+                set: vec![],
+                append: vec![(RECENT_AUTOMATED, vec![attribute(&at, kind::PATIENT)?])],
+                increment: vec![(VERSION, 1)],
+            };
+            out.push(Op::update(
+                pk.clone(),
+                keys::patient_sk(&patient_id),
+                update.clone(),
+                kind::PATIENT,
+                Condition::exists(),
+            ));
+            if let Some(phone) = &phone {
+                // A copy that is gone (the phone changed meanwhile) has nothing to note,
+                // and an update must not create a stub copy: hence a lenient condition.
+                let mut copy = Op::update(
+                    pk,
+                    keys::phone_sk(phone, &patient_id),
+                    update,
+                    kind::PATIENT_PHONE,
+                    Condition::exists(),
+                );
+                copy.lenient = true;
+                out.push(copy);
+            }
+        }
+        Write::SweepCursor { sweep, bucket } => {
+            let item = encode(
+                &SweepCursor { sweep, bucket },
+                keys::sweep_cursor_pk(sweep),
+                keys::SWEEP_CURSOR_SK.into(),
+                kind::SWEEP_CURSOR,
+            )?;
+            out.push(Op::put(item, kind::SWEEP_CURSOR, None)?);
+        }
+        Write::ConsentEvent(e) => {
+            let item = encode(
+                &*e,
+                keys::practice_pk(&e.practice_id),
+                keys::consent_sk(&e),
+                kind::CONSENT_EVENT,
+            )?;
+            // Append-only: a history record is never overwritten.
+            out.push(Op::put(
+                item,
+                kind::CONSENT_EVENT,
+                Some(Condition::absent()),
+            )?);
+        }
+        w @ (Write::Waiting(_)
+        | Write::RemoveWaiting { .. }
+        | Write::UnknownInbound { .. }
+        | Write::UnknownThread { .. }) => threads::expand(w, out)?,
+        w @ (Write::Staff { .. }
+        | Write::StaffEmail { .. }
+        | Write::RemoveStaff { .. }
+        | Write::Invitation(_)
+        | Write::DeferReply(_)
+        | Write::DoneDeferReply { .. }) => staff::expand(w, out)?,
+    }
+    Ok(())
+}
