@@ -4,7 +4,7 @@
 use super::codec::{kind, s};
 use super::cursor;
 use super::errors::storage;
-use super::reads::{page, page_request_limit};
+use super::paging::{page, page_request_limit};
 use super::rules;
 use super::DynamoStore;
 use crate::domain::{ConsentEvent, PatientId, PracticeId};

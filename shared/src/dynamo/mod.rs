@@ -18,6 +18,7 @@ mod consent_log;
 mod counter;
 pub(crate) mod cursor;
 mod errors;
+mod paging;
 mod reads;
 pub(crate) mod rules;
 mod writes;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::codec::{self, kind, s, Attrs, Route, SweepCursor};
 use super::cursor;
 use super::errors::{build, storage};
+use super::paging::{page, page_request_limit};
 use super::rules;
 use super::DynamoStore;
 use crate::domain::{
@@ -398,48 +399,6 @@ impl DynamoStore {
             }
         }
     }
-}
-
-/// Asks for one item more than the page, to know whether another page follows without
-/// returning an empty last page.
-pub(super) fn page_request_limit(limit: usize) -> i32 {
-    i32::try_from(limit + 1).unwrap_or(i32::MAX)
-}
-
-/// Builds a page: the first `limit` items, and a cursor when more may follow.
-pub(super) fn page<T: serde::de::DeserializeOwned>(
-    mut items: Vec<Attrs>,
-    limit: usize,
-    last_evaluated: Option<Attrs>,
-    key_names: &[&str],
-    ty: &'static str,
-) -> Result<Page<T>> {
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        match items.last() {
-            Some(last) => Some(cursor::encode(&pick(last, key_names, ty)?)?),
-            None => None,
-        }
-    } else {
-        // A page cut short by DynamoDB's 1 MB limit: continue from where it stopped.
-        last_evaluated.as_ref().map(cursor::encode).transpose()?
-    };
-    let items = items
-        .into_iter()
-        .map(|i| codec::decode(i, ty))
-        .collect::<Result<Vec<T>>>()?;
-    Ok(Page { items, next })
-}
-
-fn pick(item: &Attrs, names: &[&str], ty: &'static str) -> Result<Attrs> {
-    names
-        .iter()
-        .map(|n| {
-            item.get(*n)
-                .map(|v| (n.to_string(), v.clone()))
-                .ok_or_else(|| codec::corrupt(ty, "a key attribute is missing"))
-        })
-        .collect()
 }
 
 /// `(PK, SK)` of an item or key.

@@ -1,0 +1,364 @@
+//! The `Store` port over the in-memory table: each read and write as the DynamoDB adapter
+//! does it, with the same keys, conditions, page cursors and request counts.
+
+use super::*;
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn get_many(&self, practice_id: &PracticeId, wanted: &[Key]) -> Result<Fetched> {
+        self.read_keys(wanted.iter().map(|k| key_of(practice_id, k)))
+            .map(Fetched)
+    }
+
+    async fn patients_by_phone(
+        &self,
+        practice_id: &PracticeId,
+        phone: &PhoneNumber,
+    ) -> Result<Vec<Patient>> {
+        self.count(1);
+        let pk = keys::practice_pk(practice_id);
+        let prefix = keys::phone_prefix(phone);
+        let t = self.lock()?;
+        Ok(t.iter()
+            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
+            .filter_map(|(_, v)| match v {
+                Stored::PhoneIndex(p) => Some((**p).clone()),
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn practice_for_number(&self, number: &PhoneNumber) -> Result<Option<PracticeId>> {
+        self.count(1);
+        let t = self.lock()?;
+        let k = (
+            keys::number_route_pk(number),
+            keys::NUMBER_ROUTE_SK.to_string(),
+        );
+        Ok(match t.get(&k) {
+            Some(Stored::Route(p)) => Some(p.clone()),
+            _ => None,
+        })
+    }
+
+    async fn timeline(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Message>> {
+        let pk = keys::practice_pk(practice_id);
+        let prefix = keys::thread_prefix(Some(patient_id), None);
+        let after = start_at(cursor, &cursor::timeline_rules(&pk, &prefix), keys::SK)?;
+        self.count(1);
+        let t = self.lock()?;
+        let items = t
+            .iter()
+            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
+            .filter_map(|((_, s), v)| match v {
+                Stored::Message(m) => Some((s.clone(), (**m).clone())),
+                _ => None,
+            })
+            .collect();
+        paginate(items, after, limit, |sk, _| {
+            vec![(keys::PK, pk.clone()), (keys::SK, sk.to_string())]
+        })
+    }
+
+    async fn sender_owner(
+        &self,
+        address: &crate::domain::EmailAddress,
+    ) -> Result<Option<PracticeId>> {
+        self.count(1);
+        let t = self.lock()?;
+        let k = (keys::sender_pk(address), keys::SENDER_SK.to_string());
+        Ok(match t.get(&k) {
+            Some(Stored::Route(p)) => Some(p.clone()),
+            _ => None,
+        })
+    }
+
+    async fn consent_history(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::ConsentEvent>> {
+        let pk = keys::practice_pk(practice_id);
+        let prefix = keys::consent_prefix(patient_id);
+        let after = start_at(cursor, &cursor::timeline_rules(&pk, &prefix), keys::SK)?;
+        self.count(1);
+        let t = self.lock()?;
+        let items = t
+            .iter()
+            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
+            .filter_map(|((_, s), v)| match v {
+                Stored::Consent(e) => Some((s.clone(), (**e).clone())),
+                _ => None,
+            })
+            .collect();
+        paginate(items, after, limit, |sk, _| {
+            vec![(keys::PK, pk.clone()), (keys::SK, sk.to_string())]
+        })
+    }
+
+    async fn open_tasks(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Task>> {
+        let after = start_at(
+            cursor,
+            &cursor::open_tasks_rules(practice_id),
+            keys::GSI2_SK,
+        )?;
+        self.count(1);
+        let pk = keys::practice_pk(practice_id);
+        let t = self.lock()?;
+        let mut items: Vec<(String, Task)> = t
+            .iter()
+            .filter(|((p, _), _)| p == &pk)
+            .filter_map(|(_, v)| match v {
+                Stored::Task(x) if x.status == TaskStatus::Open => Some((
+                    keys::open_task_sort(x.priority, x.created_at, &x.task_id),
+                    (**x).clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        paginate(items, after, limit, |sort, task| {
+            vec![
+                (keys::PK, pk.clone()),
+                (keys::SK, keys::task_sk(&task.task_id)),
+                (keys::GSI2_PK, keys::open_tasks_pk(practice_id)),
+                (keys::GSI2_SK, sort.to_string()),
+            ]
+        })
+    }
+
+    /// As the GSI1 Query: the bucket's partition, sort keys up to `until` at millisecond
+    /// precision, in sort-key order.
+    async fn due_in_bucket(
+        &self,
+        sweep: Sweep,
+        bucket: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<DueWork>> {
+        self.count(1);
+        let partition = keys::due_bucket_pk(sweep, bucket_of(bucket));
+        let until = keys::due_sort_until(until);
+        let t = self.lock()?;
+        let mut out: Vec<(String, DueWork)> = t
+            .values()
+            .filter_map(|v| match v {
+                Stored::Due(d) => Some(d),
+                _ => None,
+            })
+            .filter(|d| keys::due_bucket_pk(d.kind.sweep(), bucket_of(d.due_at)) == partition)
+            .map(|d| (keys::due_sort(d), (**d).clone()))
+            .filter(|(sort, _)| sort <= &until)
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out.into_iter().map(|(_, d)| d).collect())
+    }
+
+    /// As the GSI2 Query: start-time sort keys from `from` at millisecond precision.
+    async fn appointments_for_patient(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        from: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Appointment>> {
+        self.count(1);
+        let pk = keys::practice_pk(practice_id);
+        let from = keys::sortable_time(from);
+        let t = self.lock()?;
+        let mut out: Vec<(String, Appointment)> = t
+            .iter()
+            .filter(|((p, _), _)| p == &pk)
+            .filter_map(|(_, v)| match v {
+                Stored::Appointment(a) if &a.patient_id == patient_id => Some((
+                    keys::patient_appointment_sort(a.starts_at, &a.appointment_id),
+                    (**a).clone(),
+                )),
+                _ => None,
+            })
+            .filter(|(sort, _)| sort >= &from)
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out.truncate(rules::page_limit(limit));
+        Ok(out.into_iter().map(|(_, a)| a).collect())
+    }
+
+    async fn get_across(&self, wanted: &[(PracticeId, Key)]) -> Result<Vec<Item>> {
+        self.read_keys(wanted.iter().map(|(p, k)| key_of(p, k)))
+    }
+
+    async fn claim_due(
+        &self,
+        due: &DueWork,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<DueWork>> {
+        // Refused before any request, as the adapter refuses it.
+        rules::claimed(due, lease_until)?;
+        self.count(1);
+        let mut t = self.lock()?;
+        let k = (keys::practice_pk(&due.practice_id), keys::due_key_of(due));
+        match t.get(&k) {
+            Some(Stored::Due(stored)) if rules::still_held(stored, due) => {
+                // The stored item as it is now (UpdateItem's ALL_NEW).
+                let claimed = rules::claimed(stored, lease_until)?;
+                t.insert(k, Stored::Due(Box::new(claimed.clone())));
+                Ok(Some(claimed))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn sweep_cursor(&self, sweep: Sweep) -> Result<Option<DateTime<Utc>>> {
+        self.count(1);
+        let t = self.lock()?;
+        let k = (
+            keys::sweep_cursor_pk(sweep),
+            keys::SWEEP_CURSOR_SK.to_string(),
+        );
+        Ok(match t.get(&k) {
+            Some(Stored::Cursor(c)) => Some(*c),
+            _ => None,
+        })
+    }
+
+    /// All or nothing, as one transaction: refused as the adapter refuses before sending,
+    /// then every write applied in order to a copy that replaces the table only if every
+    /// condition held.
+    async fn waiting(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::Waiting>> {
+        let pk = keys::practice_pk(practice_id);
+        let after = start_at(cursor, &prefix_rules(&pk, keys::WAITING_PREFIX), keys::SK)?;
+        self.count(1);
+        threads::waiting(&*self.lock()?, &pk, after, limit)
+    }
+
+    async fn resolved_tasks(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Task>> {
+        let pk = keys::practice_pk(practice_id);
+        let resolved_pk = keys::resolved_tasks_pk(practice_id);
+        let rules = [
+            (keys::PK, cursor::Rule::Equals(pk.clone())),
+            (keys::SK, cursor::Rule::StartsWith("TASK#".into())),
+            (keys::GSI2_PK, cursor::Rule::Equals(resolved_pk.clone())),
+            (keys::GSI2_SK, cursor::Rule::StartsWith(String::new())),
+        ];
+        let after = start_at(cursor, &rules, keys::GSI2_SK)?;
+        self.count(1);
+        let t = self.lock()?;
+        let mut items: Vec<(String, Task)> = t
+            .iter()
+            .filter(|((p, _), _)| p == &pk)
+            .filter_map(|(_, v)| match v {
+                Stored::Task(x) if x.status == TaskStatus::Resolved => Some((
+                    keys::resolved_task_sort(x.resolved_at.unwrap_or(x.created_at), &x.task_id),
+                    (**x).clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        paginate(items, after, limit, |sort, task| {
+            vec![
+                (keys::PK, pk.clone()),
+                (keys::SK, keys::task_sk(&task.task_id)),
+                (keys::GSI2_PK, resolved_pk.clone()),
+                (keys::GSI2_SK, sort.to_string()),
+            ]
+        })
+    }
+
+    async fn deferred_replies(&self, until: DateTime<Utc>) -> Result<Vec<Message>> {
+        self.count(1);
+        Ok(staff::deferred_replies(&*self.lock()?, until))
+    }
+
+    async fn staff_member(
+        &self,
+        practice_id: &PracticeId,
+        staff_id: &crate::domain::StaffId,
+    ) -> Result<Option<crate::domain::StaffMember>> {
+        self.count(1);
+        Ok(staff::member(&*self.lock()?, practice_id, staff_id))
+    }
+
+    async fn staff_members(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::StaffMember>> {
+        self.count(1);
+        Ok(staff::members(&*self.lock()?, practice_id))
+    }
+
+    async fn unknown_thread(
+        &self,
+        practice_id: &PracticeId,
+        thread_id: &crate::domain::ThreadId,
+    ) -> Result<Option<crate::domain::UnknownThread>> {
+        self.count(1);
+        Ok(threads::unknown_thread(
+            &*self.lock()?,
+            practice_id,
+            thread_id,
+        ))
+    }
+
+    async fn unknown_timeline(
+        &self,
+        practice_id: &PracticeId,
+        number: &PhoneNumber,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Message>> {
+        let pk = keys::practice_pk(practice_id);
+        let prefix = keys::thread_prefix(None, Some(number));
+        let after = start_at(cursor, &cursor::timeline_rules(&pk, &prefix), keys::SK)?;
+        self.count(1);
+        let t = self.lock()?;
+        let items = t
+            .iter()
+            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
+            .filter_map(|((_, s), v)| match v {
+                Stored::Message(m) => Some((s.clone(), (**m).clone())),
+                _ => None,
+            })
+            .collect();
+        paginate(items, after, limit, |sk, _| {
+            vec![(keys::PK, pk.clone()), (keys::SK, sk.to_string())]
+        })
+    }
+
+    async fn write(&self, writes: Vec<Write>) -> Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        rules::check_batch(&writes)?;
+        self.count(1);
+        let mut t = self.lock()?;
+        let mut staged = t.clone();
+        for w in writes {
+            apply::apply(&mut staged, w)?;
+        }
+        *t = staged;
+        Ok(())
+    }
+}
