@@ -19,22 +19,18 @@ fn no_show() -> (Appointment, Task) {
 
 fn wellbeing(a: &Appointment, status: TaskStatus) -> Task {
     Task {
-        practice_id: a.practice_id.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::WellbeingCall,
-        priority: Priority::Urgent,
         status,
-        title: "Wellbeing call".into(),
-        detail: String::new(),
-        script: None,
-        voicemail_script: None,
         patient_id: Some(a.patient_id.clone()),
         appointment_id: Some(a.appointment_id.clone()),
-        due_at: now() - Duration::minutes(25),
-        created_at: now() - Duration::minutes(25),
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+        ..Task::open(
+            a.practice_id.clone(),
+            TaskId::generate(),
+            TaskKind::WellbeingCall,
+            Priority::Urgent,
+            "Wellbeing call",
+            String::new(),
+            now() - Duration::minutes(25),
+        )
     }
 }
 

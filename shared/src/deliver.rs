@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     AppointmentId, Channel, Decision, Direction, Message, MessageId, MessageKind, Patient,
-    Practice, Priority, Purpose, Task, TaskId, TaskKind, TaskStatus,
+    Practice, Priority, Purpose, Task, TaskId, TaskKind,
 };
 use crate::policy::{route, Route};
 use crate::ports::{Email, EmailSender, Sms, SmsSender, Write};
@@ -298,22 +298,20 @@ fn timeline(
 fn staff_task(out: &Outbound<'_>, kind: TaskKind, detail: String, now: DateTime<Utc>) -> Delivered {
     let task_id = TaskId::generate();
     let task = Task {
-        practice_id: out.practice.practice_id.clone(),
-        task_id: task_id.clone(),
-        kind,
-        priority: out.task_priority,
-        status: TaskStatus::Open,
-        title: out.content.task_title.clone(),
-        detail: detail.clone(),
         script: Some(out.content.call_script.clone()),
         voicemail_script: out.content.voicemail_script.clone(),
         patient_id: Some(out.patient.patient_id.clone()),
         appointment_id: out.appointment_id.cloned(),
         due_at: out.task_due,
-        created_at: now,
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+        ..Task::open(
+            out.practice.practice_id.clone(),
+            task_id.clone(),
+            kind,
+            out.task_priority,
+            out.content.task_title.clone(),
+            detail.clone(),
+            now,
+        )
     };
     let channel = out.patient.preferred_channel;
     Delivered {

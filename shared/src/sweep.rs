@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::domain::{
     bucket_of, Appointment, AppointmentId, DueWork, Patient, PatientId, Practice, PracticeId,
-    Priority, Sweep, Task, TaskId, TaskKind, TaskStatus, BUCKET_MINUTES,
+    Priority, Sweep, Task, TaskId, TaskKind, BUCKET_MINUTES,
 };
 use crate::keys;
 use crate::ports::{Item, Key, Store, Write};
@@ -264,26 +264,21 @@ async fn handle_one(
 /// After repeated failed attempts, a person takes over.
 async fn give_up(store: &dyn Store, claimed: &DueWork, now: DateTime<Utc>) -> Result<()> {
     let task = Task {
-        practice_id: claimed.practice_id.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::SendFailed,
-        priority: Priority::High,
-        status: TaskStatus::Open,
-        title: "Automated message could not be sent".into(),
-        detail: format!(
-            "The {} for this appointment failed {} times. Please contact the patient directly.",
-            claimed.kind.label(),
-            claimed.attempts - 1
-        ),
-        script: None,
-        voicemail_script: None,
         patient_id: Some(claimed.patient_id.clone()),
         appointment_id: Some(claimed.appointment_id.clone()),
-        due_at: now,
-        created_at: now,
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+        ..Task::open(
+            claimed.practice_id.clone(),
+            TaskId::generate(),
+            TaskKind::SendFailed,
+            Priority::High,
+            "Automated message could not be sent",
+            format!(
+                "The {} for this appointment failed {} times. Please contact the patient directly.",
+                claimed.kind.label(),
+                claimed.attempts - 1
+            ),
+            now,
+        )
     };
     store
         .write(vec![

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use frontdesk::domain::{
-    Actor, PracticeId, Priority, StaffId, Task, TaskId, TaskKind, TaskOutcome, TaskStatus,
+    Actor, PracticeId, Priority, StaffId, Task, TaskId, TaskKind, TaskOutcome,
 };
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::ports::{Key, Store, Write};
@@ -21,24 +21,15 @@ fn at(h: u32, m: u32) -> DateTime<Utc> {
 }
 
 fn task(p: &PracticeId, created: DateTime<Utc>) -> Task {
-    Task {
-        practice_id: p.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::CallPatient,
-        priority: Priority::Normal,
-        status: TaskStatus::Open,
-        title: "Call".into(),
-        detail: "Call the patient".into(),
-        script: None,
-        voicemail_script: None,
-        patient_id: None,
-        appointment_id: None,
-        due_at: created,
-        created_at: created,
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
-    }
+    Task::open(
+        p.clone(),
+        TaskId::generate(),
+        TaskKind::CallPatient,
+        Priority::Normal,
+        "Call",
+        "Call the patient",
+        created,
+    )
 }
 
 #[tokio::test]

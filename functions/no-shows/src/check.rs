@@ -16,7 +16,7 @@
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{
     Appointment, AppointmentStatus, Channel, Decision, Direction, DueKind, DueWork, Message,
-    MessageId, Patient, Practice, Priority, Purpose, Task, TaskId, TaskKind, TaskStatus,
+    MessageId, Patient, Practice, Priority, Purpose, Task, TaskId, TaskKind,
 };
 use frontdesk::keys;
 use frontdesk::policy::{templates, NoShowContext};
@@ -194,21 +194,18 @@ pub fn wellbeing_task(
         );
     }
     Ok(Task {
-        practice_id: practice.practice_id.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::WellbeingCall,
-        priority: Priority::Urgent,
-        status: TaskStatus::Open,
-        title,
-        detail,
         script: Some(scripts.script),
         voicemail_script: Some(scripts.voicemail),
         patient_id: Some(patient.patient_id.clone()),
         appointment_id: Some(appointment.appointment_id.clone()),
-        due_at: now,
-        created_at: now,
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+        ..Task::open(
+            practice.practice_id.clone(),
+            TaskId::generate(),
+            TaskKind::WellbeingCall,
+            Priority::Urgent,
+            title,
+            detail,
+            now,
+        )
     })
 }

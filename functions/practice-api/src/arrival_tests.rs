@@ -30,22 +30,17 @@ async fn mark_no_show(app: &App, practice_id: &PracticeId) -> Task {
     let appt = fetched.appointment(&appointment_id).unwrap().clone();
     let patient = fetched.patient(&patient_id).unwrap().clone();
     let task = Task {
-        practice_id: practice_id.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::WellbeingCall,
-        priority: Priority::Urgent,
-        status: TaskStatus::Open,
-        title: "Wellbeing call".into(),
-        detail: "Missed start".into(),
-        script: None,
-        voicemail_script: None,
         patient_id: Some(patient_id.clone()),
         appointment_id: Some(appointment_id.clone()),
-        due_at: now(),
-        created_at: now(),
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+        ..Task::open(
+            practice_id.clone(),
+            TaskId::generate(),
+            TaskKind::WellbeingCall,
+            Priority::Urgent,
+            "Wellbeing call",
+            "Missed start",
+            now(),
+        )
     };
     let follow_up = DueWork {
         practice_id: practice_id.clone(),

@@ -505,24 +505,15 @@ async fn a_late_check_in_resolves_the_wellbeing_call() {
     )
     .await;
     // What the no-show sweep does: mark the no-show and raise a wellbeing call.
-    let task = Task {
-        practice_id: practice_id.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::WellbeingCall,
-        priority: Priority::Urgent,
-        status: TaskStatus::Open,
-        title: "Check on patient".into(),
-        detail: "Missed start".into(),
-        script: None,
-        voicemail_script: None,
-        patient_id: None,
-        appointment_id: None,
-        due_at: now(),
-        created_at: now(),
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
-    };
+    let task = Task::open(
+        practice_id.clone(),
+        TaskId::generate(),
+        TaskKind::WellbeingCall,
+        Priority::Urgent,
+        "Check on patient",
+        "Missed start",
+        now(),
+    );
     let (_, fetched) = (
         (),
         app.deps
@@ -581,22 +572,16 @@ async fn tasks_list_most_urgent_first_and_resolve_once() {
     let (pid, key) = app.practice("Smile").await;
     let practice_id = PracticeId::parse(pid).unwrap();
     let mk = |p: Priority, mins: i64| Task {
-        practice_id: practice_id.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::InboxMessage,
-        priority: p,
-        status: TaskStatus::Open,
-        title: format!("{p:?}"),
-        detail: String::new(),
-        script: None,
-        voicemail_script: None,
-        patient_id: None,
-        appointment_id: None,
         due_at: now(),
-        created_at: now() + chrono::Duration::minutes(mins),
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+        ..Task::open(
+            practice_id.clone(),
+            TaskId::generate(),
+            TaskKind::InboxMessage,
+            p,
+            format!("{p:?}"),
+            String::new(),
+            now() + chrono::Duration::minutes(mins),
+        )
     };
     let tasks = [
         mk(Priority::Low, 0),
@@ -694,24 +679,15 @@ async fn another_practices_data_is_not_found_and_unchanged() {
     )
     .await;
     let b_practice = PracticeId::parse(b_id).unwrap();
-    let task = Task {
-        practice_id: b_practice.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::InboxMessage,
-        priority: Priority::Normal,
-        status: TaskStatus::Open,
-        title: "b".into(),
-        detail: String::new(),
-        script: None,
-        voicemail_script: None,
-        patient_id: None,
-        appointment_id: None,
-        due_at: now(),
-        created_at: now(),
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
-    };
+    let task = Task::open(
+        b_practice.clone(),
+        TaskId::generate(),
+        TaskKind::InboxMessage,
+        Priority::Normal,
+        "b",
+        String::new(),
+        now(),
+    );
     app.deps
         .store
         .write(vec![Write::Task(Box::new(task.clone()))])

@@ -2,9 +2,7 @@
 //! snooze, notes, resolving with an outcome, and the thread reset.
 
 use chrono::Duration;
-use frontdesk::domain::{
-    PatientId, PracticeId, Priority, Task, TaskId, TaskKind, TaskStatus, ThreadState,
-};
+use frontdesk::domain::{PatientId, PracticeId, Priority, Task, TaskId, TaskKind, ThreadState};
 use frontdesk::ports::{Expect, Key, Store, Write};
 use serde_json::{json, Value};
 
@@ -12,22 +10,16 @@ use super::{app, now, App};
 
 fn task(practice: &str, kind: TaskKind, priority: Priority, patient: Option<&str>) -> Task {
     Task {
-        practice_id: PracticeId::parse(practice).unwrap(),
-        task_id: TaskId::generate(),
-        kind,
-        priority,
-        status: TaskStatus::Open,
-        title: "Text from the patient".into(),
-        detail: "Read the thread and answer.".into(),
-        script: None,
-        voicemail_script: None,
         patient_id: patient.map(|p| PatientId::parse(p).unwrap()),
-        appointment_id: None,
-        due_at: now(),
-        created_at: now(),
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+        ..Task::open(
+            PracticeId::parse(practice).unwrap(),
+            TaskId::generate(),
+            kind,
+            priority,
+            "Text from the patient",
+            "Read the thread and answer.",
+            now(),
+        )
     }
 }
 

@@ -11,7 +11,7 @@
 //!   meanwhile, nothing is written and the work comes back when its lease ends.
 
 use chrono::{DateTime, Utc};
-use frontdesk::domain::{DueWork, Priority, Task, TaskId, TaskKind, TaskStatus};
+use frontdesk::domain::{DueWork, Priority, Task, TaskId, TaskKind};
 use frontdesk::policy::{templates, ReminderContext};
 use frontdesk::ports::{Expect, Write};
 use frontdesk::sweep::Handled;
@@ -66,22 +66,19 @@ pub(crate) async fn check(
     }
     let call = templates::reminder_call(&ReminderContext::new(settings, patient, appointment)?)?;
     let task = Task {
-        practice_id: practice.practice_id.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::UnconfirmedAppointment,
-        priority,
-        status: TaskStatus::Open,
-        title: title.to_string(),
-        detail,
         script: Some(call.script),
         voicemail_script: Some(call.voicemail),
         patient_id: Some(patient.patient_id.clone()),
         appointment_id: Some(appointment.appointment_id.clone()),
-        due_at: now,
-        created_at: now,
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+        ..Task::open(
+            practice.practice_id.clone(),
+            TaskId::generate(),
+            TaskKind::UnconfirmedAppointment,
+            priority,
+            title.to_string(),
+            detail,
+            now,
+        )
     };
     let mut updated = appointment.clone();
     updated.tasks.push(task.task_id.clone());

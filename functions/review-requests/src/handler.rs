@@ -17,7 +17,7 @@ use frontdesk::deliver::{deliver, Delivery, Outbound, Senders};
 use frontdesk::domain::{
     Appointment, AppointmentId, Channel, Decision, Direction, DueKind, DueWork, Message, MessageId,
     MessageKind, Patient, PatientId, Practice, PracticeId, Priority, Purpose, Sweep, Task, TaskId,
-    TaskKind, TaskStatus,
+    TaskKind,
 };
 use frontdesk::ports::{Expect, Key, Store, Write};
 use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepError, SweepReport};
@@ -354,28 +354,22 @@ fn voice_note(
         .ok_or_else(|| frontdesk::Error::Storage("review request lost its records".into()))?;
     let script = request::call_script(&practice.settings);
     let task = Task {
-        practice_id: practice.practice_id.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::CallPatient,
-        priority: Priority::Low,
-        status: TaskStatus::Open,
-        title: "Next call with this patient: you could ask for a review (no separate call needed)"
-            .into(),
-        detail: "The patient prefers phone calls, so no review request was sent \
+        script: Some(script.clone()),
+        patient_id: Some(patient.patient_id.clone()),
+        appointment_id: Some(appointment.appointment_id.clone()),
+        ..Task::open(
+            practice.practice_id.clone(),
+            TaskId::generate(),
+            TaskKind::CallPatient,
+            Priority::Low,
+            "Next call with this patient: you could ask for a review (no separate call needed)",
+            "The patient prefers phone calls, so no review request was sent \
                  automatically. Do not call just for this: if it feels natural at the end of \
                  your next call with them, thank them for their visit and mention the review \
                  link and the private way to tell us what could be better. Resolve this note \
-                 once mentioned, or when it no longer applies."
-            .into(),
-        script: Some(script.clone()),
-        voicemail_script: None,
-        patient_id: Some(patient.patient_id.clone()),
-        appointment_id: Some(appointment.appointment_id.clone()),
-        due_at: now,
-        created_at: now,
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+                 once mentioned, or when it no longer applies.",
+            now,
+        )
     };
     let decision = Decision::StaffTask {
         task_id: task.task_id.clone(),

@@ -391,22 +391,17 @@ async fn an_open_or_resolved_complaint_never_holds_the_request() {
         let w = world();
         let mut p = patient("pt1", Channel::Sms);
         let complaint = Task {
-            practice_id: p.practice_id.clone(),
-            task_id: TaskId::generate(),
-            kind: TaskKind::FeedbackFollowUp,
-            priority: Priority::High,
             status,
-            title: "Follow up on feedback".into(),
-            detail: "A low rating".into(),
-            script: None,
-            voicemail_script: None,
             patient_id: Some(p.patient_id.clone()),
-            appointment_id: None,
-            due_at: start(),
-            created_at: start(),
-            resolved_at: None,
-            resolution: None,
-            work: Default::default(),
+            ..Task::open(
+                p.practice_id.clone(),
+                TaskId::generate(),
+                TaskKind::FeedbackFollowUp,
+                Priority::High,
+                "Follow up on feedback",
+                "A low rating",
+                start(),
+            )
         };
         p.open_feedback_task = Some(complaint.task_id.clone());
         w.store

@@ -45,22 +45,17 @@ fn sentiment() -> impl Strategy<Value = Sentiment> {
 
 fn complaint(p: &Patient, status: TaskStatus) -> Task {
     Task {
-        practice_id: p.practice_id.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::FeedbackFollowUp,
-        priority: Priority::High,
         status,
-        title: "Follow up on feedback".into(),
-        detail: "A low rating".into(),
-        script: None,
-        voicemail_script: None,
         patient_id: Some(p.patient_id.clone()),
-        appointment_id: None,
-        due_at: start(),
-        created_at: start(),
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+        ..Task::open(
+            p.practice_id.clone(),
+            TaskId::generate(),
+            TaskKind::FeedbackFollowUp,
+            Priority::High,
+            "Follow up on feedback",
+            "A low rating",
+            start(),
+        )
     }
 }
 

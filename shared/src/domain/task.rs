@@ -91,3 +91,36 @@ pub struct Task {
     #[serde(default)]
     pub work: super::TaskWork,
 }
+
+impl Task {
+    /// A new open task of `practice_id` for staff, due and created at `at`, about nobody
+    /// in particular yet (set `patient_id`, `appointment_id`, scripts or `due_at` on it).
+    pub fn open(
+        practice_id: PracticeId,
+        task_id: TaskId,
+        kind: TaskKind,
+        priority: Priority,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            practice_id,
+            task_id,
+            kind,
+            priority,
+            status: TaskStatus::Open,
+            title: title.into(),
+            detail: detail.into(),
+            script: None,
+            voicemail_script: None,
+            patient_id: None,
+            appointment_id: None,
+            due_at: at,
+            created_at: at,
+            resolved_at: None,
+            resolution: None,
+            work: super::TaskWork::default(),
+        }
+    }
+}

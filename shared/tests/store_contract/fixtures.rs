@@ -7,7 +7,7 @@ use frontdesk::domain::{
     Appointment, AppointmentId, AppointmentStatus, Channel, ChannelConsent, ConsentGrant,
     ConsentSource, Consents, Decision, Direction, DueKind, DueWork, Message, MessageId,
     MessageKind, Patient, PatientId, PhoneNumber, Practice, PracticeId, PracticeSettings, Priority,
-    Purpose, Task, TaskId, TaskKind, TaskStatus,
+    Purpose, Task, TaskId, TaskKind,
 };
 use frontdesk::ports::{Expect, Store, Write};
 
@@ -111,24 +111,15 @@ pub fn message(practice_id: &PracticeId, patient_id: &str, when: DateTime<Utc>) 
 }
 
 pub fn task(practice_id: &PracticeId, priority: Priority, created_at: DateTime<Utc>) -> Task {
-    Task {
-        practice_id: practice_id.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::InboxMessage,
+    Task::open(
+        practice_id.clone(),
+        TaskId::generate(),
+        TaskKind::InboxMessage,
         priority,
-        status: TaskStatus::Open,
-        title: "Reply to a patient".into(),
-        detail: "A free-text message arrived".into(),
-        script: None,
-        voicemail_script: None,
-        patient_id: None,
-        appointment_id: None,
-        due_at: created_at,
+        "Reply to a patient",
+        "A free-text message arrived",
         created_at,
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
-    }
+    )
 }
 
 pub fn due(

@@ -85,24 +85,15 @@ fn decoding_errors_never_echo_stored_values() {
 #[test]
 fn only_open_tasks_enter_the_open_task_index() {
     let t = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
-    let mut task = Task {
-        practice_id: PracticeId::parse("prc_1").unwrap(),
-        task_id: TaskId::parse("tsk_1").unwrap(),
-        kind: TaskKind::InboxMessage,
-        priority: Priority::High,
-        status: TaskStatus::Open,
-        title: "t".into(),
-        detail: "d".into(),
-        script: None,
-        voicemail_script: None,
-        patient_id: None,
-        appointment_id: None,
-        due_at: t,
-        created_at: t,
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
-    };
+    let mut task = Task::open(
+        PracticeId::parse("prc_1").unwrap(),
+        TaskId::parse("tsk_1").unwrap(),
+        TaskKind::InboxMessage,
+        Priority::High,
+        "t",
+        "d",
+        t,
+    );
     let open = expanded(Write::Task(Box::new(task.clone())));
     let Action::Put(item) = &open[0].action else {
         panic!("a put")
