@@ -16,7 +16,7 @@ use frontdesk::policy::{templates, ReminderContext};
 use frontdesk::ports::{Expect, Write};
 use frontdesk::sweep::Handled;
 
-use crate::handler::{Current, Jobs};
+use crate::jobs::{Current, Jobs};
 
 pub(crate) async fn check(
     jobs: &Jobs<'_>,

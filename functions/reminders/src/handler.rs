@@ -8,14 +8,12 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk::deliver::Senders;
-use frontdesk::domain::{
-    Appointment, AppointmentStatus, DueKind, DueWork, Patient, Practice, Sweep,
-};
-use frontdesk::ports::{Store, Write};
+use frontdesk::domain::{AppointmentStatus, DueKind, DueWork, Sweep};
+use frontdesk::ports::Write;
 use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepError, SweepReport};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
+use crate::jobs::{Current, Jobs};
 use crate::ledger::SendLedger;
 use crate::{deadline, reminder};
 
@@ -38,21 +36,6 @@ pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, SweepEr
         ledger: SendLedger::default(),
     };
     sweep::run_logged(deps, Sweep::Reminders, now, &jobs).await
-}
-
-/// The per-item logic, for one run.
-pub(crate) struct Jobs<'a> {
-    pub(crate) store: &'a dyn Store,
-    pub(crate) senders: &'a Senders,
-    /// Sends made to each patient in this run, so caps hold within a chunk too.
-    pub(crate) ledger: SendLedger,
-}
-
-/// The records a claimed item is about, as they stand now.
-pub(crate) struct Current<'b> {
-    pub(crate) practice: &'b Practice,
-    pub(crate) patient: &'b Patient,
-    pub(crate) appointment: &'b Appointment,
 }
 
 /// Why claimed work no longer applies.

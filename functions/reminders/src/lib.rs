@@ -19,6 +19,7 @@
 
 mod deadline;
 pub mod handler;
+mod jobs;
 mod ledger;
 mod reminder;
 

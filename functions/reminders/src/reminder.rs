@@ -24,7 +24,7 @@ use frontdesk::ports::Write;
 use frontdesk::sweep::Handled;
 use frontdesk::Error;
 
-use crate::handler::{Current, Jobs};
+use crate::jobs::{Current, Jobs};
 
 /// First retry after the provider was unreachable; each later one waits three times longer.
 const FIRST_RETRY: Duration = Duration::minutes(5);

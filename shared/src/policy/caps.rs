@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::{MessageCaps, Patient};
 
-use super::route::SuppressReason;
+use super::reasons::SuppressReason;
 
 /// The rolling window of `MessageCaps::per_day`.
 pub const CAP_DAY: Duration = Duration::hours(24);

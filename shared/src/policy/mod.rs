@@ -17,6 +17,7 @@ pub mod escalation;
 pub mod keywords;
 mod local_time;
 pub mod quiet_hours;
+mod reasons;
 pub mod reply;
 pub mod route;
 pub mod segments;

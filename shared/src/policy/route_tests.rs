@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::TaskKind;
 use crate::domain::{ClockTime, ConsentSource, QuietHours};
 use crate::policy::caps::record_automated_send;
 use crate::policy::test_fixtures::{consent_all, patient, practice, utc};
