@@ -384,6 +384,7 @@ impl<'a> Draft<'a> {
                 self.writes.push(Write::Message(Box::new(record.clone())));
                 self.sends.push(Outgoing {
                     delivery: Delivery::Sms(Sms {
+                        practice_id: self.input.practice.practice_id.clone(),
                         from: self.reply_from.clone(),
                         to: self.input.inbound.from.clone(),
                         body,
@@ -1039,6 +1040,7 @@ fn emergency_plan(
     let mut missing = Vec::new();
     if let Some(phone) = &settings.on_call.phone {
         d.forward(Delivery::Sms(Sms {
+            practice_id: d.input.practice.practice_id.clone(),
             from: d.reply_from.clone(),
             to: phone.clone(),
             body: templates::emergency_forward_sms(&fctx)?,

@@ -250,7 +250,7 @@ impl PracticeSettings {
     }
 }
 
-/// Per-practice webhook secrets. Write-only through the API; `GET` shows only whether set.
+/// Per-practice provider choice, webhook secrets and outbound credentials. Write-only through the API; `GET` shows only whether set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderSecrets {
     #[serde(default)]
@@ -260,6 +260,25 @@ pub struct ProviderSecrets {
     pub telnyx_public_key: Option<String>,
     #[serde(default)]
     pub vonage_signature_secret: Option<String>,
+    /// The provider that owns `sms_number` and carries every SMS (`None` = AWS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<super::SmsProvider>,
+    /// Twilio outbound: the Account SID (Basic auth user, with `twilio_auth_token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twilio_account_sid: Option<String>,
+    /// Twilio outbound: send through a Messaging Service instead of `From`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twilio_messaging_service_sid: Option<String>,
+    /// Telnyx outbound: the API key (Bearer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telnyx_api_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telnyx_messaging_profile_id: Option<String>,
+    /// Vonage outbound (SMS API): the API key and secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vonage_api_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vonage_api_secret: Option<String>,
 }
 
 /// A stored API key: only its SHA-256 hash.
