@@ -2,7 +2,7 @@
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use base64::Engine;
-use frontdesk::domain::{
+use frontdesk::domain::{SmsProvider, 
     PhoneNumber, Practice, PracticeId, PracticeSettings, ProviderSecrets, Region,
 };
 use frontdesk::ports::Write;
@@ -252,6 +252,23 @@ fn patch_secrets(current: &ProviderSecrets, v: Value) -> ApiResult<ProviderSecre
         match k.as_str() {
             "twilio_auth_token" => out.twilio_auth_token = value,
             "vonage_signature_secret" => out.vonage_signature_secret = value,
+            "provider" => {
+                out.provider = match &value {
+                    None => None,
+                    Some(p) => Some(SmsProvider::parse(p).map_err(|_| {
+                        ApiError::invalid(
+                            "sms_provider.provider",
+                            "must be one of aws, twilio, telnyx, vonage",
+                        )
+                    })?),
+                }
+            }
+            "twilio_account_sid" => out.twilio_account_sid = value,
+            "twilio_messaging_service_sid" => out.twilio_messaging_service_sid = value,
+            "telnyx_api_key" => out.telnyx_api_key = value,
+            "telnyx_messaging_profile_id" => out.telnyx_messaging_profile_id = value,
+            "vonage_api_key" => out.vonage_api_key = value,
+            "vonage_api_secret" => out.vonage_api_secret = value,
             "telnyx_public_key" => {
                 if let Some(s) = &value {
                     let bytes = base64::engine::general_purpose::STANDARD
