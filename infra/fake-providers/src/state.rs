@@ -26,6 +26,23 @@ pub struct Accounts {
     pub vonage: Vec<(String, String)>,
 }
 
+impl Accounts {
+    /// The credentials `make run` accepts (printed in its banner; documented in README).
+    pub fn demo() -> Self {
+        Self {
+            twilio: vec![(DEMO_TWILIO_SID.into(), DEMO_TWILIO_TOKEN.into())],
+            telnyx: vec![DEMO_TELNYX_KEY.into()],
+            vonage: vec![(DEMO_VONAGE_KEY.into(), DEMO_VONAGE_SECRET.into())],
+        }
+    }
+}
+
+pub const DEMO_TWILIO_SID: &str = "AC00000000000000000000000000local";
+pub const DEMO_TWILIO_TOKEN: &str = "local-twilio-token";
+pub const DEMO_TELNYX_KEY: &str = "KEY_local_telnyx";
+pub const DEMO_VONAGE_KEY: &str = "localvonage";
+pub const DEMO_VONAGE_SECRET: &str = "local-vonage-secret";
+
 /// How to answer a request instead of accepting it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
