@@ -2,8 +2,8 @@
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use base64::Engine;
-use frontdesk::domain::{SmsProvider, 
-    PhoneNumber, Practice, PracticeId, PracticeSettings, ProviderSecrets, Region,
+use frontdesk::domain::{
+    PhoneNumber, Practice, PracticeId, PracticeSettings, ProviderSecrets, Region, SmsProvider,
 };
 use frontdesk::ports::Write;
 use http::StatusCode;

@@ -168,10 +168,7 @@ impl<'a> From<&'a Practice> for PracticeOut<'a> {
                 vonage_signature_secret: p.sms_provider.vonage_signature_secret.is_some(),
                 provider: p.sms_provider.provider.unwrap_or_default().as_str(),
                 twilio_account_sid: p.sms_provider.twilio_account_sid.is_some(),
-                twilio_messaging_service_sid: p
-                    .sms_provider
-                    .twilio_messaging_service_sid
-                    .is_some(),
+                twilio_messaging_service_sid: p.sms_provider.twilio_messaging_service_sid.is_some(),
                 telnyx_api_key: p.sms_provider.telnyx_api_key.is_some(),
                 telnyx_messaging_profile_id: p.sms_provider.telnyx_messaging_profile_id.is_some(),
                 vonage_api_key: p.sms_provider.vonage_api_key.is_some(),

@@ -79,7 +79,12 @@ fn twilio_error(code: u32, message: &str, status: u16) -> Value {
     })
 }
 
-pub async fn twilio(State(s): St, Path(sid): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn twilio(
+    State(s): St,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let fields = form_fields(&body);
     let auth = basic_auth(&headers);
     let authenticated = auth
@@ -95,7 +100,10 @@ pub async fn twilio(State(s): St, Path(sid): Path<String>, headers: HeaderMap, b
         status: 0,
     };
     let (status, resp) = if !authenticated {
-        (401, with_status(401, twilio_error(20003, "Authenticate", 401)))
+        (
+            401,
+            with_status(401, twilio_error(20003, "Authenticate", 401)),
+        )
     } else if let Some(fault) = s.next_fault(Provider::Twilio) {
         match fault {
             Fault::Throttle { retry_after } => (
@@ -104,13 +112,28 @@ pub async fn twilio(State(s): St, Path(sid): Path<String>, headers: HeaderMap, b
             ),
             Fault::Fail { status, code } => {
                 let c = code.parse().unwrap_or(21211);
-                (status, with_status(status, twilio_error(c, "Message refused", status)))
+                (
+                    status,
+                    with_status(status, twilio_error(c, "Message refused", status)),
+                )
             }
         }
     } else if !fields.contains_key("To") {
-        (400, with_status(400, twilio_error(21604, "A 'To' phone number is required.", 400)))
+        (
+            400,
+            with_status(
+                400,
+                twilio_error(21604, "A 'To' phone number is required.", 400),
+            ),
+        )
     } else if !fields.contains_key("From") && !fields.contains_key("MessagingServiceSid") {
-        (400, with_status(400, twilio_error(21603, "A 'From' phone number is required.", 400)))
+        (
+            400,
+            with_status(
+                400,
+                twilio_error(21603, "A 'From' phone number is required.", 400),
+            ),
+        )
     } else {
         let id = new_id("SM");
         rec.message_id = Some(id.clone());
@@ -152,17 +175,27 @@ pub async fn telnyx(State(s): St, headers: HeaderMap, body: Bytes) -> Response {
         status: 0,
     };
     let (status, resp) = if !authenticated {
-        let e = telnyx_error("10009", "Authentication failed", "The API key is invalid or missing.");
+        let e = telnyx_error(
+            "10009",
+            "Authentication failed",
+            "The API key is invalid or missing.",
+        );
         (401, with_status(401, e))
     } else if let Some(fault) = s.next_fault(Provider::Telnyx) {
         match fault {
             Fault::Throttle { retry_after } => (
                 429,
-                throttled(retry_after, telnyx_error("10011", "Too many requests", "Rate limit exceeded.")),
+                throttled(
+                    retry_after,
+                    telnyx_error("10011", "Too many requests", "Rate limit exceeded."),
+                ),
             ),
             Fault::Fail { status, code } => (
                 status,
-                with_status(status, telnyx_error(&code, "Message refused", "The message was refused.")),
+                with_status(
+                    status,
+                    telnyx_error(&code, "Message refused", "The message was refused."),
+                ),
             ),
         }
     } else if !fields.contains_key("to") || !fields.contains_key("text") {
@@ -221,9 +254,10 @@ pub async fn vonage(State(s): St, body: Bytes) -> Response {
                 429,
                 throttled(retry_after, vonage_part("1", "Throughput Rate Exceeded")),
             ),
-            Fault::Fail { status, code } => {
-                (status, with_status(status, vonage_part(&code, "Message refused")))
-            }
+            Fault::Fail { status, code } => (
+                status,
+                with_status(status, vonage_part(&code, "Message refused")),
+            ),
         }
     } else if !fields.contains_key("to") || !fields.contains_key("from") {
         (200, with_status(200, vonage_part("2", "Missing to param")))
@@ -275,11 +309,24 @@ fn one_u64() -> u64 {
 }
 
 pub async fn throttle(State(s): St, Json(r): Json<ThrottleReq>) -> StatusCode {
-    s.inject(r.provider, r.times, Fault::Throttle { retry_after: r.retry_after });
+    s.inject(
+        r.provider,
+        r.times,
+        Fault::Throttle {
+            retry_after: r.retry_after,
+        },
+    );
     StatusCode::NO_CONTENT
 }
 
 pub async fn fail(State(s): St, Json(r): Json<FailReq>) -> StatusCode {
-    s.inject(r.provider, r.times, Fault::Fail { status: r.status, code: r.code });
+    s.inject(
+        r.provider,
+        r.times,
+        Fault::Fail {
+            status: r.status,
+            code: r.code,
+        },
+    );
     StatusCode::NO_CONTENT
 }

@@ -21,11 +21,11 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub use error::FakeError;
+use state::Shared;
 pub use state::{
     Accounts, Fault, Provider, Recorded, DEMO_TELNYX_KEY, DEMO_TWILIO_SID, DEMO_TWILIO_TOKEN,
     DEMO_VONAGE_KEY, DEMO_VONAGE_SECRET,
 };
-use state::Shared;
 
 /// A running fake. Dropping it leaves the server running until the runtime ends.
 #[derive(Clone)]

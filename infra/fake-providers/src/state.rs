@@ -126,11 +126,9 @@ impl Shared {
     }
 
     pub fn twilio_ok(&self, sid: &str, token: &str) -> bool {
-        self.accounts.lock().is_ok_and(|a| {
-            a.twilio
-                .iter()
-                .any(|(s, t)| same(s, sid) & same(t, token))
-        })
+        self.accounts
+            .lock()
+            .is_ok_and(|a| a.twilio.iter().any(|(s, t)| same(s, sid) & same(t, token)))
     }
 
     pub fn telnyx_ok(&self, key: &str) -> bool {
@@ -140,10 +138,8 @@ impl Shared {
     }
 
     pub fn vonage_ok(&self, key: &str, secret: &str) -> bool {
-        self.accounts.lock().is_ok_and(|a| {
-            a.vonage
-                .iter()
-                .any(|(k, s)| same(k, key) & same(s, secret))
-        })
+        self.accounts
+            .lock()
+            .is_ok_and(|a| a.vonage.iter().any(|(k, s)| same(k, key) & same(s, secret)))
     }
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use fake_providers::{Accounts, FakeProviders, Fault, Provider};
 use frontdesk::config::ProviderUrls;
-use frontdesk::domain::{PhoneNumber, Practice, PracticeId, PracticeSettings, ProviderSecrets, SmsProvider};
+use frontdesk::domain::{
+    PhoneNumber, Practice, PracticeId, PracticeSettings, ProviderSecrets, SmsProvider,
+};
 use frontdesk::ports::{Sms, SmsSender, Store, Write};
 use frontdesk::providers::{ProviderSms, RetryPolicy};
 use frontdesk::testing::{MemoryStore, RecordingSms};
@@ -69,7 +71,11 @@ async fn world() -> World {
     let practices = [
         practice("prc_aws", "+12125550100", ProviderSecrets::default()),
         practice("prc_twilio", "+12125550101", twilio_secrets(TWILIO_TOKEN)),
-        practice("prc_twilio_bad", "+12125550105", twilio_secrets("wrong-token")),
+        practice(
+            "prc_twilio_bad",
+            "+12125550105",
+            twilio_secrets("wrong-token"),
+        ),
         practice(
             "prc_telnyx",
             "+12125550102",
@@ -128,15 +134,25 @@ fn sms(practice: &str, from: &str) -> Sms {
 async fn each_practice_sends_from_its_number_through_its_own_provider() {
     let w = world().await;
 
-    let id = w.sms.send_sms(&sms("prc_twilio", "+12125550101")).await.unwrap();
+    let id = w
+        .sms
+        .send_sms(&sms("prc_twilio", "+12125550101"))
+        .await
+        .unwrap();
     let t = w.fake.requests_to(Provider::Twilio);
     assert_eq!(t.len(), 1);
-    assert_eq!(t[0].path, format!("/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"));
+    assert_eq!(
+        t[0].path,
+        format!("/2010-04-01/Accounts/{TWILIO_SID}/Messages.json")
+    );
     assert!(t[0].authenticated);
     assert_eq!(t[0].credential.as_deref(), Some(TWILIO_SID));
     assert_eq!(t[0].field("From"), Some("+12125550101"));
     assert_eq!(t[0].field("To"), Some("+12125550199"));
-    assert_eq!(t[0].field("Body"), Some("Reminder: cleaning tomorrow at 9:00."));
+    assert_eq!(
+        t[0].field("Body"),
+        Some("Reminder: cleaning tomorrow at 9:00.")
+    );
     assert_eq!(
         t[0].field("StatusCallback"),
         Some("https://frontdesk.example/webhooks/sms-status/twilio/prc_twilio")
@@ -144,7 +160,11 @@ async fn each_practice_sends_from_its_number_through_its_own_provider() {
     assert_eq!(t[0].message_id.as_deref(), Some(id.as_str()));
     assert!(id.starts_with("SM"));
 
-    let id = w.sms.send_sms(&sms("prc_telnyx", "+12125550102")).await.unwrap();
+    let id = w
+        .sms
+        .send_sms(&sms("prc_telnyx", "+12125550102"))
+        .await
+        .unwrap();
     let t = w.fake.requests_to(Provider::Telnyx);
     assert_eq!(t.len(), 1);
     assert!(t[0].authenticated);
@@ -157,7 +177,11 @@ async fn each_practice_sends_from_its_number_through_its_own_provider() {
     );
     assert_eq!(t[0].message_id.as_deref(), Some(id.as_str()));
 
-    let id = w.sms.send_sms(&sms("prc_vonage", "+12125550103")).await.unwrap();
+    let id = w
+        .sms
+        .send_sms(&sms("prc_vonage", "+12125550103"))
+        .await
+        .unwrap();
     let t = w.fake.requests_to(Provider::Vonage);
     assert_eq!(t.len(), 1);
     assert!(t[0].authenticated);
@@ -165,11 +189,18 @@ async fn each_practice_sends_from_its_number_through_its_own_provider() {
     assert_eq!(t[0].field("from"), Some("12125550103"));
     assert_eq!(t[0].field("to"), Some("12125550199"));
     assert_eq!(t[0].field("status-report-req"), Some("1"));
-    assert_eq!(t[0].field("api_secret"), None, "the fake never records secrets");
+    assert_eq!(
+        t[0].field("api_secret"),
+        None,
+        "the fake never records secrets"
+    );
     assert_eq!(t[0].message_id.as_deref(), Some(id.as_str()));
 
     // The AWS practice goes through SNS, and no provider hears of it.
-    w.sms.send_sms(&sms("prc_aws", "+12125550100")).await.unwrap();
+    w.sms
+        .send_sms(&sms("prc_aws", "+12125550100"))
+        .await
+        .unwrap();
     assert_eq!(w.sns.sent().len(), 1);
     assert_eq!(w.sns.sent()[0].from, Some(phone("+12125550100")));
     assert_eq!(w.fake.requests().len(), 3);
@@ -178,18 +209,30 @@ async fn each_practice_sends_from_its_number_through_its_own_provider() {
 #[tokio::test]
 async fn a_429_with_retry_after_is_retried_and_sent_exactly_once() {
     let w = world().await;
-    w.fake.inject(Provider::Twilio, 1, Fault::Throttle { retry_after: 1 });
+    w.fake
+        .inject(Provider::Twilio, 1, Fault::Throttle { retry_after: 1 });
     let started = std::time::Instant::now();
-    let id = w.sms.send_sms(&sms("prc_twilio", "+12125550101")).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After honoured");
+    let id = w
+        .sms
+        .send_sms(&sms("prc_twilio", "+12125550101"))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
     let t = w.fake.requests_to(Provider::Twilio);
     assert_eq!(t.len(), 2);
     assert_eq!(t[0].status, 429);
     let sent: Vec<_> = t.iter().filter_map(|r| r.message_id.clone()).collect();
     assert_eq!(sent, vec![id]);
 
-    w.fake.inject(Provider::Telnyx, 1, Fault::Throttle { retry_after: 0 });
-    w.sms.send_sms(&sms("prc_telnyx", "+12125550102")).await.unwrap();
+    w.fake
+        .inject(Provider::Telnyx, 1, Fault::Throttle { retry_after: 0 });
+    w.sms
+        .send_sms(&sms("prc_telnyx", "+12125550102"))
+        .await
+        .unwrap();
     let t = w.fake.requests_to(Provider::Telnyx);
     assert_eq!(t.iter().filter(|r| r.message_id.is_some()).count(), 1);
 }
@@ -198,20 +241,59 @@ async fn a_429_with_retry_after_is_retried_and_sent_exactly_once() {
 async fn permanent_errors_are_never_retried_and_never_go_another_way() {
     let w = world().await;
     let cases = [
-        (Provider::Twilio, "prc_twilio", "+12125550101", 400, "21610", "twilio:opted_out"),
-        (Provider::Twilio, "prc_twilio", "+12125550101", 400, "21614", "twilio:not_mobile"),
-        (Provider::Telnyx, "prc_telnyx", "+12125550102", 400, "40300", "telnyx:opted_out"),
-        (Provider::Vonage, "prc_vonage", "+12125550103", 200, "29", "vonage:barred"),
+        (
+            Provider::Twilio,
+            "prc_twilio",
+            "+12125550101",
+            400,
+            "21610",
+            "twilio:opted_out",
+        ),
+        (
+            Provider::Twilio,
+            "prc_twilio",
+            "+12125550101",
+            400,
+            "21614",
+            "twilio:not_mobile",
+        ),
+        (
+            Provider::Telnyx,
+            "prc_telnyx",
+            "+12125550102",
+            400,
+            "40300",
+            "telnyx:opted_out",
+        ),
+        (
+            Provider::Vonage,
+            "prc_vonage",
+            "+12125550103",
+            200,
+            "29",
+            "vonage:barred",
+        ),
     ];
     for (provider, practice, from, status, code, reason) in cases {
         let before = w.fake.requests_to(provider).len();
-        w.fake.inject(provider, 1, Fault::Fail { status, code: code.into() });
+        w.fake.inject(
+            provider,
+            1,
+            Fault::Fail {
+                status,
+                code: code.into(),
+            },
+        );
         let err = w.sms.send_sms(&sms(practice, from)).await.unwrap_err();
         assert!(
             matches!(err, Error::SendRejected(ref m) if m.starts_with(reason) && m.contains(code)),
             "{code}: {err:?}"
         );
-        assert_eq!(w.fake.requests_to(provider).len(), before + 1, "{code}: one attempt");
+        assert_eq!(
+            w.fake.requests_to(provider).len(),
+            before + 1,
+            "{code}: one attempt"
+        );
     }
     assert!(w.sns.sent().is_empty(), "never another channel");
 }
@@ -219,7 +301,11 @@ async fn permanent_errors_are_never_retried_and_never_go_another_way() {
 #[tokio::test]
 async fn wrong_credentials_get_the_providers_401_and_no_retry() {
     let w = world().await;
-    let err = w.sms.send_sms(&sms("prc_twilio_bad", "+12125550105")).await.unwrap_err();
+    let err = w
+        .sms
+        .send_sms(&sms("prc_twilio_bad", "+12125550105"))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::SendRejected(ref m) if m.starts_with("twilio:bad_credentials") && m.contains("20003")),
         "{err:?}"
@@ -232,8 +318,19 @@ async fn wrong_credentials_get_the_providers_401_and_no_retry() {
 #[tokio::test]
 async fn server_errors_are_retried_within_the_bound_then_unavailable() {
     let w = world().await;
-    w.fake.inject(Provider::Telnyx, 5, Fault::Fail { status: 503, code: "10007".into() });
-    let err = w.sms.send_sms(&sms("prc_telnyx", "+12125550102")).await.unwrap_err();
+    w.fake.inject(
+        Provider::Telnyx,
+        5,
+        Fault::Fail {
+            status: 503,
+            code: "10007".into(),
+        },
+    );
+    let err = w
+        .sms
+        .send_sms(&sms("prc_telnyx", "+12125550102"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::SendUnavailable(_)), "{err:?}");
     assert_eq!(w.fake.requests_to(Provider::Telnyx).len(), 3);
 }

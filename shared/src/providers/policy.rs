@@ -174,7 +174,10 @@ mod tests {
     fn retry_after_is_read_in_seconds_only() {
         assert_eq!(parse_retry_after(Some("2")), Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after(Some(" 0 ")), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+        assert_eq!(
+            parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")),
+            None
+        );
         assert_eq!(parse_retry_after(Some("-1")), None);
         assert_eq!(parse_retry_after(Some("99999999999999")), None);
         assert_eq!(parse_retry_after(None), None);

@@ -138,8 +138,11 @@ impl SmsSender for ProviderSms {
         let practice = self.practice(&sms.practice_id).await?;
         let route = Route::of(&practice)?;
         let provider = practice.sms_provider.provider.unwrap_or_default();
-        let callback =
-            status_callback_url(self.public_base_url.as_deref(), provider, &practice.practice_id);
+        let callback = status_callback_url(
+            self.public_base_url.as_deref(),
+            provider,
+            &practice.practice_id,
+        );
         let from = sms
             .from
             .as_ref()
@@ -158,7 +161,8 @@ impl SmsSender for ProviderSms {
                     return Err(no_from());
                 }
                 let url = format!("{}{}", self.urls.twilio, twilio::path(&creds.account_sid));
-                let form = twilio::form(&creds, from.as_deref(), &to, &sms.body, callback.as_deref());
+                let form =
+                    twilio::form(&creds, from.as_deref(), &to, &sms.body, callback.as_deref());
                 send_with_retry(
                     provider,
                     &self.policy,
@@ -176,7 +180,8 @@ impl SmsSender for ProviderSms {
                     return Err(no_from());
                 }
                 let url = format!("{}{}", self.urls.telnyx, telnyx::PATH);
-                let body = telnyx::body(&creds, from.as_deref(), &to, &sms.body, callback.as_deref());
+                let body =
+                    telnyx::body(&creds, from.as_deref(), &to, &sms.body, callback.as_deref());
                 send_with_retry(
                     provider,
                     &self.policy,
@@ -220,7 +225,10 @@ mod tests {
 
     #[test]
     fn no_provider_is_aws_and_missing_credentials_say_what_to_set() {
-        assert_eq!(Route::of(&practice(Default::default())).unwrap(), Route::Aws);
+        assert_eq!(
+            Route::of(&practice(Default::default())).unwrap(),
+            Route::Aws
+        );
         let p = practice(ProviderSecrets {
             provider: Some(SmsProvider::Twilio),
             twilio_auth_token: Some("tok".into()),

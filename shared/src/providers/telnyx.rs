@@ -130,7 +130,11 @@ mod tests {
 
     #[test]
     fn success_returns_the_message_id() {
-        let v = verdict(200, None, br#"{"data":{"id":"4031938e-1","record_type":"message"}}"#);
+        let v = verdict(
+            200,
+            None,
+            br#"{"data":{"id":"4031938e-1","record_type":"message"}}"#,
+        );
         assert_eq!(v, Verdict::Sent("4031938e-1".into()));
     }
 
@@ -141,16 +145,44 @@ mod tests {
             None,
             br#"{"errors":[{"code":"40300","title":"Blocked due to STOP message","detail":"x"}]}"#,
         );
-        assert!(matches!(v, Verdict::Reject { reason: Permanent::OptedOut, ref code, .. } if code == "40300"));
-        let v = verdict(401, None, br#"{"errors":[{"code":"10009","title":"Authentication failed"}]}"#);
-        assert!(matches!(v, Verdict::Reject { reason: Permanent::BadCredentials, .. }));
-        assert!(matches!(verdict(422, None, b"{}"), Verdict::Reject { reason: Permanent::Refused, .. }));
+        assert!(
+            matches!(v, Verdict::Reject { reason: Permanent::OptedOut, ref code, .. } if code == "40300")
+        );
+        let v = verdict(
+            401,
+            None,
+            br#"{"errors":[{"code":"10009","title":"Authentication failed"}]}"#,
+        );
+        assert!(matches!(
+            v,
+            Verdict::Reject {
+                reason: Permanent::BadCredentials,
+                ..
+            }
+        ));
+        assert!(matches!(
+            verdict(422, None, b"{}"),
+            Verdict::Reject {
+                reason: Permanent::Refused,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn throttling_retries() {
-        let v = verdict(429, Some("1"), br#"{"errors":[{"code":"10011","title":"Too many requests"}]}"#);
-        assert!(matches!(v, Verdict::Retry { retry_after: Some(_), .. }));
+        let v = verdict(
+            429,
+            Some("1"),
+            br#"{"errors":[{"code":"10011","title":"Too many requests"}]}"#,
+        );
+        assert!(matches!(
+            v,
+            Verdict::Retry {
+                retry_after: Some(_),
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -159,7 +191,13 @@ mod tests {
             api_key: "KEYsecret".into(),
             messaging_profile_id: Some("mp-1".into()),
         };
-        let b = body(&c, Some("+15550001111"), "+15550002222", "Hi", Some("https://cb"));
+        let b = body(
+            &c,
+            Some("+15550001111"),
+            "+15550002222",
+            "Hi",
+            Some("https://cb"),
+        );
         assert_eq!(b["from"], "+15550001111");
         assert_eq!(b["messaging_profile_id"], "mp-1");
         assert_eq!(b["webhook_url"], "https://cb");

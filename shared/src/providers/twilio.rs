@@ -74,7 +74,10 @@ pub fn permanent(code: u32) -> Permanent {
 /// What a Twilio answer means.
 pub fn verdict(status: u16, retry_after: Option<&str>, body: &[u8]) -> Verdict {
     if (200..300).contains(&status) {
-        return match serde_json::from_slice::<Created>(body).ok().and_then(|c| c.sid) {
+        return match serde_json::from_slice::<Created>(body)
+            .ok()
+            .and_then(|c| c.sid)
+        {
             Some(sid) if !sid.is_empty() => Verdict::Sent(sid),
             _ => Verdict::Retry {
                 retry_after: None,
@@ -135,34 +138,61 @@ mod tests {
         ] {
             let body = format!(r#"{{"code":{code},"message":"To +15551234567","status":400}}"#);
             match verdict(400, None, body.as_bytes()) {
-                Verdict::Reject { reason: r, code: c, .. } => {
+                Verdict::Reject {
+                    reason: r, code: c, ..
+                } => {
                     assert_eq!(r, reason);
                     assert_eq!(c, code.to_string());
                 }
                 other => panic!("{code}: {other:?}"),
             }
         }
-        let v = verdict(401, None, br#"{"code":20003,"message":"Authenticate","status":401}"#);
-        assert!(matches!(v, Verdict::Reject { reason: Permanent::BadCredentials, .. }));
+        let v = verdict(
+            401,
+            None,
+            br#"{"code":20003,"message":"Authenticate","status":401}"#,
+        );
+        assert!(matches!(
+            v,
+            Verdict::Reject {
+                reason: Permanent::BadCredentials,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn throttling_and_server_errors_retry_with_retry_after() {
-        let v = verdict(429, Some("3"), br#"{"code":20429,"message":"Too Many Requests","status":429}"#);
+        let v = verdict(
+            429,
+            Some("3"),
+            br#"{"code":20429,"message":"Too Many Requests","status":429}"#,
+        );
         assert!(matches!(v, Verdict::Retry { retry_after: Some(d), .. } if d.as_secs() == 3));
-        assert!(matches!(verdict(503, None, b"<html>"), Verdict::Retry { .. }));
+        assert!(matches!(
+            verdict(503, None, b"<html>"),
+            Verdict::Retry { .. }
+        ));
     }
 
     #[test]
     fn a_messaging_service_replaces_from_and_the_callback_is_sent() {
-        let f = form(&creds(), Some("+15550001111"), "+15550002222", "Hi", Some("https://cb"));
+        let f = form(
+            &creds(),
+            Some("+15550001111"),
+            "+15550002222",
+            "Hi",
+            Some("https://cb"),
+        );
         assert!(f.contains(&("From", "+15550001111".into())));
         assert!(f.contains(&("StatusCallback", "https://cb".into())));
         let mut c = creds();
         c.messaging_service_sid = Some("MG1".into());
         let f = form(&c, Some("+15550001111"), "+15550002222", "Hi", None);
         assert!(f.contains(&("MessagingServiceSid", "MG1".into())));
-        assert!(!f.iter().any(|(k, _)| *k == "From" || *k == "StatusCallback"));
+        assert!(!f
+            .iter()
+            .any(|(k, _)| *k == "From" || *k == "StatusCallback"));
         assert!(!format!("{c:?}").contains("tok-secret"));
     }
 }

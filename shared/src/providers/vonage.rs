@@ -144,18 +144,50 @@ mod tests {
 
     #[test]
     fn status_codes_decide_retry_or_reject() {
-        let body = |s: &str| format!(r#"{{"message-count":"1","messages":[{{"status":"{s}","error-text":"x"}}]}}"#);
-        assert!(matches!(verdict(200, None, body("1").as_bytes()), Verdict::Retry { .. }));
-        assert!(matches!(verdict(200, None, body("5").as_bytes()), Verdict::Retry { .. }));
-        assert!(matches!(verdict(200, None, body("4").as_bytes()), Verdict::Reject { reason: Permanent::BadCredentials, .. }));
-        assert!(matches!(verdict(200, None, body("29").as_bytes()), Verdict::Reject { reason: Permanent::Barred, .. }));
-        assert!(matches!(verdict(429, Some("2"), b""), Verdict::Retry { retry_after: Some(_), .. }));
-        assert!(matches!(verdict(200, None, b"not json"), Verdict::Reject { .. }));
+        let body = |s: &str| {
+            format!(r#"{{"message-count":"1","messages":[{{"status":"{s}","error-text":"x"}}]}}"#)
+        };
+        assert!(matches!(
+            verdict(200, None, body("1").as_bytes()),
+            Verdict::Retry { .. }
+        ));
+        assert!(matches!(
+            verdict(200, None, body("5").as_bytes()),
+            Verdict::Retry { .. }
+        ));
+        assert!(matches!(
+            verdict(200, None, body("4").as_bytes()),
+            Verdict::Reject {
+                reason: Permanent::BadCredentials,
+                ..
+            }
+        ));
+        assert!(matches!(
+            verdict(200, None, body("29").as_bytes()),
+            Verdict::Reject {
+                reason: Permanent::Barred,
+                ..
+            }
+        ));
+        assert!(matches!(
+            verdict(429, Some("2"), b""),
+            Verdict::Retry {
+                retry_after: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            verdict(200, None, b"not json"),
+            Verdict::Reject { .. }
+        ));
     }
 
     #[test]
     fn numbers_lose_the_plus_and_the_receipt_is_asked_for() {
-        let c = VonageCreds { api_key: "k".into(), api_secret: "s3cret".into() };
+        let c = VonageCreds {
+            api_key: "k".into(),
+            api_secret: "s3cret".into(),
+        };
         let f = form(&c, "+15550001111", "+15550002222", "Hi", Some("https://cb"));
         assert!(f.contains(&("from", "15550001111".into())));
         assert!(f.contains(&("to", "15550002222".into())));
