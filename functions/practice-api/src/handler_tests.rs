@@ -188,7 +188,7 @@ async fn settings_patch_validates_and_masks_provider_secrets() {
             Some(&key),
             Some(json!({"sms_provider": {
                 "provider": "twilio",
-                "twilio_account_sid": "AC0001",
+                "twilio_account_sid": "AC00000000000000000000000000000001",
                 "telnyx_api_key": "KEYsecret-telnyx",
                 "vonage_api_secret": "vonage-secret-1"
             }})),
@@ -198,7 +198,7 @@ async fn settings_patch_validates_and_masks_provider_secrets() {
     assert_eq!(b["sms_provider"]["provider"], json!("twilio"));
     assert_eq!(b["sms_provider"]["twilio_account_sid"], json!(true));
     assert_eq!(b["sms_provider"]["vonage_api_key"], json!(false));
-    for secret in ["AC0001", "KEYsecret-telnyx", "vonage-secret-1"] {
+    for secret in ["AC00000000000000000000000000000001", "KEYsecret-telnyx", "vonage-secret-1"] {
         assert!(!b.to_string().contains(secret), "{secret} is write-only");
     }
     for bad in [
@@ -210,6 +210,7 @@ async fn settings_patch_validates_and_masks_provider_secrets() {
         json!({"sms_number": "12"}),
         json!({"sms_provider": {"telnyx_public_key": "not base64!"}}),
         json!({"sms_provider": {"provider": "plivo"}}),
+        json!({"sms_provider": {"twilio_account_sid": "AC0001"}}),
         json!({"message_caps": {"per_day": 0, "per_week": 1}}),
     ] {
         let (s, b) = app

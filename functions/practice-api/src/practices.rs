@@ -224,6 +224,23 @@ fn normalise_phones(obj: &mut Map<String, Value>) -> ApiResult<()> {
     Ok(())
 }
 
+/// A Twilio SID: its two-letter prefix and 32 letters or digits.
+fn check_sid(value: &Option<String>, prefix: &str, field: &'static str) -> ApiResult<()> {
+    match value {
+        Some(v)
+            if !(v.len() == 34
+                && v.starts_with(prefix)
+                && v.bytes().all(|b| b.is_ascii_alphanumeric())) =>
+        {
+            Err(ApiError::invalid(
+                field,
+                format!("must be a Twilio SID: {prefix} and 32 letters or digits"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn patch_secrets(current: &ProviderSecrets, v: Value) -> ApiResult<ProviderSecrets> {
     let Value::Object(map) = v else {
         return Err(ApiError::invalid("sms_provider", "must be an object"));
@@ -263,8 +280,14 @@ fn patch_secrets(current: &ProviderSecrets, v: Value) -> ApiResult<ProviderSecre
                     })?),
                 }
             }
-            "twilio_account_sid" => out.twilio_account_sid = value,
-            "twilio_messaging_service_sid" => out.twilio_messaging_service_sid = value,
+            "twilio_account_sid" => {
+                check_sid(&value, "AC", "sms_provider.twilio_account_sid")?;
+                out.twilio_account_sid = value
+            }
+            "twilio_messaging_service_sid" => {
+                check_sid(&value, "MG", "sms_provider.twilio_messaging_service_sid")?;
+                out.twilio_messaging_service_sid = value
+            }
             "telnyx_api_key" => out.telnyx_api_key = value,
             "telnyx_messaging_profile_id" => out.telnyx_messaging_profile_id = value,
             "vonage_api_key" => out.vonage_api_key = value,

@@ -37,7 +37,7 @@ impl Accounts {
     }
 }
 
-pub const DEMO_TWILIO_SID: &str = "AC00000000000000000000000000local";
+pub const DEMO_TWILIO_SID: &str = "AC00000000000000000000000000000010";
 pub const DEMO_TWILIO_TOKEN: &str = "local-twilio-token";
 pub const DEMO_TELNYX_KEY: &str = "KEY_local_telnyx";
 pub const DEMO_VONAGE_KEY: &str = "localvonage";
