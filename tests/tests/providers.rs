@@ -65,7 +65,12 @@ async fn each_practice_texts_a_reminder_through_the_provider_that_owns_its_numbe
                    "vonage_api_key": fake_providers::DEMO_VONAGE_KEY,
                    "vonage_api_secret": fake_providers::DEMO_VONAGE_SECRET}),
         ),
-        ("Aws Dental", "+13125550204", "+13125550304", json!({"provider": "aws"})),
+        (
+            "Aws Dental",
+            "+13125550204",
+            "+13125550304",
+            json!({"provider": "aws"}),
+        ),
     ];
     let starts = (chrono::Utc::now() + chrono::Duration::days(3))
         .date_naive()
@@ -137,8 +142,13 @@ async fn each_practice_texts_a_reminder_through_the_provider_that_owns_its_numbe
         .map(|a| {
             a.iter()
                 .filter(|m| {
-                    ["+13125550301", "+13125550302", "+13125550303", "+13125550304"]
-                        .contains(&m["to"].as_str().unwrap_or(""))
+                    [
+                        "+13125550301",
+                        "+13125550302",
+                        "+13125550303",
+                        "+13125550304",
+                    ]
+                    .contains(&m["to"].as_str().unwrap_or(""))
                 })
                 .collect()
         })

@@ -198,7 +198,11 @@ async fn settings_patch_validates_and_masks_provider_secrets() {
     assert_eq!(b["sms_provider"]["provider"], json!("twilio"));
     assert_eq!(b["sms_provider"]["twilio_account_sid"], json!(true));
     assert_eq!(b["sms_provider"]["vonage_api_key"], json!(false));
-    for secret in ["AC00000000000000000000000000000001", "KEYsecret-telnyx", "vonage-secret-1"] {
+    for secret in [
+        "AC00000000000000000000000000000001",
+        "KEYsecret-telnyx",
+        "vonage-secret-1",
+    ] {
         assert!(!b.to_string().contains(secret), "{secret} is write-only");
     }
     for bad in [

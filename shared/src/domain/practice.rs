@@ -290,7 +290,10 @@ impl std::fmt::Debug for ProviderSecrets {
             .field("provider", &self.provider)
             .field("twilio_auth_token", &set(&self.twilio_auth_token))
             .field("telnyx_public_key", &set(&self.telnyx_public_key))
-            .field("vonage_signature_secret", &set(&self.vonage_signature_secret))
+            .field(
+                "vonage_signature_secret",
+                &set(&self.vonage_signature_secret),
+            )
             .field("twilio_account_sid", &set(&self.twilio_account_sid))
             .field(
                 "twilio_messaging_service_sid",
