@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::deliver::Senders;
 use crate::dynamo::DynamoStore;
 use crate::ports::Store;
+use crate::providers::ProviderSms;
 use crate::sender_guard::OwnedSenderEmail;
 use crate::ses::SesEmail;
 use crate::sns::SnsSms;
@@ -51,13 +52,19 @@ impl Clients {
         DynamoStore::new(self.dynamodb.clone(), config.table_name.clone())
     }
 
-    /// SMS through SNS; email through SESv2 (with the configured configuration set), only
+    /// SMS through the provider that owns the practice's number ([`ProviderSms`]: SNS for
+    /// `aws`, else Twilio, Telnyx or Vonage at `config.provider_urls`); email through SESv2 (with the configured configuration set), only
     /// from a sender the practice owns, checked in `store` (one practice never sends as
     /// another).
     pub fn senders(&self, config: &Config, store: Arc<dyn Store>) -> Senders {
         let ses = SesEmail::new(self.sesv2.clone(), config.ses_configuration_set.clone());
         Senders {
-            sms: Arc::new(SnsSms::new(self.sns.clone())),
+            sms: Arc::new(ProviderSms::new(
+                store.clone(),
+                Arc::new(SnsSms::new(self.sns.clone())),
+                config.provider_urls.clone(),
+                config.public_base_url.clone(),
+            )),
             email: Arc::new(OwnedSenderEmail::new(Arc::new(ses), store)),
         }
     }

@@ -13,6 +13,52 @@ pub const SES_CONFIGURATION_SET_ENV: &str = "SES_CONFIGURATION_SET";
 pub const OPERATOR_SECRET_ENV: &str = "OPERATOR_SECRET";
 /// The public base URL providers call (inbound-sms, for Twilio signatures).
 pub const PUBLIC_BASE_URL_ENV: &str = "PUBLIC_BASE_URL";
+/// Provider REST API base URLs (the local fake providers in `make run` and tests).
+pub const TWILIO_API_URL_ENV: &str = "TWILIO_API_URL";
+pub const TELNYX_API_URL_ENV: &str = "TELNYX_API_URL";
+pub const VONAGE_API_URL_ENV: &str = "VONAGE_API_URL";
+
+/// Where the SMS providers' REST APIs are. Defaults to the real ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderUrls {
+    pub twilio: String,
+    pub telnyx: String,
+    pub vonage: String,
+}
+
+impl Default for ProviderUrls {
+    fn default() -> Self {
+        Self {
+            twilio: "https://api.twilio.com".into(),
+            telnyx: "https://api.telnyx.com".into(),
+            vonage: "https://rest.nexmo.com".into(),
+        }
+    }
+}
+
+impl ProviderUrls {
+    /// Every URL served by one base (the fake providers serve all three).
+    pub fn all_at(base: &str) -> Self {
+        let base = base.trim_end_matches('/').to_string();
+        Self {
+            twilio: base.clone(),
+            telnyx: base.clone(),
+            vonage: base,
+        }
+    }
+}
+
+fn provider_url(name: &'static str, value: Option<String>, default: String) -> Result<String> {
+    match value {
+        None => Ok(default),
+        Some(v) if v.starts_with("https://") || v.starts_with("http://") => {
+            Ok(v.trim_end_matches('/').to_string())
+        }
+        Some(_) => Err(Error::Config(format!(
+            "{name} must be an http(s) base URL such as https://api.example.com"
+        ))),
+    }
+}
 
 /// Everything the functions read from their environment.
 #[derive(Clone, PartialEq, Eq)]
@@ -23,6 +69,8 @@ pub struct Config {
     operator_secret: Option<String>,
     /// Unvalidated; inbound-sms checks its shape when it wires itself.
     pub public_base_url: Option<String>,
+    /// The SMS providers' API base URLs (`TWILIO_API_URL`, `TELNYX_API_URL`, `VONAGE_API_URL`).
+    pub provider_urls: ProviderUrls,
 }
 
 impl std::fmt::Debug for Config {
@@ -35,6 +83,7 @@ impl std::fmt::Debug for Config {
                 &self.operator_secret.as_ref().map(|_| "***"),
             )
             .field("public_base_url", &self.public_base_url)
+            .field("provider_urls", &self.provider_urls)
             .finish()
     }
 }
@@ -58,7 +107,14 @@ impl Config {
                  (template.yaml passes !Ref Table; locally the gateway sets it)"
             ))
         })?;
+        let defaults = ProviderUrls::default();
+        let provider_urls = ProviderUrls {
+            twilio: provider_url(TWILIO_API_URL_ENV, get(TWILIO_API_URL_ENV), defaults.twilio)?,
+            telnyx: provider_url(TELNYX_API_URL_ENV, get(TELNYX_API_URL_ENV), defaults.telnyx)?,
+            vonage: provider_url(VONAGE_API_URL_ENV, get(VONAGE_API_URL_ENV), defaults.vonage)?,
+        };
         Ok(Self {
+            provider_urls,
             table_name,
             ses_configuration_set: get(SES_CONFIGURATION_SET_ENV),
             operator_secret: lookup(OPERATOR_SECRET_ENV).filter(|v| !v.trim().is_empty()),
@@ -74,7 +130,13 @@ impl Config {
             ses_configuration_set: None,
             operator_secret: None,
             public_base_url: None,
+            provider_urls: ProviderUrls::default(),
         }
+    }
+
+    pub fn with_provider_urls(mut self, urls: ProviderUrls) -> Self {
+        self.provider_urls = urls;
+        self
     }
 
     pub fn with_operator_secret(mut self, secret: impl Into<String>) -> Self {
@@ -127,6 +189,22 @@ mod tests {
         assert_eq!(c.public_base_url, None);
         let err = c.operator_secret().unwrap_err();
         assert!(matches!(err, Error::Config(ref m) if m.contains("OPERATOR_SECRET")));
+    }
+
+    #[test]
+    fn provider_urls_default_to_the_real_apis_and_can_be_pointed_elsewhere() {
+        let c = from(&[(TABLE_NAME_ENV, "t")]).unwrap();
+        assert_eq!(c.provider_urls, ProviderUrls::default());
+        assert_eq!(c.provider_urls.twilio, "https://api.twilio.com");
+        let c = from(&[
+            (TABLE_NAME_ENV, "t"),
+            (TWILIO_API_URL_ENV, "http://127.0.0.1:4010/"),
+        ])
+        .unwrap();
+        assert_eq!(c.provider_urls.twilio, "http://127.0.0.1:4010");
+        assert_eq!(c.provider_urls.vonage, "https://rest.nexmo.com");
+        let err = from(&[(TABLE_NAME_ENV, "t"), (TELNYX_API_URL_ENV, "ftp://x")]).unwrap_err();
+        assert!(matches!(err, Error::Config(ref m) if m.contains("TELNYX_API_URL")));
     }
 
     #[test]

@@ -226,6 +226,7 @@ async fn send(senders: &Senders, out: &Outbound<'_>, channel: Channel) -> crate:
             senders
                 .sms
                 .send_sms(&Sms {
+                    practice_id: out.practice.practice_id.clone(),
                     from: out.practice.settings.sms_number.clone(),
                     to,
                     body: out.content.sms.clone(),

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod planning;
 pub mod policy;
 pub mod ports;
+pub mod providers;
 pub mod sender_guard;
 pub mod ses;
 pub mod sns;

@@ -274,6 +274,7 @@ async fn send(
             senders
                 .sms
                 .send_sms(&Sms {
+                    practice_id: practice.practice_id.clone(),
                     from: settings.sms_number.clone(),
                     to: number,
                     body: body.to_string(),

@@ -112,6 +112,7 @@ async fn an_sms_reaches_moto_for_its_number_from_the_practice_origination_number
     let body = unique("Reminder: cleaning tomorrow at 9:00.");
     let id = sms
         .send_sms(&Sms {
+            practice_id: frontdesk::domain::PracticeId::parse("prc_sns").unwrap(),
             from: Some(PhoneNumber::parse_e164("+12125550199").unwrap()),
             to: PhoneNumber::parse_e164("+12125550111").unwrap(),
             body: body.clone(),
@@ -139,6 +140,7 @@ async fn an_sms_without_an_origination_number_is_still_transactional() {
     let (sms, capture) = sns_with_capture(moto);
     let body = unique("Your appointment is confirmed.");
     sms.send_sms(&Sms {
+        practice_id: frontdesk::domain::PracticeId::parse("prc_sns").unwrap(),
         from: None,
         to: PhoneNumber::parse_e164("+12125550122").unwrap(),
         body: body.clone(),
@@ -218,6 +220,7 @@ async fn an_unreachable_provider_is_unavailable_so_the_send_can_be_retried() {
         .build();
     let err = SnsSms::from_conf(&config)
         .send_sms(&Sms {
+            practice_id: frontdesk::domain::PracticeId::parse("prc_sns").unwrap(),
             from: None,
             to: PhoneNumber::parse_e164("+12125550111").unwrap(),
             body: "x".into(),

@@ -90,6 +90,7 @@ impl App {
                 twilio_auth_token: Some(TWILIO_TOKEN.into()),
                 telnyx_public_key: Some(telnyx_public_key()),
                 vonage_signature_secret: Some(VONAGE_SECRET.into()),
+                ..Default::default()
             },
             api_keys: vec![],
             created_at: now,

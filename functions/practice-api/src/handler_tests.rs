@@ -180,6 +180,31 @@ async fn settings_patch_validates_and_masks_provider_secrets() {
     assert_eq!(b["quiet_hours"]["start"], json!("20:00"));
     assert_eq!(b["sms_provider"]["twilio_auth_token"], json!(true));
     assert!(!b.to_string().contains("tok123"));
+    assert_eq!(b["sms_provider"]["provider"], json!("aws"));
+    let (s, b) = app
+        .call(
+            "PATCH",
+            "/v1/practice",
+            Some(&key),
+            Some(json!({"sms_provider": {
+                "provider": "twilio",
+                "twilio_account_sid": "AC00000000000000000000000000000001",
+                "telnyx_api_key": "KEYsecret-telnyx",
+                "vonage_api_secret": "vonage-secret-1"
+            }})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["sms_provider"]["provider"], json!("twilio"));
+    assert_eq!(b["sms_provider"]["twilio_account_sid"], json!(true));
+    assert_eq!(b["sms_provider"]["vonage_api_key"], json!(false));
+    for secret in [
+        "AC00000000000000000000000000000001",
+        "KEYsecret-telnyx",
+        "vonage-secret-1",
+    ] {
+        assert!(!b.to_string().contains(secret), "{secret} is write-only");
+    }
     for bad in [
         json!({"time_zone": "Mars/Olympus"}),
         json!({"quiet_hours": {"start": "25:00", "end": "08:00"}}),
@@ -188,6 +213,8 @@ async fn settings_patch_validates_and_masks_provider_secrets() {
         json!({"review_url": "javascript:alert(1)"}),
         json!({"sms_number": "12"}),
         json!({"sms_provider": {"telnyx_public_key": "not base64!"}}),
+        json!({"sms_provider": {"provider": "plivo"}}),
+        json!({"sms_provider": {"twilio_account_sid": "AC0001"}}),
         json!({"message_caps": {"per_day": 0, "per_week": 1}}),
     ] {
         let (s, b) = app

@@ -3,7 +3,7 @@
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use base64::Engine;
 use frontdesk::domain::{
-    PhoneNumber, Practice, PracticeId, PracticeSettings, ProviderSecrets, Region,
+    PhoneNumber, Practice, PracticeId, PracticeSettings, ProviderSecrets, Region, SmsProvider,
 };
 use frontdesk::ports::Write;
 use http::StatusCode;
@@ -224,6 +224,23 @@ fn normalise_phones(obj: &mut Map<String, Value>) -> ApiResult<()> {
     Ok(())
 }
 
+/// A Twilio SID: its two-letter prefix and 32 letters or digits.
+fn check_sid(value: &Option<String>, prefix: &str, field: &'static str) -> ApiResult<()> {
+    match value {
+        Some(v)
+            if !(v.len() == 34
+                && v.starts_with(prefix)
+                && v.bytes().all(|b| b.is_ascii_alphanumeric())) =>
+        {
+            Err(ApiError::invalid(
+                field,
+                format!("must be a Twilio SID: {prefix} and 32 letters or digits"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn patch_secrets(current: &ProviderSecrets, v: Value) -> ApiResult<ProviderSecrets> {
     let Value::Object(map) = v else {
         return Err(ApiError::invalid("sms_provider", "must be an object"));
@@ -252,6 +269,29 @@ fn patch_secrets(current: &ProviderSecrets, v: Value) -> ApiResult<ProviderSecre
         match k.as_str() {
             "twilio_auth_token" => out.twilio_auth_token = value,
             "vonage_signature_secret" => out.vonage_signature_secret = value,
+            "provider" => {
+                out.provider = match &value {
+                    None => None,
+                    Some(p) => Some(SmsProvider::parse(p).map_err(|_| {
+                        ApiError::invalid(
+                            "sms_provider.provider",
+                            "must be one of aws, twilio, telnyx, vonage",
+                        )
+                    })?),
+                }
+            }
+            "twilio_account_sid" => {
+                check_sid(&value, "AC", "sms_provider.twilio_account_sid")?;
+                out.twilio_account_sid = value
+            }
+            "twilio_messaging_service_sid" => {
+                check_sid(&value, "MG", "sms_provider.twilio_messaging_service_sid")?;
+                out.twilio_messaging_service_sid = value
+            }
+            "telnyx_api_key" => out.telnyx_api_key = value,
+            "telnyx_messaging_profile_id" => out.telnyx_messaging_profile_id = value,
+            "vonage_api_key" => out.vonage_api_key = value,
+            "vonage_api_secret" => out.vonage_api_secret = value,
             "telnyx_public_key" => {
                 if let Some(s) = &value {
                     let bytes = base64::engine::general_purpose::STANDARD

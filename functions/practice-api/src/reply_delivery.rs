@@ -147,6 +147,7 @@ async fn send(
             deps.senders
                 .sms
                 .send_sms(&Sms {
+                    practice_id: practice.practice_id.clone(),
                     from: settings.sms_number.clone(),
                     to,
                     body: body.to_string(),

@@ -127,9 +127,17 @@ impl<'a> From<&'a Appointment> for AppointmentOut<'a> {
 /// Provider secrets are write-only: reads only say whether each is set.
 #[derive(Debug, Serialize)]
 pub struct SecretsOut {
+    /// The provider that carries the practice's SMS (not a secret).
+    pub provider: &'static str,
     pub twilio_auth_token: bool,
     pub telnyx_public_key: bool,
     pub vonage_signature_secret: bool,
+    pub twilio_account_sid: bool,
+    pub twilio_messaging_service_sid: bool,
+    pub telnyx_api_key: bool,
+    pub telnyx_messaging_profile_id: bool,
+    pub vonage_api_key: bool,
+    pub vonage_api_secret: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -158,6 +166,13 @@ impl<'a> From<&'a Practice> for PracticeOut<'a> {
                 twilio_auth_token: p.sms_provider.twilio_auth_token.is_some(),
                 telnyx_public_key: p.sms_provider.telnyx_public_key.is_some(),
                 vonage_signature_secret: p.sms_provider.vonage_signature_secret.is_some(),
+                provider: p.sms_provider.provider.unwrap_or_default().as_str(),
+                twilio_account_sid: p.sms_provider.twilio_account_sid.is_some(),
+                twilio_messaging_service_sid: p.sms_provider.twilio_messaging_service_sid.is_some(),
+                telnyx_api_key: p.sms_provider.telnyx_api_key.is_some(),
+                telnyx_messaging_profile_id: p.sms_provider.telnyx_messaging_profile_id.is_some(),
+                vonage_api_key: p.sms_provider.vonage_api_key.is_some(),
+                vonage_api_secret: p.sms_provider.vonage_api_secret.is_some(),
             },
             api_keys: p
                 .api_keys

@@ -4,12 +4,14 @@
 //!
 //! - `POST /_local/schedules/{function}?time=<RFC3339>`: fire a scheduled function once.
 //! - `POST /_local/sns/inbound-sms`: deliver an AWS two-way SMS payload as an SNS event.
-//! - `GET /_local/outbox`: what was sent (SMS and email), read from moto.
+//! - `GET /_local/outbox`: what was sent (SMS and email), read from moto, and under
+//!   `providers` what the fake Twilio/Telnyx/Vonage were asked to send.
 //!
 //! Functions not built yet are simply not served.
 
 pub mod apigw;
 pub mod error;
+pub mod providers;
 pub mod routes;
 pub mod stack;
 
@@ -56,6 +58,8 @@ pub struct Gateway {
     pub moto: Option<local_stack::Moto>,
     /// The store the functions share (tests read its request counter).
     pub store: Option<Arc<frontdesk::dynamo::DynamoStore>>,
+    /// The in-process fake SMS providers, when no provider URL was set (`providers`).
+    pub fake_providers: Option<fake_providers::FakeProviders>,
 }
 
 pub fn router(gw: Arc<Gateway>) -> Router {
@@ -84,7 +88,13 @@ async fn outbox(State(gw): State<Arc<Gateway>>) -> Response {
         );
     };
     match moto.outbox().await {
-        Ok(v) => Json(v).into_response(),
+        Ok(mut v) => {
+            // Beside SNS and SES: what each fake provider was asked to send.
+            if let (Some(fake), Some(obj)) = (&gw.fake_providers, v.as_object_mut()) {
+                obj.insert("providers".into(), json!(fake.requests()));
+            }
+            Json(v).into_response()
+        }
         Err(e) => local_error(StatusCode::BAD_GATEWAY, "moto_unavailable", e.to_string()),
     }
 }

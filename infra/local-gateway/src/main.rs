@@ -46,6 +46,18 @@ async fn main() -> Result<(), GatewayError> {
         demo["api_key"].as_str().unwrap_or("?"),
         demo["api_key"].as_str().unwrap_or("?"),
     );
+    match &gw.fake_providers {
+        Some(fake) => println!(
+            "  SMS providers (fake Twilio/Telnyx/Vonage): {}\n    twilio_account_sid={} twilio_auth_token={}\n    telnyx_api_key={}\n    vonage_api_key={} vonage_api_secret={}\n",
+            fake.base_url(),
+            fake_providers::DEMO_TWILIO_SID,
+            fake_providers::DEMO_TWILIO_TOKEN,
+            fake_providers::DEMO_TELNYX_KEY,
+            fake_providers::DEMO_VONAGE_KEY,
+            fake_providers::DEMO_VONAGE_SECRET,
+        ),
+        None => println!("  SMS providers: TWILIO_API_URL / TELNYX_API_URL / VONAGE_API_URL\n"),
+    }
     local_gateway::spawn_schedules(gw.clone());
     axum::serve(listener, router(gw))
         .with_graceful_shutdown(async {

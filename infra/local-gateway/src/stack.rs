@@ -61,7 +61,10 @@ pub async fn build(
     let template = Template::load(&template_path)?;
     let clients = Clients::new(&moto.sdk_config());
     local_stack::create_table_from_template(&clients.dynamodb, &template_path, table).await?;
-    let config = Config::local(table).with_operator_secret(operator_secret);
+    let (provider_urls, fake_providers) = crate::providers::local_providers().await?;
+    let config = Config::local(table)
+        .with_operator_secret(operator_secret)
+        .with_provider_urls(provider_urls);
     let dynamo = Arc::new(clients.store(&config));
     let store: Arc<dyn Store> = dynamo.clone();
 
@@ -121,6 +124,7 @@ pub async fn build(
         inbound_sns: Some(inbound_deps),
         moto: Some(moto),
         store: Some(dynamo),
+        fake_providers,
     })
 }
 

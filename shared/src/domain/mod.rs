@@ -12,6 +12,7 @@ mod ids;
 mod message;
 mod patient;
 mod practice;
+mod sms_provider;
 mod staff;
 mod staff_account;
 mod task;
@@ -33,6 +34,7 @@ pub use patient::{Patient, ThreadState};
 pub use practice::{
     ApiKeyRecord, MessageCaps, OnCall, Practice, PracticeSettings, ProviderSecrets, ReminderOffset,
 };
+pub use sms_provider::SmsProvider;
 pub use staff::{Actor, StaffId};
 pub use staff_account::{
     hash_password, token_hash, verify_password, Invitation, StaffMember, StaffRole, StaffStatus,

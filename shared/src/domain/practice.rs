@@ -250,8 +250,10 @@ impl PracticeSettings {
     }
 }
 
-/// Per-practice webhook secrets. Write-only through the API; `GET` shows only whether set.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Per-practice provider choice, webhook secrets and outbound credentials. Write-only
+/// through the API; `GET` shows only whether each is set.
+/// `Debug` prints only the provider and which values are set, never a secret.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderSecrets {
     #[serde(default)]
     pub twilio_auth_token: Option<String>,
@@ -260,6 +262,52 @@ pub struct ProviderSecrets {
     pub telnyx_public_key: Option<String>,
     #[serde(default)]
     pub vonage_signature_secret: Option<String>,
+    /// The provider that owns `sms_number` and carries every SMS (`None` = AWS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<super::SmsProvider>,
+    /// Twilio outbound: the Account SID (Basic auth user, with `twilio_auth_token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twilio_account_sid: Option<String>,
+    /// Twilio outbound: send through a Messaging Service instead of `From`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twilio_messaging_service_sid: Option<String>,
+    /// Telnyx outbound: the API key (Bearer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telnyx_api_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telnyx_messaging_profile_id: Option<String>,
+    /// Vonage outbound (SMS API): the API key and secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vonage_api_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vonage_api_secret: Option<String>,
+}
+
+impl std::fmt::Debug for ProviderSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| v.is_some();
+        f.debug_struct("ProviderSecrets")
+            .field("provider", &self.provider)
+            .field("twilio_auth_token", &set(&self.twilio_auth_token))
+            .field("telnyx_public_key", &set(&self.telnyx_public_key))
+            .field(
+                "vonage_signature_secret",
+                &set(&self.vonage_signature_secret),
+            )
+            .field("twilio_account_sid", &set(&self.twilio_account_sid))
+            .field(
+                "twilio_messaging_service_sid",
+                &set(&self.twilio_messaging_service_sid),
+            )
+            .field("telnyx_api_key", &set(&self.telnyx_api_key))
+            .field(
+                "telnyx_messaging_profile_id",
+                &set(&self.telnyx_messaging_profile_id),
+            )
+            .field("vonage_api_key", &set(&self.vonage_api_key))
+            .field("vonage_api_secret", &set(&self.vonage_api_secret))
+            .finish()
+    }
 }
 
 /// A stored API key: only its SHA-256 hash.

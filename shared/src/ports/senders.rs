@@ -6,6 +6,8 @@ use crate::Result;
 /// One SMS. `from` is the practice's origination number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sms {
+    /// The practice sending it: its `sms_provider` decides the path (see `providers`).
+    pub practice_id: PracticeId,
     pub from: Option<PhoneNumber>,
     pub to: PhoneNumber,
     pub body: String,

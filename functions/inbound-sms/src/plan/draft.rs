@@ -114,6 +114,7 @@ impl<'a> Draft<'a> {
                 self.writes.push(Write::Message(Box::new(record.clone())));
                 self.sends.push(Outgoing {
                     delivery: Delivery::Sms(Sms {
+                        practice_id: self.input.practice.practice_id.clone(),
                         from: self.reply_from.clone(),
                         to: self.input.inbound.from.clone(),
                         body,

@@ -66,6 +66,7 @@ pub(super) fn emergency_plan(
     let mut missing = Vec::new();
     if let Some(phone) = &settings.on_call.phone {
         d.forward(Delivery::Sms(Sms {
+            practice_id: d.input.practice.practice_id.clone(),
             from: d.reply_from.clone(),
             to: phone.clone(),
             body: templates::emergency_forward_sms(&fctx)?,

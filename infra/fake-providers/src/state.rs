@@ -1,0 +1,145 @@
+//! What the fake knows: the accounts it accepts, the faults it was told to inject and
+//! every request it received.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Twilio,
+    Telnyx,
+    Vonage,
+}
+
+/// The credentials the fake accepts.
+#[derive(Debug, Clone, Default)]
+pub struct Accounts {
+    /// (Account SID, auth token).
+    pub twilio: Vec<(String, String)>,
+    /// API keys.
+    pub telnyx: Vec<String>,
+    /// (API key, API secret).
+    pub vonage: Vec<(String, String)>,
+}
+
+impl Accounts {
+    /// The credentials `make run` accepts (printed in its banner; documented in README).
+    pub fn demo() -> Self {
+        Self {
+            twilio: vec![(DEMO_TWILIO_SID.into(), DEMO_TWILIO_TOKEN.into())],
+            telnyx: vec![DEMO_TELNYX_KEY.into()],
+            vonage: vec![(DEMO_VONAGE_KEY.into(), DEMO_VONAGE_SECRET.into())],
+        }
+    }
+}
+
+pub const DEMO_TWILIO_SID: &str = "AC00000000000000000000000000000010";
+pub const DEMO_TWILIO_TOKEN: &str = "local-twilio-token";
+pub const DEMO_TELNYX_KEY: &str = "KEY_local_telnyx";
+pub const DEMO_VONAGE_KEY: &str = "localvonage";
+pub const DEMO_VONAGE_SECRET: &str = "local-vonage-secret";
+
+/// How to answer a request instead of accepting it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// HTTP 429 with `Retry-After: <seconds>`.
+    Throttle { retry_after: u64 },
+    /// The provider's error answer: HTTP `status` with its error body naming `code` (for
+    /// Vonage, HTTP 200 with the part's `status` = `code`).
+    Fail { status: u16, code: String },
+}
+
+/// One request as the fake saw it. `credential` is who authenticated (SID or API key),
+/// never the secret; `accepted` is whether a message id was returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recorded {
+    pub provider: Provider,
+    pub path: String,
+    pub credential: Option<String>,
+    pub authenticated: bool,
+    /// The request's fields (form fields or JSON object, as strings).
+    pub fields: HashMap<String, String>,
+    pub message_id: Option<String>,
+    pub status: u16,
+}
+
+impl Recorded {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    requests: Vec<Recorded>,
+    faults: HashMap<Provider, Vec<Fault>>,
+}
+
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub accounts: Arc<Mutex<Accounts>>,
+    inner: Arc<Mutex<Inner>>,
+}
+
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+impl Shared {
+    pub fn new(accounts: Accounts) -> Self {
+        Self {
+            accounts: Arc::new(Mutex::new(accounts)),
+            inner: Arc::default(),
+        }
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.inner
+            .lock()
+            .map(|i| i.requests.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn record(&self, r: Recorded) {
+        if let Ok(mut i) = self.inner.lock() {
+            i.requests.push(r);
+        }
+    }
+
+    pub fn inject(&self, provider: Provider, times: u32, fault: Fault) {
+        if let Ok(mut i) = self.inner.lock() {
+            let q = i.faults.entry(provider).or_default();
+            q.extend(std::iter::repeat_n(fault, times as usize));
+        }
+    }
+
+    /// The next fault for the provider, consumed.
+    pub fn next_fault(&self, provider: Provider) -> Option<Fault> {
+        let mut i = self.inner.lock().ok()?;
+        let q = i.faults.get_mut(&provider)?;
+        (!q.is_empty()).then(|| q.remove(0))
+    }
+
+    pub fn twilio_ok(&self, sid: &str, token: &str) -> bool {
+        self.accounts
+            .lock()
+            .is_ok_and(|a| a.twilio.iter().any(|(s, t)| same(s, sid) & same(t, token)))
+    }
+
+    pub fn telnyx_ok(&self, key: &str) -> bool {
+        self.accounts
+            .lock()
+            .is_ok_and(|a| a.telnyx.iter().any(|k| same(k, key)))
+    }
+
+    pub fn vonage_ok(&self, key: &str, secret: &str) -> bool {
+        self.accounts
+            .lock()
+            .is_ok_and(|a| a.vonage.iter().any(|(k, s)| same(k, key) & same(s, secret)))
+    }
+}
