@@ -11,8 +11,10 @@ mod ids;
 mod message;
 mod patient;
 mod practice;
+mod sign_in_backoff;
 mod staff;
 mod staff_account;
+mod staff_session;
 mod task;
 mod task_work;
 mod thread;
@@ -35,6 +37,12 @@ pub use staff::{Actor, StaffId};
 pub use staff_account::{
     hash_password, token_hash, verify_password, Invitation, StaffMember, StaffRole, StaffStatus,
     INVITATION_TTL,
+};
+pub use sign_in_backoff::{locked_until as sign_in_locked_until, Failures, Scope as SignInScope};
+pub use staff_session::{
+    clear_session_cookie, constant_time_eq, cookie_value, csrf_matches, csrf_token,
+    is_loopback_host, parse_cookie_value, session_cookie, Session, SessionEnd, SESSION_COOKIE,
+    SESSION_IDLE, SESSION_MAX,
 };
 pub use task::{Priority, Task, TaskKind, TaskStatus};
 pub use task_work::{parse_outcome, TaskNote, TaskOutcome, TaskView, TaskWork, MAX_SNOOZE};
