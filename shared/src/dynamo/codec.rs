@@ -48,8 +48,13 @@ pub(super) mod kind {
     pub const STAFF_EMAIL: &str = "staff_email";
     pub const INVITATION: &str = "invitation";
     pub const DEFERRED_REPLY: &str = "deferred_reply";
+    pub const STAFF_LOGIN: &str = "staff_login";
+    pub const SESSION: &str = "session";
+    pub const SIGN_IN_FAILURES: &str = "sign_in_failures";
 }
 
+#[path = "session_codec.rs"]
+mod sessions;
 #[path = "staff_codec.rs"]
 mod staff;
 #[path = "thread_codec.rs"]
@@ -800,6 +805,13 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::Invitation(_)
         | Write::DeferReply(_)
         | Write::DoneDeferReply { .. }) => staff::expand(w, out)?,
+        w @ (Write::StaffLogin { .. }
+        | Write::RemoveStaffLogin { .. }
+        | Write::ConsumeInvitation { .. }
+        | Write::Session(_)
+        | Write::RemoveSession { .. }
+        | Write::SignInFailures { .. }
+        | Write::ClearSignInFailures { .. }) => sessions::expand(w, out)?,
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! Clones share the data and the counter, as clones of `DynamoStore` do.
 
 mod apply;
+mod sessions;
 mod staff;
 mod threads;
 
@@ -46,6 +47,9 @@ enum Stored {
     StaffEmail,
     Invitation(Box<crate::domain::Invitation>),
     DeferredReply(Box<Message>),
+    StaffLogin(PracticeId, crate::domain::StaffId),
+    Session(Box<crate::domain::Session>),
+    SignInFailures(crate::domain::Failures),
 }
 
 /// `(PK, SK)` to item.
@@ -522,6 +526,46 @@ impl Store for MemoryStore {
     ) -> Result<Vec<crate::domain::StaffMember>> {
         self.count(1);
         Ok(staff::members(&*self.lock()?, practice_id))
+    }
+
+    async fn staff_login(
+        &self,
+        email: &crate::domain::EmailAddress,
+    ) -> Result<Option<(PracticeId, crate::domain::StaffId)>> {
+        self.count(1);
+        Ok(sessions::login(&*self.lock()?, email))
+    }
+
+    async fn invitation(
+        &self,
+        practice_id: &PracticeId,
+        token_hash: &str,
+    ) -> Result<Option<crate::domain::Invitation>> {
+        self.count(1);
+        Ok(sessions::invitation(&*self.lock()?, practice_id, token_hash))
+    }
+
+    async fn session(
+        &self,
+        practice_id: &PracticeId,
+        token_hash: &str,
+    ) -> Result<Option<(crate::domain::Session, Option<crate::domain::StaffMember>)>> {
+        self.count(2);
+        let t = self.lock()?;
+        Ok(sessions::session(&t, practice_id, token_hash).map(|s| {
+            let m = staff::member(&t, practice_id, &s.staff_id);
+            (s, m)
+        }))
+    }
+
+    async fn sessions(&self, practice_id: &PracticeId) -> Result<Vec<crate::domain::Session>> {
+        self.count(1);
+        Ok(sessions::sessions(&*self.lock()?, practice_id))
+    }
+
+    async fn sign_in_failures(&self, scope_key: &str) -> Result<Option<crate::domain::Failures>> {
+        self.count(1);
+        Ok(sessions::failures(&*self.lock()?, scope_key))
     }
 
     async fn unknown_thread(
