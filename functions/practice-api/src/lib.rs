@@ -2,6 +2,7 @@
 //! `main.rs` wires it; `handler` answers requests; one file per resource.
 
 mod appointments;
+pub mod as_staff;
 mod arrivals;
 pub mod auth;
 mod consents;
