@@ -197,7 +197,9 @@ pub async fn authenticate(
     };
     let session = match session.touched(now) {
         Some(t) => {
-            store.write(vec![Write::Session(Box::new(t.clone()))]).await?;
+            store
+                .write(vec![Write::Session(Box::new(t.clone()))])
+                .await?;
             t
         }
         None => session,
@@ -239,8 +241,8 @@ pub async fn end_session(
     let Some((session, _)) = store.session(practice_id, token_hash).await? else {
         return Ok(false);
     };
-    let allowed = session.staff_id == actor.staff_id
-        || actor.role == crate::domain::StaffRole::Admin;
+    let allowed =
+        session.staff_id == actor.staff_id || actor.role == crate::domain::StaffRole::Admin;
     if !allowed {
         return Ok(false);
     }

@@ -46,18 +46,32 @@ async fn an_invitation_sets_the_password_once_and_signs_in() {
     let store = MemoryStore::new();
     let (m, code) = invite(&store, "prc_a", "ana@example.com").await;
     assert_eq!(
-        accept_invitation(&store, &code, "short", t0()).await.unwrap().unwrap_err(),
-        Refused::Password(
-            "must be at least 12 characters (and at most 256 bytes)".into()
-        )
+        accept_invitation(&store, &code, "short", t0())
+            .await
+            .unwrap()
+            .unwrap_err(),
+        Refused::Password("must be at least 12 characters (and at most 256 bytes)".into())
     );
-    let s = accept_invitation(&store, &code, PASSWORD, t0()).await.unwrap().unwrap();
+    let s = accept_invitation(&store, &code, PASSWORD, t0())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(s.member.staff_id, m.staff_id);
     assert_eq!(s.member.status, StaffStatus::Active);
-    let stored = store.staff_member(&m.practice_id, &m.staff_id).await.unwrap().unwrap();
-    assert!(verify_password(PASSWORD, stored.password_hash.as_deref().unwrap()));
+    let stored = store
+        .staff_member(&m.practice_id, &m.staff_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(verify_password(
+        PASSWORD,
+        stored.password_hash.as_deref().unwrap()
+    ));
     assert_eq!(
-        accept_invitation(&store, &code, PASSWORD, t0()).await.unwrap().unwrap_err(),
+        accept_invitation(&store, &code, PASSWORD, t0())
+            .await
+            .unwrap()
+            .unwrap_err(),
         Refused::Invitation,
         "single use"
     );
@@ -72,12 +86,22 @@ async fn an_invitation_expires_after_72_hours_and_codes_are_checked() {
     let (_, code) = invite(&store, "prc_a", "ana@example.com").await;
     let late = t0() + Duration::hours(72);
     assert_eq!(
-        accept_invitation(&store, &code, PASSWORD, late).await.unwrap().unwrap_err(),
+        accept_invitation(&store, &code, PASSWORD, late)
+            .await
+            .unwrap()
+            .unwrap_err(),
         Refused::Invitation
     );
-    for bad in ["", "prc_a", "prc_b.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"] {
+    for bad in [
+        "",
+        "prc_a",
+        "prc_b.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    ] {
         assert_eq!(
-            accept_invitation(&store, bad, PASSWORD, t0()).await.unwrap().unwrap_err(),
+            accept_invitation(&store, bad, PASSWORD, t0())
+                .await
+                .unwrap()
+                .unwrap_err(),
             Refused::Invitation
         );
     }
@@ -85,7 +109,10 @@ async fn an_invitation_expires_after_72_hours_and_codes_are_checked() {
     let token = code.rsplit_once('.').unwrap().1;
     let other = format!("prc_b.{token}");
     assert_eq!(
-        accept_invitation(&store, &other, PASSWORD, t0()).await.unwrap().unwrap_err(),
+        accept_invitation(&store, &other, PASSWORD, t0())
+            .await
+            .unwrap()
+            .unwrap_err(),
         Refused::Invitation
     );
 }
@@ -94,13 +121,29 @@ async fn an_invitation_expires_after_72_hours_and_codes_are_checked() {
 async fn sign_in_refuses_alike_and_backs_off_per_account_and_address() {
     let store = MemoryStore::new();
     let (_, code) = invite(&store, "prc_a", "ana@example.com").await;
-    accept_invitation(&store, &code, PASSWORD, t0()).await.unwrap().unwrap();
-    let ok = sign_in(&store, "Ana@Example.com", PASSWORD, "10.0.0.1", t0()).await.unwrap();
+    accept_invitation(&store, &code, PASSWORD, t0())
+        .await
+        .unwrap()
+        .unwrap();
+    let ok = sign_in(&store, "Ana@Example.com", PASSWORD, "10.0.0.1", t0())
+        .await
+        .unwrap();
     assert!(ok.is_ok());
-    let wrong = sign_in(&store, "ana@example.com", "nope nope nope", "10.0.0.1", t0()).await;
+    let wrong = sign_in(
+        &store,
+        "ana@example.com",
+        "nope nope nope",
+        "10.0.0.1",
+        t0(),
+    )
+    .await;
     let unknown = sign_in(&store, "bob@example.com", PASSWORD, "10.0.0.1", t0()).await;
     assert_eq!(wrong.unwrap().unwrap_err(), Refused::Credentials);
-    assert_eq!(unknown.unwrap().unwrap_err(), Refused::Credentials, "no hint");
+    assert_eq!(
+        unknown.unwrap().unwrap_err(),
+        Refused::Credentials,
+        "no hint"
+    );
     // Per account: four more wrong passwords from other addresses lock the account.
     for i in 0..4 {
         let r = sign_in(&store, "ana@example.com", "x", &format!("10.0.1.{i}"), t0()).await;
@@ -110,7 +153,12 @@ async fn sign_in_refuses_alike_and_backs_off_per_account_and_address() {
     assert!(matches!(locked.unwrap(), Err(Refused::Locked { .. })));
     // Later, the right password works and clears the counter.
     let later = t0() + Duration::minutes(1);
-    assert!(sign_in(&store, "ana@example.com", PASSWORD, "10.9.9.9", later).await.unwrap().is_ok());
+    assert!(
+        sign_in(&store, "ana@example.com", PASSWORD, "10.9.9.9", later)
+            .await
+            .unwrap()
+            .is_ok()
+    );
     // Per address: one address trying many emails is slowed too.
     for i in 0..5 {
         let e = format!("guess{i}@example.com");
@@ -124,34 +172,59 @@ async fn sign_in_refuses_alike_and_backs_off_per_account_and_address() {
 async fn sessions_idle_out_are_revoked_with_the_member_and_can_be_ended() {
     let store = MemoryStore::new();
     let (m, code) = invite(&store, "prc_a", "ana@example.com").await;
-    let first = accept_invitation(&store, &code, PASSWORD, t0()).await.unwrap().unwrap();
+    let first = accept_invitation(&store, &code, PASSWORD, t0())
+        .await
+        .unwrap()
+        .unwrap();
     let cookie = cookie_value(&m.practice_id, &first.token);
     // Used every 20 minutes it stays alive; left 30 minutes it ends and is deleted.
     let t20 = t0() + Duration::minutes(20);
     assert!(authenticate(&store, &cookie, t20).await.unwrap().is_some());
-    assert!(authenticate(&store, &cookie, t20 + Duration::minutes(20)).await.unwrap().is_some());
+    assert!(authenticate(&store, &cookie, t20 + Duration::minutes(20))
+        .await
+        .unwrap()
+        .is_some());
     let idle = t20 + Duration::minutes(20) + SESSION_IDLE;
     assert!(authenticate(&store, &cookie, idle).await.unwrap().is_none());
     assert!(store.sessions(&m.practice_id).await.unwrap().is_empty());
 
-    let s = sign_in(&store, "ana@example.com", PASSWORD, "10.0.0.1", t0()).await.unwrap().unwrap();
+    let s = sign_in(&store, "ana@example.com", PASSWORD, "10.0.0.1", t0())
+        .await
+        .unwrap()
+        .unwrap();
     let listed = sessions_of(&store, &s.member, t0()).await.unwrap();
     assert_eq!(listed.len(), 1);
-    assert!(!format!("{listed:?}").contains(&s.token), "only the hash is stored");
+    assert!(
+        !format!("{listed:?}").contains(&s.token),
+        "only the hash is stored"
+    );
     // Another practice's member cannot end it; its owner can.
     let (other, code_b) = invite(&store, "prc_b", "bob@example.com").await;
-    let b = accept_invitation(&store, &code_b, PASSWORD, t0()).await.unwrap().unwrap();
-    assert!(!end_session(&store, &b.member, &m.practice_id, &s.session.token_hash).await.unwrap());
-    assert!(end_session(&store, &s.member, &m.practice_id, &s.session.token_hash).await.unwrap());
+    let b = accept_invitation(&store, &code_b, PASSWORD, t0())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !end_session(&store, &b.member, &m.practice_id, &s.session.token_hash)
+            .await
+            .unwrap()
+    );
+    assert!(
+        end_session(&store, &s.member, &m.practice_id, &s.session.token_hash)
+            .await
+            .unwrap()
+    );
     let cookie = cookie_value(&m.practice_id, &s.token);
     assert!(authenticate(&store, &cookie, t0()).await.unwrap().is_none());
     // A cookie naming another practice finds nothing there.
     let forged = cookie_value(&m.practice_id, &b.token);
     assert!(authenticate(&store, &forged, t0()).await.unwrap().is_none());
-    assert!(authenticate(&store, &cookie_value(&other.practice_id, &b.token), t0())
-        .await
-        .unwrap()
-        .is_some());
+    assert!(
+        authenticate(&store, &cookie_value(&other.practice_id, &b.token), t0())
+            .await
+            .unwrap()
+            .is_some()
+    );
     // Removing the member ends every session at once.
     store
         .write(vec![Write::RemoveStaff {
@@ -161,8 +234,10 @@ async fn sessions_idle_out_are_revoked_with_the_member_and_can_be_ended() {
         }])
         .await
         .unwrap();
-    assert!(authenticate(&store, &cookie_value(&other.practice_id, &b.token), t0())
-        .await
-        .unwrap()
-        .is_none());
+    assert!(
+        authenticate(&store, &cookie_value(&other.practice_id, &b.token), t0())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

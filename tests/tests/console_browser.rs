@@ -91,7 +91,13 @@ impl Driver {
             .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
         let shots = target.join("console-screenshots");
         std::fs::create_dir_all(&shots).expect("screenshot folder");
-        Driver { child, http, base, session, shots }
+        Driver {
+            child,
+            http,
+            base,
+            session,
+            shots,
+        }
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -100,7 +106,13 @@ impl Driver {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let v: Value = req.send().await.expect("webdriver").json().await.expect("JSON");
+        let v: Value = req
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("JSON");
         if v["value"].get("error").is_some() {
             panic!("webdriver {path}: {}", v["value"]);
         }
@@ -108,40 +120,71 @@ impl Driver {
     }
 
     async fn go(&self, url: &str) {
-        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
     }
 
     async fn xpath(&self, xpath: &str) -> String {
         let v = self
-            .cmd(reqwest::Method::POST, "/element", Some(json!({"using": "xpath", "value": xpath})))
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "xpath", "value": xpath})),
+            )
             .await;
         v[ELEMENT].as_str().expect("element id").to_string()
     }
 
     /// The form control whose visible label is `label`.
     async fn labelled(&self, label: &str) -> String {
-        let l = self.xpath(&format!("//label[normalize-space()='{label}']")).await;
-        let id = self.cmd(reqwest::Method::GET, &format!("/element/{l}/attribute/for"), None).await;
-        self.xpath(&format!("//*[@id='{}']", id.as_str().expect("label for"))).await
+        let l = self
+            .xpath(&format!("//label[normalize-space()='{label}']"))
+            .await;
+        let id = self
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{l}/attribute/for"),
+                None,
+            )
+            .await;
+        self.xpath(&format!("//*[@id='{}']", id.as_str().expect("label for")))
+            .await
     }
 
     async fn fill(&self, label: &str, text: &str) {
         let e = self.labelled(label).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{e}/clear"), Some(json!({}))).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{e}/value"), Some(json!({"text": text}))).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/clear"),
+            Some(json!({})),
+        )
+        .await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
     }
 
     async fn click(&self, xpath: &str) {
         let e = self.xpath(xpath).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{e}/click"), Some(json!({}))).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            Some(json!({})),
+        )
+        .await;
     }
 
     async fn press(&self, button: &str) {
-        self.click(&format!("(//button[normalize-space()='{button}'])[1]")).await;
+        self.click(&format!("(//button[normalize-space()='{button}'])[1]"))
+            .await;
     }
 
     async fn follow(&self, link: &str) {
-        self.click(&format!("(//a[normalize-space()='{link}'])[1]")).await;
+        self.click(&format!("(//a[normalize-space()='{link}'])[1]"))
+            .await;
     }
 
     async fn text(&self) -> String {
@@ -188,7 +231,8 @@ async fn sign_in(d: &Driver, console: &str, email: &str) {
 
 #[tokio::test]
 async fn staff_work_the_console_in_a_browser() {
-    let Some(driver_path) = chromedriver().filter(|_| std::path::Path::new(CHROMIUM).exists()) else {
+    let Some(driver_path) = chromedriver().filter(|_| std::path::Path::new(CHROMIUM).exists())
+    else {
         eprintln!(
             "SKIPPED console browser test: /usr/bin/chromium or chromedriver is missing \
              (apt-get install -y chromium chromium-driver)"
@@ -200,27 +244,73 @@ async fn staff_work_the_console_in_a_browser() {
     let (b, _) = app.onboard("Hillside Dental", Some("+13125550144")).await;
     let (a, b) = (PracticeId::parse(a).unwrap(), PracticeId::parse(b).unwrap());
     let (s, body) = app
-        .call("PUT", "/v1/patients/pt-1", Some(&key_a), Some(json!({
-            "first_name": "Ann", "last_name": "Lee", "phone": "(312) 555-0188",
-            "preferred_channel": "sms", "consents": {"sms": {"care": true}}
-        })))
+        .call(
+            "PUT",
+            "/v1/patients/pt-1",
+            Some(&key_a),
+            Some(json!({
+                "first_name": "Ann", "last_name": "Lee", "phone": "(312) 555-0188",
+                "preferred_channel": "sms", "consents": {"sms": {"care": true}}
+            })),
+        )
         .await;
     assert!(s < 300, "{body}");
     let store: &dyn Store = app.store.as_ref();
     let patient = PatientId::parse("pt-1").unwrap();
     let now = Utc::now();
-    staff_console::demo::patient_texted(store, &a, &patient, "Can I move my visit?", now - chrono::Duration::minutes(20)).await.unwrap();
-    staff_console::demo::seed_member(store, &a, "Dana Admin", "dana@lakeside.example", StaffRole::Admin, PASSWORD, now).await.unwrap();
-    staff_console::demo::seed_member(store, &b, "Hal Admin", "hal@hillside.example", StaffRole::Admin, PASSWORD, now).await.unwrap();
+    staff_console::demo::patient_texted(
+        store,
+        &a,
+        &patient,
+        "Can I move my visit?",
+        now - chrono::Duration::minutes(20),
+    )
+    .await
+    .unwrap();
+    staff_console::demo::seed_member(
+        store,
+        &a,
+        "Dana Admin",
+        "dana@lakeside.example",
+        StaffRole::Admin,
+        PASSWORD,
+        now,
+    )
+    .await
+    .unwrap();
+    staff_console::demo::seed_member(
+        store,
+        &b,
+        "Hal Admin",
+        "hal@hillside.example",
+        StaffRole::Admin,
+        PASSWORD,
+        now,
+    )
+    .await
+    .unwrap();
     let task = Task {
-        practice_id: a.clone(), task_id: TaskId::generate(), kind: TaskKind::CallPatient,
-        priority: Priority::High, status: TaskStatus::Open, title: "Call Ann back".into(),
-        detail: "She asked to move her visit.".into(), script: Some("Hello, this is Lakeside Dental.".into()),
-        voicemail_script: None, patient_id: Some(patient.clone()), appointment_id: None,
-        due_at: now - chrono::Duration::minutes(1), created_at: now - chrono::Duration::minutes(1),
-        resolved_at: None, resolution: None, work: Default::default(),
+        practice_id: a.clone(),
+        task_id: TaskId::generate(),
+        kind: TaskKind::CallPatient,
+        priority: Priority::High,
+        status: TaskStatus::Open,
+        title: "Call Ann back".into(),
+        detail: "She asked to move her visit.".into(),
+        script: Some("Hello, this is Lakeside Dental.".into()),
+        voicemail_script: None,
+        patient_id: Some(patient.clone()),
+        appointment_id: None,
+        due_at: now - chrono::Duration::minutes(1),
+        created_at: now - chrono::Duration::minutes(1),
+        resolved_at: None,
+        resolution: None,
+        work: Default::default(),
     };
-    store.write(vec![Write::Task(Box::new(task.clone()))]).await.unwrap();
+    store
+        .write(vec![Write::Task(Box::new(task.clone()))])
+        .await
+        .unwrap();
 
     let d = Driver::start(&driver_path).await;
     let console = format!("{}/console/", app.base);
@@ -235,7 +325,9 @@ async fn staff_work_the_console_in_a_browser() {
     d.press("Invite").await;
     d.shot("staff").await;
     let out = d.xpath("//output[@id='invite-url']").await;
-    let link = d.cmd(reqwest::Method::GET, &format!("/element/{out}/text"), None).await;
+    let link = d
+        .cmd(reqwest::Method::GET, &format!("/element/{out}/text"), None)
+        .await;
     let link = link.as_str().unwrap().to_string();
     assert!(link.contains("/console/invite#code="), "{link}");
     d.press("Sign out").await;
@@ -251,21 +343,38 @@ async fn staff_work_the_console_in_a_browser() {
     sign_in(&d, &console, "sam@lakeside.example").await;
     d.shot("inbox").await;
     let inbox = d.text().await;
-    assert!(inbox.contains("Ann L.") && inbox.contains("20 min"), "{inbox}");
+    assert!(
+        inbox.contains("Ann L.") && inbox.contains("20 min"),
+        "{inbox}"
+    );
 
     // Opens the waiting thread and replies.
     d.follow("Ann L.").await;
     assert_eq!(d.heading().await, "Thread with Ann L.");
     assert!(d.text().await.contains("Can I move my visit?"));
-    d.fill("Message", "Yes: call us and we will find a time.").await;
+    d.fill("Message", "Yes: call us and we will find a time.")
+        .await;
     d.press("Send").await;
     let page = d.text().await;
-    assert!(page.contains("Reply sent.") && page.contains("Yes: call us and we will find a time.") && page.contains("by Sam Staff"), "{page}");
+    assert!(
+        page.contains("Reply sent.")
+            && page.contains("Yes: call us and we will find a time.")
+            && page.contains("by Sam Staff"),
+        "{page}"
+    );
     d.shot("thread").await;
     let (_, outbox) = app.call("GET", "/_local/outbox", None, None).await;
-    let to_ann: Vec<&Value> = outbox["sms"].as_array().into_iter().flatten().filter(|m| m["to"] == json!("+13125550188")).collect();
+    let to_ann: Vec<&Value> = outbox["sms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["to"] == json!("+13125550188"))
+        .collect();
     assert_eq!(to_ann.len(), 1, "{outbox}");
-    assert!(to_ann[0]["body"].as_str().unwrap_or("").contains("we will find a time"));
+    assert!(to_ann[0]["body"]
+        .as_str()
+        .unwrap_or("")
+        .contains("we will find a time"));
 
     d.follow("Patient details").await;
     assert_eq!(d.heading().await, "Ann Lee");
@@ -280,7 +389,10 @@ async fn staff_work_the_console_in_a_browser() {
     d.press("Resolve").await;
     assert!(d.text().await.contains("Task resolved."));
     let open = store.open_tasks(&a, None, 50).await.unwrap();
-    assert!(open.items.iter().all(|t| t.task_id != task.task_id), "resolved");
+    assert!(
+        open.items.iter().all(|t| t.task_id != task.task_id),
+        "resolved"
+    );
     d.press("Sign out").await;
 
     // Practice B's admin typing A's thread and patient URLs sees nothing of A.
@@ -289,7 +401,10 @@ async fn staff_work_the_console_in_a_browser() {
         d.go(&format!("{console}{path}")).await;
         assert_eq!(d.heading().await, "Not found", "{path}");
         let page = d.text().await;
-        assert!(!page.contains("Ann") && !page.contains("move my visit"), "{page}");
+        assert!(
+            !page.contains("Ann") && !page.contains("move my visit"),
+            "{page}"
+        );
         d.shot(&format!("other-practice-{i}")).await;
     }
     d.quit().await;

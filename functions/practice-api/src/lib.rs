@@ -2,8 +2,8 @@
 //! `main.rs` wires it; `handler` answers requests; one file per resource.
 
 mod appointments;
-pub mod as_staff;
 mod arrivals;
+pub mod as_staff;
 pub mod auth;
 mod consents;
 mod deps;

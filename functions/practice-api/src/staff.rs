@@ -1,6 +1,6 @@
 //! Staff accounts: `POST /v1/staff` (invite), `GET /v1/staff`, `DELETE /v1/staff/{id}`.
 //!
-//! The API key acts as the practice admin until console sessions exist. An invitation is
+//! The API key acts as the practice admin; in the console (`as_staff`) only admins may. An invitation is
 //! a random token whose SHA-256 alone is stored (single use, 72 h); the link carries the
 //! token in its fragment (`#token=`), which browsers never send to a server, so it cannot
 //! land in access logs. The email leaves from the practice's own sender.
@@ -196,14 +196,16 @@ pub async fn delete(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewa
         .await?
         .ok_or(ApiError::NotFound("staff member"))?;
     deps.store
-        .write(vec![Write::RemoveStaff {
-            practice_id: practice.practice_id.clone(),
-            staff_id: staff_id.clone(),
-            email: member.email.clone(),
-        },
-        Write::RemoveStaffLogin {
-            email: member.email.clone(),
-        }])
+        .write(vec![
+            Write::RemoveStaff {
+                practice_id: practice.practice_id.clone(),
+                staff_id: staff_id.clone(),
+                email: member.email.clone(),
+            },
+            Write::RemoveStaffLogin {
+                email: member.email.clone(),
+            },
+        ])
         .await?;
     Ok(json_response(
         StatusCode::OK,

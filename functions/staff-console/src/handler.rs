@@ -63,7 +63,10 @@ pub async fn respond(deps: &Deps, event: ApiGatewayV2httpRequest) -> ApiGatewayV
 fn error_page(e: &ConsoleError) -> ApiGatewayV2httpResponse {
     let (status, title) = match e {
         ConsoleError::NotFound => (404, None),
-        ConsoleError::Csrf => (403, Some("This form expired. Go back, reload the page and try again.")),
+        ConsoleError::Csrf => (
+            403,
+            Some("This form expired. Go back, reload the page and try again."),
+        ),
         ConsoleError::BadRequest(_) => (400, Some("That request could not be read.")),
         ConsoleError::Store(_) | ConsoleError::Template(_) => {
             (500, Some("Something went wrong. Try again in a moment."))
@@ -75,11 +78,8 @@ fn error_page(e: &ConsoleError) -> ApiGatewayV2httpResponse {
         }
         _ => tracing::info!(status, "console request refused"),
     }
-    let body = render(
-        "not_found.html",
-        minijinja::context! { error => title },
-    )
-    .unwrap_or_else(|_| "<!doctype html><title>Error</title><h1>Error</h1>".into());
+    let body = render("not_found.html", minijinja::context! { error => title })
+        .unwrap_or_else(|_| "<!doctype html><title>Error</title><h1>Error</h1>".into());
     html(status, body)
 }
 
@@ -102,7 +102,10 @@ async fn signed_in(deps: &Deps, req: &Request) -> Result<Option<Ctx>, ConsoleErr
 }
 
 async fn route(deps: &Deps, req: &Request) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
-    let rest = req.path.strip_prefix("/console").ok_or(ConsoleError::NotFound)?;
+    let rest = req
+        .path
+        .strip_prefix("/console")
+        .ok_or(ConsoleError::NotFound)?;
     let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let get = req.method == Method::GET;
     let post = req.method == Method::POST;
@@ -131,7 +134,9 @@ async fn route(deps: &Deps, req: &Request) -> Result<ApiGatewayV2httpResponse, C
         (["threads", id], true, _) => work_pages::thread(deps, req, &ctx, id, None).await,
         (["threads", id, "reply"], _, true) => work_pages::reply(deps, req, &ctx, id).await,
         (["tasks"], true, _) => work_pages::tasks(deps, req, &ctx, None).await,
-        (["tasks", id, action], _, true) => work_pages::task_action(deps, req, &ctx, id, action).await,
+        (["tasks", id, action], _, true) => {
+            work_pages::task_action(deps, req, &ctx, id, action).await
+        }
         (["patients", id], true, _) => work_pages::patient(deps, &ctx, id).await,
         (["staff"], true, _) if ctx.me.admin => work_pages::staff(deps, &ctx, None).await,
         (["staff"], _, true) if ctx.me.admin => work_pages::invite(deps, req, &ctx).await,

@@ -53,7 +53,12 @@ impl Request {
                 .or(ev.request_context.http.path.clone())
                 .unwrap_or_default(),
             host,
-            source_ip: ev.request_context.http.source_ip.clone().unwrap_or_default(),
+            source_ip: ev
+                .request_context
+                .http
+                .source_ip
+                .clone()
+                .unwrap_or_default(),
             cookies: ev.cookies.unwrap_or_default(),
             query,
             form,
@@ -91,7 +96,10 @@ fn headers(content_type: &'static str) -> HeaderMap {
     let mut h = HeaderMap::new();
     h.insert("content-type", HeaderValue::from_static(content_type));
     h.insert("content-security-policy", HeaderValue::from_static(CSP));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("cache-control", HeaderValue::from_static("no-store"));
@@ -99,12 +107,20 @@ fn headers(content_type: &'static str) -> HeaderMap {
 }
 
 pub fn html(status: u16, body: String) -> ApiGatewayV2httpResponse {
-    response(i64::from(status), headers("text/html; charset=utf-8"), body, vec![])
+    response(
+        i64::from(status),
+        headers("text/html; charset=utf-8"),
+        body,
+        vec![],
+    )
 }
 
 pub fn asset(content_type: &'static str, body: &'static str) -> ApiGatewayV2httpResponse {
     let mut h = headers(content_type);
-    h.insert("cache-control", HeaderValue::from_static("public, max-age=300"));
+    h.insert(
+        "cache-control",
+        HeaderValue::from_static("public, max-age=300"),
+    );
     response(200, h, body.to_string(), vec![])
 }
 

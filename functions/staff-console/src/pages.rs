@@ -17,7 +17,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("patient.html", include_str!("../templates/patient.html")),
     ("staff.html", include_str!("../templates/staff.html")),
     ("sessions.html", include_str!("../templates/sessions.html")),
-    ("not_found.html", include_str!("../templates/not_found.html")),
+    (
+        "not_found.html",
+        include_str!("../templates/not_found.html"),
+    ),
 ];
 
 pub const CSS: &str = include_str!("../static/console.css");

@@ -14,9 +14,15 @@ use crate::http_io::{html, redirect, Request};
 use crate::pages::render;
 use crate::Deps;
 
-pub fn sign_in_form(error: Option<String>, email: &str) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
+pub fn sign_in_form(
+    error: Option<String>,
+    email: &str,
+) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
     let status = if error.is_some() { 401 } else { 200 };
-    Ok(html(status, render("sign_in.html", context! { error, email })?))
+    Ok(html(
+        status,
+        render("sign_in.html", context! { error, email })?,
+    ))
 }
 
 pub fn invite_form(error: Option<String>) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
@@ -77,7 +83,11 @@ pub async fn accept(deps: &Deps, req: &Request) -> Result<ApiGatewayV2httpRespon
     }
 }
 
-pub async fn sign_out(deps: &Deps, req: &Request, ctx: &Ctx) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
+pub async fn sign_out(
+    deps: &Deps,
+    req: &Request,
+    ctx: &Ctx,
+) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
     let s = &ctx.signed_in;
     staff_signin::end_session(
         deps.store().as_ref(),
@@ -87,7 +97,10 @@ pub async fn sign_out(deps: &Deps, req: &Request, ctx: &Ctx) -> Result<ApiGatewa
     )
     .await?;
     let _ = SESSION_COOKIE;
-    Ok(redirect("/console/sign-in", vec![clear_session_cookie(&req.host)]))
+    Ok(redirect(
+        "/console/sign-in",
+        vec![clear_session_cookie(&req.host)],
+    ))
 }
 
 #[derive(Serialize)]
@@ -99,7 +112,11 @@ struct SessionRow {
     current: bool,
 }
 
-pub async fn sessions(deps: &Deps, ctx: &Ctx, notice: Option<&str>) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
+pub async fn sessions(
+    deps: &Deps,
+    ctx: &Ctx,
+    notice: Option<&str>,
+) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
     let now = deps.clock().now();
     let own = staff_signin::sessions_of(deps.store().as_ref(), &ctx.signed_in.member, now).await?;
     let current = token_hash(&ctx.signed_in.token);
@@ -121,7 +138,11 @@ pub async fn sessions(deps: &Deps, ctx: &Ctx, notice: Option<&str>) -> Result<Ap
     ))
 }
 
-pub async fn end(deps: &Deps, req: &Request, ctx: &Ctx) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
+pub async fn end(
+    deps: &Deps,
+    req: &Request,
+    ctx: &Ctx,
+) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
     let id = req.field("session");
     if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ConsoleError::NotFound);
@@ -132,7 +153,10 @@ pub async fn end(deps: &Deps, req: &Request, ctx: &Ctx) -> Result<ApiGatewayV2ht
         return Err(ConsoleError::NotFound);
     }
     if id == token_hash(&ctx.signed_in.token) {
-        return Ok(redirect("/console/sign-in", vec![clear_session_cookie(&req.host)]));
+        return Ok(redirect(
+            "/console/sign-in",
+            vec![clear_session_cookie(&req.host)],
+        ));
     }
     sessions(deps, ctx, Some("The session was ended.")).await
 }

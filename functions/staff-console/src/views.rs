@@ -53,7 +53,9 @@ pub fn entry(m: &Value, staff_name: impl Fn(&str) -> Option<String>) -> Entry {
     let outcome = match str_of(&decision, "outcome") {
         Some("deferred") => format!(
             "deferred until {}",
-            time_of(&decision, "until").map_or(String::new(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            time_of(&decision, "until").map_or(String::new(), |t| t
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string())
         ),
         Some(other) => other.replace('_', " "),
         None => String::new(),
@@ -63,7 +65,9 @@ pub fn entry(m: &Value, staff_name: impl Fn(&str) -> Option<String>) -> Entry {
         .and_then(|a| str_of(a, "staff_id"))
         .map(|id| staff_name(id).unwrap_or_else(|| id.to_string()));
     Entry {
-        at: time_of(m, "at").map_or(String::new(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+        at: time_of(m, "at").map_or(String::new(), |t| {
+            t.format("%Y-%m-%d %H:%M UTC").to_string()
+        }),
         channel: str_of(m, "channel").unwrap_or("").to_string(),
         direction: str_of(m, "direction").unwrap_or("").to_string(),
         purpose: str_of(m, "purpose").unwrap_or("").replace('_', " "),
@@ -79,12 +83,17 @@ mod tests {
 
     #[test]
     fn waits_read_like_a_person_would_say_them() {
-        let t = DateTime::parse_from_rfc3339("2026-03-01T15:00:00Z").unwrap().to_utc();
+        let t = DateTime::parse_from_rfc3339("2026-03-01T15:00:00Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(waited(t, t), "less than a minute");
         assert_eq!(waited(t, t + chrono::Duration::minutes(12)), "12 min");
         assert_eq!(waited(t, t + chrono::Duration::minutes(185)), "3 h 5 min");
         assert_eq!(waited(t, t + chrono::Duration::days(4)), "4 days");
-        assert_eq!(waited(t + chrono::Duration::minutes(5), t), "less than a minute");
+        assert_eq!(
+            waited(t + chrono::Duration::minutes(5), t),
+            "less than a minute"
+        );
     }
 
     #[test]
@@ -98,6 +107,9 @@ mod tests {
         assert_eq!(e.by.as_deref(), Some("Ana Ruiz"));
         assert_eq!(e.outcome, "sent");
         assert_eq!(e.purpose, "staff reply");
-        assert_eq!(patient_name(&serde_json::json!({"first_name": "Ana", "last_name": "Ruiz"})), "Ana R.");
+        assert_eq!(
+            patient_name(&serde_json::json!({"first_name": "Ana", "last_name": "Ruiz"})),
+            "Ana R."
+        );
     }
 }

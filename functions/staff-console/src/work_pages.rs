@@ -31,7 +31,12 @@ async fn api(
 }
 
 /// A read that must succeed: 404 (or any refusal) is the console's 404.
-async fn read(deps: &Deps, ctx: &Ctx, path: &str, query: &[(&str, &str)]) -> Result<Value, ConsoleError> {
+async fn read(
+    deps: &Deps,
+    ctx: &Ctx,
+    path: &str,
+    query: &[(&str, &str)],
+) -> Result<Value, ConsoleError> {
     match api(deps, ctx, Method::GET, path, query, None).await {
         (200, v) => Ok(v),
         (404 | 400 | 401, _) => Err(ConsoleError::NotFound),
@@ -52,7 +57,9 @@ fn api_message(v: &Value) -> String {
 fn safe_id(id: &str) -> Result<&str, ConsoleError> {
     let ok = !id.is_empty()
         && id.len() <= 80
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     ok.then_some(id).ok_or(ConsoleError::NotFound)
 }
 
@@ -74,7 +81,9 @@ pub async fn inbox(deps: &Deps, ctx: &Ctx) -> Result<ApiGatewayV2httpResponse, C
                 Ok(p) => patient_name(&p),
                 Err(_) => "A patient".into(),
             },
-            None => str_of(item, "label").unwrap_or("Unknown number").to_string(),
+            None => str_of(item, "label")
+                .unwrap_or("Unknown number")
+                .to_string(),
         };
         rows.push(InboxRow {
             thread_id: str_of(item, "thread_id").unwrap_or("").to_string(),
@@ -83,12 +92,18 @@ pub async fn inbox(deps: &Deps, ctx: &Ctx) -> Result<ApiGatewayV2httpResponse, C
             waited: time_of(item, "waiting_since").map_or(String::new(), |t| waited(t, now)),
         });
     }
-    let body = render("inbox.html", context! { me => &ctx.me, csrf => &ctx.csrf, items => rows })?;
+    let body = render(
+        "inbox.html",
+        context! { me => &ctx.me, csrf => &ctx.csrf, items => rows },
+    )?;
     Ok(html(200, body))
 }
 
 async fn staff_names(deps: &Deps, ctx: &Ctx) -> Result<HashMap<String, String>, ConsoleError> {
-    let members = deps.store().staff_members(&ctx.signed_in.member.practice_id).await?;
+    let members = deps
+        .store()
+        .staff_members(&ctx.signed_in.member.practice_id)
+        .await?;
     Ok(members
         .into_iter()
         .map(|m| (m.staff_id.to_string(), m.name))
@@ -133,7 +148,12 @@ pub async fn thread(
     Ok(html(status, body))
 }
 
-pub async fn reply(deps: &Deps, req: &Request, ctx: &Ctx, id: &str) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
+pub async fn reply(
+    deps: &Deps,
+    req: &Request,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
     let id = safe_id(id)?;
     let text = req.field("body").trim();
     if text.is_empty() {
@@ -142,8 +162,14 @@ pub async fn reply(deps: &Deps, req: &Request, ctx: &Ctx, id: &str) -> Result<Ap
     let body = json!({"body": text, "staff_id": ctx.signed_in.member.staff_id.as_str()});
     let path = format!("/v1/threads/{id}/messages");
     match api(deps, ctx, Method::POST, &path, &[], Some(body)).await {
-        (201, _) => Ok(redirect(&format!("/console/threads/{id}?done=sent"), vec![])),
-        (202, _) => Ok(redirect(&format!("/console/threads/{id}?done=deferred"), vec![])),
+        (201, _) => Ok(redirect(
+            &format!("/console/threads/{id}?done=sent"),
+            vec![],
+        )),
+        (202, _) => Ok(redirect(
+            &format!("/console/threads/{id}?done=deferred"),
+            vec![],
+        )),
         (404, _) => Err(ConsoleError::NotFound),
         (_, v) => thread(deps, req, ctx, id, Some(api_message(&v))).await,
     }
@@ -161,8 +187,19 @@ struct TaskRow {
     assignee: Option<String>,
 }
 
-pub async fn tasks(deps: &Deps, req: &Request, ctx: &Ctx, error: Option<String>) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
-    let page = read(deps, ctx, "/v1/tasks", &[("status", "open"), ("limit", "50")]).await?;
+pub async fn tasks(
+    deps: &Deps,
+    req: &Request,
+    ctx: &Ctx,
+    error: Option<String>,
+) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
+    let page = read(
+        deps,
+        ctx,
+        "/v1/tasks",
+        &[("status", "open"), ("limit", "50")],
+    )
+    .await?;
     let names = staff_names(deps, ctx).await?;
     let rows: Vec<TaskRow> = page["items"]
         .as_array()
@@ -235,22 +272,39 @@ struct ConsentRow {
     source: String,
 }
 
-pub async fn patient(deps: &Deps, ctx: &Ctx, id: &str) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
+pub async fn patient(
+    deps: &Deps,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
     let id = safe_id(id)?;
     let p = read(deps, ctx, &format!("/v1/patients/{id}"), &[]).await?;
-    let history = read(deps, ctx, &format!("/v1/patients/{id}/consents/history"), &[("limit", "100")]).await?;
+    let history = read(
+        deps,
+        ctx,
+        &format!("/v1/patients/{id}/consents/history"),
+        &[("limit", "100")],
+    )
+    .await?;
     let consents: Vec<ConsentRow> = history["items"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|c| ConsentRow {
-            at: time_of(c, "at").map_or(String::new(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            at: time_of(c, "at").map_or(String::new(), |t| {
+                t.format("%Y-%m-%d %H:%M UTC").to_string()
+            }),
             channel: str_of(c, "channel").unwrap_or("").into(),
             kind: str_of(c, "kind").map(str::to_string),
             granted: c.get("granted").and_then(Value::as_bool).unwrap_or(false),
             source: match c.get("source").and_then(|s| str_of(s, "type")) {
-                Some("staff") => format!("staff ({})", c["source"]["staff_id"].as_str().unwrap_or("")),
-                Some("patient_keyword") => format!("patient keyword {}", c["source"]["keyword"].as_str().unwrap_or("")),
+                Some("staff") => {
+                    format!("staff ({})", c["source"]["staff_id"].as_str().unwrap_or(""))
+                }
+                Some("patient_keyword") => format!(
+                    "patient keyword {}",
+                    c["source"]["keyword"].as_str().unwrap_or("")
+                ),
                 Some(other) => other.replace('_', " "),
                 None => String::new(),
             },
@@ -278,7 +332,11 @@ pub async fn patient(deps: &Deps, ctx: &Ctx, id: &str) -> Result<ApiGatewayV2htt
     Ok(html(200, body))
 }
 
-pub async fn staff(deps: &Deps, ctx: &Ctx, invite_url: Option<String>) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
+pub async fn staff(
+    deps: &Deps,
+    ctx: &Ctx,
+    invite_url: Option<String>,
+) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
     let list = read(deps, ctx, "/v1/staff", &[]).await?;
     let members = list["items"].clone();
     let notice = invite_url.as_ref().map(|_| "Invitation created.");
@@ -289,7 +347,11 @@ pub async fn staff(deps: &Deps, ctx: &Ctx, invite_url: Option<String>) -> Result
     Ok(html(200, body))
 }
 
-pub async fn invite(deps: &Deps, req: &Request, ctx: &Ctx) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
+pub async fn invite(
+    deps: &Deps,
+    req: &Request,
+    ctx: &Ctx,
+) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
     let body = json!({
         "name": req.field("name"), "email": req.field("email"), "role": req.field("role"),
     });
@@ -299,7 +361,11 @@ pub async fn invite(deps: &Deps, req: &Request, ctx: &Ctx) -> Result<ApiGatewayV
     match api(deps, ctx, Method::POST, "/v1/staff", &[], Some(body)).await {
         (201, v) => {
             let url = str_of(&v, "invite_url").unwrap_or("").to_string();
-            let url = if url.starts_with('/') { format!("{}{url}", base(req)) } else { url };
+            let url = if url.starts_with('/') {
+                format!("{}{url}", base(req))
+            } else {
+                url
+            };
             staff(deps, ctx, Some(url)).await
         }
         (_, v) => {

@@ -33,12 +33,12 @@ pub use patient::{Patient, ThreadState};
 pub use practice::{
     ApiKeyRecord, MessageCaps, OnCall, Practice, PracticeSettings, ProviderSecrets, ReminderOffset,
 };
+pub use sign_in_backoff::{locked_until as sign_in_locked_until, Failures, Scope as SignInScope};
 pub use staff::{Actor, StaffId};
 pub use staff_account::{
     hash_password, token_hash, verify_password, Invitation, StaffMember, StaffRole, StaffStatus,
     INVITATION_TTL,
 };
-pub use sign_in_backoff::{locked_until as sign_in_locked_until, Failures, Scope as SignInScope};
 pub use staff_session::{
     clear_session_cookie, constant_time_eq, cookie_value, csrf_matches, csrf_token,
     is_loopback_host, parse_cookie_value, session_cookie, Session, SessionEnd, SESSION_COOKIE,

@@ -134,7 +134,11 @@ pub fn is_loopback_host(host: &str) -> bool {
 
 /// The `Set-Cookie` header starting a session.
 pub fn session_cookie(value: &str, host: &str) -> String {
-    let secure = if is_loopback_host(host) { "" } else { "; Secure" };
+    let secure = if is_loopback_host(host) {
+        ""
+    } else {
+        "; Secure"
+    };
     format!(
         "{SESSION_COOKIE}={value}; Path=/console; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         SESSION_MAX.num_seconds()
@@ -143,7 +147,11 @@ pub fn session_cookie(value: &str, host: &str) -> String {
 
 /// The `Set-Cookie` header ending a session in the browser.
 pub fn clear_session_cookie(host: &str) -> String {
-    let secure = if is_loopback_host(host) { "" } else { "; Secure" };
+    let secure = if is_loopback_host(host) {
+        ""
+    } else {
+        "; Secure"
+    };
     format!("{SESSION_COOKIE}=; Path=/console; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 

@@ -34,14 +34,19 @@ fn a_session_stores_only_its_token_hash_and_idles_out() {
     // Used again: the idle deadline moves, but never past the absolute one.
     let mut used = s.clone();
     for h in 1..=12 {
-        used = used.touched(t0() + Duration::hours(h) - Duration::minutes(1)).unwrap();
+        used = used
+            .touched(t0() + Duration::hours(h) - Duration::minutes(1))
+            .unwrap();
     }
     assert_eq!(used.expires_at(), t0() + SESSION_MAX);
     assert_eq!(
         used.check(Some(&m), t0() + SESSION_MAX),
         Err(SessionEnd::Expired)
     );
-    assert!(s.touched(t0() + Duration::seconds(10)).is_none(), "not every request writes");
+    assert!(
+        s.touched(t0() + Duration::seconds(10)).is_none(),
+        "not every request writes"
+    );
 }
 
 #[test]
@@ -56,7 +61,10 @@ fn removed_inactive_or_revoked_members_lose_their_sessions() {
     revoked.sessions_revoked_at = Some(t0() + Duration::seconds(1));
     assert_eq!(s.check(Some(&revoked), t0()), Err(SessionEnd::Revoked));
     let (later, _) = Session::start(&m, t0() + Duration::seconds(2));
-    assert_eq!(later.check(Some(&revoked), t0() + Duration::seconds(3)), Ok(()));
+    assert_eq!(
+        later.check(Some(&revoked), t0() + Duration::seconds(3)),
+        Ok(())
+    );
     let mut other = active();
     other.staff_id = StaffId::generate();
     assert_eq!(s.check(Some(&other), t0()), Err(SessionEnd::Revoked));

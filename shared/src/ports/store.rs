@@ -184,7 +184,9 @@ pub enum Write {
         staff_id: StaffId,
     },
     /// Gives up the sign-in email (with `RemoveStaff`).
-    RemoveStaffLogin { email: EmailAddress },
+    RemoveStaffLogin {
+        email: EmailAddress,
+    },
     /// Uses an invitation up: deletes it, only while it is still there (single use).
     ConsumeInvitation {
         practice_id: PracticeId,
@@ -203,7 +205,9 @@ pub enum Write {
         failures: crate::domain::Failures,
     },
     /// Clears a scope's failed sign-ins (after a success).
-    ClearSignInFailures { scope_key: String },
+    ClearSignInFailures {
+        scope_key: String,
+    },
 }
 
 /// One page of a listing. `next` is an opaque cursor for the following page.

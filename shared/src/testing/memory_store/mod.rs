@@ -542,7 +542,11 @@ impl Store for MemoryStore {
         token_hash: &str,
     ) -> Result<Option<crate::domain::Invitation>> {
         self.count(1);
-        Ok(sessions::invitation(&*self.lock()?, practice_id, token_hash))
+        Ok(sessions::invitation(
+            &*self.lock()?,
+            practice_id,
+            token_hash,
+        ))
     }
 
     async fn session(
