@@ -167,7 +167,8 @@ pub async fn sign_in(
 }
 
 /// The session a cookie value names, if it may be used at `now`. Refreshes its idle
-/// deadline at most once a minute; an expired or revoked one is deleted.
+/// deadline at most once a minute (only while it still exists, so a session ended by a
+/// concurrent sign-out never comes back); an expired or revoked one is deleted.
 pub async fn authenticate(
     store: &dyn Store,
     cookie: &str,
@@ -196,12 +197,15 @@ pub async fn authenticate(
         return Ok(None);
     };
     let session = match session.touched(now) {
-        Some(t) => {
-            store
-                .write(vec![Write::Session(Box::new(t.clone()))])
-                .await?;
-            t
-        }
+        Some(t) => match store
+            .write(vec![Write::TouchSession(Box::new(t.clone()))])
+            .await
+        {
+            Ok(()) => t,
+            // Ended meanwhile (signed out elsewhere): it stays ended.
+            Err(Error::Conflict) => return Ok(None),
+            Err(e) => return Err(e),
+        },
         None => session,
     };
     Ok(Some(SignedIn {

@@ -184,6 +184,26 @@ async fn sessions_idle_out_are_revoked_with_the_member_and_can_be_ended() {
         .await
         .unwrap()
         .is_some());
+    // A refresh racing a sign-out does not bring the session back.
+    let racing = authenticate(&store, &cookie, t20 + Duration::minutes(20))
+        .await
+        .unwrap()
+        .unwrap();
+    let again = racing.session.touched(t20 + Duration::minutes(25)).unwrap();
+    store
+        .write(vec![Write::RemoveSession {
+            practice_id: m.practice_id.clone(),
+            token_hash: again.token_hash.clone(),
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .write(vec![Write::TouchSession(Box::new(again))])
+            .await,
+        Err(Error::Conflict)
+    );
+    assert!(store.sessions(&m.practice_id).await.unwrap().is_empty());
     let idle = t20 + Duration::minutes(20) + SESSION_IDLE;
     assert!(authenticate(&store, &cookie, idle).await.unwrap().is_none());
     assert!(store.sessions(&m.practice_id).await.unwrap().is_empty());

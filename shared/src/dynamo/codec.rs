@@ -809,6 +809,7 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::RemoveStaffLogin { .. }
         | Write::ConsumeInvitation { .. }
         | Write::Session(_)
+        | Write::TouchSession(_)
         | Write::RemoveSession { .. }
         | Write::SignInFailures { .. }
         | Write::ClearSignInFailures { .. }) => sessions::expand(w, out)?,

@@ -56,6 +56,16 @@ pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
             item.insert(keys::TTL.into(), epoch(session.expires_at()));
             out.push(Op::put(item, kind::SESSION, None)?);
         }
+        Write::TouchSession(session) => {
+            let mut item = encode(
+                &*session,
+                keys::practice_pk(&session.practice_id),
+                keys::session_sk(&session.token_hash),
+                kind::SESSION,
+            )?;
+            item.insert(keys::TTL.into(), epoch(session.expires_at()));
+            out.push(Op::put(item, kind::SESSION, Some(Condition::exists()))?);
+        }
         Write::RemoveSession {
             practice_id,
             token_hash,

@@ -194,6 +194,9 @@ pub enum Write {
     },
     /// Starts or refreshes a console session, kept until its idle deadline (TTL).
     Session(Box<crate::domain::Session>),
+    /// Refreshes a session's idle deadline, only while it still exists (a session ended
+    /// meanwhile conflicts instead of coming back).
+    TouchSession(Box<crate::domain::Session>),
     /// Ends a session (sign-out, or revoked from the sessions page).
     RemoveSession {
         practice_id: PracticeId,

@@ -191,6 +191,7 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
         | Write::RemoveStaffLogin { .. }
         | Write::ConsumeInvitation { .. }
         | Write::Session(_)
+        | Write::TouchSession(_)
         | Write::RemoveSession { .. }
         | Write::SignInFailures { .. }
         | Write::ClearSignInFailures { .. }) => super::sessions::apply(t, w)?,

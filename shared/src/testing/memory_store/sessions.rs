@@ -95,6 +95,16 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
                 Stored::Session(s),
             );
         }
+        Write::TouchSession(s) => {
+            let k = (
+                keys::practice_pk(&s.practice_id),
+                keys::session_sk(&s.token_hash),
+            );
+            if !t.contains_key(&k) {
+                return Err(Error::Conflict);
+            }
+            t.insert(k, Stored::Session(s));
+        }
         Write::RemoveSession {
             practice_id,
             token_hash,
