@@ -1,9 +1,7 @@
 //! Sign in, set a password from an invitation, sign out, and the session list.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
-use frontdesk::domain::{
-    clear_session_cookie, cookie_value, session_cookie, token_hash, SESSION_COOKIE,
-};
+use frontdesk::domain::{clear_session_cookie, cookie_value, session_cookie, token_hash};
 use frontdesk::staff_signin::{self, Refused, SignedIn};
 use minijinja::context;
 use serde::Serialize;
@@ -96,7 +94,6 @@ pub async fn sign_out(
         &s.session.token_hash,
     )
     .await?;
-    let _ = SESSION_COOKIE;
     Ok(redirect(
         "/console/sign-in",
         vec![clear_session_cookie(&req.host)],

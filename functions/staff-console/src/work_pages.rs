@@ -355,9 +355,6 @@ pub async fn invite(
     let body = json!({
         "name": req.field("name"), "email": req.field("email"), "role": req.field("role"),
     });
-    let mut p = ctx.principal();
-    // The link names the console's own host, as the API builds it from the request.
-    let _ = &mut p;
     match api(deps, ctx, Method::POST, "/v1/staff", &[], Some(body)).await {
         (201, v) => {
             let url = str_of(&v, "invite_url").unwrap_or("").to_string();
