@@ -124,15 +124,28 @@ impl Driver {
             .await;
     }
 
+    /// The element at `xpath`, waiting up to 10 s for it (a submitted form navigates
+    /// after the click returns).
     async fn xpath(&self, xpath: &str) -> String {
-        let v = self
-            .cmd(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({"using": "xpath", "value": xpath})),
-            )
-            .await;
-        v[ELEMENT].as_str().expect("element id").to_string()
+        let url = format!("{}/session/{}/element", self.base, self.session);
+        let mut last = Value::Null;
+        for _ in 0..100 {
+            let sent = self
+                .http
+                .post(&url)
+                .json(&json!({"using": "xpath", "value": xpath}))
+                .send()
+                .await;
+            if let Ok(r) = sent {
+                let v: Value = r.json().await.unwrap_or(Value::Null);
+                if let Some(id) = v["value"][ELEMENT].as_str() {
+                    return id.to_string();
+                }
+                last = v;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no element {xpath}: {last}");
     }
 
     /// The form control whose visible label is `label`.
@@ -196,13 +209,54 @@ impl Driver {
             .to_string()
     }
 
-    async fn heading(&self) -> String {
-        let h = self.xpath("//h1").await;
-        self.cmd(reqwest::Method::GET, &format!("/element/{h}/text"), None)
+    /// The visible text of the first element at `xpath`, or "" while it is not there.
+    async fn try_text(&self, xpath: &str) -> String {
+        let find = format!("{}/session/{}/element", self.base, self.session);
+        let Ok(r) = self
+            .http
+            .post(&find)
+            .json(&json!({"using": "xpath", "value": xpath}))
+            .send()
             .await
-            .as_str()
-            .unwrap_or("")
-            .to_string()
+        else {
+            return String::new();
+        };
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        let Some(id) = v["value"][ELEMENT].as_str() else {
+            return String::new();
+        };
+        let url = format!("{}/session/{}/element/{id}/text", self.base, self.session);
+        let Ok(r) = self.http.get(url).send().await else {
+            return String::new();
+        };
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        v["value"].as_str().unwrap_or("").to_string()
+    }
+
+    /// Waits (up to 10 s) for the page whose first heading is `want`.
+    async fn expect_heading(&self, want: &str) {
+        let mut seen = String::new();
+        for _ in 0..100 {
+            seen = self.try_text("//h1").await;
+            if seen == want {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("want the page {want:?}, got {seen:?}");
+    }
+
+    /// Waits (up to 10 s) for the page to show `needle`; returns the page's text.
+    async fn expect_text(&self, needle: &str) -> String {
+        let mut seen = String::new();
+        for _ in 0..100 {
+            seen = self.try_text("//body").await;
+            if seen.contains(needle) {
+                return seen;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("want {needle:?} on the page, got {seen}");
     }
 
     async fn shot(&self, name: &str) {
@@ -222,11 +276,11 @@ impl Driver {
 
 async fn sign_in(d: &Driver, console: &str, email: &str) {
     d.go(console).await;
-    assert_eq!(d.heading().await, "Sign in");
+    d.expect_heading("Sign in").await;
     d.fill("Email", email).await;
     d.fill("Password", PASSWORD).await;
     d.press("Sign in").await;
-    assert_eq!(d.heading().await, "Inbox", "{email} signed in");
+    d.expect_heading("Inbox").await;
 }
 
 #[tokio::test]
@@ -334,15 +388,15 @@ async fn staff_work_the_console_in_a_browser() {
 
     // The staff member sets a password from the link, then signs in.
     d.go(&link).await;
-    assert_eq!(d.heading().await, "Set your password");
+    d.expect_heading("Set your password").await;
     d.shot("invite").await;
     d.fill("New password", PASSWORD).await;
     d.press("Set password").await;
-    assert_eq!(d.heading().await, "Inbox");
+    d.expect_heading("Inbox").await;
     d.press("Sign out").await;
     sign_in(&d, &console, "sam@lakeside.example").await;
     d.shot("inbox").await;
-    let inbox = d.text().await;
+    let inbox = d.expect_text("Ann L.").await;
     assert!(
         inbox.contains("Ann L.") && inbox.contains("20 min"),
         "{inbox}"
@@ -350,12 +404,12 @@ async fn staff_work_the_console_in_a_browser() {
 
     // Opens the waiting thread and replies.
     d.follow("Ann L.").await;
-    assert_eq!(d.heading().await, "Thread with Ann L.");
-    assert!(d.text().await.contains("Can I move my visit?"));
+    d.expect_heading("Thread with Ann L.").await;
+    d.expect_text("Can I move my visit?").await;
     d.fill("Message", "Yes: call us and we will find a time.")
         .await;
     d.press("Send").await;
-    let page = d.text().await;
+    let page = d.expect_text("Reply sent.").await;
     assert!(
         page.contains("Reply sent.")
             && page.contains("Yes: call us and we will find a time.")
@@ -377,17 +431,17 @@ async fn staff_work_the_console_in_a_browser() {
         .contains("we will find a time"));
 
     d.follow("Patient details").await;
-    assert_eq!(d.heading().await, "Ann Lee");
+    d.expect_heading("Ann Lee").await;
     d.shot("patient").await;
 
     // Resolves the task.
     d.follow("Tasks").await;
-    assert!(d.text().await.contains("Hello, this is Lakeside Dental."));
+    d.expect_text("Hello, this is Lakeside Dental.").await;
     d.shot("tasks").await;
     d.press("Assign to me").await;
-    assert!(d.text().await.contains("assigned to Sam Staff"));
+    d.expect_text("assigned to Sam Staff").await;
     d.press("Resolve").await;
-    assert!(d.text().await.contains("Task resolved."));
+    d.expect_text("Task resolved.").await;
     let open = store.open_tasks(&a, None, 50).await.unwrap();
     assert!(
         open.items.iter().all(|t| t.task_id != task.task_id),
@@ -399,7 +453,7 @@ async fn staff_work_the_console_in_a_browser() {
     sign_in(&d, &console, "hal@hillside.example").await;
     for (i, path) in ["threads/p_pt-1", "patients/pt-1"].iter().enumerate() {
         d.go(&format!("{console}{path}")).await;
-        assert_eq!(d.heading().await, "Not found", "{path}");
+        d.expect_heading("Not found").await;
         let page = d.text().await;
         assert!(
             !page.contains("Ann") && !page.contains("move my visit"),
