@@ -52,7 +52,7 @@ else
 fi
 [ -x "$bin" ] || die "practice-api binary not found (got '$bin')"
 declare -A BINS=([practice-api]="$bin")
-for f in inbound-sms reminders no-shows review-requests; do
+for f in inbound-sms reminders no-shows review-requests staff-console; do
   log "==> cargo build -p $f"
   BINS[$f]="$(build_bin "$f" "$f")"
   [ -x "${BINS[$f]}" ] || die "$f binary not found (got '${BINS[$f]}')"
@@ -201,6 +201,23 @@ else
   printf 'FAIL  %s: skipped, create-practice returned no api_key\n' "$name"
 fi
 
+stop_function
+
+echo "Runtime contract tests: staff-console under aws-lambda-rie"
+start_function staff-console
+name=console-sign-in-page
+invoke "$name" GET /console/sign-in --route 'ANY /console/{proxy+}'
+st="$(status_of "$name")"
+if [ "$st" = 200 ] && body_of "$name" | grep -q '<h1>Sign in</h1>' \
+   && jq -e '.headers["content-security-policy"] | test("script-src .self.")' "$work/$name.response.json" >/dev/null 2>&1; then
+  pass "$name (200, the page with its CSP)"
+else
+  fail "$name" "want 200 with the sign-in page and a Content-Security-Policy, got status '${st}'"
+fi
+name=console-inbox-signed-out
+invoke "$name" GET /console/inbox --route 'ANY /console/{proxy+}'
+st="$(status_of "$name")"
+if [ "$st" = 303 ]; then pass "$name (303 to sign in)"; else fail "$name" "want 303, got status '${st}'"; fi
 stop_function
 
 echo "Runtime contract tests: inbound-sms under aws-lambda-rie"

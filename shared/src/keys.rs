@@ -196,6 +196,26 @@ pub fn invitation_sk(token_hash: &str) -> String {
     format!("INVITE#{token_hash}")
 }
 
+/// Prefix of a practice's console sessions.
+pub const SESSION_PREFIX: &str = "SESSION#";
+
+/// A console session, by the SHA-256 of its cookie token.
+pub fn session_sk(token_hash: &str) -> String {
+    format!("{SESSION_PREFIX}{token_hash}")
+}
+
+/// The global sign-in index: which practice and staff member an email signs in as.
+pub fn staff_login_pk(email: &EmailAddress) -> String {
+    format!("LOGIN#{}", email.as_str().to_ascii_lowercase())
+}
+pub const STAFF_LOGIN_SK: &str = "LOGIN";
+
+/// Failed sign-ins of one scope, by the hash of the scope (never an email or address).
+pub fn sign_in_failures_pk(scope_key: &str) -> String {
+    format!("SIGNINFAIL#{scope_key}")
+}
+pub const SIGN_IN_FAILURES_SK: &str = "SIGNINFAIL";
+
 /// The GSI1 partition of staff replies deferred past quiet hours (few: one partition).
 pub const DEFERRED_REPLIES_PK: &str = "DUE#staff-replies";
 

@@ -24,6 +24,7 @@ pub mod sender_guard;
 pub mod ses;
 pub mod sns;
 pub mod staff_replies;
+pub mod staff_signin;
 pub mod sweep;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -94,6 +94,13 @@ pub async fn authenticate(
     req: &Request,
     extra: Vec<Key>,
 ) -> ApiResult<(Practice, Fetched)> {
+    if let Some(staff) = &req.staff {
+        let mut keys = vec![Key::Practice];
+        keys.extend(extra);
+        let fetched = deps.store.get_many(&staff.practice_id, &keys).await?;
+        let practice = fetched.practice().cloned().ok_or(ApiError::Unauthorized)?;
+        return Ok((practice, fetched));
+    }
     let token = req.bearer().ok_or(ApiError::Unauthorized)?;
     let practice_id = claimed_practice(token).ok_or(ApiError::Unauthorized)?;
     let mut keys = vec![Key::Practice];

@@ -45,7 +45,7 @@ pub async fn respond(deps: &Deps, event: ApiGatewayV2httpRequest) -> ApiGatewayV
     }
 }
 
-async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
+pub(crate) async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
     let route = router::route(&req.method, &req.path)?;
     match route {
         Route::CreatePractice => practices::create(deps, req).await,

@@ -20,6 +20,8 @@ pub struct Request {
     pub headers: HeaderMap,
     pub query: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Set only by `as_staff::call` (the console, in-process); never from an event.
+    pub staff: Option<crate::as_staff::StaffPrincipal>,
 }
 
 impl Request {
@@ -53,6 +55,7 @@ impl Request {
             headers: ev.headers,
             query,
             body,
+            staff: None,
         })
     }
 

@@ -3,6 +3,7 @@
 
 mod appointments;
 mod arrivals;
+pub mod as_staff;
 pub mod auth;
 mod consents;
 mod deps;

@@ -1,6 +1,6 @@
 //! Staff accounts: `POST /v1/staff` (invite), `GET /v1/staff`, `DELETE /v1/staff/{id}`.
 //!
-//! The API key acts as the practice admin until console sessions exist. An invitation is
+//! The API key acts as the practice admin; in the console (`as_staff`) only admins may. An invitation is
 //! a random token whose SHA-256 alone is stored (single use, 72 h); the link carries the
 //! token in its fragment (`#token=`), which browsers never send to a server, so it cannot
 //! land in access logs. The email leaves from the practice's own sender.
@@ -60,7 +60,8 @@ struct InvitedOut<'a> {
     staff: StaffOut<'a>,
 }
 
-/// Where the console is: this API's own host (http only on loopback).
+/// Where the console is: this API's own host (http only on loopback). The fragment holds
+/// the invitation code `<practice id>.<token>` (the console's invite page takes it).
 fn invite_url(req: &Request, token: &str) -> String {
     let base = match req.header("host") {
         Some(h) if h.starts_with("127.0.0.1") || h.starts_with("localhost") => {
@@ -74,10 +75,11 @@ fn invite_url(req: &Request, token: &str) -> String {
         }
         _ => String::new(),
     };
-    format!("{base}/console/invite#token={token}")
+    format!("{base}/console/invite#code={token}")
 }
 
 pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
+    crate::as_staff::require_admin(req)?;
     let input: StaffIn = req.json()?;
     let role = match input.role.as_str() {
         "admin" => StaffRole::Admin,
@@ -99,20 +101,28 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
             email: member.email.clone(),
             staff_id: member.staff_id.clone(),
         },
+        Write::StaffLogin {
+            email: member.email.clone(),
+            practice_id: practice.practice_id.clone(),
+            staff_id: member.staff_id.clone(),
+        },
         Write::Invitation(Box::new(invitation)),
     ];
     match deps.store.write(writes).await {
         Ok(()) => {}
         Err(frontdesk::Error::Conflict) => {
             return Err(ApiError::Conflict(
-                "a staff member with this email already exists; remove them first, or use \
-                 another email"
+                "a staff member with this email already exists (here or at another practice); \
+                 remove them first, or use another email"
                     .into(),
             ))
         }
         Err(e) => return Err(e.into()),
     }
-    let url = invite_url(req, &token);
+    let url = invite_url(
+        req,
+        &frontdesk::domain::cookie_value(&practice.practice_id, &token),
+    );
     let emailed = send_invitation(deps, &practice, &member, &url).await;
     Ok(json_response(
         StatusCode::CREATED,
@@ -163,6 +173,7 @@ struct ListOut<'a> {
 }
 
 pub async fn list(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
+    crate::as_staff::require_admin(req)?;
     let (practice, _) = authenticate(deps, req, vec![]).await?;
     let mut members = deps.store.staff_members(&practice.practice_id).await?;
     members.sort_by_key(|m| m.created_at);
@@ -176,6 +187,7 @@ pub async fn list(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRespo
 
 /// Removes a staff member, and with them every session (sessions read the staff item).
 pub async fn delete(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
+    crate::as_staff::require_admin(req)?;
     let staff_id = StaffId::parse(id).map_err(|_| ApiError::NotFound("staff member"))?;
     let (practice, _) = authenticate(deps, req, vec![]).await?;
     let member = deps
@@ -184,11 +196,16 @@ pub async fn delete(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewa
         .await?
         .ok_or(ApiError::NotFound("staff member"))?;
     deps.store
-        .write(vec![Write::RemoveStaff {
-            practice_id: practice.practice_id.clone(),
-            staff_id: staff_id.clone(),
-            email: member.email.clone(),
-        }])
+        .write(vec![
+            Write::RemoveStaff {
+                practice_id: practice.practice_id.clone(),
+                staff_id: staff_id.clone(),
+                email: member.email.clone(),
+            },
+            Write::RemoveStaffLogin {
+                email: member.email.clone(),
+            },
+        ])
         .await?;
     Ok(json_response(
         StatusCode::OK,

@@ -43,10 +43,12 @@ async fn an_admin_invites_staff_by_email_with_a_single_use_link_stored_hashed() 
     assert_eq!(b["invitation_emailed"], json!(true));
     assert_eq!(b["staff"]["status"], json!("invited"));
     let url = b["invite_url"].as_str().unwrap();
-    let token = url
-        .split("#token=")
+    let code = url
+        .split("#code=")
         .nth(1)
-        .expect("the token is in the fragment");
+        .expect("the code is in the fragment");
+    let (practice_in_code, token) = code.rsplit_once('.').expect("<practice>.<token>");
+    assert_eq!(practice_in_code, pid);
     let mail = app.email.sent();
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].from.as_str(), "desk@lakeside.example");

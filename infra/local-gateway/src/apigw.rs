@@ -137,5 +137,12 @@ pub fn from_response(r: ApiGatewayV2httpResponse) -> Response {
     for (k, v) in r.headers.iter() {
         resp.headers_mut().insert(k.clone(), v.clone());
     }
+    // Payload 2.0 returns cookies apart from the headers; API Gateway sends each as a
+    // Set-Cookie header.
+    for c in &r.cookies {
+        if let Ok(v) = http::HeaderValue::from_str(c) {
+            resp.headers_mut().append(http::header::SET_COOKIE, v);
+        }
+    }
     resp
 }

@@ -10,6 +10,7 @@
 //! Functions not built yet are simply not served.
 
 pub mod apigw;
+pub mod console_seed;
 pub mod error;
 pub mod providers;
 pub mod routes;

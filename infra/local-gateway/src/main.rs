@@ -31,6 +31,7 @@ async fn main() -> Result<(), GatewayError> {
     let moto_endpoint = moto.endpoint.clone();
     let gw = Arc::new(stack::build(moto, stack::LOCAL_TABLE, &operator).await?);
     let demo = stack::seed_demo(&gw, &operator).await?;
+    local_gateway::console_seed::seed_console_demo(&gw, &demo).await?;
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", http_port))
         .await
@@ -41,9 +42,11 @@ async fn main() -> Result<(), GatewayError> {
         })?;
     let base = format!("http://127.0.0.1:{http_port}");
     println!(
-        "\nFrontdesk is running locally.\n  API:        {base}/v1/...\n  moto:       {moto_endpoint}\n  outbox:     {base}/_local/outbox\n  demo practice: {}\n  demo API key:  {}\n\nTry:\n  curl -s -H 'Authorization: Bearer {}' {base}/v1/practice\n",
+        "\nFrontdesk is running locally.\n  API:        {base}/v1/...\n  moto:       {moto_endpoint}\n  outbox:     {base}/_local/outbox\n  demo practice: {}\n  demo API key:  {}\n  console:       {base}/console/\n  console sign-in: {} / {}\n\nTry:\n  curl -s -H 'Authorization: Bearer {}' {base}/v1/practice\n",
         demo["practice_id"].as_str().unwrap_or("?"),
         demo["api_key"].as_str().unwrap_or("?"),
+        local_gateway::console_seed::DEMO_ADMIN_EMAIL,
+        local_gateway::console_seed::DEMO_ADMIN_PASSWORD,
         demo["api_key"].as_str().unwrap_or("?"),
     );
     match &gw.fake_providers {

@@ -86,8 +86,15 @@ pub async fn build(
         Box::pin(async move { inbound_sms::respond(&deps, event).await })
     });
 
+    let console_deps = staff_console::from_parts(store.clone(), senders.clone());
+    let console_fn: HttpFunction = Arc::new(move |event| {
+        let deps = console_deps.clone();
+        Box::pin(async move { staff_console::respond(&deps, event).await })
+    });
+
     let mut http = HashMap::new();
     http.insert("PracticeApiFunction".to_string(), practice_api_fn);
+    http.insert("StaffConsoleFunction".to_string(), console_fn);
     http.insert("InboundSmsFunction".to_string(), inbound_fn);
 
     // One store (and its request counter) for every function, as they share the table.

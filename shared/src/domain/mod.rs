@@ -12,9 +12,11 @@ mod ids;
 mod message;
 mod patient;
 mod practice;
+mod sign_in_backoff;
 mod sms_provider;
 mod staff;
 mod staff_account;
+mod staff_session;
 mod task;
 mod task_work;
 mod thread;
@@ -34,11 +36,17 @@ pub use patient::{Patient, ThreadState};
 pub use practice::{
     ApiKeyRecord, MessageCaps, OnCall, Practice, PracticeSettings, ProviderSecrets, ReminderOffset,
 };
+pub use sign_in_backoff::{locked_until as sign_in_locked_until, Failures, Scope as SignInScope};
 pub use sms_provider::SmsProvider;
 pub use staff::{Actor, StaffId};
 pub use staff_account::{
     hash_password, token_hash, verify_password, Invitation, StaffMember, StaffRole, StaffStatus,
     INVITATION_TTL,
+};
+pub use staff_session::{
+    clear_session_cookie, constant_time_eq, cookie_value, csrf_matches, csrf_token,
+    is_loopback_host, parse_cookie_value, session_cookie, Session, SessionEnd, SESSION_COOKIE,
+    SESSION_IDLE, SESSION_MAX,
 };
 pub use task::{Priority, Task, TaskKind, TaskStatus};
 pub use task_work::{parse_outcome, TaskNote, TaskOutcome, TaskView, TaskWork, MAX_SNOOZE};

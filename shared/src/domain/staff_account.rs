@@ -2,11 +2,11 @@
 //! hash for the later sign-in. Passwords use Argon2id (the `argon2` crate, its default
 //! parameters: 19 MiB, 2 passes) and are never logged or returned.
 //!
-//! Sessions (for the console) are not built yet. Their design: a `session` item per
-//! sign-in (`SK = SESSION#<sha256 of the cookie token>`, with `staff_id`, `created_at`,
-//! `last_seen_at` and a DynamoDB TTL for the idle timeout); every request reads it with the
-//! staff item, so deleting the staff member (or raising `sessions_revoked_at`) revokes all
-//! of their sessions at once.
+//! Console sessions are in `staff_session` (rules) and `crate::staff_signin` (over the
+//! store): a `session` item per sign-in (`SK = SESSION#<sha256 of the cookie token>`, with a
+//! DynamoDB TTL for the idle timeout), read with the staff item on every request, so
+//! deleting the staff member (or raising `sessions_revoked_at`) revokes all of their
+//! sessions at once.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;

@@ -196,6 +196,43 @@ impl Store for DynamoStore {
         self.read_unknown_thread(practice_id, thread_id).await
     }
 
+    async fn staff_login(
+        &self,
+        email: &crate::domain::EmailAddress,
+    ) -> Result<Option<(PracticeId, crate::domain::StaffId)>> {
+        self.read_staff_login(email).await
+    }
+
+    async fn invitation(
+        &self,
+        practice_id: &PracticeId,
+        token_hash: &str,
+    ) -> Result<Option<crate::domain::Invitation>> {
+        self.read_invitation(practice_id, token_hash).await
+    }
+
+    async fn session(
+        &self,
+        practice_id: &PracticeId,
+        token_hash: &str,
+    ) -> Result<Option<(crate::domain::Session, Option<crate::domain::StaffMember>)>> {
+        let Some(session) = self.read_session(practice_id, token_hash).await? else {
+            return Ok(None);
+        };
+        let member = self
+            .read_staff_member(practice_id, &session.staff_id)
+            .await?;
+        Ok(Some((session, member)))
+    }
+
+    async fn sessions(&self, practice_id: &PracticeId) -> Result<Vec<crate::domain::Session>> {
+        self.read_sessions(practice_id).await
+    }
+
+    async fn sign_in_failures(&self, scope_key: &str) -> Result<Option<crate::domain::Failures>> {
+        self.read_sign_in_failures(scope_key).await
+    }
+
     async fn unknown_timeline(
         &self,
         practice_id: &PracticeId,

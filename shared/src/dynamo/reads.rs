@@ -21,6 +21,8 @@ use crate::keys;
 use crate::ports::{Fetched, Item, Key, Page};
 use crate::{Error, Result};
 
+#[path = "session_reads.rs"]
+mod sessions;
 #[path = "staff_reads.rs"]
 mod staff;
 #[path = "thread_reads.rs"]

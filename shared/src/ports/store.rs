@@ -176,6 +176,41 @@ pub enum Write {
         practice_id: PracticeId,
         message_id: crate::domain::MessageId,
     },
+    /// Claims an email for sign-in across practices (`LOGIN#<email>`): conflicts if any
+    /// practice's staff member already uses it. Written with `StaffEmail`.
+    StaffLogin {
+        email: EmailAddress,
+        practice_id: PracticeId,
+        staff_id: StaffId,
+    },
+    /// Gives up the sign-in email (with `RemoveStaff`).
+    RemoveStaffLogin {
+        email: EmailAddress,
+    },
+    /// Uses an invitation up: deletes it, only while it is still there (single use).
+    ConsumeInvitation {
+        practice_id: PracticeId,
+        token_hash: String,
+    },
+    /// Starts or refreshes a console session, kept until its idle deadline (TTL).
+    Session(Box<crate::domain::Session>),
+    /// Refreshes a session's idle deadline, only while it still exists (a session ended
+    /// meanwhile conflicts instead of coming back).
+    TouchSession(Box<crate::domain::Session>),
+    /// Ends a session (sign-out, or revoked from the sessions page).
+    RemoveSession {
+        practice_id: PracticeId,
+        token_hash: String,
+    },
+    /// The failed sign-ins of one scope (key: `SignInScope::key`), kept for the window.
+    SignInFailures {
+        scope_key: String,
+        failures: crate::domain::Failures,
+    },
+    /// Clears a scope's failed sign-ins (after a success).
+    ClearSignInFailures {
+        scope_key: String,
+    },
 }
 
 /// One page of a listing. `next` is an opaque cursor for the following page.
@@ -332,6 +367,39 @@ pub trait Store: Send + Sync {
     /// Every staff member of the practice (a practice has tens, not thousands).
     async fn staff_members(&self, _practice_id: &PracticeId) -> Result<Vec<StaffMember>> {
         Err(unsupported("staff_members"))
+    }
+
+    /// Where an email signs in: its practice and staff member (`LOGIN#<email>`). One GetItem.
+    async fn staff_login(&self, _email: &EmailAddress) -> Result<Option<(PracticeId, StaffId)>> {
+        Err(unsupported("staff_login"))
+    }
+
+    /// A pending invitation, by its token hash. One GetItem.
+    async fn invitation(
+        &self,
+        _practice_id: &PracticeId,
+        _token_hash: &str,
+    ) -> Result<Option<crate::domain::Invitation>> {
+        Err(unsupported("invitation"))
+    }
+
+    /// A console session with its staff member, by token hash: one BatchGetItem.
+    async fn session(
+        &self,
+        _practice_id: &PracticeId,
+        _token_hash: &str,
+    ) -> Result<Option<(crate::domain::Session, Option<StaffMember>)>> {
+        Err(unsupported("session"))
+    }
+
+    /// Every live session of the practice (tens): one Query on `SESSION#`.
+    async fn sessions(&self, _practice_id: &PracticeId) -> Result<Vec<crate::domain::Session>> {
+        Err(unsupported("sessions"))
+    }
+
+    /// The failed sign-ins of one scope, if any are counted. One GetItem.
+    async fn sign_in_failures(&self, _scope_key: &str) -> Result<Option<crate::domain::Failures>> {
+        Err(unsupported("sign_in_failures"))
     }
 
     /// An unknown sender's thread item, by its opaque id.

@@ -290,6 +290,14 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::Invitation(_)
         | Write::DeferReply(_)
         | Write::DoneDeferReply { .. }) => staff::expand(w, out)?,
+        w @ (Write::StaffLogin { .. }
+        | Write::RemoveStaffLogin { .. }
+        | Write::ConsumeInvitation { .. }
+        | Write::Session(_)
+        | Write::TouchSession(_)
+        | Write::RemoveSession { .. }
+        | Write::SignInFailures { .. }
+        | Write::ClearSignInFailures { .. }) => sessions::expand(w, out)?,
     }
     Ok(())
 }

@@ -187,6 +187,14 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
         | Write::Invitation(_)
         | Write::DeferReply(_)
         | Write::DoneDeferReply { .. }) => super::staff::apply(t, w)?,
+        w @ (Write::StaffLogin { .. }
+        | Write::RemoveStaffLogin { .. }
+        | Write::ConsumeInvitation { .. }
+        | Write::Session(_)
+        | Write::TouchSession(_)
+        | Write::RemoveSession { .. }
+        | Write::SignInFailures { .. }
+        | Write::ClearSignInFailures { .. }) => super::sessions::apply(t, w)?,
         Write::SweepCursor { sweep, bucket } => {
             t.insert(
                 (

@@ -9,6 +9,7 @@
 //! Clones share the data and the counter, as clones of `DynamoStore` do.
 
 mod apply;
+mod sessions;
 mod staff;
 mod store;
 mod threads;
@@ -47,6 +48,9 @@ enum Stored {
     StaffEmail,
     Invitation(Box<crate::domain::Invitation>),
     DeferredReply(Box<Message>),
+    StaffLogin(PracticeId, crate::domain::StaffId),
+    Session(Box<crate::domain::Session>),
+    SignInFailures(crate::domain::Failures),
 }
 
 /// `(PK, SK)` to item.

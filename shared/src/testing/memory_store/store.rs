@@ -309,6 +309,50 @@ impl Store for MemoryStore {
         Ok(staff::members(&*self.lock()?, practice_id))
     }
 
+    async fn staff_login(
+        &self,
+        email: &crate::domain::EmailAddress,
+    ) -> Result<Option<(PracticeId, crate::domain::StaffId)>> {
+        self.count(1);
+        Ok(sessions::login(&*self.lock()?, email))
+    }
+
+    async fn invitation(
+        &self,
+        practice_id: &PracticeId,
+        token_hash: &str,
+    ) -> Result<Option<crate::domain::Invitation>> {
+        self.count(1);
+        Ok(sessions::invitation(
+            &*self.lock()?,
+            practice_id,
+            token_hash,
+        ))
+    }
+
+    async fn session(
+        &self,
+        practice_id: &PracticeId,
+        token_hash: &str,
+    ) -> Result<Option<(crate::domain::Session, Option<crate::domain::StaffMember>)>> {
+        self.count(2);
+        let t = self.lock()?;
+        Ok(sessions::session(&t, practice_id, token_hash).map(|s| {
+            let m = staff::member(&t, practice_id, &s.staff_id);
+            (s, m)
+        }))
+    }
+
+    async fn sessions(&self, practice_id: &PracticeId) -> Result<Vec<crate::domain::Session>> {
+        self.count(1);
+        Ok(sessions::sessions(&*self.lock()?, practice_id))
+    }
+
+    async fn sign_in_failures(&self, scope_key: &str) -> Result<Option<crate::domain::Failures>> {
+        self.count(1);
+        Ok(sessions::failures(&*self.lock()?, scope_key))
+    }
+
     async fn unknown_thread(
         &self,
         practice_id: &PracticeId,
