@@ -47,3 +47,89 @@ fn pick(item: &Attrs, names: &[&str], ty: &'static str) -> Result<Attrs> {
         })
         .collect()
 }
+
+impl super::DynamoStore {
+    /// One page of a consistent, ascending Query on `begins_with(SK, prefix)` in partition
+    /// `pk`. A cursor from another partition or range is `Invalid`.
+    pub(in crate::dynamo) async fn query_prefix_page<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: String,
+        prefix: String,
+        cursor: Option<&str>,
+        limit: usize,
+        ty: &'static str,
+    ) -> Result<Page<T>> {
+        let start = cursor
+            .map(|c| cursor::decode(c, &cursor::timeline_rules(&pk, &prefix)))
+            .transpose()?;
+        let limit = super::rules::page_limit(limit);
+        let out = self
+            .prefix_query(pk, prefix)
+            .limit(page_request_limit(limit))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| super::errors::storage("Query", &e))?;
+        page(
+            out.items.unwrap_or_default(),
+            limit,
+            out.last_evaluated_key,
+            &cursor::TIMELINE_KEYS,
+            ty,
+        )
+    }
+
+    /// Every item of a consistent, ascending Query on `begins_with(SK, prefix)` in `pk`
+    /// (a practice's staff or sessions: tens, not thousands).
+    pub(in crate::dynamo) async fn query_prefix_all<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: String,
+        prefix: &str,
+        ty: &'static str,
+    ) -> Result<Vec<T>> {
+        self.every_page(self.prefix_query(pk, prefix.to_string()), ty)
+            .await
+    }
+
+    /// Follows every page of `query`, decoding each item as `ty`.
+    pub(in crate::dynamo) async fn every_page<T: serde::de::DeserializeOwned>(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        ty: &'static str,
+    ) -> Result<Vec<T>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| super::errors::storage("Query", &e))?;
+            for item in out.items.unwrap_or_default() {
+                items.push(codec::decode(item, ty)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    fn prefix_query(
+        &self,
+        pk: String,
+        prefix: String,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", crate::keys::PK)
+            .expression_attribute_names("#sk", crate::keys::SK)
+            .expression_attribute_values(":pk", codec::s(pk))
+            .expression_attribute_values(":prefix", codec::s(prefix))
+            .consistent_read(true)
+            .scan_index_forward(true)
+    }
+}

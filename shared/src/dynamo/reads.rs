@@ -264,35 +264,14 @@ impl DynamoStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Message>> {
-        let pk = keys::practice_pk(practice_id);
-        let prefix = keys::thread_prefix(Some(patient_id), None);
-        let start = cursor
-            .map(|c| cursor::decode(c, &cursor::timeline_rules(&pk, &prefix)))
-            .transpose()?;
-        let limit = rules::page_limit(limit);
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#sk", keys::SK)
-            .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":prefix", s(prefix))
-            .consistent_read(true)
-            .scan_index_forward(true)
-            .limit(page_request_limit(limit))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| storage("Query", &e))?;
-        page(
-            out.items.unwrap_or_default(),
+        self.query_prefix_page(
+            keys::practice_pk(practice_id),
+            keys::thread_prefix(Some(patient_id), None),
+            cursor,
             limit,
-            out.last_evaluated_key,
-            &cursor::TIMELINE_KEYS,
             kind::MESSAGE,
         )
+        .await
     }
 
     /// One Query on GSI2 (`P#<practice>#OPEN`), most urgent then newest first.

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::super::codec::{self, kind, s, Attrs};
+use super::super::codec::{self, kind, Attrs};
 use super::super::errors::storage;
 use super::super::DynamoStore;
 use crate::domain::{EmailAddress, Failures, Invitation, PracticeId, Session, StaffId};
@@ -72,33 +72,12 @@ impl DynamoStore {
         &self,
         practice_id: &PracticeId,
     ) -> Result<Vec<Session>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#sk", keys::SK)
-            .expression_attribute_values(":pk", s(keys::practice_pk(practice_id)))
-            .expression_attribute_values(":prefix", s(keys::SESSION_PREFIX))
-            .consistent_read(true);
-        let mut sessions = Vec::new();
-        let mut start = None;
-        loop {
-            let out = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| storage("Query", &e))?;
-            for item in out.items.unwrap_or_default() {
-                sessions.push(codec::decode(item, kind::SESSION)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(sessions);
-            }
-        }
+        self.query_prefix_all(
+            keys::practice_pk(practice_id),
+            keys::SESSION_PREFIX,
+            kind::SESSION,
+        )
+        .await
     }
 
     pub(in crate::dynamo) async fn read_sign_in_failures(

@@ -38,33 +38,12 @@ impl DynamoStore {
         &self,
         practice_id: &PracticeId,
     ) -> Result<Vec<StaffMember>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#sk", keys::SK)
-            .expression_attribute_values(":pk", s(keys::practice_pk(practice_id)))
-            .expression_attribute_values(":prefix", s(keys::STAFF_PREFIX))
-            .consistent_read(true);
-        let mut members = Vec::new();
-        let mut start = None;
-        loop {
-            let out = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| storage("Query", &e))?;
-            for item in out.items.unwrap_or_default() {
-                members.push(codec::decode(item, kind::STAFF)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(members);
-            }
-        }
+        self.query_prefix_all(
+            keys::practice_pk(practice_id),
+            keys::STAFF_PREFIX,
+            kind::STAFF,
+        )
+        .await
     }
 
     /// R16: deferred staff replies due at or before `until` (GSI1 `DUE#staff-replies`),
@@ -84,22 +63,6 @@ impl DynamoStore {
             .expression_attribute_values(":pk", s(keys::DEFERRED_REPLIES_PK))
             .expression_attribute_values(":until", s(keys::due_sort_until(until)))
             .scan_index_forward(true);
-        let mut due = Vec::new();
-        let mut start = None;
-        loop {
-            let out = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| storage("Query", &e))?;
-            for item in out.items.unwrap_or_default() {
-                due.push(codec::decode(item, kind::DEFERRED_REPLY)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(due);
-            }
-        }
+        self.every_page(query, kind::DEFERRED_REPLY).await
     }
 }

@@ -13,53 +13,6 @@ use crate::ports::Page;
 use crate::Result;
 
 impl DynamoStore {
-    /// One Query on `begins_with(SK, prefix)` in the practice's partition, ascending.
-    async fn query_prefix<T: serde::de::DeserializeOwned>(
-        &self,
-        practice_id: &PracticeId,
-        prefix: String,
-        cursor: Option<&str>,
-        limit: usize,
-        ty: &'static str,
-    ) -> Result<Page<T>> {
-        let pk = keys::practice_pk(practice_id);
-        let start = cursor
-            .map(|c| {
-                cursor::decode(
-                    c,
-                    &[
-                        (keys::PK, Rule::Equals(pk.clone())),
-                        (keys::SK, Rule::StartsWith(prefix.clone())),
-                    ],
-                )
-            })
-            .transpose()?;
-        let limit = rules::page_limit(limit);
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#sk", keys::SK)
-            .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":prefix", s(prefix))
-            .consistent_read(true)
-            .scan_index_forward(true)
-            .limit(page_request_limit(limit))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| storage("Query", &e))?;
-        page(
-            out.items.unwrap_or_default(),
-            limit,
-            out.last_evaluated_key,
-            &[keys::PK, keys::SK],
-            ty,
-        )
-    }
-
     /// R10: the inbox, oldest waiting first.
     pub(in crate::dynamo) async fn read_waiting(
         &self,
@@ -67,8 +20,8 @@ impl DynamoStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Waiting>> {
-        self.query_prefix(
-            practice_id,
+        self.query_prefix_page(
+            keys::practice_pk(practice_id),
             keys::WAITING_PREFIX.to_string(),
             cursor,
             limit,
@@ -85,8 +38,8 @@ impl DynamoStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Message>> {
-        self.query_prefix(
-            practice_id,
+        self.query_prefix_page(
+            keys::practice_pk(practice_id),
             keys::thread_prefix(None, Some(number)),
             cursor,
             limit,
