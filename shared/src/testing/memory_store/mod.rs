@@ -200,14 +200,6 @@ fn paginate<T>(
 }
 
 /// The value of one key attribute of a decoded cursor.
-/// The cursor rules of a Query on `begins_with(SK, prefix)` in one partition.
-fn prefix_rules(pk: &str, prefix: &str) -> [(&'static str, cursor::Rule); 2] {
-    [
-        (keys::PK, cursor::Rule::Equals(pk.to_string())),
-        (keys::SK, cursor::Rule::StartsWith(prefix.to_string())),
-    ]
-}
-
 fn start_at(
     cursor: Option<&str>,
     rules: &[(&str, cursor::Rule)],
@@ -221,4 +213,30 @@ fn start_at(
         .remove(name)
         .map(Some)
         .ok_or_else(|| Error::Storage("a checked page cursor has no key attribute".into()))
+}
+
+impl MemoryStore {
+    /// As the adapter's `query_prefix_page`: one page of the items of partition `pk` whose
+    /// sort key begins with `prefix`, ascending, that `pick` keeps; the cursor must stay in
+    /// that range.
+    fn prefix_page<T>(
+        &self,
+        pk: String,
+        prefix: String,
+        cursor: Option<&str>,
+        limit: usize,
+        pick: impl Fn(&Stored) -> Option<T>,
+    ) -> Result<Page<T>> {
+        let after = start_at(cursor, &cursor::timeline_rules(&pk, &prefix), keys::SK)?;
+        self.count(1);
+        let t = self.lock()?;
+        let items = t
+            .iter()
+            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
+            .filter_map(|((_, s), v)| pick(v).map(|x| (s.clone(), x)))
+            .collect();
+        paginate(items, after, limit, |sk, _| {
+            vec![(keys::PK, pk.clone()), (keys::SK, sk.to_string())]
+        })
+    }
 }

@@ -48,22 +48,16 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Message>> {
-        let pk = keys::practice_pk(practice_id);
-        let prefix = keys::thread_prefix(Some(patient_id), None);
-        let after = start_at(cursor, &cursor::timeline_rules(&pk, &prefix), keys::SK)?;
-        self.count(1);
-        let t = self.lock()?;
-        let items = t
-            .iter()
-            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
-            .filter_map(|((_, s), v)| match v {
-                Stored::Message(m) => Some((s.clone(), (**m).clone())),
+        self.prefix_page(
+            keys::practice_pk(practice_id),
+            keys::thread_prefix(Some(patient_id), None),
+            cursor,
+            limit,
+            |v| match v {
+                Stored::Message(x) => Some((**x).clone()),
                 _ => None,
-            })
-            .collect();
-        paginate(items, after, limit, |sk, _| {
-            vec![(keys::PK, pk.clone()), (keys::SK, sk.to_string())]
-        })
+            },
+        )
     }
 
     async fn sender_owner(
@@ -86,22 +80,16 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<crate::domain::ConsentEvent>> {
-        let pk = keys::practice_pk(practice_id);
-        let prefix = keys::consent_prefix(patient_id);
-        let after = start_at(cursor, &cursor::timeline_rules(&pk, &prefix), keys::SK)?;
-        self.count(1);
-        let t = self.lock()?;
-        let items = t
-            .iter()
-            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
-            .filter_map(|((_, s), v)| match v {
-                Stored::Consent(e) => Some((s.clone(), (**e).clone())),
+        self.prefix_page(
+            keys::practice_pk(practice_id),
+            keys::consent_prefix(patient_id),
+            cursor,
+            limit,
+            |v| match v {
+                Stored::Consent(x) => Some((**x).clone()),
                 _ => None,
-            })
-            .collect();
-        paginate(items, after, limit, |sk, _| {
-            vec![(keys::PK, pk.clone()), (keys::SK, sk.to_string())]
-        })
+            },
+        )
     }
 
     async fn open_tasks(
@@ -242,10 +230,16 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<crate::domain::Waiting>> {
-        let pk = keys::practice_pk(practice_id);
-        let after = start_at(cursor, &prefix_rules(&pk, keys::WAITING_PREFIX), keys::SK)?;
-        self.count(1);
-        threads::waiting(&*self.lock()?, &pk, after, limit)
+        self.prefix_page(
+            keys::practice_pk(practice_id),
+            keys::WAITING_PREFIX.to_string(),
+            cursor,
+            limit,
+            |v| match v {
+                Stored::Waiting(x) => Some((**x).clone()),
+                _ => None,
+            },
+        )
     }
 
     async fn resolved_tasks(
@@ -373,22 +367,16 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Message>> {
-        let pk = keys::practice_pk(practice_id);
-        let prefix = keys::thread_prefix(None, Some(number));
-        let after = start_at(cursor, &cursor::timeline_rules(&pk, &prefix), keys::SK)?;
-        self.count(1);
-        let t = self.lock()?;
-        let items = t
-            .iter()
-            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
-            .filter_map(|((_, s), v)| match v {
-                Stored::Message(m) => Some((s.clone(), (**m).clone())),
+        self.prefix_page(
+            keys::practice_pk(practice_id),
+            keys::thread_prefix(None, Some(number)),
+            cursor,
+            limit,
+            |v| match v {
+                Stored::Message(x) => Some((**x).clone()),
                 _ => None,
-            })
-            .collect();
-        paginate(items, after, limit, |sk, _| {
-            vec![(keys::PK, pk.clone()), (keys::SK, sk.to_string())]
-        })
+            },
+        )
     }
 
     async fn write(&self, writes: Vec<Write>) -> Result<()> {

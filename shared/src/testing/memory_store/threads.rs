@@ -1,29 +1,10 @@
 //! The in-memory store's staff inbox items, with the adapter's conditions.
 
-use super::{paginate, Stored, Table};
-use crate::domain::{PracticeId, ThreadId, UnknownThread, Waiting};
+use super::{Stored, Table};
+use crate::domain::{PracticeId, ThreadId, UnknownThread};
 use crate::keys;
-use crate::ports::{Page, Write};
+use crate::ports::Write;
 use crate::{Error, Result};
-
-pub(super) fn waiting(
-    t: &Table,
-    pk: &str,
-    after: Option<String>,
-    limit: usize,
-) -> Result<Page<Waiting>> {
-    let items = t
-        .iter()
-        .filter(|((p, s), _)| p == pk && s.starts_with(keys::WAITING_PREFIX))
-        .filter_map(|((_, s), v)| match v {
-            Stored::Waiting(w) => Some((s.clone(), (**w).clone())),
-            _ => None,
-        })
-        .collect();
-    paginate(items, after, limit, |sk, _| {
-        vec![(keys::PK, pk.to_string()), (keys::SK, sk.to_string())]
-    })
-}
 
 pub(super) fn unknown_thread(
     t: &Table,
