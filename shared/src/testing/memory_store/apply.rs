@@ -4,7 +4,7 @@
 //! that is not the practice's, noting a send on a phone copy that is gone) does nothing.
 
 use super::{Stored, Table};
-use crate::domain::{DueWork, Patient};
+use crate::domain::{DueWork, Patient, PracticeId};
 use crate::dynamo::rules;
 use crate::keys;
 use crate::ports::{Expect, Write};
@@ -30,51 +30,35 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
         Write::NumberRoute {
             number,
             practice_id,
-        } => {
-            let k = (
-                keys::number_route_pk(&number),
-                keys::NUMBER_ROUTE_SK.to_string(),
-            );
-            match t.get(&k) {
-                None => {}
-                Some(Stored::Route(owner)) if owner == &practice_id => {}
-                Some(_) => return Err(Error::Conflict),
-            }
-            t.insert(k, Stored::Route(practice_id));
-        }
+        } => claim_route(
+            t,
+            (keys::number_route_pk(&number), keys::NUMBER_ROUTE_SK.into()),
+            practice_id,
+        )?,
         Write::RemoveNumberRoute {
             number,
             practice_id,
-        } => {
-            let k = (
-                keys::number_route_pk(&number),
-                keys::NUMBER_ROUTE_SK.to_string(),
-            );
-            if matches!(t.get(&k), Some(Stored::Route(owner)) if owner == &practice_id) {
-                t.remove(&k);
-            }
-        }
+        } => release_route(
+            t,
+            (keys::number_route_pk(&number), keys::NUMBER_ROUTE_SK.into()),
+            &practice_id,
+        ),
         Write::SenderRoute {
             address,
             practice_id,
-        } => {
-            let k = (keys::sender_pk(&address), keys::SENDER_SK.to_string());
-            match t.get(&k) {
-                None => {}
-                Some(Stored::Route(owner)) if owner == &practice_id => {}
-                Some(_) => return Err(Error::Conflict),
-            }
-            t.insert(k, Stored::Route(practice_id));
-        }
+        } => claim_route(
+            t,
+            (keys::sender_pk(&address), keys::SENDER_SK.into()),
+            practice_id,
+        )?,
         Write::RemoveSenderRoute {
             address,
             practice_id,
-        } => {
-            let k = (keys::sender_pk(&address), keys::SENDER_SK.to_string());
-            if matches!(t.get(&k), Some(Stored::Route(owner)) if owner == &practice_id) {
-                t.remove(&k);
-            }
-        }
+        } => release_route(
+            t,
+            (keys::sender_pk(&address), keys::SENDER_SK.into()),
+            &practice_id,
+        ),
         Write::ConsentEvent(e) => {
             let k = (keys::practice_pk(&e.practice_id), keys::consent_sk(&e));
             if t.contains_key(&k) {
@@ -232,5 +216,24 @@ fn still_held(t: &Table, k: &K, claimed: &DueWork) -> Result<()> {
     match t.get(k) {
         Some(Stored::Due(stored)) if rules::still_held(stored, claimed) => Ok(()),
         _ => Err(Error::Conflict),
+    }
+}
+
+/// A route item (a number or a sender) claimed for `practice_id`: created, or kept by its
+/// owner; another practice's is a conflict.
+fn claim_route(t: &mut Table, k: (String, String), practice_id: PracticeId) -> Result<()> {
+    match t.get(&k) {
+        None => {}
+        Some(Stored::Route(owner)) if owner == &practice_id => {}
+        Some(_) => return Err(Error::Conflict),
+    }
+    t.insert(k, Stored::Route(practice_id));
+    Ok(())
+}
+
+/// A route item released, only if `practice_id` owns it.
+fn release_route(t: &mut Table, k: (String, String), practice_id: &PracticeId) {
+    if matches!(t.get(&k), Some(Stored::Route(owner)) if owner == practice_id) {
+        t.remove(&k);
     }
 }
