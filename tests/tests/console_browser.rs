@@ -385,6 +385,8 @@ async fn staff_work_the_console_in_a_browser() {
     let link = link.as_str().unwrap().to_string();
     assert!(link.contains("/console/invite#code="), "{link}");
     d.press("Sign out").await;
+    // Let the sign-out land before leaving, or its redirect can replace the next page.
+    d.expect_heading("Sign in").await;
 
     // The staff member sets a password from the link, then signs in.
     d.go(&link).await;
@@ -394,6 +396,7 @@ async fn staff_work_the_console_in_a_browser() {
     d.press("Set password").await;
     d.expect_heading("Inbox").await;
     d.press("Sign out").await;
+    d.expect_heading("Sign in").await;
     sign_in(&d, &console, "sam@lakeside.example").await;
     d.shot("inbox").await;
     let inbox = d.expect_text("Ann L.").await;
@@ -448,6 +451,7 @@ async fn staff_work_the_console_in_a_browser() {
         "resolved"
     );
     d.press("Sign out").await;
+    d.expect_heading("Sign in").await;
 
     // Practice B's admin typing A's thread and patient URLs sees nothing of A.
     sign_in(&d, &console, "hal@hillside.example").await;
