@@ -103,17 +103,14 @@ impl ConsentEvent {
         source: &ConsentChangeSource,
         at: DateTime<Utc>,
     ) -> Vec<ConsentEvent> {
-        // Monotonic within the batch, so changes made together keep their order.
-        let mut ids = ulid::Generator::new();
+        // Monotonic across the process, so changes keep the order they were made in,
+        // within one batch and across requests at the same instant.
         changes
             .iter()
             .map(|(channel, kind, granted)| ConsentEvent {
                 practice_id: practice_id.clone(),
                 patient_id: patient_id.clone(),
-                event_id: ids
-                    .generate()
-                    .unwrap_or_else(|_| ulid::Ulid::new())
-                    .to_string(),
+                event_id: super::ids::monotonic_ulid().to_string(),
                 at,
                 channel: *channel,
                 kind: *kind,

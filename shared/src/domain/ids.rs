@@ -89,6 +89,22 @@ external_id!(
     "message_id"
 );
 
+/// A ULID that sorts after every other one this process has made, even within one
+/// millisecond. Ids that order records written by separate requests at the same
+/// instant (consent events, timeline messages, tasks) come from here, so they keep
+/// the order in which they were made.
+pub fn monotonic_ulid() -> ulid::Ulid {
+    static GENERATOR: std::sync::Mutex<Option<ulid::Generator>> = std::sync::Mutex::new(None);
+    let mut guard = GENERATOR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    guard
+        .get_or_insert_with(ulid::Generator::new)
+        .generate()
+        // Overflow needs 2^80 ids in one millisecond; a fresh ULID is still unique.
+        .unwrap_or_else(|_| ulid::Ulid::new())
+}
+
 impl PracticeId {
     /// A fresh, unguessable practice id.
     pub fn generate() -> Self {
@@ -103,7 +119,7 @@ impl TaskId {
     pub fn generate() -> Self {
         Self(format!(
             "tsk_{}",
-            ulid::Ulid::new().to_string().to_lowercase()
+            monotonic_ulid().to_string().to_lowercase()
         ))
     }
 }
@@ -112,13 +128,40 @@ impl MessageId {
     pub fn generate() -> Self {
         Self(format!(
             "msg_{}",
-            ulid::Ulid::new().to_string().to_lowercase()
+            monotonic_ulid().to_string().to_lowercase()
         ))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn monotonic_ulids_keep_the_order_they_were_made_in_across_threads() {
+        let mut made: Vec<ulid::Ulid> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..500)
+                            .map(|_| super::monotonic_ulid())
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let before = made.len();
+        made.sort();
+        made.dedup();
+        assert_eq!(made.len(), before, "no two ids are the same");
+        let first = super::monotonic_ulid();
+        let second = super::monotonic_ulid();
+        assert!(first < second);
+        assert!(made.iter().all(|id| *id < first));
+    }
+
     use super::*;
 
     #[test]
