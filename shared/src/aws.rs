@@ -68,4 +68,17 @@ impl Clients {
             email: Arc::new(OwnedSenderEmail::new(Arc::new(ses), store)),
         }
     }
+
+    /// The ownership checks of a practice's senders: SES identities and the providers'
+    /// number lists at `config.provider_urls`. No I/O.
+    pub fn owners(&self, config: &Config) -> crate::ports::Owners {
+        crate::ports::Owners {
+            identities: Arc::new(crate::ses_identities::SesIdentities::new(
+                self.sesv2.clone(),
+            )),
+            numbers: Arc::new(crate::providers::ProviderNumberApi::new(
+                config.provider_urls.clone(),
+            )),
+        }
+    }
 }

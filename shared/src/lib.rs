@@ -22,6 +22,7 @@ pub mod ports;
 pub mod providers;
 pub mod sender_guard;
 pub mod ses;
+pub mod ses_identities;
 pub mod sns;
 pub mod staff_replies;
 pub mod staff_signin;

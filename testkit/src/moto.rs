@@ -183,15 +183,16 @@ impl MotoPractice {
 }
 
 fn api_deps(store: &Arc<DynamoStore>, at: DateTime<Utc>) -> practice_api::Deps {
-    practice_api::Deps {
-        store: store.clone(),
-        clock: Arc::new(FixedClock(at)),
-        operator: practice_api::auth::OperatorSecret::new(OPERATOR),
-        senders: Senders {
+    practice_api::Deps::new(
+        store.clone(),
+        Arc::new(FixedClock(at)),
+        practice_api::auth::OperatorSecret::new(OPERATOR),
+        Senders {
             sms: Arc::new(frontdesk::testing::RecordingSms::default()),
             email: Arc::new(frontdesk::testing::RecordingEmail::default()),
         },
-    }
+        frontdesk::testing::owners().0,
+    )
 }
 
 async fn call(

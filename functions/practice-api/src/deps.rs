@@ -6,7 +6,7 @@ use std::sync::Arc;
 use frontdesk::aws::Clients;
 use frontdesk::config::Config;
 use frontdesk::deliver::Senders;
-use frontdesk::ports::{Clock, Store, SystemClock};
+use frontdesk::ports::{Clock, Owners, Store, SystemClock};
 
 use crate::auth::OperatorSecret;
 
@@ -17,16 +17,37 @@ pub struct Deps {
     pub operator: OperatorSecret,
     /// The practice's own number / sender, for staff replies and invitations.
     pub senders: Senders,
+    /// SES identities and provider number lists: what a practice may send from.
+    pub owners: Owners,
+}
+
+impl Deps {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        operator: OperatorSecret,
+        senders: Senders,
+        owners: Owners,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            operator,
+            senders,
+            owners,
+        }
+    }
 }
 
 /// Builds the dependencies from the configuration (the operator secret is required) and
 /// the shared clients. No I/O.
 pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
     let store: Arc<dyn Store> = Arc::new(clients.store(config));
-    Ok(Deps {
-        senders: clients.senders(config, store.clone()),
-        store,
-        clock: Arc::new(SystemClock),
-        operator: OperatorSecret::new(config.operator_secret()?),
-    })
+    Ok(Deps::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        OperatorSecret::new(config.operator_secret()?),
+        clients.senders(config, store),
+        clients.owners(config),
+    ))
 }

@@ -22,6 +22,8 @@ struct App {
     store: Arc<MemoryStore>,
     sms: Arc<RecordingSms>,
     email: Arc<RecordingEmail>,
+    identities: Arc<frontdesk::testing::FakeIdentities>,
+    numbers: Arc<frontdesk::testing::FakeNumbers>,
 }
 
 fn now() -> DateTime<Utc> {
@@ -38,19 +40,23 @@ fn app_at(at: DateTime<Utc>) -> App {
     let store = Arc::new(MemoryStore::new());
     let sms = Arc::new(RecordingSms::default());
     let email = Arc::new(RecordingEmail::default());
+    let (owners, identities, numbers) = frontdesk::testing::owners();
     App {
-        deps: Deps {
-            store: store.clone(),
-            clock: Arc::new(FixedClock(at)),
-            operator: OperatorSecret::new(OP),
-            senders: frontdesk::deliver::Senders {
+        deps: Deps::new(
+            store.clone(),
+            Arc::new(FixedClock(at)),
+            OperatorSecret::new(OP),
+            frontdesk::deliver::Senders {
                 sms: sms.clone(),
                 email: email.clone(),
             },
-        },
+            owners,
+        ),
         store,
         sms,
         email,
+        identities,
+        numbers,
     }
 }
 
@@ -882,3 +888,6 @@ mod tasks_tests;
 
 #[path = "staff_tests.rs"]
 mod staff_tests;
+
+#[path = "ownership_tests.rs"]
+mod ownership_tests;

@@ -12,6 +12,7 @@ pub mod handler;
 pub mod http_io;
 mod inbox;
 mod messages;
+mod ownership;
 mod patients;
 mod practices;
 mod reply_delivery;

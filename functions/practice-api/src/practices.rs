@@ -46,6 +46,7 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
         created_at: now,
         updated_at: now,
     };
+    crate::ownership::check_number(deps, None, &practice).await?;
     let mut writes = Vec::new();
     if let Some(n) = &practice.settings.sms_number {
         writes.push(Write::NumberRoute {
@@ -62,26 +63,33 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
     let conflict = ownership_conflict(practice.settings.sms_number.is_some(), sender.is_some());
     deps.store.write(writes).await.map_err(conflict)?;
     tracing::info!(practice_id = %practice_id, "practice created");
+    let status = crate::ownership::start_identity(deps, &practice).await?;
     Ok(json_response(
         StatusCode::CREATED,
         &serde_json::json!({
             "practice_id": practice_id.as_str(),
             "api_key": key.plaintext,
-            "practice": PracticeOut::from(&practice),
+            "practice": PracticeOut::from(&practice).with_sender_status(status),
         }),
     ))
 }
 
 pub async fn get(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
     let (practice, _) = authenticate(deps, req, vec![]).await?;
-    Ok(json_response(StatusCode::OK, &PracticeOut::from(&practice)))
+    let status = crate::ownership::identity_status(deps, &practice).await;
+    Ok(json_response(
+        StatusCode::OK,
+        &PracticeOut::from(&practice).with_sender_status(status),
+    ))
 }
 
 /// `PATCH /v1/practice`: a JSON merge of the settings; `sms_provider` secrets are write-only.
 pub async fn patch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
     let body: Map<String, Value> = req.json()?;
+    let sender_given = body.contains_key("email_from");
     let (mut practice, _) = authenticate(deps, req, vec![]).await?;
     let (settings, secrets) = apply_patch(&practice.settings, &practice.sms_provider, body)?;
+    let before = practice.clone();
     let mut writes = Vec::new();
     let number_claimed =
         settings.sms_number.is_some() && settings.sms_number != practice.settings.sms_number;
@@ -108,12 +116,20 @@ pub async fn patch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResp
     practice.settings = settings;
     practice.sms_provider = secrets;
     practice.updated_at = deps.clock.now();
+    crate::ownership::check_number(deps, Some(&before), &practice).await?;
     writes.push(Write::Practice {
         practice: Box::new(practice.clone()),
         expect_absent: false,
     });
     deps.store.write(writes).await.map_err(conflict)?;
-    Ok(json_response(StatusCode::OK, &PracticeOut::from(&practice)))
+    let status = match sender_given {
+        true => crate::ownership::start_identity(deps, &practice).await?,
+        false => crate::ownership::identity_status(deps, &practice).await,
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &PracticeOut::from(&practice).with_sender_status(status),
+    ))
 }
 
 /// `POST /v1/practice/api-keys`: mints a new key (shown once). The previous key keeps

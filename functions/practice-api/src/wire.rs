@@ -6,6 +6,7 @@ use frontdesk::domain::{
     Appointment, AppointmentStatus, Channel, Confirmation, Consents, Patient, Practice,
     PracticeSettings,
 };
+use frontdesk::ports::IdentityStatus;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -153,8 +154,19 @@ pub struct PracticeOut<'a> {
     pub settings: &'a PracticeSettings,
     pub sms_provider: SecretsOut,
     pub api_keys: Vec<ApiKeyOut<'a>>,
+    /// Where SES stands with `email_from` (verified, pending_verification, failed);
+    /// absent when there is no sender or SES could not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_from_status: Option<IdentityStatus>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl PracticeOut<'_> {
+    pub fn with_sender_status(mut self, status: Option<IdentityStatus>) -> Self {
+        self.email_from_status = status;
+        self
+    }
 }
 
 impl<'a> From<&'a Practice> for PracticeOut<'a> {
@@ -182,6 +194,7 @@ impl<'a> From<&'a Practice> for PracticeOut<'a> {
                     created_at: k.created_at,
                 })
                 .collect(),
+            email_from_status: None,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }

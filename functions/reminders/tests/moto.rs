@@ -658,12 +658,13 @@ async fn api(
     token: &str,
     body: Option<Value>,
 ) -> Value {
-    let deps = practice_api::Deps {
-        store: s.store.clone(),
-        clock: Arc::new(FixedClock(utc(at))),
-        operator: practice_api::auth::OperatorSecret::new(OPERATOR),
-        senders: s.deps.senders.clone(),
-    };
+    let deps = practice_api::Deps::new(
+        s.store.clone(),
+        Arc::new(FixedClock(utc(at))),
+        practice_api::auth::OperatorSecret::new(OPERATOR),
+        s.deps.senders.clone(),
+        frontdesk::testing::owners().0,
+    );
     let r: ApiGatewayV2httpResponse =
         practice_api::respond(&deps, api_event(method, path, token, body)).await;
     let body = match &r.body {

@@ -41,19 +41,28 @@ impl Deps {
 /// secret is random (no secret needs configuring for it).
 pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
     let store: Arc<dyn Store> = Arc::new(clients.store(config));
-    Ok(from_parts(store.clone(), clients.senders(config, store)))
+    Ok(from_parts(
+        store.clone(),
+        clients.senders(config, store),
+        clients.owners(config),
+    ))
 }
 
 /// The console over an existing store and senders (the local gateway, tests).
-pub fn from_parts(store: Arc<dyn Store>, senders: frontdesk::deliver::Senders) -> Deps {
+pub fn from_parts(
+    store: Arc<dyn Store>,
+    senders: frontdesk::deliver::Senders,
+    owners: frontdesk::ports::Owners,
+) -> Deps {
     let mut secret = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut secret);
     Deps {
-        api: practice_api::Deps {
+        api: practice_api::Deps::new(
             store,
-            clock: Arc::new(SystemClock),
-            operator: practice_api::auth::OperatorSecret::new(&hex::encode(secret)),
+            Arc::new(SystemClock),
+            practice_api::auth::OperatorSecret::new(&hex::encode(secret)),
             senders,
-        },
+            owners,
+        ),
     }
 }

@@ -31,15 +31,16 @@ fn app() -> App {
         sms: sms.clone(),
         email: Arc::new(RecordingEmail::default()),
     };
-    let api = practice_api::Deps {
-        store: store.clone(),
-        clock: Arc::new(frontdesk::ports::SystemClock),
-        operator: practice_api::auth::OperatorSecret::new(OP),
-        senders: senders.clone(),
-    };
+    let api = practice_api::Deps::new(
+        store.clone(),
+        Arc::new(frontdesk::ports::SystemClock),
+        practice_api::auth::OperatorSecret::new(OP),
+        senders.clone(),
+        frontdesk::testing::owners().0,
+    );
     App {
         api,
-        console: staff_console::from_parts(store.clone(), senders),
+        console: staff_console::from_parts(store.clone(), senders, frontdesk::testing::owners().0),
         store,
         sms,
     }

@@ -37,7 +37,7 @@ fn json_fields(body: &[u8]) -> HashMap<String, String> {
         .collect()
 }
 
-fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+pub(crate) fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let b64 = v.strip_prefix("Basic ")?;
     let raw = base64::engine::general_purpose::STANDARD
@@ -48,12 +48,12 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     Some((u.to_string(), p.to_string()))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     v.strip_prefix("Bearer ").map(|s| s.trim().to_string())
 }
 
-fn with_status(status: u16, body: Value) -> Response {
+pub(crate) fn with_status(status: u16, body: Value) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (code, Json(body)).into_response()
 }
@@ -70,7 +70,7 @@ fn new_id(prefix: &str) -> String {
     format!("{prefix}{}", ulid::Ulid::new().to_string().to_lowercase())
 }
 
-fn twilio_error(code: u32, message: &str, status: u16) -> Value {
+pub(crate) fn twilio_error(code: u32, message: &str, status: u16) -> Value {
     json!({
         "code": code,
         "message": message,
@@ -157,7 +157,7 @@ pub async fn twilio(
     resp
 }
 
-fn telnyx_error(code: &str, title: &str, detail: &str) -> Value {
+pub(crate) fn telnyx_error(code: &str, title: &str, detail: &str) -> Value {
     json!({ "errors": [{ "code": code, "title": title, "detail": detail }] })
 }
 

@@ -5,6 +5,10 @@
 //!   `api_key`/`api_secret`). Credentials are checked against the accounts it was given;
 //!   wrong ones get the provider's real answer (Twilio 401 code 20003, Telnyx 401 code
 //!   10009, Vonage 200 with status "4" "Bad Credentials", as the SMS API does).
+//! - The number lists (Twilio `IncomingPhoneNumbers.json`, Telnyx `GET /v2/phone_numbers`,
+//!   Vonage `GET /account/numbers`) answer from [`Accounts::numbers`]; with
+//!   [`Accounts::fictional_numbers`] (the demo) every account holds every fictional number
+//!   (`+1 NPA 555-XXXX`).
 //! - Every request is recorded: `GET /_fake/requests` (and [`FakeProviders::requests`]).
 //! - `POST /_fake/throttle {"provider","times","retry_after"}` answers the next `times`
 //!   requests 429 with `Retry-After`; `POST /_fake/fail {"provider","times","status","code"}`
@@ -12,6 +16,7 @@
 
 mod answers;
 mod error;
+mod numbers;
 mod state;
 
 use std::net::SocketAddr;
@@ -58,7 +63,13 @@ fn routes(state: Shared) -> Router {
             "/2010-04-01/Accounts/{sid}/Messages.json",
             post(answers::twilio),
         )
+        .route(
+            "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
+            get(numbers::twilio),
+        )
         .route("/v2/messages", post(answers::telnyx))
+        .route("/v2/phone_numbers", get(numbers::telnyx))
+        .route("/account/numbers", get(numbers::vonage))
         .route("/sms/json", post(answers::vonage))
         .route("/_fake/requests", get(answers::requests))
         .route("/_fake/throttle", post(answers::throttle))

@@ -24,6 +24,17 @@ pub struct Accounts {
     pub telnyx: Vec<String>,
     /// (API key, API secret).
     pub vonage: Vec<(String, String)>,
+    /// Numbers held by an account: (provider, account SID or API key, E.164 number).
+    pub numbers: Vec<(Provider, String, String)>,
+    /// Every account also holds every number in the fictional 555 exchange,
+    /// `+1 NPA 555-XXXX` (the demo's numbers and the tests').
+    pub fictional_numbers: bool,
+}
+
+/// A North American number in the 555 exchange used for fiction: `+1 NPA 555 XXXX`.
+pub fn fictional(number: &str) -> bool {
+    let d = number.strip_prefix("+1").unwrap_or_default();
+    d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit()) && &d[3..6] == "555"
 }
 
 impl Accounts {
@@ -33,6 +44,8 @@ impl Accounts {
             twilio: vec![(DEMO_TWILIO_SID.into(), DEMO_TWILIO_TOKEN.into())],
             telnyx: vec![DEMO_TELNYX_KEY.into()],
             vonage: vec![(DEMO_VONAGE_KEY.into(), DEMO_VONAGE_SECRET.into())],
+            numbers: vec![],
+            fictional_numbers: true,
         }
     }
 }
@@ -123,6 +136,22 @@ impl Shared {
         let mut i = self.inner.lock().ok()?;
         let q = i.faults.get_mut(&provider)?;
         (!q.is_empty()).then(|| q.remove(0))
+    }
+
+    /// The numbers matching `wanted` (an E.164 number) that `credential`'s account holds.
+    pub fn owned(&self, provider: Provider, credential: &str, wanted: &str) -> Vec<String> {
+        let Ok(a) = self.accounts.lock() else {
+            return vec![];
+        };
+        let listed = a
+            .numbers
+            .iter()
+            .any(|(p, c, n)| *p == provider && same(c, credential) && n == wanted);
+        if listed || (a.fictional_numbers && fictional(wanted)) {
+            vec![wanted.to_string()]
+        } else {
+            vec![]
+        }
     }
 
     pub fn twilio_ok(&self, sid: &str, token: &str) -> bool {

@@ -86,7 +86,8 @@ pub async fn build(
         Box::pin(async move { inbound_sms::respond(&deps, event).await })
     });
 
-    let console_deps = staff_console::from_parts(store.clone(), senders.clone());
+    let console_deps =
+        staff_console::from_parts(store.clone(), senders.clone(), clients.owners(&config));
     let console_fn: HttpFunction = Arc::new(move |event| {
         let deps = console_deps.clone();
         Box::pin(async move { staff_console::respond(&deps, event).await })

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use super::EmailAddress;
 
 pub const FREE_FAILURES: u32 = 5;
+pub const FIRST_DELAY_SECS: i64 = 30;
 pub const MAX_DELAY: Duration = Duration::minutes(15);
 pub const WINDOW: Duration = Duration::hours(1);
 
@@ -48,8 +49,10 @@ pub fn delay(count: u32) -> Duration {
     if count < FREE_FAILURES {
         return Duration::zero();
     }
+    // 30 s after the fifth failure, doubling to the cap: long enough to stop guessing,
+    // short enough that a staff member who mistyped waits half a minute.
     let exp = (count - FREE_FAILURES).min(20);
-    let secs = 1i64 << exp;
+    let secs = FIRST_DELAY_SECS << exp;
     Duration::seconds(secs).min(MAX_DELAY)
 }
 
@@ -112,9 +115,9 @@ mod tests {
             assert_eq!(f.unwrap().locked_until(now), None);
         }
         let f5 = Failures::after_failure(f, now);
-        assert_eq!(f5.locked_until(now), Some(now + Duration::seconds(1)));
+        assert_eq!(f5.locked_until(now), Some(now + Duration::seconds(30)));
         let f6 = Failures::after_failure(Some(f5), now);
-        assert_eq!(f6.locked_until(now), Some(now + Duration::seconds(2)));
+        assert_eq!(f6.locked_until(now), Some(now + Duration::seconds(60)));
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! implement them against AWS; `testing` implements them in memory.
 
 mod clock;
+mod ownership;
 mod senders;
 mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use ownership::{EmailIdentities, IdentityStatus, NumberCheck, Owners, ProviderNumbers};
 pub use senders::{Email, EmailSender, Sms, SmsSender};
 pub use store::{Expect, Fetched, Item, Key, Page, Store, Write};

@@ -12,11 +12,13 @@
 //! never sent another way.
 
 pub mod http;
+pub mod numbers;
 pub mod policy;
 mod route;
 pub mod telnyx;
 pub mod twilio;
 pub mod vonage;
 
+pub use numbers::ProviderNumberApi;
 pub use policy::{Permanent, RetryPolicy, Verdict};
 pub use route::{status_callback_url, ProviderSms, Route};

@@ -27,6 +27,11 @@ pub fn path(account_sid: &str) -> String {
     format!("/2010-04-01/Accounts/{account_sid}/Messages.json")
 }
 
+/// The account's number list (filtered with `PhoneNumber=`).
+pub fn numbers_path(account_sid: &str) -> String {
+    format!("/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json")
+}
+
 /// The form fields: `To`, `Body`, then `MessagingServiceSid` or `From`, and
 /// `StatusCallback` when there is a public callback URL.
 pub fn form(

@@ -2,9 +2,11 @@
 //! stand in for the adapters' own tests, which run against moto.
 
 mod memory_store;
+mod ownership;
 mod senders;
 
 pub use memory_store::MemoryStore;
+pub use ownership::{owners, FakeIdentities, FakeNumbers};
 pub use senders::{RecordingEmail, RecordingSms};
 
 /// Parses an RFC 3339 instant for a test. Panics on a bad literal (test code only).

@@ -114,12 +114,13 @@ impl Stack {
             clock: Arc::new(FixedClock(now)),
             public_base_url: None,
         };
-        let api = practice_api::Deps {
-            store: store.clone(),
-            clock: Arc::new(FixedClock(now)),
-            operator: practice_api::auth::OperatorSecret::new(OPERATOR),
-            senders: deps.senders.clone(),
-        };
+        let api = practice_api::Deps::new(
+            store.clone(),
+            Arc::new(FixedClock(now)),
+            practice_api::auth::OperatorSecret::new(OPERATOR),
+            deps.senders.clone(),
+            frontdesk::testing::owners().0,
+        );
         let n = numbers();
         let name = unique_name();
         let mut body = json!({
