@@ -242,3 +242,7 @@ mod tests {
         assert_eq!(r.reported, Reported::Delivered);
     }
 }
+
+#[cfg(test)]
+#[path = "status_tests.rs"]
+mod handler_tests;
