@@ -24,6 +24,8 @@ pub struct Accounts {
     pub telnyx: Vec<String>,
     /// (API key, API secret).
     pub vonage: Vec<(String, String)>,
+    /// Report every accepted message `delivered` to its callback URL (see `callbacks`).
+    pub auto_status: bool,
 }
 
 impl Accounts {
@@ -33,6 +35,7 @@ impl Accounts {
             twilio: vec![(DEMO_TWILIO_SID.into(), DEMO_TWILIO_TOKEN.into())],
             telnyx: vec![DEMO_TELNYX_KEY.into()],
             vonage: vec![(DEMO_VONAGE_KEY.into(), DEMO_VONAGE_SECRET.into())],
+            auto_status: true,
         }
     }
 }
@@ -106,9 +109,32 @@ impl Shared {
     }
 
     pub fn record(&self, r: Recorded) {
+        let auto = r.message_id.clone().filter(|_| self.auto_status());
         if let Ok(mut i) = self.inner.lock() {
             i.requests.push(r);
         }
+        if let Some(id) = auto {
+            crate::callbacks::auto_deliver(self.clone(), id);
+        }
+    }
+
+    pub fn auto_status(&self) -> bool {
+        self.accounts.lock().is_ok_and(|a| a.auto_status)
+    }
+
+    pub fn set_auto_status(&self, enabled: bool) {
+        if let Ok(mut a) = self.accounts.lock() {
+            a.auto_status = enabled;
+        }
+    }
+
+    /// The auth token of a Twilio account the fake knows.
+    pub fn twilio_token(&self, sid: &str) -> Option<String> {
+        let a = self.accounts.lock().ok()?;
+        a.twilio
+            .iter()
+            .find(|(s, _)| same(s, sid))
+            .map(|(_, t)| t.clone())
     }
 
     pub fn inject(&self, provider: Provider, times: u32, fault: Fault) {

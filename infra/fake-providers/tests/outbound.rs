@@ -27,6 +27,7 @@ fn accounts() -> Accounts {
         twilio: vec![(TWILIO_SID.into(), TWILIO_TOKEN.into())],
         telnyx: vec![TELNYX_KEY.into()],
         vonage: vec![(VONAGE_KEY.into(), VONAGE_SECRET.into())],
+        auto_status: false,
     }
 }
 

@@ -29,7 +29,14 @@ async fn main() -> Result<(), GatewayError> {
 
     let moto = local_stack::Moto::start(Some(moto_port)).await?;
     let moto_endpoint = moto.endpoint.clone();
-    let gw = Arc::new(stack::build(moto, stack::LOCAL_TABLE, &operator).await?);
+    // Providers call back here (delivery status), unless PUBLIC_BASE_URL names a tunnel.
+    let public_base_url = std::env::var(frontdesk::config::PUBLIC_BASE_URL_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| format!("http://127.0.0.1:{http_port}"));
+    let gw = Arc::new(
+        stack::build_at(moto, stack::LOCAL_TABLE, &operator, Some(public_base_url)).await?,
+    );
     let demo = stack::seed_demo(&gw, &operator).await?;
     local_gateway::console_seed::seed_console_demo(&gw, &demo).await?;
 
