@@ -250,3 +250,65 @@ async fn with_automatic_reports_the_timeline_shows_the_reminder_delivered() {
     );
     assert_eq!(sms_health(&app, &key).await, json!({"status": "healthy"}));
 }
+
+#[tokio::test]
+async fn telnyx_and_vonage_practices_see_the_fakes_signed_reports_delivered() {
+    let app = spawn_app_with_callbacks().await;
+    let practices = [
+        (
+            "Telnyx Dental",
+            "+13125550221",
+            "+13125550321",
+            json!({"provider": "telnyx", "telnyx_api_key": fake_providers::DEMO_TELNYX_KEY,
+                   "telnyx_public_key": fake_providers::demo_telnyx_public_key()}),
+        ),
+        (
+            "Vonage Dental",
+            "+13125550222",
+            "+13125550322",
+            json!({"provider": "vonage", "vonage_api_key": fake_providers::DEMO_VONAGE_KEY,
+                   "vonage_api_secret": fake_providers::DEMO_VONAGE_SECRET,
+                   "vonage_signature_secret": fake_providers::DEMO_VONAGE_SIGNATURE_SECRET}),
+        ),
+    ];
+    for (name, number, phone, provider) in practices {
+        let (_, key) = app.onboard(name, Some(number)).await;
+        let (s, b) = app
+            .call(
+                "PATCH",
+                "/v1/practice",
+                Some(&key),
+                Some(json!({"sms_provider": provider})),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+        let (s, b) = app
+            .call(
+                "PUT",
+                "/v1/patients/pt-1",
+                Some(&key),
+                Some(
+                    json!({"first_name": "Ann", "last_name": "Lee", "phone": phone,
+                    "preferred_channel": "sms", "consents": {"sms": {"care": true}}}),
+                ),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+        remind(&app, &key, "ap-1", 3).await;
+        let mut delivered = false;
+        for _ in 0..40 {
+            let (_, timeline) = app
+                .call("GET", "/v1/patients/pt-1/timeline", Some(&key), None)
+                .await;
+            if timeline.to_string().contains("\"delivered\"") {
+                delivered = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        assert!(
+            delivered,
+            "{name}: the fake's signed report reached the timeline"
+        );
+    }
+}

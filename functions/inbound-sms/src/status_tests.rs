@@ -115,12 +115,15 @@ async fn a_twilio_delivered_report_is_applied_once_and_a_late_sent_never_undoes_
     let app = app().await;
     assert!(matches!(remind(&app).await, Delivery::Sent { .. }));
     let id = "sms-1";
+    app.store.inner.reset_requests();
     let (s, b) = post(
         &app,
         twilio_status(&app.practice_id, TWILIO_TOKEN, id, "delivered", None),
     )
     .await;
     assert_eq!((s, b.as_str()), (200, r#"{"status":"recorded"}"#));
+    // The practice (GetItem), the sent copy (GetItem), one conditional update.
+    assert_eq!(app.store.requests(), 3);
     assert!(matches!(
         reminder_decision(&app).await,
         Decision::Delivered { .. }
