@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::channel_health;
 use crate::domain::{
     AppointmentId, Channel, Decision, Direction, Message, MessageId, MessageKind, Patient,
     Practice, Priority, Purpose, Task, TaskId, TaskKind,
@@ -135,6 +136,15 @@ pub async fn deliver(senders: &Senders, out: Outbound<'_>, now: DateTime<Utc>) -
                     now,
                 );
             }
+            // A channel that failed for good: nothing is sent to it, staff are told.
+            if let Some(bad) = out.patient.unhealthy(channel) {
+                return staff_task(
+                    &out,
+                    TaskKind::ChannelUnusable,
+                    channel_health::blocked_detail(channel, bad),
+                    now,
+                );
+            }
             match send(senders, &out, channel).await {
                 Ok(id) => {
                     let writes = vec![
@@ -166,6 +176,11 @@ pub async fn deliver(senders: &Senders, out: Outbound<'_>, now: DateTime<Utc>) -
                     delivery: Delivery::Unavailable { reason },
                     writes: vec![],
                 },
+                Err(Error::SendRejected(reason))
+                    if channel_health::recipient_failure(&reason).is_some() =>
+                {
+                    unhealthy(&out, channel, &reason, now)
+                }
                 Err(e) => {
                     let reason = e.to_string();
                     let mut d = staff_task(
@@ -333,5 +348,49 @@ fn staff_task(out: &Outbound<'_>, kind: TaskKind, detail: String, now: DateTime<
                 },
             ),
         ],
+    }
+}
+
+/// The provider refused the patient's number for good: the channel is marked unhealthy and
+/// the one "fix the contact" task carries this message's call script. If another send
+/// marked it meanwhile, the batch conflicts and the caller's retry finds it unhealthy.
+fn unhealthy(
+    out: &Outbound<'_>,
+    channel: Channel,
+    rejection: &str,
+    now: DateTime<Utc>,
+) -> Delivered {
+    let what = channel_health::recipient_failure(rejection)
+        .map(channel_health::describe)
+        .unwrap_or("the provider refused the number");
+    let code = match rejection.split_once(", HTTP") {
+        Some((head, _)) => format!("{head})"),
+        None => rejection.to_string(),
+    };
+    let what = format!("{what}; {code}");
+    let mut task = channel_health::fix_contact_task(
+        out.patient,
+        channel,
+        &what,
+        Some(out.content.call_script.clone()),
+        now,
+    );
+    task.voicemail_script = out.content.voicemail_script.clone();
+    task.appointment_id = out.appointment_id.cloned();
+    let task_id = task.task_id.clone();
+    let mut writes = channel_health::mark(out.patient, channel, &code, &what, task, now);
+    writes.push(timeline(
+        out,
+        channel,
+        now,
+        body_for(out, channel),
+        Decision::StaffTask {
+            task_id: task_id.clone(),
+            reason: channel_health::blocked_detail_now(channel, &what),
+        },
+    ));
+    Delivered {
+        delivery: Delivery::Rejected { task_id },
+        writes,
     }
 }

@@ -83,6 +83,11 @@ pub fn consent_sk(e: &ConsentEvent) -> String {
     )
 }
 
+/// The copy of a sent message under the provider's message id, for delivery reports.
+pub fn sent_sk(provider_message_id: &str) -> String {
+    format!("SENT#{provider_message_id}")
+}
+
 pub fn claim_sk(key: &str) -> String {
     format!("CLAIM#{key}")
 }

@@ -10,8 +10,10 @@
 
 pub mod arrival;
 pub mod aws;
+pub mod channel_health;
 pub mod config;
 pub mod deliver;
+pub mod delivery_status;
 pub mod domain;
 pub mod dynamo;
 mod error;

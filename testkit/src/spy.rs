@@ -207,6 +207,14 @@ impl<H: WriteHook<S>, S: Store> Store for SpyStore<H, S> {
         tokio::task::yield_now().await;
         self.counted(self.inner.claim_due(due, lease)).await
     }
+    async fn sent_message(
+        &self,
+        p: &PracticeId,
+        provider_message_id: &str,
+    ) -> frontdesk::Result<Option<frontdesk::domain::Message>> {
+        self.counted(self.inner.sent_message(p, provider_message_id))
+            .await
+    }
     async fn sender_owner(&self, address: &EmailAddress) -> frontdesk::Result<Option<PracticeId>> {
         self.counted(self.inner.sender_owner(address)).await
     }

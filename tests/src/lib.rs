@@ -13,24 +13,38 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub moto: local_stack::Moto,
     pub store: Arc<DynamoStore>,
+    /// The in-process fake SMS providers' base URL (`/_fake/...` controls), if started.
+    pub fake_providers: Option<String>,
 }
 
 /// Starts (or reuses) moto, creates a fresh table from template.yaml and serves the
 /// gateway on 127.0.0.1:<free port>.
 pub async fn spawn_app() -> TestApp {
+    spawn(false).await
+}
+
+/// [`spawn_app`], with the gateway's own URL as `PUBLIC_BASE_URL`: outbound SMS name their
+/// status callback URL, and the fake providers call it back (as `make run` does).
+pub async fn spawn_app_with_callbacks() -> TestApp {
+    spawn(true).await
+}
+
+async fn spawn(callbacks: bool) -> TestApp {
     let moto = local_stack::Moto::shared()
         .await
         .expect("moto starts (run `make venv` first)")
         .clone();
     let table = moto.fresh_table().await.expect("table from template.yaml");
-    let gw = local_gateway::stack::build(moto.clone(), &table, OPERATOR_SECRET)
-        .await
-        .expect("gateway wiring");
-    let store = gw.store.clone().expect("gateway exposes its store");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("free port");
     let addr = listener.local_addr().expect("bound address");
+    let base_url = callbacks.then(|| format!("http://{addr}"));
+    let gw = local_gateway::stack::build_at(moto.clone(), &table, OPERATOR_SECRET, base_url)
+        .await
+        .expect("gateway wiring");
+    let store = gw.store.clone().expect("gateway exposes its store");
+    let fake_providers = gw.fake_providers.as_ref().map(|f| f.base_url());
     tokio::spawn(async move {
         let _ = axum::serve(listener, local_gateway::router(Arc::new(gw))).await;
     });
@@ -39,6 +53,7 @@ pub async fn spawn_app() -> TestApp {
         http: reqwest::Client::new(),
         moto,
         store,
+        fake_providers,
     }
 }
 

@@ -38,6 +38,8 @@ impl Refusal {
 pub enum InboundError {
     #[error("no such webhook; use POST /webhooks/sms/{{twilio|telnyx|vonage}}/{{practice_id}}")]
     NotFound,
+    #[error("no message of this practice has this provider message id; nothing was stored")]
+    UnknownMessage,
     #[error("use POST for this webhook")]
     MethodNotAllowed,
     #[error("the request signature is missing, invalid or stale")]
@@ -70,7 +72,7 @@ impl InboundError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            InboundError::NotFound => StatusCode::NOT_FOUND,
+            InboundError::NotFound | InboundError::UnknownMessage => StatusCode::NOT_FOUND,
             InboundError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             InboundError::Forbidden(_) => StatusCode::FORBIDDEN,
             InboundError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -91,6 +93,7 @@ impl InboundError {
     pub fn code(&self) -> &'static str {
         match self {
             InboundError::NotFound => "not_found",
+            InboundError::UnknownMessage => "unknown_message",
             InboundError::MethodNotAllowed => "method_not_allowed",
             InboundError::Forbidden(_) => "forbidden",
             InboundError::BadRequest(_) => "bad_request",

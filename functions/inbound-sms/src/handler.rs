@@ -22,6 +22,7 @@ use crate::http_io::{error_response, json_ok, twiml_ok, Request};
 use crate::inbound::{Parsed, Provider};
 use crate::process::{process, Outcome};
 use crate::providers::{self, aws};
+use crate::status;
 
 /// The two event shapes this function accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,10 +116,15 @@ fn to_value(resp: ApiGatewayV2httpResponse) -> Result<Value, Diagnostic> {
 
 /// Answers one webhook request. Also called in-process by the local gateway.
 pub async fn respond(deps: &Deps, event: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
-    let route = event
+    let path = event
         .raw_path
         .as_deref()
-        .or(event.request_context.http.path.as_deref())
+        .or(event.request_context.http.path.as_deref());
+    if let Some((p, id)) = path.and_then(status::status_route) {
+        let (p, id) = (p.to_string(), id.to_string());
+        return status_response(deps, &p, &id, event).await;
+    }
+    let route = path
         .and_then(providers::webhook_route)
         .map(|(p, id)| (Provider::from_path(p), id.to_string()));
     let (provider, practice) = match route {
@@ -156,6 +162,49 @@ pub async fn respond(deps: &Deps, event: ApiGatewayV2httpRequest) -> ApiGatewayV
                     reason = e.cause().unwrap_or_default(),
                     "webhook refused"
                 ),
+            }
+            error_response(&e)
+        }
+    }
+}
+
+/// Answers a delivery status callback (see [`status`]).
+async fn status_response(
+    deps: &Deps,
+    provider: &str,
+    practice: &str,
+    event: ApiGatewayV2httpRequest,
+) -> ApiGatewayV2httpResponse {
+    let Some(provider) = Provider::from_path(provider) else {
+        tracing::info!(status = 404, "no status route");
+        return error_response(&InboundError::NotFound);
+    };
+    match status::status_webhook(deps, provider, practice, event).await {
+        Ok(ack) => {
+            tracing::info!(
+                provider = provider.as_str(),
+                outcome = ack.label(),
+                "status callback acknowledged"
+            );
+            json_ok(ack.label())
+        }
+        Err(e) => {
+            let status = e.status().as_u16();
+            if matches!(e, InboundError::Unavailable(_) | InboundError::Internal(_)) {
+                tracing::error!(
+                    provider = provider.as_str(),
+                    status,
+                    cause = e.cause().unwrap_or_default(),
+                    "status callback failed"
+                );
+            } else {
+                tracing::info!(
+                    provider = provider.as_str(),
+                    status,
+                    code = e.code(),
+                    reason = e.cause().unwrap_or_default(),
+                    "status callback refused"
+                );
             }
             error_response(&e)
         }

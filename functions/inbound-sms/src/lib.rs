@@ -16,6 +16,7 @@ pub mod inbound;
 pub mod plan;
 pub mod process;
 pub mod providers;
+pub mod status;
 #[cfg(test)]
 mod testkit;
 

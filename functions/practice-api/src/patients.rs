@@ -244,6 +244,8 @@ fn build(
         patient.thread = e.thread.clone();
         patient.last_review_request_at = e.last_review_request_at;
         patient.open_feedback_task = e.open_feedback_task.clone();
+        // A corrected number or address heals its channel; an unchanged one stays marked.
+        patient.carry_health(e);
         patient.created_at = e.created_at;
         patient.version = e.version + 1;
     }

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use frontdesk::domain::{
-    Appointment, AppointmentStatus, Channel, Confirmation, Consents, Patient, Practice,
-    PracticeSettings,
+    Appointment, AppointmentStatus, Channel, ChannelHealthView, Confirmation, Consents, Patient,
+    Practice, PracticeSettings,
 };
 use frontdesk::ports::IdentityStatus;
 use serde::{Deserialize, Serialize};
@@ -51,6 +51,8 @@ pub struct PatientOut<'a> {
     pub voicemail_waiver: bool,
     pub new_patient: bool,
     pub no_show_count: u32,
+    /// Whether SMS and email still reach the patient (`channel_health`).
+    pub channel_health: ChannelHealthView<'a>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -70,6 +72,7 @@ impl<'a> From<&'a Patient> for PatientOut<'a> {
             voicemail_waiver: p.voicemail_waiver,
             new_patient: p.new_patient,
             no_show_count: p.no_show_count,
+            channel_health: ChannelHealthView::of(p),
             created_at: p.created_at,
             updated_at: p.updated_at,
         }

@@ -330,3 +330,31 @@ pub async fn fail(State(s): St, Json(r): Json<FailReq>) -> StatusCode {
     );
     StatusCode::NO_CONTENT
 }
+
+#[derive(Deserialize)]
+pub struct StatusReq {
+    message_id: String,
+    status: String,
+    #[serde(default)]
+    error_code: Option<String>,
+}
+
+/// `POST /_fake/status`: reports a status for an accepted message to its callback URL;
+/// answers with the status the service returned.
+pub async fn status(State(s): St, Json(r): Json<StatusReq>) -> Response {
+    match crate::callbacks::send(&s, &r.message_id, &r.status, r.error_code.as_deref()).await {
+        Ok(answered) => with_status(200, json!({ "answered": answered })),
+        Err(e) => with_status(404, json!({ "error": e })),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AutoStatusReq {
+    enabled: bool,
+}
+
+/// `POST /_fake/auto_status {"enabled": bool}`.
+pub async fn auto_status(State(s): St, Json(r): Json<AutoStatusReq>) -> StatusCode {
+    s.set_auto_status(r.enabled);
+    StatusCode::NO_CONTENT
+}

@@ -10,11 +10,14 @@
 //!   [`Accounts::fictional_numbers`] (the demo) every account holds every fictional number
 //!   (`+1 NPA 555-XXXX`).
 //! - Every request is recorded: `GET /_fake/requests` (and [`FakeProviders::requests`]).
+//! - Delivery status callbacks to the URL each message names (`callbacks`): automatic
+//!   `delivered` reports, or `POST /_fake/status {"message_id","status","error_code"}`.
 //! - `POST /_fake/throttle {"provider","times","retry_after"}` answers the next `times`
 //!   requests 429 with `Retry-After`; `POST /_fake/fail {"provider","times","status","code"}`
 //!   answers them with that provider error, in the provider's error body.
 
 mod answers;
+mod callbacks;
 mod error;
 mod numbers;
 mod state;
@@ -25,6 +28,9 @@ use std::sync::Arc;
 use axum::routing::{get, post};
 use axum::Router;
 
+pub use callbacks::{
+    demo_telnyx_public_key, DEMO_TELNYX_SIGNING_SEED, DEMO_VONAGE_SIGNATURE_SECRET,
+};
 pub use error::FakeError;
 use state::Shared;
 pub use state::{
@@ -74,6 +80,8 @@ fn routes(state: Shared) -> Router {
         .route("/_fake/requests", get(answers::requests))
         .route("/_fake/throttle", post(answers::throttle))
         .route("/_fake/fail", post(answers::fail))
+        .route("/_fake/status", post(answers::status))
+        .route("/_fake/auto_status", post(answers::auto_status))
         .with_state(Arc::new(state))
 }
 
@@ -120,6 +128,22 @@ impl FakeProviders {
             .into_iter()
             .filter(|r| r.provider == provider)
             .collect()
+    }
+
+    /// Sends a status report for an accepted message (see the `callbacks` module): the HTTP status
+    /// the service answered.
+    pub async fn report_status(
+        &self,
+        message_id: &str,
+        status: &str,
+        error_code: Option<&str>,
+    ) -> Result<u16, String> {
+        callbacks::send(&self.state, message_id, status, error_code).await
+    }
+
+    /// Turns the automatic `delivered` reports on or off.
+    pub fn set_auto_status(&self, enabled: bool) {
+        self.state.set_auto_status(enabled);
     }
 
     /// Answers the next `times` requests to `provider` with `fault`.

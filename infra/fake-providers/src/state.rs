@@ -29,6 +29,8 @@ pub struct Accounts {
     /// Every account also holds every number in the fictional 555 exchange,
     /// `+1 NPA 555-XXXX` (the demo's numbers and the tests').
     pub fictional_numbers: bool,
+    /// Report every accepted message `delivered` to its callback URL (see `callbacks`).
+    pub auto_status: bool,
 }
 
 /// A North American number in the 555 exchange used for fiction: `+1 NPA 555 XXXX`.
@@ -46,6 +48,7 @@ impl Accounts {
             vonage: vec![(DEMO_VONAGE_KEY.into(), DEMO_VONAGE_SECRET.into())],
             numbers: vec![],
             fictional_numbers: true,
+            auto_status: true,
         }
     }
 }
@@ -119,9 +122,32 @@ impl Shared {
     }
 
     pub fn record(&self, r: Recorded) {
+        let auto = r.message_id.clone().filter(|_| self.auto_status());
         if let Ok(mut i) = self.inner.lock() {
             i.requests.push(r);
         }
+        if let Some(id) = auto {
+            crate::callbacks::auto_deliver(self.clone(), id);
+        }
+    }
+
+    pub fn auto_status(&self) -> bool {
+        self.accounts.lock().is_ok_and(|a| a.auto_status)
+    }
+
+    pub fn set_auto_status(&self, enabled: bool) {
+        if let Ok(mut a) = self.accounts.lock() {
+            a.auto_status = enabled;
+        }
+    }
+
+    /// The auth token of a Twilio account the fake knows.
+    pub fn twilio_token(&self, sid: &str) -> Option<String> {
+        let a = self.accounts.lock().ok()?;
+        a.twilio
+            .iter()
+            .find(|(s, _)| same(s, sid))
+            .map(|(_, t)| t.clone())
     }
 
     pub fn inject(&self, provider: Provider, times: u32, fault: Fault) {

@@ -104,6 +104,7 @@ async fn the_real_adapter_reads_each_providers_number_list() {
             (Provider::Vonage, VKEY.into(), HELD.into()),
         ],
         fictional_numbers: false,
+        auto_status: false,
     };
     let fake = FakeProviders::start(accounts).await.unwrap();
     let api = ProviderNumberApi::new(ProviderUrls::all_at(&fake.base_url()));

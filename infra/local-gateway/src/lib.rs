@@ -4,6 +4,8 @@
 //!
 //! - `POST /_local/schedules/{function}?time=<RFC3339>`: fire a scheduled function once.
 //! - `POST /_local/sns/inbound-sms`: deliver an AWS two-way SMS payload as an SNS event.
+//! - `POST /_local/ses/events` (an SES event JSON: Bounce, Complaint, Delivery…) and
+//!   `POST /_local/sms/events` (an End User Messaging SMS event): through delivery-events.
 //! - `GET /_local/outbox`: what was sent (SMS and email), read from moto, and under
 //!   `providers` what the fake Twilio/Telnyx/Vonage were asked to send.
 //!
@@ -55,6 +57,8 @@ pub struct Gateway {
     pub scheduled: HashMap<String, ScheduledFunction>,
     /// inbound-sms, for AWS two-way SMS delivered through SNS.
     pub inbound_sns: Option<inbound_sms::Deps>,
+    /// delivery-events, for `POST /_local/ses/events` and `/_local/sms/events`.
+    pub delivery_events: Option<delivery_events::Deps>,
     /// The moto endpoint, for the outbox.
     pub moto: Option<local_stack::Moto>,
     /// The store the functions share (tests read its request counter).
@@ -68,6 +72,8 @@ pub fn router(gw: Arc<Gateway>) -> Router {
         .route("/_local/outbox", get(outbox))
         .route("/_local/schedules/{function}", post(fire_schedule))
         .route("/_local/sns/inbound-sms", post(deliver_sns))
+        .route("/_local/ses/events", post(delivery_event))
+        .route("/_local/sms/events", post(delivery_event))
         .fallback(serve_http_api)
         .with_state(gw)
 }
@@ -130,6 +136,32 @@ async fn fire_schedule(
     match job(time).await {
         Ok(v) => Json(json!({"function": function, "time": time, "result": v})).into_response(),
         Err(e) => local_error(StatusCode::INTERNAL_SERVER_ERROR, "job_failed", e),
+    }
+}
+
+/// An SES event (as the configuration set's SNS destination publishes it) or an End User
+/// Messaging SMS event, through delivery-events' own code for one SNS record.
+async fn delivery_event(State(gw): State<Arc<Gateway>>, body: axum::body::Bytes) -> Response {
+    let Some(deps) = &gw.delivery_events else {
+        return local_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "delivery-events is not served",
+        );
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return local_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the event must be UTF-8 JSON",
+        );
+    };
+    match delivery_events::process_message(deps, text).await {
+        Ok(outcome) => Json(json!({"outcome": outcome.label()})).into_response(),
+        Err(e) if e.is_transient() => {
+            local_error(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.to_string())
+        }
+        Err(e) => local_error(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()),
     }
 }
 

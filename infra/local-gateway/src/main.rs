@@ -29,7 +29,14 @@ async fn main() -> Result<(), GatewayError> {
 
     let moto = local_stack::Moto::start(Some(moto_port)).await?;
     let moto_endpoint = moto.endpoint.clone();
-    let gw = Arc::new(stack::build(moto, stack::LOCAL_TABLE, &operator).await?);
+    // Providers call back here (delivery status), unless PUBLIC_BASE_URL names a tunnel.
+    let public_base_url = std::env::var(frontdesk::config::PUBLIC_BASE_URL_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| format!("http://127.0.0.1:{http_port}"));
+    let gw = Arc::new(
+        stack::build_at(moto, stack::LOCAL_TABLE, &operator, Some(public_base_url)).await?,
+    );
     let demo = stack::seed_demo(&gw, &operator).await?;
     local_gateway::console_seed::seed_console_demo(&gw, &demo).await?;
 
@@ -51,13 +58,15 @@ async fn main() -> Result<(), GatewayError> {
     );
     match &gw.fake_providers {
         Some(fake) => println!(
-            "  SMS providers (fake Twilio/Telnyx/Vonage): {}\n    twilio_account_sid={} twilio_auth_token={}\n    telnyx_api_key={}\n    vonage_api_key={} vonage_api_secret={}\n",
+            "  SMS providers (fake Twilio/Telnyx/Vonage): {}\n    twilio_account_sid={} twilio_auth_token={}\n    telnyx_api_key={} telnyx_public_key={}\n    vonage_api_key={} vonage_api_secret={} vonage_signature_secret={}\n    (delivery status callbacks come back to {base}/webhooks/sms-status/...)\n",
             fake.base_url(),
             fake_providers::DEMO_TWILIO_SID,
             fake_providers::DEMO_TWILIO_TOKEN,
             fake_providers::DEMO_TELNYX_KEY,
+            fake_providers::demo_telnyx_public_key(),
             fake_providers::DEMO_VONAGE_KEY,
             fake_providers::DEMO_VONAGE_SECRET,
+            fake_providers::DEMO_VONAGE_SIGNATURE_SECRET,
         ),
         None => println!("  SMS providers: TWILIO_API_URL / TELNYX_API_URL / VONAGE_API_URL\n"),
     }

@@ -57,14 +57,29 @@ pub async fn build(
     table: &str,
     operator_secret: &str,
 ) -> Result<Gateway, GatewayError> {
+    let public_base_url = std::env::var(frontdesk::config::PUBLIC_BASE_URL_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    build_at(moto, table, operator_secret, public_base_url).await
+}
+
+/// [`build`], with the URL providers call back (`PUBLIC_BASE_URL`): the status callback
+/// URL outbound SMS name, and the URL Twilio signs. `make run` passes the gateway's own.
+pub async fn build_at(
+    moto: Moto,
+    table: &str,
+    operator_secret: &str,
+    public_base_url: Option<String>,
+) -> Result<Gateway, GatewayError> {
     let template_path = local_stack::template_path();
     let template = Template::load(&template_path)?;
     let clients = Clients::new(&moto.sdk_config());
     local_stack::create_table_from_template(&clients.dynamodb, &template_path, table).await?;
     let (provider_urls, fake_providers) = crate::providers::local_providers().await?;
-    let config = Config::local(table)
+    let mut config = Config::local(table)
         .with_operator_secret(operator_secret)
         .with_provider_urls(provider_urls);
+    config.public_base_url = public_base_url;
     let dynamo = Arc::new(clients.store(&config));
     let store: Arc<dyn Store> = dynamo.clone();
 
@@ -130,6 +145,10 @@ pub async fn build(
         http,
         scheduled,
         inbound_sns: Some(inbound_deps),
+        delivery_events: Some(delivery_events::Deps {
+            store: store.clone(),
+            clock: Arc::new(frontdesk::ports::SystemClock),
+        }),
         moto: Some(moto),
         store: Some(dynamo),
         fake_providers,

@@ -18,6 +18,8 @@ pub enum ConsentSource {
     PatientKeyword,
     /// The patient, on an intake or consent form.
     PatientForm,
+    /// The patient's mail provider reported a complaint (the email was marked as spam).
+    Complaint,
 }
 
 /// One recorded consent decision.

@@ -21,6 +21,8 @@ pub enum ConsentChangeSource {
     PreferencePage,
     /// A named staff member.
     Staff { staff_id: String },
+    /// A complaint (marked as spam) reported by the patient's mail provider through SES.
+    Complaint,
 }
 
 impl ConsentChangeSource {

@@ -64,6 +64,54 @@ pub enum Decision {
         reason: String,
         attempts: u32,
     },
+    /// The provider reported the sent message delivered (a status callback or event).
+    Delivered {
+        #[serde(default)]
+        provider_message_id: Option<String>,
+        at: DateTime<Utc>,
+    },
+    /// The provider reported the sent message undelivered, with its code (e.g.
+    /// `twilio:30006`, `ses:bounce:permanent`).
+    Undelivered {
+        #[serde(default)]
+        provider_message_id: Option<String>,
+        code: String,
+        at: DateTime<Utc>,
+    },
+}
+
+impl Decision {
+    /// The `outcome` tag as stored.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Decision::Received => "received",
+            Decision::Sent { .. } => "sent",
+            Decision::Deferred { .. } => "deferred",
+            Decision::StaffTask { .. } => "staff_task",
+            Decision::Suppressed { .. } => "suppressed",
+            Decision::Failed { .. } => "failed",
+            Decision::Delivered { .. } => "delivered",
+            Decision::Undelivered { .. } => "undelivered",
+        }
+    }
+
+    /// The provider's id of a sent message (sent, delivered or undelivered).
+    pub fn provider_message_id(&self) -> Option<&str> {
+        match self {
+            Decision::Sent {
+                provider_message_id,
+            }
+            | Decision::Delivered {
+                provider_message_id,
+                ..
+            }
+            | Decision::Undelivered {
+                provider_message_id,
+                ..
+            } => provider_message_id.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 mod appointment;
 mod appointment_upsert;
 mod channel;
+mod channel_health;
 mod consent;
 mod consent_history;
 mod contact;
@@ -25,6 +26,9 @@ pub use crate::error::Error as DomainError;
 pub use appointment::{Appointment, AppointmentStatus, Confirmation};
 pub use appointment_upsert::{AppointmentChange, UpsertRefused};
 pub use channel::{Channel, MessageKind};
+pub use channel_health::{
+    fix_contact_detail, fix_contact_title, ChannelHealthView, HealthView, Unhealthy,
+};
 pub use consent::{ChannelConsent, ConsentBlock, ConsentGrant, ConsentSource, Consents};
 pub use consent_history::{consent_changes, ConsentChange, ConsentChangeSource, ConsentEvent};
 pub use contact::{EmailAddress, PhoneNumber, Region};

@@ -5,7 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::{Channel, Consents, EmailAddress, PatientId, PhoneNumber, PracticeId, TaskId};
+use super::{
+    Channel, Consents, EmailAddress, PatientId, PhoneNumber, PracticeId, TaskId, Unhealthy,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Patient {
@@ -44,6 +46,12 @@ pub struct Patient {
     /// by the review-request decision: review requests do not depend on sentiment.
     #[serde(default)]
     pub open_feedback_task: Option<TaskId>,
+    /// The SMS number failed for good (see `channel_health`): automated texts stop.
+    #[serde(default)]
+    pub sms_health: Option<Unhealthy>,
+    /// The email address failed for good (a permanent bounce): automated email stops.
+    #[serde(default)]
+    pub email_health: Option<Unhealthy>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version, bumped on every write.
@@ -111,6 +119,8 @@ impl Patient {
             thread: ThreadState::default(),
             last_review_request_at: None,
             open_feedback_task: None,
+            sms_health: None,
+            email_health: None,
             created_at: now,
             updated_at: now,
             version: 1,

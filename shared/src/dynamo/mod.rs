@@ -244,6 +244,15 @@ impl Store for DynamoStore {
             .await
     }
 
+    async fn sent_message(
+        &self,
+        practice_id: &PracticeId,
+        provider_message_id: &str,
+    ) -> Result<Option<crate::domain::Message>> {
+        self.read_sent_message(practice_id, provider_message_id)
+            .await
+    }
+
     async fn sender_owner(
         &self,
         address: &crate::domain::EmailAddress,

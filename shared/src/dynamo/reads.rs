@@ -256,6 +256,33 @@ impl DynamoStore {
         }
     }
 
+    /// One GetItem of `SENT#<provider id>` in the practice's partition.
+    pub(super) async fn read_sent_message(
+        &self,
+        practice_id: &PracticeId,
+        provider_message_id: &str,
+    ) -> Result<Option<crate::domain::Message>> {
+        if provider_message_id.is_empty() || provider_message_id.len() > 256 {
+            return Ok(None);
+        }
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(codec::key_attrs(
+                keys::practice_pk(practice_id),
+                keys::sent_sk(provider_message_id),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| storage("GetItem", &e))?;
+        match out.item {
+            Some(item) => Ok(Some(codec::decode(item, kind::SENT_MESSAGE)?)),
+            None => Ok(None),
+        }
+    }
+
     /// One Query on `begins_with(SK, TL#<patient>#)`, oldest first.
     pub(super) async fn read_timeline(
         &self,

@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Appointment, AppointmentId, ConsentEvent, DueWork, EmailAddress, Message, Patient, PatientId,
-    PhoneNumber, Practice, PracticeId, StaffId, StaffMember, Sweep, Task, TaskId, ThreadId,
-    UnknownThread, Waiting,
+    Appointment, AppointmentId, Channel, ConsentEvent, DueWork, EmailAddress, Message, Patient,
+    PatientId, PhoneNumber, Practice, PracticeId, StaffId, StaffMember, Sweep, Task, TaskId,
+    ThreadId, Unhealthy, UnknownThread, Waiting,
 };
 use crate::{Error, Result};
 
@@ -211,6 +211,21 @@ pub enum Write {
     ClearSignInFailures {
         scope_key: String,
     },
+    /// Marks a patient's channel unhealthy (`Some`), only while it is healthy: a channel
+    /// already marked conflicts, so one failure raises exactly one "fix the contact" task
+    /// (write that task in the same batch). `None` heals it (nothing to do if healthy).
+    /// Also updates the phone-index copy, and bumps the version like `NoteAutomatedSend`.
+    ChannelHealth {
+        practice_id: PracticeId,
+        patient_id: PatientId,
+        phone: Option<PhoneNumber>,
+        channel: Channel,
+        unhealthy: Option<Box<Unhealthy>>,
+    },
+    /// Records a provider's delivery report: the sent message (as `sent_message` found it)
+    /// with its new decision (`Delivered` or `Undelivered`), only while the stored one is
+    /// still `Sent`. A second or late report conflicts and changes nothing.
+    DeliveryReport(Box<Message>),
 }
 
 /// One page of a listing. `next` is an opaque cursor for the following page.
@@ -420,6 +435,16 @@ pub trait Store: Send + Sync {
         _limit: usize,
     ) -> Result<Page<Message>> {
         Err(unsupported("unknown_timeline"))
+    }
+
+    /// A message the practice sent, by the provider's message id (recorded with every
+    /// `Decision::Sent` message). One GetItem; another practice's id is never found.
+    async fn sent_message(
+        &self,
+        _practice_id: &PracticeId,
+        _provider_message_id: &str,
+    ) -> Result<Option<Message>> {
+        Err(unsupported("sent_message"))
     }
 
     async fn get_practice(&self, practice_id: &PracticeId) -> Result<Option<Practice>> {

@@ -41,6 +41,21 @@ impl Permanent {
         }
     }
 
+    /// The reason a `code()` names.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::OptedOut,
+            Self::InvalidNumber,
+            Self::NotMobile,
+            Self::Barred,
+            Self::BadCredentials,
+            Self::BadSender,
+            Self::Refused,
+        ]
+        .into_iter()
+        .find(|p| p.code() == code)
+    }
+
     /// Whether it says something about the patient's number (channel health), rather
     /// than about the practice's account.
     pub fn is_about_recipient(self) -> bool {

@@ -6,6 +6,7 @@
 //! table, retries that cost round trips) is in `dynamo_only`.
 
 mod claims;
+mod delivery;
 mod due;
 mod dynamo_only;
 mod fixtures;
@@ -104,4 +105,8 @@ contract! {
     due::releasing_due_work_moves_it_to_its_next_bucket,
     due::releasing_due_work_as_other_work_is_refused,
     due::due_work_is_due_by_the_millisecond_as_the_index_keeps_it,
+    delivery::a_sent_message_is_found_by_provider_id_only_in_its_practice,
+    delivery::a_delivery_report_applies_once_and_never_backwards,
+    delivery::a_channel_is_marked_once_with_its_task_and_healed_on_both_copies,
+    delivery::marking_a_missing_patient_conflicts_and_healing_it_does_nothing,
 }

@@ -101,6 +101,14 @@ pub(super) fn plan_known(input: &Input<'_>, known: &Known) -> frontdesk::Result<
         now,
     ));
 
+    // A text from the number proves it works: SMS is healthy again for everyone on it.
+    patient.sms_health = None;
+    for (p, changed) in family.iter_mut().zip(family_changed.iter_mut()) {
+        if p.sms_health.take().is_some() {
+            *changed = true;
+        }
+    }
+
     policy::record_inbound_at(&mut patient.thread, action.thread_intent(), now);
     if policy::note_inbound(
         &mut patient.thread,

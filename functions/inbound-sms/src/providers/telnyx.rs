@@ -48,6 +48,21 @@ fn decode_base64(s: &str) -> Option<Vec<u8>> {
 }
 
 pub fn read(req: &Request, now: DateTime<Utc>) -> Result<Unverified, InboundError> {
+    let proof = read_signed(req, now)?;
+    let content = match req.media_type().as_deref() {
+        None | Some("application/json") => parse(&req.body),
+        Some(_) => Err(InboundError::UnsupportedMediaType("application/json")),
+    };
+    Ok(Unverified {
+        provider: Provider::Telnyx,
+        proof,
+        content,
+    })
+}
+
+/// The signature of a Telnyx request (present, fresh, not yet verified) over its raw body:
+/// inbound messages and status events alike.
+pub fn read_signed(req: &Request, now: DateTime<Utc>) -> Result<AnyProof, InboundError> {
     let signature = req
         .header(SIGNATURE_HEADER)
         .map(str::trim)
@@ -62,18 +77,10 @@ pub fn read(req: &Request, now: DateTime<Utc>) -> Result<Unverified, InboundErro
     signed.extend_from_slice(timestamp.unwrap_or_default().as_bytes());
     signed.push(b'|');
     signed.extend_from_slice(&req.body);
-    let content = match req.media_type().as_deref() {
-        None | Some("application/json") => parse(&req.body),
-        Some(_) => Err(InboundError::UnsupportedMediaType("application/json")),
-    };
-    Ok(Unverified {
-        provider: Provider::Telnyx,
-        proof: AnyProof::Telnyx(Proof {
-            signature: Signature::from_bytes(&bytes),
-            signed,
-        }),
-        content,
-    })
+    Ok(AnyProof::Telnyx(Proof {
+        signature: Signature::from_bytes(&bytes),
+        signed,
+    }))
 }
 
 /// `{"data": {"event_type": "message.received", "payload": {"id", "direction",

@@ -87,6 +87,21 @@ fn url_variants(url: &str) -> Vec<String> {
 }
 
 pub fn read(req: &Request, public_base_url: Option<&str>) -> Result<Unverified, InboundError> {
+    let (proof, params) = read_form(req, public_base_url)?;
+    let content = parse(&params);
+    Ok(Unverified {
+        provider: Provider::Twilio,
+        proof,
+        content,
+    })
+}
+
+/// The signature (present, not yet verified) and the form parameters of a Twilio request:
+/// inbound messages and status callbacks alike.
+pub fn read_form(
+    req: &Request,
+    public_base_url: Option<&str>,
+) -> Result<(AnyProof, Vec<(String, String)>), InboundError> {
     match req.media_type().as_deref() {
         None | Some("application/x-www-form-urlencoded") => {}
         Some(_) => {
@@ -103,19 +118,15 @@ pub fn read(req: &Request, public_base_url: Option<&str>) -> Result<Unverified, 
         .to_string();
     let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&req.body)
         .map_err(|_| InboundError::bad_request("the body is not valid form data"))?;
-    let content = parse(&params);
-    Ok(Unverified {
-        provider: Provider::Twilio,
-        proof: AnyProof::Twilio(Proof {
-            signature,
-            urls: url_variants(&req.public_url(public_base_url)),
-            params,
-        }),
-        content,
-    })
+    let proof = AnyProof::Twilio(Proof {
+        signature,
+        urls: url_variants(&req.public_url(public_base_url)),
+        params: params.clone(),
+    });
+    Ok((proof, params))
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)

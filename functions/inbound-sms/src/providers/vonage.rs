@@ -73,6 +73,21 @@ impl Proof {
 }
 
 pub fn read(req: &Request, now: DateTime<Utc>) -> Result<Unverified, InboundError> {
+    let (proof, params) = read_params(req, now)?;
+    let content = parse(&params);
+    Ok(Unverified {
+        provider: Provider::Vonage,
+        proof,
+        content,
+    })
+}
+
+/// The signature (`sig`, present, with a fresh signed `timestamp`, not yet verified) and the
+/// other parameters of a Vonage request: inbound messages and delivery receipts alike.
+pub fn read_params(
+    req: &Request,
+    now: DateTime<Utc>,
+) -> Result<(AnyProof, Vec<(String, String)>), InboundError> {
     let mut params = params(req)?;
     let sig = take(&mut params, "sig")
         .map(|s| s.trim().to_ascii_lowercase())
@@ -83,12 +98,11 @@ pub fn read(req: &Request, now: DateTime<Utc>) -> Result<Unverified, InboundErro
         .find(|(k, _)| k == "timestamp")
         .map(|(_, v)| v.as_str());
     check_timestamp(timestamp, now).map_err(InboundError::Forbidden)?;
-    let content = parse(&params);
-    Ok(Unverified {
-        provider: Provider::Vonage,
-        proof: AnyProof::Vonage(Proof { sig, params }),
-        content,
-    })
+    let proof = AnyProof::Vonage(Proof {
+        sig,
+        params: params.clone(),
+    });
+    Ok((proof, params))
 }
 
 fn take(params: &mut Vec<(String, String)>, name: &str) -> Option<String> {
@@ -148,7 +162,7 @@ fn json(bytes: &[u8]) -> Result<Vec<(String, String)>, InboundError> {
         .collect()
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)

@@ -55,9 +55,11 @@ pub(super) mod kind {
     pub const STAFF_LOGIN: &str = "staff_login";
     pub const SESSION: &str = "session";
     pub const SIGN_IN_FAILURES: &str = "sign_in_failures";
+    pub const SENT_MESSAGE: &str = "sent_message";
 }
 
 mod batch;
+mod delivery;
 mod expression;
 mod ops;
 mod sessions;

@@ -122,6 +122,7 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                 kind::MESSAGE,
             )?;
             out.push(Op::put(item, kind::MESSAGE, None)?);
+            delivery::sent_copy(&m, out)?;
         }
         Write::Task(t) => {
             let mut item = encode(
@@ -266,6 +267,7 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::Invitation(_)
         | Write::DeferReply(_)
         | Write::DoneDeferReply { .. }) => staff::expand(w, out)?,
+        w @ (Write::ChannelHealth { .. } | Write::DeliveryReport(_)) => delivery::expand(w, out)?,
         w @ (Write::StaffLogin { .. }
         | Write::RemoveStaffLogin { .. }
         | Write::ConsumeInvitation { .. }

@@ -97,6 +97,7 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
             t.insert(k, Stored::Appointment(appointment));
         }
         Write::Message(m) => {
+            super::delivery::sent_copy(t, &m);
             t.insert(
                 (keys::practice_pk(&m.practice_id), keys::message_sk(&m)),
                 Stored::Message(m),
@@ -171,6 +172,9 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
         | Write::Invitation(_)
         | Write::DeferReply(_)
         | Write::DoneDeferReply { .. }) => super::staff::apply(t, w)?,
+        w @ (Write::ChannelHealth { .. } | Write::DeliveryReport(_)) => {
+            super::delivery::apply(t, w)?
+        }
         w @ (Write::StaffLogin { .. }
         | Write::RemoveStaffLogin { .. }
         | Write::ConsumeInvitation { .. }

@@ -9,6 +9,7 @@
 //! Clones share the data and the counter, as clones of `DynamoStore` do.
 
 mod apply;
+mod delivery;
 mod sessions;
 mod staff;
 mod store;
@@ -51,6 +52,7 @@ enum Stored {
     StaffLogin(PracticeId, crate::domain::StaffId),
     Session(Box<crate::domain::Session>),
     SignInFailures(crate::domain::Failures),
+    Sent(Box<Message>),
 }
 
 /// `(PK, SK)` to item.

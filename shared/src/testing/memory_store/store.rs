@@ -60,6 +60,23 @@ impl Store for MemoryStore {
         )
     }
 
+    async fn sent_message(
+        &self,
+        practice_id: &PracticeId,
+        provider_message_id: &str,
+    ) -> Result<Option<Message>> {
+        self.count(1);
+        let t = self.lock()?;
+        let k = (
+            keys::practice_pk(practice_id),
+            keys::sent_sk(provider_message_id),
+        );
+        Ok(match t.get(&k) {
+            Some(Stored::Sent(m)) => Some((**m).clone()),
+            _ => None,
+        })
+    }
+
     async fn sender_owner(
         &self,
         address: &crate::domain::EmailAddress,
