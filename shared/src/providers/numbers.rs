@@ -173,13 +173,13 @@ mod tests {
     use super::*;
 
     fn number() -> PhoneNumber {
-        PhoneNumber::parse_e164("+15550101234").unwrap()
+        PhoneNumber::parse_e164("+13125550142").unwrap()
     }
 
     #[test]
     fn a_listed_number_is_owned_and_an_empty_list_is_not() {
         let twilio =
-            br#"{"incoming_phone_numbers":[{"sid":"PN1","phone_number":"+15550101234"}],"page":0}"#;
+            br#"{"incoming_phone_numbers":[{"sid":"PN1","phone_number":"+13125550142"}],"page":0}"#;
         assert_eq!(
             read_answer(200, twilio, &number(), twilio_numbers).unwrap(),
             NumberCheck::Owned
@@ -189,12 +189,12 @@ mod tests {
             read_answer(200, empty, &number(), twilio_numbers).unwrap(),
             NumberCheck::NotOwned
         );
-        let telnyx = br#"{"data":[{"id":"1","phone_number":"+15550109999"}],"meta":{}}"#;
+        let telnyx = br#"{"data":[{"id":"1","phone_number":"+13125550999"}],"meta":{}}"#;
         assert_eq!(
             read_answer(200, telnyx, &number(), telnyx_numbers).unwrap(),
             NumberCheck::NotOwned
         );
-        let vonage = br#"{"count":1,"numbers":[{"country":"US","msisdn":"15550101234","type":"mobile-lvn"}]}"#;
+        let vonage = br#"{"count":1,"numbers":[{"country":"US","msisdn":"13125550142","type":"mobile-lvn"}]}"#;
         assert_eq!(
             read_answer(200, vonage, &number(), vonage_numbers).unwrap(),
             NumberCheck::Owned
