@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use frontdesk::deliver::Senders;
 use frontdesk::domain::{
     Appointment, AppointmentId, AppointmentStatus, Channel, ConsentSource, Consents, Decision,
     DueKind, EmailAddress, MessageKind, Patient, PatientId, PhoneNumber, Practice, PracticeId,
@@ -12,7 +13,6 @@ use frontdesk::domain::{
 use frontdesk::keys;
 use frontdesk::planning;
 use frontdesk::ports::{Expect, Key, Store, Write};
-use frontdesk::deliver::Senders;
 use frontdesk::sweep::{Deps, DueHandler, Job, Snapshot, SweepOptions};
 use frontdesk::testing::{MemoryStore, RecordingEmail, RecordingSms};
 use lambda_runtime::{Context, LambdaEvent};
