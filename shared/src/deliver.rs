@@ -39,6 +39,17 @@ pub struct Content {
     pub task_title: String,
 }
 
+impl Content {
+    /// What the timeline shows for a message on `channel`.
+    pub fn body_for(&self, channel: Channel) -> String {
+        match channel {
+            Channel::Sms => self.sms.clone(),
+            Channel::Email => format!("{}\n\n{}", self.email_subject, self.email_text),
+            Channel::Voice => self.call_script.clone(),
+        }
+    }
+}
+
 /// One automated message to deliver.
 #[derive(Debug, Clone)]
 pub struct Outbound<'a> {
@@ -278,14 +289,7 @@ async fn send(senders: &Senders, out: &Outbound<'_>, channel: Channel) -> crate:
 }
 
 fn body_for(out: &Outbound<'_>, channel: Channel) -> String {
-    match channel {
-        Channel::Sms => out.content.sms.clone(),
-        Channel::Email => format!(
-            "{}\n\n{}",
-            out.content.email_subject, out.content.email_text
-        ),
-        Channel::Voice => out.content.call_script.clone(),
-    }
+    out.content.body_for(channel)
 }
 
 fn timeline(

@@ -11,30 +11,55 @@
 //! 4. Each item is claimed with a conditional write before anything is sent: overlapping
 //!    or retried sweeps act once. A claim is a lease: if the run dies, the work comes back
 //!    when the lease ends; after `max_attempts` claims it becomes a staff task.
-//! 5. Failures are collected in the report, never hidden.
+//!    The lease runs from the wall clock when the run is late (`LeaseClock::WallClock`,
+//!    what deployed functions use), so a late retry never claims with a lease already over.
+//! 5. A patient's items are handled one after another within a run, each later one on
+//!    records read afresh, so caps and "one message at a time" hold inside a run; across
+//!    runs each item is claimed once, and jobs supersede work a later item replaces.
+//! 6. Failures are counted in the report (the first `FAILURES_KEPT` kept), never hidden.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
-use crate::domain::{
-    bucket_of, Appointment, AppointmentId, DueWork, Patient, PatientId, Practice, PracticeId,
-    Priority, Sweep, Task, TaskId, TaskKind, BUCKET_MINUTES,
-};
+use crate::domain::{bucket_of, DueWork, Priority, Sweep, Task, TaskId, TaskKind, BUCKET_MINUTES};
 use crate::keys;
-use crate::ports::{Item, Key, Store, Write};
+use crate::ports::{Store, Write};
 use crate::Result;
 
+mod batch;
 mod deps;
 mod invoke;
+pub mod send;
+pub mod settle;
 mod snapshot;
 
+pub use batch::{fair_order, read_batch, Batch};
 pub use deps::{wire, Deps};
-pub use invoke::{handle_event, run_logged, SweepError};
+pub use invoke::{handle_event, invoke, run_job, run_logged, serve, Job, SweepError};
+pub use send::{entry, send, Automated, Settling};
+pub use settle::{
+    commit, done, record_sent, release, retry, settle, write_decided, Decided, NoExtra,
+    OnUnavailable, Plan, SentRecord, Settled,
+};
 pub use snapshot::Snapshot;
+
+/// Failures kept in a report (the count covers them all): a report stays small however
+/// much fails.
+pub const FAILURES_KEPT: usize = 100;
+
+/// Where a claim's lease is measured from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaseClock {
+    /// The later of the event's time and the wall clock: a run started late (a retry, a
+    /// backlog) still holds its claims for the whole lease. What deployed functions use.
+    WallClock,
+    /// The event's time only: replays of past moments (tests, benchmarks).
+    EventTime,
+}
 
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
@@ -42,6 +67,8 @@ pub struct SweepOptions {
     pub concurrency: usize,
     /// How long a claim holds before the work comes back.
     pub lease: Duration,
+    /// Where the lease is measured from.
+    pub lease_clock: LeaseClock,
     /// Claims before the work is handed to staff instead.
     pub max_attempts: u32,
     /// How far back the very first run looks.
@@ -53,10 +80,12 @@ pub struct SweepOptions {
 }
 
 impl Default for SweepOptions {
+    /// Replay options (leases from the event time); [`SweepOptions::deployed`] for Lambda.
     fn default() -> Self {
         Self {
             concurrency: 16,
             lease: Duration::minutes(10),
+            lease_clock: LeaseClock::EventTime,
             max_attempts: 4,
             first_run_lookback: Duration::hours(6),
             max_catch_up: Duration::days(7),
@@ -65,25 +94,22 @@ impl Default for SweepOptions {
     }
 }
 
-/// The records a chunk of due work needs, read in one batch.
-#[derive(Debug, Default)]
-pub struct Batch {
-    pub practices: HashMap<PracticeId, Practice>,
-    pub patients: HashMap<(PracticeId, PatientId), Patient>,
-    pub appointments: HashMap<(PracticeId, AppointmentId), Appointment>,
-}
+impl SweepOptions {
+    /// As deployed: leases from the wall clock.
+    pub fn deployed() -> Self {
+        Self {
+            lease_clock: LeaseClock::WallClock,
+            ..Self::default()
+        }
+    }
 
-impl Batch {
-    pub fn practice(&self, d: &DueWork) -> Option<&Practice> {
-        self.practices.get(&d.practice_id)
-    }
-    pub fn patient(&self, d: &DueWork) -> Option<&Patient> {
-        self.patients
-            .get(&(d.practice_id.clone(), d.patient_id.clone()))
-    }
-    pub fn appointment(&self, d: &DueWork) -> Option<&Appointment> {
-        self.appointments
-            .get(&(d.practice_id.clone(), d.appointment_id.clone()))
+    /// When a claim made by a run at `now` ends.
+    pub fn lease_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let from = match self.lease_clock {
+            LeaseClock::WallClock => now.max(Utc::now()),
+            LeaseClock::EventTime => now,
+        };
+        from + self.lease
     }
 }
 
@@ -96,11 +122,26 @@ pub enum Handled {
     Released(&'static str),
 }
 
-/// What a scheduled function does with one claimed item. It must finish or release the
-/// claim in the same transaction as its other writes.
+impl Handled {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Handled::Done(l) | Handled::Released(l) => l,
+        }
+    }
+}
+
+/// What a scheduled function does with one claimed item, decided on `snapshot` (the
+/// practice, patient and appointment as the run read them). It must finish or release the
+/// claim in the same transaction as its other writes. The engine only hands it items of
+/// its own sweep.
 #[async_trait]
 pub trait DueHandler: Send + Sync {
-    async fn handle(&self, claimed: DueWork, batch: &Batch, now: DateTime<Utc>) -> Result<Handled>;
+    async fn handle(
+        &self,
+        claimed: DueWork,
+        snapshot: Snapshot,
+        now: DateTime<Utc>,
+    ) -> Result<Handled>;
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -115,10 +156,23 @@ pub struct SweepReport {
     pub buckets: usize,
     pub found: usize,
     pub claimed: usize,
-    /// Claimed by an overlapping run, or re-planned, before this run got to it.
+    /// Claimed by an overlapping run, or re-planned, before this run got to it; or left
+    /// for the next run because the patient's earlier item in this run failed.
     pub not_claimed: usize,
     pub outcomes: BTreeMap<String, usize>,
+    /// Every failure, counted.
+    pub failed: usize,
+    /// The first [`FAILURES_KEPT`] failures.
     pub failures: Vec<Failure>,
+}
+
+impl SweepReport {
+    fn fail(&mut self, f: Failure) {
+        self.failed += 1;
+        if self.failures.len() < FAILURES_KEPT {
+            self.failures.push(f);
+        }
+    }
 }
 
 /// Runs one sweep at `now`.
@@ -135,6 +189,13 @@ pub async fn run(
         Some(c) => c.max(floor),
         None => bucket_of(now - opts.first_run_lookback).max(floor),
     };
+    let engine = Engine {
+        store,
+        sweep,
+        now,
+        opts,
+        handler,
+    };
     let mut report = SweepReport::default();
     let mut next_cursor = now_bucket;
     let mut bucket = start;
@@ -144,14 +205,14 @@ pub async fn run(
             Ok(items) => {
                 report.found += items.len();
                 for chunk in fair_order(items).chunks(opts.chunk.max(1)) {
-                    if !run_chunk(store, chunk, now, opts, handler, &mut report).await {
+                    if !engine.run_chunk(chunk, &mut report).await {
                         next_cursor = next_cursor.min(bucket);
                     }
                 }
             }
             Err(e) => {
                 next_cursor = next_cursor.min(bucket);
-                report.failures.push(Failure {
+                report.fail(Failure {
                     practice_id: String::new(),
                     due_key: keys::due_bucket_pk(sweep, bucket),
                     error: e.to_string(),
@@ -168,97 +229,153 @@ pub async fn run(
             }])
             .await
         {
-            report.failures.push(Failure {
+            report.fail(Failure {
                 practice_id: String::new(),
                 due_key: "cursor".into(),
                 error: e.to_string(),
             });
         }
     }
-    if !report.failures.is_empty() {
-        tracing::error!(
-            sweep = sweep.as_str(),
-            failures = report.failures.len(),
-            "sweep had failures"
-        );
-    }
     tracing::info!(
         sweep = sweep.as_str(),
         buckets = report.buckets,
         found = report.found,
         claimed = report.claimed,
-        failures = report.failures.len(),
+        failures = report.failed,
         "sweep finished"
     );
     Ok(report)
 }
 
-/// Handles one chunk; false if any item failed in a way that leaves it in its bucket.
-async fn run_chunk(
-    store: &dyn Store,
-    chunk: &[DueWork],
-    now: DateTime<Utc>,
-    opts: &SweepOptions,
-    handler: &dyn DueHandler,
-    report: &mut SweepReport,
-) -> bool {
-    let batch = match read_batch(store, chunk).await {
-        Ok(b) => b,
-        Err(e) => {
-            for d in chunk {
-                report.failures.push(failure(d, &e));
-            }
-            return false;
-        }
-    };
-    let results: Vec<(DueWork, Result<Option<Handled>>)> = stream::iter(chunk.iter().cloned())
-        .map(|due| {
-            let batch = &batch;
-            async move {
-                let r = handle_one(store, due.clone(), batch, now, opts, handler).await;
-                (due, r)
-            }
-        })
-        .buffer_unordered(opts.concurrency.max(1))
-        .collect()
-        .await;
-    let mut clean = true;
-    for (due, r) in results {
-        match r {
-            Ok(None) => report.not_claimed += 1,
-            Ok(Some(h)) => {
-                report.claimed += 1;
-                let label = match h {
-                    Handled::Done(l) | Handled::Released(l) => l,
-                };
-                *report.outcomes.entry(label.to_string()).or_default() += 1;
-            }
-            Err(e) => {
-                // Claimed work comes back after its lease; unclaimed work stays in this bucket.
-                clean = false;
-                report.failures.push(failure(&due, &e));
-            }
-        }
-    }
-    clean
+/// One item's result.
+enum Outcome {
+    NotClaimed,
+    Handled(Handled),
+    Failed(crate::Error),
+    /// Left for the next run: the patient's earlier item in this run failed.
+    Skipped,
 }
 
-async fn handle_one(
-    store: &dyn Store,
-    due: DueWork,
-    batch: &Batch,
+struct Engine<'a> {
+    store: &'a dyn Store,
+    sweep: Sweep,
     now: DateTime<Utc>,
-    opts: &SweepOptions,
-    handler: &dyn DueHandler,
-) -> Result<Option<Handled>> {
-    let Some(claimed) = store.claim_due(&due, now + opts.lease).await? else {
-        return Ok(None);
-    };
-    if claimed.attempts > opts.max_attempts {
-        give_up(store, &claimed, now).await?;
-        return Ok(Some(Handled::Done("gave_up")));
+    opts: &'a SweepOptions,
+    handler: &'a dyn DueHandler,
+}
+
+impl Engine<'_> {
+    /// Handles one chunk; false if any item failed in a way that leaves it in its bucket.
+    async fn run_chunk(&self, chunk: &[DueWork], report: &mut SweepReport) -> bool {
+        let batch = match read_batch(self.store, chunk).await {
+            Ok(b) => b,
+            Err(e) => {
+                for d in chunk {
+                    report.fail(failure(d, &e));
+                }
+                return false;
+            }
+        };
+        let results: Vec<Vec<(DueWork, Outcome)>> = stream::iter(batch::by_patient(chunk))
+            .map(|group| self.run_patient(group, &batch))
+            .buffer_unordered(self.opts.concurrency.max(1))
+            .collect()
+            .await;
+        let mut clean = true;
+        for (due, outcome) in results.into_iter().flatten() {
+            match outcome {
+                Outcome::NotClaimed => report.not_claimed += 1,
+                Outcome::Skipped => {
+                    clean = false;
+                    report.not_claimed += 1;
+                }
+                Outcome::Handled(h) => {
+                    report.claimed += 1;
+                    *report.outcomes.entry(h.label().to_string()).or_default() += 1;
+                }
+                Outcome::Failed(e) => {
+                    // Claimed work comes back after its lease; unclaimed work stays in
+                    // this bucket.
+                    clean = false;
+                    report.fail(failure(&due, &e));
+                }
+            }
+        }
+        clean
     }
-    handler.handle(claimed, batch, now).await.map(Some)
+
+    /// One patient's items of a chunk, one after another: a later item is decided on
+    /// records read after the earlier one was written, and none follows a failure.
+    async fn run_patient(&self, group: Vec<DueWork>, batch: &Batch) -> Vec<(DueWork, Outcome)> {
+        let mut out = Vec::with_capacity(group.len());
+        let mut touched = false;
+        let mut failed = false;
+        for due in group {
+            if failed {
+                out.push((due, Outcome::Skipped));
+                continue;
+            }
+            let outcome = match self.handle_one(&due, batch, touched).await {
+                Ok(None) => Outcome::NotClaimed,
+                Ok(Some(h)) => {
+                    touched = true;
+                    Outcome::Handled(h)
+                }
+                Err(e) => {
+                    failed = true;
+                    Outcome::Failed(e)
+                }
+            };
+            out.push((due, outcome));
+        }
+        out
+    }
+
+    async fn handle_one(
+        &self,
+        due: &DueWork,
+        batch: &Batch,
+        fresh: bool,
+    ) -> Result<Option<Handled>> {
+        let Some(claimed) = self
+            .store
+            .claim_due(due, self.opts.lease_until(self.now))
+            .await?
+        else {
+            return Ok(None);
+        };
+        if claimed.attempts > self.opts.max_attempts {
+            give_up(self.store, &claimed, self.now).await?;
+            return Ok(Some(Handled::Done("gave_up")));
+        }
+        if claimed.kind.sweep() != self.sweep {
+            return Err(crate::Error::Invalid {
+                field: "kind",
+                reason: format!(
+                    "{} is not {} work; it belongs to the {} sweep",
+                    claimed.kind.label(),
+                    self.sweep.as_str(),
+                    claimed.kind.sweep().as_str()
+                ),
+            });
+        }
+        let snapshot = if fresh {
+            Snapshot::read(self.store, &claimed).await?
+        } else {
+            Snapshot::from_batch(batch, &claimed)
+        };
+        let (practice_id, job) = (claimed.practice_id.clone(), claimed.kind.label());
+        let handled = self.handler.handle(claimed, snapshot, self.now).await;
+        match &handled {
+            Ok(h) => {
+                tracing::debug!(practice_id = %practice_id, job = %job, outcome = h.label(), "due work handled")
+            }
+            Err(e) => {
+                tracing::warn!(practice_id = %practice_id, job = %job, error = %e, "due work failed; it comes back after its lease")
+            }
+        }
+        handled.map(Some)
+    }
 }
 
 /// After repeated failed attempts, a person takes over.
@@ -281,12 +398,7 @@ async fn give_up(store: &dyn Store, claimed: &DueWork, now: DateTime<Utc>) -> Re
         )
     };
     store
-        .write(vec![
-            Write::Task(Box::new(task)),
-            Write::DoneDue {
-                claimed: Box::new(claimed.clone()),
-            },
-        ])
+        .write(vec![Write::Task(Box::new(task)), done(claimed)])
         .await
 }
 
@@ -295,69 +407,6 @@ fn failure(d: &DueWork, e: &crate::Error) -> Failure {
         practice_id: d.practice_id.to_string(),
         due_key: keys::due_key_of(d),
         error: e.to_string(),
-    }
-}
-
-/// Reads the practices, patients and appointments a chunk needs, in batches of 100 keys.
-pub async fn read_batch(store: &dyn Store, chunk: &[DueWork]) -> Result<Batch> {
-    let mut wanted: Vec<(PracticeId, Key)> = Vec::new();
-    for d in chunk {
-        for k in [
-            Key::Practice,
-            Key::Patient(d.patient_id.clone()),
-            Key::Appointment(d.appointment_id.clone()),
-        ] {
-            let entry = (d.practice_id.clone(), k);
-            if !wanted.contains(&entry) {
-                wanted.push(entry);
-            }
-        }
-    }
-    let mut batch = Batch::default();
-    for keys in wanted.chunks(100) {
-        for item in store.get_across(keys).await? {
-            match item {
-                Item::Practice(p) => {
-                    batch.practices.insert(p.practice_id.clone(), *p);
-                }
-                Item::Patient(p) => {
-                    batch
-                        .patients
-                        .insert((p.practice_id.clone(), p.patient_id.clone()), *p);
-                }
-                Item::Appointment(a) => {
-                    batch
-                        .appointments
-                        .insert((a.practice_id.clone(), a.appointment_id.clone()), *a);
-                }
-                Item::Task(_) => {}
-            }
-        }
-    }
-    Ok(batch)
-}
-
-/// Interleaves items across practices (round robin), keeping each practice's own order.
-pub fn fair_order(items: Vec<DueWork>) -> Vec<DueWork> {
-    let mut queues: Vec<(PracticeId, VecDeque<DueWork>)> = Vec::new();
-    for d in items {
-        match queues.iter_mut().find(|(p, _)| *p == d.practice_id) {
-            Some((_, q)) => q.push_back(d),
-            None => queues.push((d.practice_id.clone(), VecDeque::from([d]))),
-        }
-    }
-    let mut out = Vec::new();
-    loop {
-        let mut any = false;
-        for (_, q) in queues.iter_mut() {
-            if let Some(d) = q.pop_front() {
-                out.push(d);
-                any = true;
-            }
-        }
-        if !any {
-            return out;
-        }
     }
 }
 

@@ -15,22 +15,17 @@
 
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{
-    Appointment, AppointmentStatus, Channel, Decision, Direction, DueKind, DueWork, Message,
-    MessageId, Patient, Practice, Priority, Purpose, Task, TaskId, TaskKind,
+    Appointment, AppointmentStatus, Channel, Decision, DueKind, DueWork, Patient, Practice,
+    Priority, Purpose, Task, TaskId, TaskKind,
 };
 use frontdesk::keys;
 use frontdesk::policy::{templates, NoShowContext};
 use frontdesk::ports::{Expect, Write};
 
-use crate::follow_up::follow_up_at;
-use frontdesk::sweep::Snapshot;
+use std::convert::Infallible;
 
-/// What the check decided: the writes (the claim finished among them) and a report label.
-#[derive(Debug, Clone)]
-pub(crate) struct CheckPlan {
-    pub writes: Vec<Write>,
-    pub label: &'static str,
-}
+use crate::follow_up::follow_up_at;
+use frontdesk::sweep::{self, Handled, Plan, Snapshot};
 
 /// Outcome labels, as counted in the sweep report.
 pub mod labels {
@@ -42,31 +37,20 @@ pub mod labels {
     pub const STALE: &str = "stale";
 }
 
+/// What the check decides, purely: only writes (it sends nothing).
 pub(crate) fn plan_check(
     claimed: &DueWork,
     snapshot: &Snapshot,
     now: DateTime<Utc>,
-) -> frontdesk::Result<CheckPlan> {
-    let done = Write::DoneDue {
-        claimed: Box::new(claimed.clone()),
-    };
+) -> frontdesk::Result<Plan<Infallible>> {
     let Some((practice, patient, appointment)) = snapshot.complete() else {
-        return Ok(CheckPlan {
-            writes: vec![done],
-            label: labels::STALE,
-        });
+        return Ok(Plan::finish(claimed, labels::STALE));
     };
     if appointment.starts_at != claimed.planned_for {
-        return Ok(CheckPlan {
-            writes: vec![done],
-            label: labels::STALE,
-        });
+        return Ok(Plan::finish(claimed, labels::STALE));
     }
     if appointment.status != AppointmentStatus::Scheduled {
-        return Ok(CheckPlan {
-            writes: vec![done],
-            label: labels::NOT_MISSED,
-        });
+        return Ok(Plan::finish(claimed, labels::NOT_MISSED));
     }
 
     let task = wellbeing_task(practice, patient, appointment, now)?;
@@ -112,25 +96,23 @@ pub(crate) fn plan_check(
     counted.updated_at = now;
     counted.version = patient.version + 1;
 
-    let timeline = Message {
-        practice_id: practice.practice_id.clone(),
-        patient_id: Some(patient.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: now,
-        channel: Channel::Voice,
-        direction: Direction::Outbound,
-        purpose: Purpose::NoShowFollowUp,
-        body: task.script.clone().unwrap_or_default(),
-        decision: Decision::StaffTask {
-            task_id: task.task_id.clone(),
-            reason: "Missed appointment: a wellbeing call for staff. Nothing was sent to the \
-                     patient; a follow-up is planned for the next morning."
-                .into(),
-        },
-        appointment_id: Some(appointment.appointment_id.clone()),
-        actor: None,
+    let decision = Decision::StaffTask {
+        task_id: task.task_id.clone(),
+        reason: "Missed appointment: a wellbeing call for staff. Nothing was sent to the \
+                 patient; a follow-up is planned for the next morning."
+            .into(),
     };
+    let body = task.script.clone().unwrap_or_default();
+    let purpose = Purpose::NoShowFollowUp;
+    let timeline = sweep::entry(
+        patient,
+        appointment,
+        Channel::Voice,
+        purpose,
+        body,
+        decision,
+        now,
+    );
 
     let mut writes = removed;
     writes.extend([
@@ -144,13 +126,13 @@ pub(crate) fn plan_check(
             previous_phone: None,
         },
         Write::Task(Box::new(task)),
-        Write::Message(Box::new(timeline)),
+        timeline,
         Write::Due(Box::new(follow_up)),
-        done,
+        sweep::done(claimed),
     ]);
-    Ok(CheckPlan {
+    Ok(Plan::Write {
         writes,
-        label: labels::NO_SHOW,
+        handled: Handled::Done(labels::NO_SHOW),
     })
 }
 

@@ -20,17 +20,16 @@
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
-use frontdesk::deliver::{deliver, Content, Delivery, Outbound, Senders};
+use frontdesk::deliver::{Content, Delivery};
 use frontdesk::domain::{
-    Appointment, AppointmentStatus, Channel, Decision, Direction, DueWork, Message, MessageId,
-    MessageKind, Patient, Practice, Priority, Purpose, QuietHours, TaskKind, TaskStatus,
+    Appointment, AppointmentStatus, Decision, DueWork, MessageKind, Patient, Practice, Priority,
+    Purpose, QuietHours, TaskKind, TaskStatus,
 };
 use frontdesk::policy::{next_send_time, templates, NoShowContext};
 use frontdesk::ports::{Key, Store, Write};
-use frontdesk::sweep::Handled;
-use frontdesk::time::local_instant;
-
 use frontdesk::sweep::Snapshot;
+use frontdesk::sweep::{self, done, Automated, Deps, Handled, NoExtra, OnUnavailable, Settling};
+use frontdesk::time::local_instant;
 
 /// The local time the follow-up is planned for, the day after the missed appointment.
 pub const FOLLOW_UP_LOCAL_TIME: (u32, u32) = (9, 0);
@@ -168,16 +167,7 @@ pub fn content(
     })
 }
 
-fn body_for(content: &Content, channel: Channel) -> String {
-    match channel {
-        Channel::Sms => content.sms.clone(),
-        Channel::Email => format!("{}\n\n{}", content.email_subject, content.email_text),
-        Channel::Voice => content.call_script.clone(),
-    }
-}
-
 fn suppressed_entry(
-    practice: &Practice,
     patient: &Patient,
     appointment: &Appointment,
     content: &Content,
@@ -185,41 +175,32 @@ fn suppressed_entry(
     now: DateTime<Utc>,
 ) -> Write {
     let channel = patient.preferred_channel;
-    Write::Message(Box::new(Message {
-        practice_id: practice.practice_id.clone(),
-        patient_id: Some(patient.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: now,
+    let decision = Decision::Suppressed {
+        reason: reason.to_string(),
+    };
+    let body = content.body_for(channel);
+    sweep::entry(
+        patient,
+        appointment,
         channel,
-        direction: Direction::Outbound,
-        purpose: Purpose::NoShowFollowUp,
-        body: body_for(content, channel),
-        decision: Decision::Suppressed {
-            reason: reason.to_string(),
-        },
-        appointment_id: Some(appointment.appointment_id.clone()),
-        actor: None,
-    }))
-}
-
-fn done(claimed: &DueWork) -> Write {
-    Write::DoneDue {
-        claimed: Box::new(claimed.clone()),
-    }
+        Purpose::NoShowFollowUp,
+        body,
+        decision,
+        now,
+    )
 }
 
 /// Decides and acts on one claimed follow-up; the claim is finished or released in the
 /// same write as the timeline entry.
 pub(crate) async fn handle(
-    store: &dyn Store,
-    senders: &Senders,
-    claimed: DueWork,
+    deps: &Deps,
+    claimed: &DueWork,
     snapshot: Snapshot,
     now: DateTime<Utc>,
 ) -> frontdesk::Result<Handled> {
+    let store = deps.store.as_ref();
     let Some((practice, patient, appointment)) = snapshot.complete() else {
-        store.write(vec![done(&claimed)]).await?;
+        store.write(vec![done(claimed)]).await?;
         return Ok(Handled::Done(labels::STALE));
     };
     let zone = patient.zone(practice.settings.time_zone);
@@ -228,7 +209,7 @@ pub(crate) async fn handle(
     let suppression = match by_status(appointment.status) {
         Some(s) => Some(s),
         None if appointment.starts_at != claimed.planned_for => {
-            store.write(vec![done(&claimed)]).await?;
+            store.write(vec![done(claimed)]).await?;
             return Ok(Handled::Done(labels::STALE));
         }
         None => match staff_reached(store, appointment).await? {
@@ -249,59 +230,28 @@ pub(crate) async fn handle(
     if let Some(s) = suppression {
         store
             .write(vec![
-                suppressed_entry(practice, patient, appointment, &content, s.reason, now),
-                done(&claimed),
+                suppressed_entry(patient, appointment, &content, s.reason, now),
+                done(claimed),
             ])
             .await?;
         return Ok(Handled::Done(s.label));
     }
 
-    let delivered = deliver(
-        senders,
-        Outbound {
-            practice,
-            patient,
-            kind: MessageKind::Care,
-            purpose: Purpose::NoShowFollowUp,
-            appointment_id: Some(&appointment.appointment_id),
-            not_after: None,
-            content,
-            task_priority: Priority::Normal,
-            task_due: now,
-        },
-        now,
-    )
-    .await;
-    let label = delivered.delivery.label();
-    let mut writes = delivered.writes;
-    let handled = match delivered.delivery {
-        Delivery::Unavailable { reason } => {
-            // Nothing was sent or recorded: the claim's lease brings it back, and after
-            // the engine's attempts it becomes a staff task.
-            return Err(frontdesk::Error::SendUnavailable(reason));
-        }
-        Delivery::Deferred { until } => {
-            writes.push(Write::ReleaseDue {
-                claimed: Box::new(claimed.clone()),
-                next: Box::new(DueWork {
-                    due_at: until.max(now),
-                    // A deferral is not a failed attempt: undo this claim's count.
-                    attempts: claimed.attempts.saturating_sub(1),
-                    ..claimed.clone()
-                }),
-            });
-            Handled::Released(label)
-        }
-        Delivery::Sent { .. }
-        | Delivery::Task { .. }
-        | Delivery::Suppressed { .. }
-        | Delivery::Rejected { .. } => {
-            writes.push(done(&claimed));
-            Handled::Done(label)
-        }
+    let message = Automated {
+        kind: MessageKind::Care,
+        purpose: Purpose::NoShowFollowUp,
+        content,
+        not_after: None,
+        task_priority: Priority::Normal,
     };
-    store.write(writes).await?;
-    Ok(handled)
+    // Unreachable provider: nothing sent or recorded; the claim's lease brings it back,
+    // and after the engine's attempts it becomes a staff task.
+    let how = Settling {
+        label: &Delivery::label,
+        on_unavailable: OnUnavailable::Fail,
+        extra: &mut NoExtra,
+    };
+    sweep::send(store, &deps.senders, claimed, &snapshot, message, now, how).await
 }
 
 /// Reads the appointment's tasks (one round trip, only when it has any) and looks for a

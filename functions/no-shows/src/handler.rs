@@ -1,114 +1,40 @@
-//! The Lambda handler: an EventBridge scheduled event in, the sweep report out. "Now" is
-//! the event's `time`, so any minute can be replayed.
+//! The job on the shared engine: the no-show check (pure, [`crate::check`], re-decided on
+//! fresh records after a lost conditional write) and the follow-up ([`crate::follow_up`]).
+//! "Now" is the event's `time`, so any minute can be replayed.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use frontdesk::deliver::Senders;
 use frontdesk::domain::{DueKind, DueWork, Sweep};
-use frontdesk::ports::Store;
-use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepError, SweepReport};
-use lambda_runtime::{Diagnostic, LambdaEvent};
+use frontdesk::sweep::{self, Decided, DueHandler, Handled, Snapshot};
 
 use crate::check::plan_check;
 use crate::follow_up;
-use frontdesk::sweep::Snapshot;
 
-/// How often a check is re-read and re-tried in the same run when a conditional write
-/// lost (the patient or appointment changed meanwhile, e.g. an inbound text).
-const CHECK_TRIES: usize = 3;
-
-pub async fn handle(
-    deps: &Deps,
-    event: LambdaEvent<serde_json::Value>,
-) -> Result<serde_json::Value, Diagnostic> {
-    sweep::handle_event(Sweep::NoShows, event, |now| run(deps, now)).await
-}
-
-/// Runs the no-shows sweep at `now`. Partial failures are in the report (and logged);
-/// `Err` only when work was found and none of it succeeded.
-pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, SweepError> {
-    let handler = NoShowHandler {
-        store: deps.store.as_ref(),
-        senders: &deps.senders,
-    };
-    sweep::run_logged(deps, Sweep::NoShows, now, &handler).await
-}
-
-struct NoShowHandler<'a> {
-    store: &'a dyn Store,
-    senders: &'a Senders,
-}
+frontdesk::sweep_job!(
+    /// The no-shows job: checks and follow-ups.
+    NoShows,
+    Sweep::NoShows
+);
 
 #[async_trait]
-impl DueHandler for NoShowHandler<'_> {
+impl DueHandler for NoShows {
     async fn handle(
         &self,
         claimed: DueWork,
-        batch: &Batch,
+        snapshot: Snapshot,
         now: DateTime<Utc>,
     ) -> frontdesk::Result<Handled> {
-        let snapshot = Snapshot::from_batch(batch, &claimed);
-        let handled = match claimed.kind {
-            DueKind::NoShowCheck => self.check(&claimed, snapshot, now).await,
-            DueKind::NoShowFollowUp => {
-                follow_up::handle(self.store, self.senders, claimed.clone(), snapshot, now).await
-            }
-            DueKind::Reminder { .. } | DueKind::ConfirmationDeadline | DueKind::ReviewRequest => {
-                Err(frontdesk::Error::Invalid {
-                    field: "kind",
-                    reason: format!(
-                        "{} is not no-shows work; it belongs to the {} sweep",
-                        claimed.kind.label(),
-                        claimed.kind.sweep().as_str()
-                    ),
-                })
-            }
-        };
-        match &handled {
-            Ok(Handled::Done(label) | Handled::Released(label)) => tracing::info!(
-                practice_id = %claimed.practice_id,
-                appointment_id = %claimed.appointment_id,
-                job = %claimed.kind.label(),
-                outcome = *label,
-                "due work handled"
-            ),
-            Err(e) => tracing::warn!(
-                practice_id = %claimed.practice_id,
-                appointment_id = %claimed.appointment_id,
-                job = %claimed.kind.label(),
-                error = %e,
-                "due work failed; it comes back after its lease"
-            ),
+        let store = self.deps.store.as_ref();
+        if claimed.kind == DueKind::NoShowFollowUp {
+            return follow_up::handle(&self.deps, &claimed, snapshot, now).await;
         }
-        handled
-    }
-}
-
-impl NoShowHandler<'_> {
-    /// The check sends nothing, so after a lost conditional write it is simply decided
-    /// again on fresh records: the patient's count is never lost and never double-counted.
-    async fn check(
-        &self,
-        claimed: &DueWork,
-        mut snapshot: Snapshot,
-        now: DateTime<Utc>,
-    ) -> frontdesk::Result<Handled> {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let plan = plan_check(claimed, &snapshot, now)?;
-            match self.store.write(plan.writes).await {
-                Ok(()) => return Ok(Handled::Done(plan.label)),
-                Err(frontdesk::Error::Conflict) if tries < CHECK_TRIES => {
-                    tracing::info!(
-                        practice_id = %claimed.practice_id,
-                        appointment_id = %claimed.appointment_id,
-                        "no-show check lost a conditional write; re-reading"
-                    );
-                    snapshot = Snapshot::read(self.store, claimed).await?;
-                }
-                Err(e) => return Err(e),
-            }
+        // The check sends nothing: after a lost conditional write it is simply decided
+        // again on fresh records, so the patient's count is never lost or double-counted.
+        match sweep::write_decided(store, &claimed, snapshot, |s| plan_check(&claimed, s, now))
+            .await?
+        {
+            Decided::Written(handled) => Ok(handled),
+            Decided::Act(never, _) => match never {},
         }
     }
 }

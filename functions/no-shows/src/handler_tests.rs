@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use frontdesk::deliver::Senders;
 use frontdesk::domain::{
     Appointment, AppointmentId, AppointmentStatus, Channel, ConsentSource, Consents, Decision,
     DueKind, EmailAddress, MessageKind, Patient, PatientId, PhoneNumber, Practice, PracticeId,
@@ -12,7 +13,7 @@ use frontdesk::domain::{
 use frontdesk::keys;
 use frontdesk::planning;
 use frontdesk::ports::{Expect, Key, Store, Write};
-use frontdesk::sweep::{DueHandler, SweepOptions};
+use frontdesk::sweep::{Deps, DueHandler, Job, Snapshot, SweepOptions};
 use frontdesk::testing::{MemoryStore, RecordingEmail, RecordingSms};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::json;
@@ -402,11 +403,12 @@ async fn a_stale_batch_is_re_read_and_the_count_is_not_lost() {
         .await
         .unwrap()
         .unwrap();
-    let handler = NoShowHandler {
-        store: w.store.as_ref(),
-        senders: &w.deps.senders,
-    };
-    let handled = handler.handle(claimed, &batch, check_time()).await.unwrap();
+    let handler = NoShows::for_run(&w.deps);
+    let snapshot = Snapshot::from_batch(&batch, &claimed);
+    let handled = handler
+        .handle(claimed, snapshot, check_time())
+        .await
+        .unwrap();
     assert_eq!(handled, Handled::Done("no_show"));
     assert_eq!(w.patient("pt1").await.no_show_count, 5);
     assert_eq!(w.appointment("a1").await.status, AppointmentStatus::NoShow);

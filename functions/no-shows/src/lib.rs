@@ -19,4 +19,4 @@ pub use follow_up::follow_up_at;
 /// The one error type of the sweep functions.
 pub use frontdesk::sweep::SweepError as Error;
 pub use frontdesk::sweep::{wire, Deps};
-pub use handler::{handle, run};
+pub use handler::{handle, run, NoShows};

@@ -1,6 +1,6 @@
 //! The confirmation deadline (the end of the day before the visit, on the patient's
 //! clock): an appointment still unconfirmed becomes a red-flag task for staff. Nothing is
-//! sent to the patient.
+//! sent to the patient. Pure: [`crate::decide`] decides, this writes the task.
 //!
 //! - Priority High; Urgent for a new patient, whose task says they are higher risk.
 //! - When the practice releases unconfirmed slots, the task says the slot may be offered
@@ -8,36 +8,22 @@
 //! - The task id is recorded on the appointment (so a later confirmation or check-in can
 //!   close it), in the same transaction as the task and the end of the claim. The
 //!   appointment write is conditional on the version read: if the appointment changed
-//!   meanwhile, nothing is written and the work comes back when its lease ends.
+//!   meanwhile, the engine's `write_decided` re-reads it and decides again.
 
 use chrono::{DateTime, Utc};
-use frontdesk::domain::{DueWork, Priority, Task, TaskId, TaskKind};
+use frontdesk::domain::{DueWork, Priority, Purpose, Task, TaskId, TaskKind};
 use frontdesk::policy::{templates, ReminderContext};
 use frontdesk::ports::{Expect, Write};
-use frontdesk::sweep::Handled;
+use frontdesk::sweep::{self, Handled, Plan, Snapshot};
 
-use crate::jobs::{Current, Jobs};
-
-pub(crate) async fn check(
-    jobs: &Jobs<'_>,
-    claimed: DueWork,
-    current: &Current<'_>,
+pub(crate) fn red_flag(
+    claimed: &DueWork,
+    snapshot: &Snapshot,
     now: DateTime<Utc>,
-) -> frontdesk::Result<Handled> {
-    let Current {
-        practice,
-        patient,
-        appointment,
-    } = *current;
-    if appointment.confirmation.is_some() {
-        jobs.finish(claimed).await?;
-        return Ok(Handled::Done("deadline_confirmed"));
-    }
-    if now >= appointment.starts_at {
-        // A sweep this late has nothing useful to flag: the no-show check takes over.
-        jobs.finish(claimed).await?;
-        return Ok(Handled::Done("deadline_passed"));
-    }
+) -> frontdesk::Result<Plan<Purpose>> {
+    let Some((practice, patient, appointment)) = snapshot.complete() else {
+        return Ok(Plan::finish(claimed, crate::decide::labels::STALE));
+    };
     let settings = &practice.settings;
     let new_patient = patient.new_patient;
     let when = frontdesk::time::staff_time(appointment.starts_at, settings.time_zone);
@@ -84,21 +70,19 @@ pub(crate) async fn check(
     updated.tasks.push(task.task_id.clone());
     updated.updated_at = now;
     updated.version = appointment.version + 1;
-    jobs.store
-        .write(vec![
+    Ok(Plan::Write {
+        writes: vec![
             Write::Task(Box::new(task)),
             Write::Appointment {
                 appointment: Box::new(updated),
                 expect: Expect::Version(appointment.version),
             },
-            Write::DoneDue {
-                claimed: Box::new(claimed),
-            },
-        ])
-        .await?;
-    Ok(Handled::Done(if new_patient {
-        "red_flag_new_patient"
-    } else {
-        "red_flag"
-    }))
+            sweep::done(claimed),
+        ],
+        handled: Handled::Done(if new_patient {
+            "red_flag_new_patient"
+        } else {
+            "red_flag"
+        }),
+    })
 }

@@ -1,18 +1,6 @@
-//! Wiring only: configuration and clients (built once per container, no I/O at init), then
-//! the runtime loop. EventBridge invokes this every 5 minutes.
-
-use frontdesk::aws::Clients;
-use frontdesk::config::Config;
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+//! Wiring only (see `frontdesk::sweep::serve`). EventBridge invokes this every 5 minutes.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
-    frontdesk::policy::check_templates()?;
-    let deps = reminders::wire(&Config::from_env()?, &Clients::from_env().await)?;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
-        let deps = deps.clone();
-        async move { reminders::handle(&deps, event).await }
-    }))
-    .await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    frontdesk::sweep::serve::<reminders::Reminders>().await
 }

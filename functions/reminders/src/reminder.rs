@@ -12,181 +12,49 @@
 //!   it to staff after `max_attempts`.
 
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
-use frontdesk::deliver::{deliver, Content, Delivered, Delivery, Outbound};
+use frontdesk::deliver::{Content, Delivery};
 use frontdesk::domain::{
-    Appointment, DueWork, MessageKind, Patient, PracticeSettings, Priority, Purpose, ReminderOffset,
+    Appointment, DueWork, MessageKind, Patient, PracticeSettings, Priority, Purpose,
 };
-use frontdesk::planning::reminder_due;
 use frontdesk::policy::templates;
-use frontdesk::policy::{route, ReminderContext, Route};
-use frontdesk::ports::Write;
-use frontdesk::sweep::Handled;
-use frontdesk::Error;
-
-use crate::jobs::{Current, Jobs};
+use frontdesk::policy::ReminderContext;
+use frontdesk::sweep::Snapshot;
+use frontdesk::sweep::{self, Automated, Deps, Handled, NoExtra, OnUnavailable, Settling};
 
 /// First retry after the provider was unreachable; each later one waits three times longer.
 const FIRST_RETRY: Duration = Duration::minutes(5);
 const MAX_RETRY: Duration = Duration::hours(4);
-/// Re-sends of the record of a message that went out, when the store is unavailable.
-const RECORD_ATTEMPTS: u32 = 3;
-const RECORD_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The one-line title of a call task raised for a reminder. No names, nothing clinical.
 const CALL_TASK_TITLE: &str = "Appointment reminder: contact the patient";
 
+/// Delivers the reminder (or day-of note) `decide` asked for, and settles the claim in the
+/// same transaction as the record: a deferral (quiet hours) gives it back uncounted, an
+/// unreachable provider gives it back with a backoff, counted.
 pub(crate) async fn remind(
-    jobs: &Jobs<'_>,
-    claimed: DueWork,
-    offset: ReminderOffset,
-    current: &Current<'_>,
+    deps: &Deps,
+    claimed: &DueWork,
+    purpose: Purpose,
+    snapshot: &Snapshot,
     now: DateTime<Utc>,
 ) -> frontdesk::Result<Handled> {
-    let Current {
-        practice,
-        patient,
-        appointment,
-    } = *current;
-    let settings = &practice.settings;
-    let zone = patient.zone(settings.time_zone);
-    let purpose = if appointment.confirmation.is_some() {
-        let day_of = is_day_of_reminder(offset, settings, zone, appointment.starts_at);
-        if !(day_of && settings.day_of_note_for_confirmed) {
-            jobs.finish(claimed).await?;
-            return Ok(Handled::Done("already_confirmed"));
-        }
-        if matches!(
-            route(
-                patient,
-                settings,
-                MessageKind::Care,
-                now,
-                Some(appointment.starts_at)
-            ),
-            Route::StaffTask { .. }
-        ) {
-            // A voice patient, or a channel that cannot be used: a courtesy note is not
-            // worth a staff call.
-            jobs.finish(claimed).await?;
-            return Ok(Handled::Done("day_of_note_not_sendable"));
-        }
-        Purpose::DayOfNote
-    } else {
-        Purpose::Reminder
+    let (practice, patient, appointment) = snapshot
+        .complete()
+        .ok_or_else(|| frontdesk::Error::Storage("a reminder lost its records".into()))?;
+    let message = Automated {
+        kind: MessageKind::Care,
+        purpose,
+        content: content(purpose, &practice.settings, patient, appointment)?,
+        not_after: Some(appointment.starts_at),
+        task_priority: Priority::Normal,
     };
-    let content = content(purpose, settings, patient, appointment)?;
-
-    // The patient's other items of this run wait until this one is recorded.
-    let mut turn = jobs.ledger.turn(patient).await?;
-    let patient_now = turn.patient_with_run_sends(patient, now);
-    let delivered = deliver(
-        jobs.senders,
-        Outbound {
-            practice,
-            patient: &patient_now,
-            kind: MessageKind::Care,
-            purpose,
-            appointment_id: Some(&appointment.appointment_id),
-            not_after: Some(appointment.starts_at),
-            content,
-            task_priority: Priority::Normal,
-            task_due: now,
-        },
-        now,
-    )
-    .await;
-    let label = label(purpose, &delivered.delivery);
-    let Delivered { delivery, writes } = delivered;
-    match delivery {
-        Delivery::Sent { .. } => {
-            // It went out: it counts for this run's caps whether or not the record lands.
-            turn.note_send();
-            record_sent(jobs, writes, claimed).await?;
-            Ok(Handled::Done(label))
-        }
-        Delivery::Task { .. } | Delivery::Suppressed { .. } | Delivery::Rejected { .. } => {
-            let mut writes = writes;
-            writes.push(Write::DoneDue {
-                claimed: Box::new(claimed),
-            });
-            jobs.store.write(writes).await?;
-            Ok(Handled::Done(label))
-        }
-        Delivery::Deferred { until } => {
-            // Quiet hours: back at the moment they end, and not counted as an attempt.
-            let mut next = claimed.clone();
-            next.due_at = until;
-            next.attempts = claimed.attempts.saturating_sub(1);
-            let mut writes = writes;
-            writes.push(Write::ReleaseDue {
-                claimed: Box::new(claimed),
-                next: Box::new(next),
-            });
-            jobs.store.write(writes).await?;
-            Ok(Handled::Released(label))
-        }
-        Delivery::Unavailable { reason } => {
-            let mut next = claimed.clone();
-            next.due_at = now + retry_delay(claimed.attempts);
-            tracing::warn!(
-                practice_id = %claimed.practice_id,
-                attempts = claimed.attempts,
-                retry_at = %next.due_at,
-                reason = %reason,
-                "provider unavailable; the reminder will be retried"
-            );
-            let mut writes = writes;
-            writes.push(Write::ReleaseDue {
-                claimed: Box::new(claimed),
-                next: Box::new(next),
-            });
-            jobs.store.write(writes).await?;
-            Ok(Handled::Released(label))
-        }
-    }
-}
-
-/// Records a message that went out, finishing its claim in the same transaction. The
-/// message cannot be unsent, so the record is not given up lightly: a store that is briefly
-/// unavailable is retried, and if the claim is no longer ours (the appointment was moved
-/// or cancelled while the message went out) the send is still recorded, without the claim.
-async fn record_sent(
-    jobs: &Jobs<'_>,
-    record: Vec<Write>,
-    claimed: DueWork,
-) -> frontdesk::Result<()> {
-    let practice_id = claimed.practice_id.clone();
-    let mut with_claim = record.clone();
-    with_claim.push(Write::DoneDue {
-        claimed: Box::new(claimed),
-    });
-    let mut attempt = 1;
-    loop {
-        match jobs.store.write(with_claim.clone()).await {
-            Ok(()) => return Ok(()),
-            Err(Error::Conflict) => {
-                tracing::warn!(
-                    practice_id = %practice_id,
-                    "the reminder went out but its due work changed meanwhile; recording the send alone"
-                );
-                return jobs.store.write(record).await;
-            }
-            Err(e) if attempt < RECORD_ATTEMPTS => {
-                tracing::warn!(practice_id = %practice_id, attempt, error = %e, "recording a sent reminder failed; retrying");
-                tokio::time::sleep(RECORD_RETRY_DELAY * attempt).await;
-                attempt += 1;
-            }
-            Err(e) => {
-                tracing::error!(
-                    practice_id = %practice_id,
-                    error = %e,
-                    "a reminder went out but could not be recorded"
-                );
-                return Err(e);
-            }
-        }
-    }
+    let how = Settling {
+        label: &|d: &Delivery| label(purpose, d),
+        on_unavailable: OnUnavailable::RetryAt(now + retry_delay(claimed.attempts)),
+        extra: &mut NoExtra,
+    };
+    let (store, senders) = (deps.store.as_ref(), &deps.senders);
+    sweep::send(store, senders, claimed, snapshot, message, now, how).await
 }
 
 /// 5 min, 15 min, 45 min… capped at 4 hours. `attempts` counts this one.
@@ -195,32 +63,8 @@ fn retry_delay(attempts: u32) -> Duration {
     (FIRST_RETRY * factor).min(MAX_RETRY)
 }
 
-/// Whether `offset` is the appointment's day-of reminder: the earliest of the practice's
-/// reminders that falls on the day of the visit, on the patient's calendar. A practice
-/// whose offsets are [1 week, 3 hours] has its 3-hour reminder as the day-of one.
-pub(crate) fn is_day_of_reminder(
-    offset: ReminderOffset,
-    settings: &PracticeSettings,
-    zone: Tz,
-    starts_at: DateTime<Utc>,
-) -> bool {
-    let day = starts_at.with_timezone(&zone).date_naive();
-    let on_the_day = |o: ReminderOffset| {
-        reminder_due(o, starts_at, zone).filter(|d| d.with_timezone(&zone).date_naive() == day)
-    };
-    let Some(mine) = on_the_day(offset) else {
-        return false;
-    };
-    // Planned under settings that may have changed since: compare with the current ones.
-    settings
-        .reminder_offsets
-        .iter()
-        .filter_map(|o| on_the_day(*o))
-        .all(|d| d >= mine)
-}
-
 /// The message on every channel (only the preferred one is used) and the call script.
-fn content(
+pub(crate) fn content(
     purpose: Purpose,
     settings: &PracticeSettings,
     patient: &Patient,
@@ -270,10 +114,6 @@ fn label(purpose: Purpose, delivery: &Delivery) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frontdesk::domain::ClockTime;
-
-    use testkit::utc;
-
     #[test]
     fn retries_back_off_and_stay_bounded() {
         assert_eq!(retry_delay(1), Duration::minutes(5));
@@ -281,31 +121,5 @@ mod tests {
         assert_eq!(retry_delay(3), Duration::minutes(45));
         assert_eq!(retry_delay(40), MAX_RETRY);
         assert_eq!(retry_delay(0), Duration::minutes(5));
-    }
-
-    #[test]
-    fn the_day_of_reminder_is_the_earliest_one_on_the_day_of_the_visit() {
-        let ny = chrono_tz::America::New_York;
-        let starts = utc("2026-03-10T18:00:00Z"); // 14:00 EDT
-        let mut s = PracticeSettings::default();
-        let morning = ReminderOffset::DayOf {
-            at: ClockTime::hm(8, 0),
-        };
-        let two_hours = ReminderOffset::Before { minutes: 120 };
-        let two_days = ReminderOffset::Before { minutes: 2880 };
-        s.reminder_offsets = vec![two_days, morning, two_hours];
-        assert!(is_day_of_reminder(morning, &s, ny, starts));
-        assert!(!is_day_of_reminder(two_hours, &s, ny, starts));
-        assert!(!is_day_of_reminder(two_days, &s, ny, starts));
-        s.reminder_offsets = vec![two_days, two_hours];
-        assert!(is_day_of_reminder(two_hours, &s, ny, starts));
-        // An early visit: 07:30, before the 08:00 morning reminder could go out.
-        let early = utc("2026-03-10T11:30:00Z");
-        s.reminder_offsets = vec![morning, two_hours];
-        assert!(!is_day_of_reminder(morning, &s, ny, early));
-        assert!(
-            is_day_of_reminder(two_hours, &s, ny, early),
-            "05:30 is the only one on the day"
-        );
     }
 }

@@ -1,127 +1,81 @@
-//! The Lambda handler: an EventBridge scheduled event in, the sweep report out. "Now" is
-//! the event's `time`, so any moment can be replayed.
+//! The job on the shared engine: an EventBridge scheduled event in, the sweep report out.
+//! "Now" is the event's `time`, so any moment can be replayed.
 //!
-//! Exactly once per visit: the sweep engine claims each item before it is handled, and
-//! every outcome finishes or releases that claim in the same transaction as its records.
-//! The review cap spans visits: a send sets `patient.last_review_request_at` in the same
-//! transaction as the send record (conditional on the patient's version). Within one run,
-//! a second visit of a patient already handled is given back for the next run, which reads
-//! the patient afresh (the batch read at the start of a chunk would not show the first).
-
-use std::collections::HashMap;
-use std::sync::Mutex;
+//! Exactly once per visit: the engine claims each item before it is handled, and every
+//! outcome finishes or releases that claim in the same transaction as its records. The
+//! review cap spans visits: a send sets `patient.last_review_request_at` in the same
+//! transaction as the send record (conditional on the patient's version, renewed on the
+//! re-read patient after a lost condition). Within one run the engine hands a patient's
+//! visits over one after another, each on records read after the previous one was
+//! written, so a second visit sees the first request and is capped.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
-use frontdesk::deliver::{deliver, Delivery, Outbound, Senders};
+use chrono::{DateTime, Utc};
+use frontdesk::deliver::Delivery;
 use frontdesk::domain::{
-    Appointment, AppointmentId, Channel, Decision, Direction, DueKind, DueWork, Message, MessageId,
-    MessageKind, Patient, PatientId, Practice, PracticeId, Priority, Purpose, Sweep, Task, TaskId,
+    Channel, Decision, DueWork, MessageKind, Patient, Priority, Purpose, Sweep, Task, TaskId,
     TaskKind,
 };
 use frontdesk::ports::{Expect, Key, Store, Write};
-use frontdesk::sweep::{self, Batch, Deps, DueHandler, Handled, SweepError, SweepReport};
-use lambda_runtime::{Diagnostic, LambdaEvent};
+use frontdesk::sweep::{self, done, release, Automated, Decided, DueHandler, Handled};
+use frontdesk::sweep::{OnUnavailable, Plan, SentRecord, Settling, Snapshot};
 
 use crate::request::{self, labels, verdict, Verdict};
-use frontdesk::sweep::Snapshot;
 
-/// Tries of one transaction when a conditional write lost (the patient changed meanwhile).
-const TRIES: usize = 3;
-
-/// How long a visit waits when another visit of the same patient was handled in this run.
-const BUSY_RETRY: Duration = Duration::minutes(1);
-
-pub async fn handle(
-    deps: &Deps,
-    event: LambdaEvent<serde_json::Value>,
-) -> Result<serde_json::Value, Diagnostic> {
-    sweep::handle_event(Sweep::Reviews, event, |now| run(deps, now)).await
-}
-
-/// Runs the review-requests sweep at `now`. Partial failures are in the report (and
-/// logged); `Err` only when work was found and none of it succeeded.
-pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, SweepError> {
-    let handler = ReviewHandler {
-        store: deps.store.as_ref(),
-        senders: &deps.senders,
-        handled_patients: Mutex::new(HashMap::new()),
-    };
-    sweep::run_logged(deps, Sweep::Reviews, now, &handler).await
-}
-
-/// The writes of one outcome, and how it ended.
-struct Record {
-    writes: Vec<Write>,
-    handled: Handled,
-}
-
-struct ReviewHandler<'a> {
-    store: &'a dyn Store,
-    senders: &'a Senders,
-    /// Patients this run has already asked (or is asking), with the visit it was for.
-    handled_patients: Mutex<HashMap<(PracticeId, PatientId), AppointmentId>>,
-}
+frontdesk::sweep_job!(
+    /// The review-requests job.
+    ReviewRequests,
+    Sweep::Reviews
+);
 
 #[async_trait]
-impl DueHandler for ReviewHandler<'_> {
+impl DueHandler for ReviewRequests {
     async fn handle(
         &self,
         claimed: DueWork,
-        batch: &Batch,
+        snapshot: Snapshot,
         now: DateTime<Utc>,
     ) -> frontdesk::Result<Handled> {
-        let handled = match claimed.kind {
-            DueKind::ReviewRequest => {
-                self.review(&claimed, Snapshot::from_batch(batch, &claimed), now)
-                    .await
-            }
-            DueKind::Reminder { .. }
-            | DueKind::ConfirmationDeadline
-            | DueKind::NoShowCheck
-            | DueKind::NoShowFollowUp => Err(frontdesk::Error::Invalid {
-                field: "kind",
-                reason: format!(
-                    "{} is not review work; it belongs to the {} sweep",
-                    claimed.kind.label(),
-                    claimed.kind.sweep().as_str()
-                ),
-            }),
-        };
-        match &handled {
-            Ok(Handled::Done(label) | Handled::Released(label)) => tracing::info!(
-                practice_id = %claimed.practice_id,
-                appointment_id = %claimed.appointment_id,
-                outcome = *label,
-                "review request handled"
-            ),
-            Err(e) => tracing::warn!(
-                practice_id = %claimed.practice_id,
-                appointment_id = %claimed.appointment_id,
-                error = %e,
-                "review request failed; it comes back after its lease"
-            ),
+        let store = self.deps.store.as_ref();
+        match sweep::write_decided(store, &claimed, snapshot, |s| plan(&claimed, s, now)).await? {
+            Decided::Written(handled) => Ok(handled),
+            Decided::Act(Deliver, snapshot) => self.deliver(&claimed, &snapshot, now).await,
         }
-        handled
     }
 }
 
-fn done(claimed: &DueWork) -> Write {
-    Write::DoneDue {
-        claimed: Box::new(claimed.clone()),
-    }
-}
+/// The one action a verdict can ask for: deliver the request.
+struct Deliver;
 
-/// Gives the claim back for `at`, without counting this claim as a failed attempt.
-fn release(claimed: &DueWork, at: DateTime<Utc>) -> Write {
-    Write::ReleaseDue {
-        claimed: Box::new(claimed.clone()),
-        next: Box::new(DueWork {
-            due_at: at,
-            attempts: claimed.attempts.saturating_sub(1),
-            ..claimed.clone()
-        }),
-    }
+/// The verdict as writes, or the delivery. Pure.
+fn plan(
+    claimed: &DueWork,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> frontdesk::Result<Plan<Deliver>> {
+    Ok(match verdict(claimed, snapshot, now) {
+        Verdict::Deliver => Plan::Act(Deliver),
+        Verdict::VoiceNote => voice_note(claimed, snapshot, now)?,
+        Verdict::Stale => Plan::finish(claimed, labels::STALE),
+        Verdict::Suppress { label, reason } => Plan::Write {
+            writes: timeline_then(
+                snapshot,
+                Decision::Suppressed { reason },
+                now,
+                done(claimed),
+            ),
+            handled: Handled::Done(label),
+        },
+        Verdict::Wait { until } => Plan::Write {
+            writes: timeline_then(
+                snapshot,
+                Decision::Deferred { until },
+                now,
+                release(claimed, until),
+            ),
+            handled: Handled::Released(labels::WAITING),
+        },
+    })
 }
 
 /// The patient with `last_review_request_at` set, conditional on the version read.
@@ -137,178 +91,67 @@ fn stamped(patient: &Patient, now: DateTime<Utc>) -> Write {
     }
 }
 
-fn entry(
-    patient: &Patient,
-    appointment: &Appointment,
-    channel: Channel,
-    body: String,
-    decision: Decision,
-    now: DateTime<Utc>,
-) -> Write {
-    Write::Message(Box::new(Message {
-        practice_id: patient.practice_id.clone(),
-        patient_id: Some(patient.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: now,
-        channel,
-        direction: Direction::Outbound,
-        purpose: Purpose::ReviewRequest,
-        body,
-        decision,
-        appointment_id: Some(appointment.appointment_id.clone()),
-        actor: None,
-    }))
-}
-
-impl ReviewHandler<'_> {
-    async fn review(
-        &self,
-        claimed: &DueWork,
-        mut snapshot: Snapshot,
-        now: DateTime<Utc>,
-    ) -> frontdesk::Result<Handled> {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let record = match verdict(claimed, &snapshot, now) {
-                Verdict::Deliver | Verdict::VoiceNote if !self.reserve(claimed)? => Record {
-                    writes: vec![release(claimed, now + BUSY_RETRY)],
-                    handled: Handled::Released(labels::PATIENT_BUSY),
-                },
-                Verdict::Deliver => return self.deliver(claimed, &snapshot, now).await,
-                Verdict::VoiceNote => voice_note(claimed, &snapshot, now)?,
-                Verdict::Stale => Record {
-                    writes: vec![done(claimed)],
-                    handled: Handled::Done(labels::STALE),
-                },
-                Verdict::Suppress { label, reason } => Record {
-                    writes: timeline_then(
-                        &snapshot,
-                        Decision::Suppressed { reason },
-                        now,
-                        done(claimed),
-                    ),
-                    handled: Handled::Done(label),
-                },
-                Verdict::Wait { until } => Record {
-                    writes: timeline_then(
-                        &snapshot,
-                        Decision::Deferred { until },
-                        now,
-                        release(claimed, until),
-                    ),
-                    handled: Handled::Released(labels::WAITING),
-                },
-            };
-            match self.store.write(record.writes).await {
-                Ok(()) => return Ok(record.handled),
-                Err(frontdesk::Error::Conflict) if tries < TRIES => {
-                    snapshot = Snapshot::read(self.store, claimed).await?;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// Marks the patient as handled by this run for this visit; false when another visit
-    /// of the same patient got there first.
-    fn reserve(&self, claimed: &DueWork) -> frontdesk::Result<bool> {
-        let mut handled = self
-            .handled_patients
-            .lock()
-            .map_err(|_| frontdesk::Error::Storage("review guard poisoned".into()))?;
-        let visit = handled
-            .entry((claimed.practice_id.clone(), claimed.patient_id.clone()))
-            .or_insert_with(|| claimed.appointment_id.clone());
-        Ok(*visit == claimed.appointment_id)
-    }
-
-    /// Sends (or turns into the policy's staff task) and records it. After a send, a lost
-    /// condition on the patient is retried on the re-read patient: the message is never
-    /// sent twice by one claim.
+impl ReviewRequests {
+    /// Sends (or turns into the policy's staff task) and records it, the patient stamped
+    /// for the cap in the same transaction: never sent twice by one claim.
     async fn deliver(
         &self,
         claimed: &DueWork,
         snapshot: &Snapshot,
         now: DateTime<Utc>,
     ) -> frontdesk::Result<Handled> {
-        let (practice, patient, appointment) = snapshot
+        let (practice, patient, _) = snapshot
             .complete()
             .ok_or_else(|| frontdesk::Error::Storage("review request lost its records".into()))?;
-        let content = request::content(practice, patient)?;
-        let delivered = deliver(
-            self.senders,
-            Outbound {
-                practice,
-                patient,
-                kind: MessageKind::Reviews,
-                purpose: Purpose::ReviewRequest,
-                appointment_id: Some(&appointment.appointment_id),
-                not_after: None,
-                content,
-                task_priority: Priority::Low,
-                task_due: now,
-            },
+        let message = Automated {
+            kind: MessageKind::Reviews,
+            purpose: Purpose::ReviewRequest,
+            content: request::content(practice, patient)?,
+            not_after: None,
+            task_priority: Priority::Low,
+        };
+        let mut stamp = Stamp {
+            patient: patient.clone(),
             now,
-        )
-        .await;
-        let label = delivered.delivery.label();
-        let mut writes = delivered.writes;
-        match delivered.delivery {
-            Delivery::Unavailable { reason } => Err(frontdesk::Error::SendUnavailable(reason)),
-            Delivery::Deferred { until } => {
-                writes.push(release(claimed, until.max(now)));
-                self.store.write(writes).await?;
-                Ok(Handled::Released(label))
-            }
-            Delivery::Task { .. } | Delivery::Suppressed { .. } | Delivery::Rejected { .. } => {
-                writes.push(done(claimed));
-                self.store.write(writes).await?;
-                Ok(Handled::Done(label))
-            }
-            Delivery::Sent { .. } => {
-                writes.push(done(claimed));
-                self.record_sent(claimed, practice, patient.clone(), writes, now)
-                    .await?;
-                Ok(Handled::Done(label))
-            }
-        }
+        };
+        let how = Settling {
+            label: &Delivery::label,
+            on_unavailable: OnUnavailable::Fail,
+            extra: &mut stamp,
+        };
+        let (store, senders) = (self.deps.store.as_ref(), &self.deps.senders);
+        sweep::send(store, senders, claimed, snapshot, message, now, how).await
+    }
+}
+
+/// The patient stamped with the request, renewed on the re-read patient after a lost
+/// condition (the patient changed meanwhile: the change is kept).
+struct Stamp {
+    patient: Patient,
+    now: DateTime<Utc>,
+}
+
+#[async_trait]
+impl SentRecord for Stamp {
+    fn writes(&self) -> Vec<Write> {
+        vec![stamped(&self.patient, self.now)]
     }
 
-    async fn record_sent(
-        &self,
-        claimed: &DueWork,
-        practice: &Practice,
-        mut patient: Patient,
-        writes: Vec<Write>,
-        now: DateTime<Utc>,
-    ) -> frontdesk::Result<()> {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let mut all = vec![stamped(&patient, now)];
-            all.extend(writes.iter().cloned());
-            match self.store.write(all).await {
-                Ok(()) => return Ok(()),
-                Err(frontdesk::Error::Conflict) if tries < TRIES => {
-                    tracing::info!(
-                        practice_id = %claimed.practice_id,
-                        appointment_id = %claimed.appointment_id,
-                        "review send record lost its patient condition; re-reading"
-                    );
-                    let id = patient.patient_id.clone();
-                    let fetched = self
-                        .store
-                        .get_many(&practice.practice_id, &[Key::Patient(id.clone())])
-                        .await?;
-                    patient = fetched
-                        .patient(&id)
-                        .cloned()
-                        .ok_or(frontdesk::Error::Conflict)?;
-                }
-                Err(e) => return Err(e),
+    async fn refresh(&mut self, store: &dyn Store) -> frontdesk::Result<bool> {
+        tracing::info!(
+            practice_id = %self.patient.practice_id,
+            "review send record lost its patient condition; re-reading"
+        );
+        let id = self.patient.patient_id.clone();
+        let fetched = store
+            .get_many(&self.patient.practice_id, &[Key::Patient(id.clone())])
+            .await?;
+        match fetched.patient(&id) {
+            Some(p) => {
+                self.patient = p.clone();
+                Ok(true)
             }
+            None => Ok(false),
         }
     }
 }
@@ -330,10 +173,11 @@ fn timeline_then(
     let content = request::content(practice, patient).ok();
     let channel = patient.preferred_channel;
     vec![
-        entry(
+        sweep::entry(
             patient,
             appointment,
             channel,
+            Purpose::ReviewRequest,
             request::body_for(content.as_ref(), channel),
             decision,
             now,
@@ -348,7 +192,7 @@ fn voice_note(
     claimed: &DueWork,
     snapshot: &Snapshot,
     now: DateTime<Utc>,
-) -> frontdesk::Result<Record> {
+) -> frontdesk::Result<Plan<Deliver>> {
     let (practice, patient, appointment) = snapshot
         .complete()
         .ok_or_else(|| frontdesk::Error::Storage("review request lost its records".into()))?;
@@ -377,11 +221,19 @@ fn voice_note(
                  review link on their next call."
             .into(),
     };
-    Ok(Record {
+    Ok(Plan::Write {
         writes: vec![
             stamped(patient, now),
             Write::Task(Box::new(task)),
-            entry(patient, appointment, Channel::Voice, script, decision, now),
+            sweep::entry(
+                patient,
+                appointment,
+                Channel::Voice,
+                Purpose::ReviewRequest,
+                script,
+                decision,
+                now,
+            ),
             done(claimed),
         ],
         handled: Handled::Done(labels::VOICE_NOTE),

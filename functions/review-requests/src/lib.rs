@@ -17,4 +17,4 @@ pub mod window;
 /// The one error type of the sweep functions.
 pub use frontdesk::sweep::SweepError as Error;
 pub use frontdesk::sweep::{wire, Deps};
-pub use handler::{handle, run};
+pub use handler::{handle, run, ReviewRequests};

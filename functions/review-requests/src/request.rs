@@ -39,7 +39,6 @@ pub mod labels {
     pub const CAPPED: &str = "suppressed_cap";
     pub const NO_WINDOW: &str = "suppressed_no_window";
     pub const WAITING: &str = "waiting_for_office_hours";
-    pub const PATIENT_BUSY: &str = "patient_busy";
     pub const VOICE_NOTE: &str = "voice_note";
 }
 

@@ -13,7 +13,7 @@ use crate::domain::{
 use crate::{Error, Result};
 
 /// An item to read, within one practice.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Key {
     Practice,
     Patient(PatientId),

@@ -18,11 +18,12 @@ pub struct Deps {
 }
 
 impl Deps {
+    /// As deployed: leases from the wall clock (see [`SweepOptions::deployed`]).
     pub fn new(store: Arc<dyn Store>, senders: Senders) -> Self {
         Self {
             store,
             senders,
-            options: SweepOptions::default(),
+            options: SweepOptions::deployed(),
         }
     }
 }

@@ -7,8 +7,47 @@ use chrono::{DateTime, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use thiserror::Error;
 
-use super::{event_time, run, Deps, DueHandler, SweepReport};
+use super::{event_time, run, wire, Deps, DueHandler, SweepReport};
 use crate::domain::Sweep;
+
+/// A scheduled job on the engine: its sweep and its handler for one run. Each scheduled
+/// function's `main.rs` is `sweep::serve::<TheJob>()`; the local gateway and the tests
+/// call [`invoke`] and [`run_job`].
+pub trait Job: DueHandler + Sized {
+    const SWEEP: Sweep;
+    /// The handler for one run (per-run state starts empty).
+    fn for_run(deps: &Deps) -> Self;
+}
+
+/// The Lambda entry point of job `J`: "now" from the event, one run, the report as JSON;
+/// a failed invocation when work was found and none of it could be handled.
+pub async fn invoke<J: Job>(
+    deps: &Deps,
+    event: LambdaEvent<serde_json::Value>,
+) -> Result<serde_json::Value, Diagnostic> {
+    handle_event(J::SWEEP, event, |now| run_job::<J>(deps, now)).await
+}
+
+/// One run of job `J` at `now`, failures logged.
+pub async fn run_job<J: Job>(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, SweepError> {
+    run_logged(deps, J::SWEEP, now, &J::for_run(deps)).await
+}
+
+/// The whole `main` of a scheduled function: tracing, the templates checked, the
+/// dependencies wired once per container (no I/O at init), then the runtime loop.
+pub async fn serve<J: Job>() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    crate::policy::check_templates()?;
+    let config = crate::config::Config::from_env()?;
+    let deps = wire(&config, &crate::aws::Clients::from_env().await)?;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        |event: LambdaEvent<serde_json::Value>| {
+            let deps = deps.clone();
+            async move { invoke::<J>(&deps, event).await }
+        },
+    ))
+    .await
+}
 
 /// Failures logged one by one; beyond this, only the count.
 const FAILURES_LOGGED: usize = 50;
@@ -65,6 +104,43 @@ fn function_name(sweep: Sweep) -> &'static str {
     }
 }
 
+/// Declares a scheduled job of a function crate: the struct holding the run's
+/// dependencies (`deps`), its [`Job`] impl, and the crate's `handle` (the Lambda entry
+/// point the local gateway calls too) and `run` (one sweep at `now`, for tests).
+#[macro_export]
+macro_rules! sweep_job {
+    ($(#[$meta:meta])* $name:ident, $sweep:expr) => {
+        $(#[$meta])*
+        pub struct $name {
+            pub(crate) deps: $crate::sweep::Deps,
+        }
+
+        impl $crate::sweep::Job for $name {
+            const SWEEP: $crate::domain::Sweep = $sweep;
+            fn for_run(deps: &$crate::sweep::Deps) -> Self {
+                Self { deps: deps.clone() }
+            }
+        }
+
+        /// The Lambda entry point: "now" is the EventBridge event's `time`; the sweep
+        /// report as JSON. The invocation fails when work was found and none succeeded.
+        pub async fn handle(
+            deps: &$crate::sweep::Deps,
+            event: ::lambda_runtime::LambdaEvent<::serde_json::Value>,
+        ) -> ::std::result::Result<::serde_json::Value, ::lambda_runtime::Diagnostic> {
+            $crate::sweep::invoke::<$name>(deps, event).await
+        }
+
+        /// One sweep at `now`, including whatever a missed or failed run left behind.
+        pub async fn run(
+            deps: &$crate::sweep::Deps,
+            now: ::chrono::DateTime<::chrono::Utc>,
+        ) -> ::std::result::Result<$crate::sweep::SweepReport, $crate::sweep::SweepError> {
+            $crate::sweep::run_job::<$name>(deps, now).await
+        }
+    };
+}
+
 /// The Lambda entry point of a sweep function: `run(now)` with "now" from the event.
 pub async fn handle_event<F, Fut>(
     sweep: Sweep,
@@ -90,7 +166,7 @@ where
 fn all_failed(report: SweepReport) -> Result<SweepReport, SweepError> {
     match report.failures.first() {
         Some(first) if report.claimed == 0 => Err(SweepError::AllFailed {
-            failures: report.failures.len(),
+            failures: report.failed,
             first: first.error.clone(),
         }),
         _ => Ok(report),
@@ -123,10 +199,10 @@ fn log_failures(sweep: Sweep, report: &SweepReport) {
             "due work failed; claimed work comes back after its lease"
         );
     }
-    if report.failures.len() > FAILURES_LOGGED {
+    if report.failed > FAILURES_LOGGED {
         tracing::error!(
             sweep = sweep.as_str(),
-            not_logged = report.failures.len() - FAILURES_LOGGED,
+            not_logged = report.failed - FAILURES_LOGGED,
             "more due work failed; see the report"
         );
     }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::DueKind;
+use crate::domain::{AppointmentId, DueKind, PatientId, PracticeId};
 use crate::testing::MemoryStore;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -23,7 +23,7 @@ struct Finish(AtomicUsize, Arc<MemoryStore>);
 
 #[async_trait]
 impl DueHandler for Finish {
-    async fn handle(&self, claimed: DueWork, _: &Batch, _: DateTime<Utc>) -> Result<Handled> {
+    async fn handle(&self, claimed: DueWork, _: Snapshot, _: DateTime<Utc>) -> Result<Handled> {
         self.0.fetch_add(1, Ordering::SeqCst);
         self.1
             .write(vec![Write::DoneDue {
@@ -39,22 +39,24 @@ struct Fail;
 
 #[async_trait]
 impl DueHandler for Fail {
-    async fn handle(&self, _: DueWork, _: &Batch, _: DateTime<Utc>) -> Result<Handled> {
+    async fn handle(&self, _: DueWork, _: Snapshot, _: DateTime<Utc>) -> Result<Handled> {
         Err(crate::Error::Storage("boom".into()))
     }
 }
 
 async fn seed(store: &MemoryStore, items: &[DueWork]) {
-    store
-        .write(
-            items
-                .iter()
-                .cloned()
-                .map(|d| Write::Due(Box::new(d)))
-                .collect(),
-        )
-        .await
-        .unwrap();
+    for chunk in items.chunks(100) {
+        store
+            .write(
+                chunk
+                    .iter()
+                    .cloned()
+                    .map(|d| Write::Due(Box::new(d)))
+                    .collect(),
+            )
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test]
@@ -140,7 +142,7 @@ async fn failing_work_comes_back_after_its_lease_and_then_goes_to_staff() {
         now += opts.lease + Duration::minutes(1);
     }
     assert_eq!(
-        reports.iter().map(|r| r.failures.len()).sum::<usize>(),
+        reports.iter().map(|r| r.failed).sum::<usize>(),
         4,
         "four failed attempts, reported"
     );
@@ -171,4 +173,189 @@ fn the_event_time_is_the_sweeps_now() {
     let ev = serde_json::json!({"time": "2026-11-22T18:05:00Z", "detail-type": "Scheduled Event"});
     assert_eq!(event_time(&ev).unwrap(), utc("2026-11-22T18:05:00Z"));
     assert!(event_time(&serde_json::json!({})).is_err());
+}
+
+#[test]
+fn fair_order_keeps_every_item_and_each_practices_order() {
+    let mut items = Vec::new();
+    for i in 0..300 {
+        let p = format!("p{}", i % 7 + (i % 3));
+        items.push(due(&p, &format!("a{i}"), "2026-01-01T10:00:00Z"));
+    }
+    let out = fair_order(items.clone());
+    assert_eq!(out.len(), items.len());
+    for p in ["p0", "p1", "p4", "p8"] {
+        let mine = |v: &[DueWork]| -> Vec<String> {
+            v.iter()
+                .filter(|d| d.practice_id.as_str() == p)
+                .map(|d| d.appointment_id.to_string())
+                .collect()
+        };
+        assert_eq!(mine(&out), mine(&items), "{p} keeps its order");
+    }
+    // The first round has one item of every practice.
+    let first: std::collections::HashSet<_> =
+        out.iter().take(9).map(|d| d.practice_id.clone()).collect();
+    assert_eq!(first.len(), 9);
+}
+
+#[tokio::test]
+async fn a_report_keeps_the_first_failures_and_counts_them_all() {
+    let store = Arc::new(MemoryStore::new());
+    let items: Vec<DueWork> = (0..(FAILURES_KEPT + 20))
+        .map(|i| {
+            let mut d = due("p1", &format!("a{i}"), "2026-01-01T10:00:00Z");
+            d.patient_id = PatientId::parse(format!("pt{i}")).unwrap();
+            d
+        })
+        .collect();
+    seed(&store, &items).await;
+    let opts = SweepOptions::default();
+    let r = run(
+        store.as_ref(),
+        Sweep::NoShows,
+        utc("2026-01-01T10:01:00Z"),
+        &opts,
+        &Fail,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.failed, FAILURES_KEPT + 20);
+    assert_eq!(r.failures.len(), FAILURES_KEPT);
+}
+
+#[tokio::test]
+async fn a_late_run_leases_from_the_wall_clock() {
+    let store = Arc::new(MemoryStore::new());
+    seed(&store, &[due("p1", "a1", "2026-01-01T10:00:00Z")]).await;
+    let opts = SweepOptions::deployed();
+    // An event from long ago (a retry, a backlog): the claim must outlast the run itself.
+    let before = Utc::now();
+    run(
+        store.as_ref(),
+        Sweep::NoShows,
+        utc("2026-01-01T10:01:00Z"),
+        &opts,
+        &Fail,
+    )
+    .await
+    .unwrap();
+    let leased = store.all_due(&PracticeId::parse("p1").unwrap());
+    assert!(
+        leased[0].due_at >= before + opts.lease,
+        "{:?}",
+        leased[0].due_at
+    );
+    let replay = SweepOptions::default().lease_until(utc("2026-01-01T10:01:00Z"));
+    assert_eq!(
+        replay,
+        utc("2026-01-01T10:11:00Z"),
+        "replays lease from the event"
+    );
+}
+
+/// Records the snapshots it is given and how many of a patient's items overlap.
+struct Serial {
+    store: Arc<MemoryStore>,
+    busy: std::sync::Mutex<std::collections::HashSet<String>>,
+    overlaps: AtomicUsize,
+    stamped_seen: AtomicUsize,
+}
+
+#[async_trait]
+impl DueHandler for Serial {
+    async fn handle(&self, claimed: DueWork, s: Snapshot, _: DateTime<Utc>) -> Result<Handled> {
+        let who = claimed.patient_id.to_string();
+        if !self.busy.lock().unwrap().insert(who.clone()) {
+            self.overlaps.fetch_add(1, Ordering::SeqCst);
+        }
+        if s.patient.as_ref().is_some_and(|p| p.no_show_count > 0) {
+            self.stamped_seen.fetch_add(1, Ordering::SeqCst);
+        }
+        tokio::task::yield_now().await;
+        let mut writes = vec![done(&claimed)];
+        if let Some(mut p) = s.patient.clone() {
+            p.no_show_count += 1;
+            p.version += 1;
+            writes.push(Write::Patient {
+                patient: Box::new(p),
+                expect: crate::ports::Expect::Any,
+                previous_phone: None,
+            });
+        }
+        let r = self.store.write(writes).await;
+        self.busy.lock().unwrap().remove(&who);
+        r.map(|()| Handled::Done("done"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_patients_items_are_handled_one_at_a_time_each_on_fresh_records() {
+    let store = Arc::new(MemoryStore::new());
+    let patient = crate::domain::Patient::new(
+        PracticeId::parse("p1").unwrap(),
+        PatientId::parse("pt").unwrap(),
+        "A",
+        "B",
+        crate::domain::Channel::Sms,
+        utc("2026-01-01T00:00:00Z"),
+    );
+    store
+        .write(vec![Write::Patient {
+            patient: Box::new(patient),
+            expect: crate::ports::Expect::Any,
+            previous_phone: None,
+        }])
+        .await
+        .unwrap();
+    let items: Vec<DueWork> = (0..5)
+        .map(|i| due("p1", &format!("a{i}"), "2026-01-01T10:00:00Z"))
+        .collect();
+    seed(&store, &items).await;
+    let h = Serial {
+        store: store.clone(),
+        busy: Default::default(),
+        overlaps: AtomicUsize::new(0),
+        stamped_seen: AtomicUsize::new(0),
+    };
+    let r = run(
+        store.as_ref(),
+        Sweep::NoShows,
+        utc("2026-01-01T10:01:00Z"),
+        &SweepOptions::default(),
+        &h,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.claimed, 5);
+    assert_eq!(h.overlaps.load(Ordering::SeqCst), 0, "never two at once");
+    assert_eq!(
+        h.stamped_seen.load(Ordering::SeqCst),
+        4,
+        "every later item saw the earlier one's write"
+    );
+}
+
+#[tokio::test]
+async fn work_of_another_sweep_is_refused_not_handled() {
+    let store = Arc::new(MemoryStore::new());
+    let mut d = due("p1", "a1", "2026-01-01T10:00:00Z");
+    d.kind = DueKind::ReviewRequest;
+    seed(&store, std::slice::from_ref(&d)).await;
+    let h = Finish(AtomicUsize::new(0), store.clone());
+    let opts = SweepOptions::default();
+    let engine = Engine {
+        store: store.as_ref(),
+        sweep: Sweep::NoShows,
+        now: utc("2026-01-01T10:01:00Z"),
+        opts: &opts,
+        handler: &h,
+    };
+    // Handed over directly: the engine's queries never mix partitions.
+    let err = engine.handle_one(&d, &Batch::default(), false).await;
+    assert!(
+        matches!(&err, Err(crate::Error::Invalid { reason, .. }) if reason.contains("reviews sweep")),
+        "{err:?}"
+    );
+    assert_eq!(h.0.load(Ordering::SeqCst), 0);
 }
