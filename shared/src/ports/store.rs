@@ -124,6 +124,11 @@ pub enum Write {
     ConsentEvent(Box<ConsentEvent>),
     /// Puts a thread in the practice's inbox (waiting for a human answer).
     Waiting(Box<Waiting>),
+    /// Rewrites an inbox entry the answer-deadline sweep read (its `answer_by` worked out,
+    /// or `escalated_at` set), only while it still exists and is not escalated: an entry a
+    /// staff reply removed meanwhile is not brought back, and an overlapping sweep that
+    /// escalated it first makes this a conflict.
+    UpdateWaiting(Box<Waiting>),
     /// Takes an inbox entry out (a staff member answered).
     RemoveWaiting {
         practice_id: PracticeId,
@@ -348,6 +353,13 @@ pub trait Store: Send + Sync {
         _limit: usize,
     ) -> Result<Page<Task>> {
         Err(unsupported("resolved_tasks"))
+    }
+
+    /// Inbox entries across practices whose answer deadline (`answer_by`, or `since` until
+    /// the sweep works it out) is at or before `until` and that are not escalated yet,
+    /// deadline first, at most `limit` per shard of the deadline index.
+    async fn answers_due(&self, _until: DateTime<Utc>, _limit: usize) -> Result<Vec<Waiting>> {
+        Err(unsupported("answers_due"))
     }
 
     /// Deferred staff replies due at or before `until`, across practices, oldest first.

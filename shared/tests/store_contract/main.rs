@@ -5,6 +5,7 @@
 //! What only DynamoDB itself can show (the TTL attribute, corrupt raw items, an unreachable
 //! table, retries that cost round trips) is in `dynamo_only`.
 
+mod answers;
 mod claims;
 mod due;
 mod dynamo_only;
@@ -104,4 +105,7 @@ contract! {
     due::releasing_due_work_moves_it_to_its_next_bucket,
     due::releasing_due_work_as_other_work_is_refused,
     due::due_work_is_due_by_the_millisecond_as_the_index_keeps_it,
+    answers::entries_are_due_by_since_then_by_their_deadline_until_escalated,
+    answers::an_answered_entry_is_not_brought_back_by_the_sweep,
+    answers::the_deadline_index_is_read_a_bounded_page_per_shard,
 }

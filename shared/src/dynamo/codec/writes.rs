@@ -257,6 +257,7 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
             )?);
         }
         w @ (Write::Waiting(_)
+        | Write::UpdateWaiting(_)
         | Write::RemoveWaiting { .. }
         | Write::UnknownInbound { .. }
         | Write::UnknownThread { .. }) => threads::expand(w, out)?,

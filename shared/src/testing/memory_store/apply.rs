@@ -162,6 +162,7 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
             }
         }
         w @ (Write::Waiting(_)
+        | Write::UpdateWaiting(_)
         | Write::RemoveWaiting { .. }
         | Write::UnknownInbound { .. }
         | Write::UnknownThread { .. }) => super::threads::apply(t, w)?,

@@ -281,6 +281,15 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn answers_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::Waiting>> {
+        self.count(crate::keys::ANSWER_SHARDS as usize);
+        Ok(super::threads::answers_due(&*self.lock()?, until, limit))
+    }
+
     async fn deferred_replies(&self, until: DateTime<Utc>) -> Result<Vec<Message>> {
         self.count(1);
         Ok(staff::deferred_replies(&*self.lock()?, until))
