@@ -408,7 +408,16 @@ async fn staff_work_the_console_in_a_browser() {
     // Opens the waiting thread and replies.
     d.follow("Ann L.").await;
     d.expect_heading("Thread with Ann L.").await;
-    d.expect_text("Can I move my visit?").await;
+    let thread = d.expect_text("Can I move my visit?").await;
+    // Times on the practice's clock (Lakeside is in Chicago), not UTC.
+    let texted_local = frontdesk::time::staff_time(
+        now - chrono::Duration::minutes(20),
+        chrono_tz::America::Chicago,
+    );
+    assert!(
+        thread.contains(&texted_local) && !thread.contains("UTC"),
+        "want {texted_local:?}: {thread}"
+    );
     d.fill("Message", "Yes: call us and we will find a time.")
         .await;
     d.press("Send").await;

@@ -16,7 +16,7 @@ use crate::error::ConsoleError;
 use crate::handler::Ctx;
 use crate::http_io::{html, redirect, Request};
 use crate::pages::render;
-use crate::views::{entry, patient_name, str_of, time_of, waited};
+use crate::views::{entry, local_time_of, patient_name, str_of, time_of, waited};
 use crate::Deps;
 
 async fn api(
@@ -125,11 +125,12 @@ pub async fn thread(
         None => "an unknown number".to_string(),
     };
     let names = staff_names(deps, ctx).await?;
+    let zone = ctx.zone(deps).await?;
     let messages: Vec<_> = t["messages"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|m| entry(m, |sid| names.get(sid).cloned()))
+        .map(|m| entry(m, zone, |sid| names.get(sid).cloned()))
         .collect();
     let notice = match req.query("done") {
         Some("sent") => Some("Reply sent."),
@@ -286,14 +287,13 @@ pub async fn patient(
         &[("limit", "100")],
     )
     .await?;
+    let zone = ctx.zone(deps).await?;
     let consents: Vec<ConsentRow> = history["items"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|c| ConsentRow {
-            at: time_of(c, "at").map_or(String::new(), |t| {
-                t.format("%Y-%m-%d %H:%M UTC").to_string()
-            }),
+            at: local_time_of(c, "at", zone),
             channel: str_of(c, "channel").unwrap_or("").into(),
             kind: str_of(c, "kind").map(str::to_string),
             granted: c.get("granted").and_then(Value::as_bool).unwrap_or(false),
@@ -320,7 +320,7 @@ pub async fn patient(
         .iter()
         .map(|a| {
             json!({
-                "starts_at": a.starts_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                "starts_at": frontdesk::time::staff_time(a.starts_at, zone),
                 "kind": a.kind, "status": a.status,
             })
         })

@@ -242,6 +242,10 @@ async fn staff_sign_in_answer_the_waiting_thread_and_resolve_a_task() {
         page.contains("Can I move my visit?") && page.contains(">Send</button>"),
         "{page}"
     );
+    // Times on the practice's clock (Chicago), never UTC.
+    let local = frontdesk::time::staff_time(texted, chrono_tz::America::Chicago);
+    assert!(page.contains(&local), "want {local:?} in {page}");
+    assert!(!page.contains("UTC"), "{page}");
     let token = csrf(&page);
     let r = app
         .console(
