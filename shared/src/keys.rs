@@ -204,6 +204,13 @@ pub fn resolved_task_sort(resolved_at: DateTime<Utc>, id: &TaskId) -> String {
 /// Prefix of a practice's staff members.
 pub const STAFF_PREFIX: &str = "STAFF#";
 
+/// A practice's canned replies (one item each, listed by prefix).
+pub const CANNED_REPLY_PREFIX: &str = "REPLY#";
+
+pub fn canned_reply_sk(id: &crate::domain::CannedReplyId) -> String {
+    format!("{CANNED_REPLY_PREFIX}{id}")
+}
+
 pub fn staff_sk(id: &StaffId) -> String {
     format!("{STAFF_PREFIX}{id}")
 }

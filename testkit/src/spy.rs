@@ -237,6 +237,12 @@ impl<H: WriteHook<S>, S: Store> Store for SpyStore<H, S> {
         self.counted(self.inner.resolved_tasks(p, cursor, limit))
             .await
     }
+    async fn canned_replies(
+        &self,
+        p: &PracticeId,
+    ) -> frontdesk::Result<Vec<frontdesk::domain::CannedReply>> {
+        self.counted(self.inner.canned_replies(p)).await
+    }
     async fn answers_due(
         &self,
         until: DateTime<Utc>,

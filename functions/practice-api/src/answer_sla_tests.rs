@@ -327,3 +327,21 @@ fn the_notice_names_the_practice_and_a_count_only() {
          Dental. They are now urgent tasks; please reply from the staff inbox."
     );
 }
+
+#[tokio::test]
+async fn a_run_costs_one_query_per_shard_one_batch_read_and_one_write_per_entry() {
+    let w = world();
+    let p = w.practice("A Dental", Some("+13125550102")).await;
+    for i in 0..10 {
+        w.patient_wrote(&p, &format!("pt-{i}"), monday(9, i)).await;
+    }
+    w.store.reset_requests();
+    let r = w.run(monday(12, 0)).await;
+    assert_eq!(r.escalated, 10);
+    // 4 shard queries + 1 batch read of practices + 1 claim + 1 open-task page + 10
+    // escalations (each with its raised task, one transaction).
+    assert_eq!(w.store.requests(), 4 + 1 + 1 + 1 + 10);
+    w.store.reset_requests();
+    w.run(monday(12, 5)).await;
+    assert_eq!(w.store.requests(), 4, "nothing due: only the shard queries");
+}

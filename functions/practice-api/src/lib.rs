@@ -15,6 +15,7 @@ mod inbox;
 mod messages;
 mod patients;
 mod practices;
+mod replies;
 mod reply_delivery;
 pub mod router;
 mod senders;

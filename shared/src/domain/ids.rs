@@ -89,6 +89,21 @@ external_id!(
     "message_id"
 );
 
+external_id!(
+    /// A practice's saved ("canned") reply. Generated (ULID).
+    CannedReplyId,
+    "reply_id"
+);
+
+impl CannedReplyId {
+    pub fn generate() -> Self {
+        Self(format!(
+            "rpl_{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        ))
+    }
+}
+
 impl PracticeId {
     /// A fresh, unguessable practice id.
     pub fn generate() -> Self {

@@ -169,6 +169,13 @@ impl Store for DynamoStore {
         self.read_resolved_tasks(practice_id, cursor, limit).await
     }
 
+    async fn canned_replies(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::CannedReply>> {
+        self.read_canned_replies(practice_id).await
+    }
+
     async fn answers_due(
         &self,
         until: DateTime<Utc>,

@@ -170,6 +170,16 @@ pub enum Write {
         staff_id: StaffId,
         email: EmailAddress,
     },
+    /// Saves a canned reply: a new one (`create`, conflicts if the id exists) or an edit
+    /// of one that still exists (conflicts if it was deleted meanwhile).
+    CannedReply {
+        reply: Box<crate::domain::CannedReply>,
+        create: bool,
+    },
+    RemoveCannedReply {
+        practice_id: PracticeId,
+        reply_id: crate::domain::CannedReplyId,
+    },
     /// A pending invitation, by token hash, kept until it expires (DynamoDB TTL).
     Invitation(Box<crate::domain::Invitation>),
     /// A staff reply deferred past quiet hours (its decision is `Deferred { until }`),
@@ -353,6 +363,14 @@ pub trait Store: Send + Sync {
         _limit: usize,
     ) -> Result<Page<Task>> {
         Err(unsupported("resolved_tasks"))
+    }
+
+    /// The practice's canned replies, oldest first (one Query).
+    async fn canned_replies(
+        &self,
+        _practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::CannedReply>> {
+        Err(unsupported("canned_replies"))
     }
 
     /// Inbox entries across practices whose answer deadline (`answer_by`, or `since` until

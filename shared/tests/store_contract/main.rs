@@ -6,6 +6,7 @@
 //! table, retries that cost round trips) is in `dynamo_only`.
 
 mod answers;
+mod canned;
 mod claims;
 mod due;
 mod dynamo_only;
@@ -108,4 +109,5 @@ contract! {
     answers::entries_are_due_by_since_then_by_their_deadline_until_escalated,
     answers::an_answered_entry_is_not_brought_back_by_the_sweep,
     answers::the_deadline_index_is_read_a_bounded_page_per_shard,
+    canned::canned_replies_are_saved_listed_edited_and_removed_per_practice,
 }

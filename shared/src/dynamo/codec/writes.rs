@@ -266,7 +266,9 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::RemoveStaff { .. }
         | Write::Invitation(_)
         | Write::DeferReply(_)
-        | Write::DoneDeferReply { .. }) => staff::expand(w, out)?,
+        | Write::DoneDeferReply { .. }
+        | Write::CannedReply { .. }
+        | Write::RemoveCannedReply { .. }) => staff::expand(w, out)?,
         w @ (Write::StaffLogin { .. }
         | Write::RemoveStaffLogin { .. }
         | Write::ConsumeInvitation { .. }

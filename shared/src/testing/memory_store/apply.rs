@@ -171,7 +171,9 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
         | Write::RemoveStaff { .. }
         | Write::Invitation(_)
         | Write::DeferReply(_)
-        | Write::DoneDeferReply { .. }) => super::staff::apply(t, w)?,
+        | Write::DoneDeferReply { .. }
+        | Write::CannedReply { .. }
+        | Write::RemoveCannedReply { .. }) => super::staff::apply(t, w)?,
         w @ (Write::StaffLogin { .. }
         | Write::RemoveStaffLogin { .. }
         | Write::ConsumeInvitation { .. }

@@ -281,6 +281,14 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn canned_replies(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::CannedReply>> {
+        self.count(1);
+        Ok(staff::canned_replies(&*self.lock()?, practice_id))
+    }
+
     async fn answers_due(
         &self,
         until: DateTime<Utc>,
