@@ -66,7 +66,7 @@ fn by(req: &Request) -> Option<frontdesk::domain::StaffId> {
 pub async fn list(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
     let (practice, _) = authenticate(deps, req, vec![]).await?;
     let mut items = deps.store.canned_replies(&practice.practice_id).await?;
-    items.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+    items.sort_by_key(|r| r.title.to_lowercase());
     Ok(json_response(
         StatusCode::OK,
         &ListOut {
