@@ -57,6 +57,10 @@ for f in inbound-sms reminders no-shows review-requests staff-console; do
   BINS[$f]="$(build_bin "$f" "$f")"
   [ -x "${BINS[$f]}" ] || die "$f binary not found (got '${BINS[$f]}')"
 done
+# The answer-deadline sweep is a second binary of practice-api.
+log "==> cargo build -p practice-api --bin answer-sla"
+BINS[answer-sla]="$(build_bin practice-api answer-sla)"
+[ -x "${BINS[answer-sla]}" ] || die "answer-sla binary not found (got '${BINS[answer-sla]}')"
 
 # The one table builder (local-stack's `table`), from template.yaml's own definition.
 log "==> cargo build -p local-stack --bin table"
@@ -255,6 +259,18 @@ for f in reminders no-shows review-requests; do
   fi
   stop_function
 done
+
+echo "Runtime contract tests: answer-sla under aws-lambda-rie"
+start_function answer-sla
+sam local generate-event cloudwatch scheduled-event 2>/dev/null \
+  | jq --arg t "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '.time = $t' >"$work/scheduled.json"
+invoke_file answer-sla-scheduled-event "$work/scheduled.json"
+if jq -e '(.found | type == "number") and (.failures == [])' "$work/answer-sla-scheduled-event.response.json" >/dev/null 2>&1; then
+  pass "answer-sla-scheduled-event (answer report, no failures)"
+else
+  fail "answer-sla-scheduled-event" "want an answer report with no failures"
+fi
+stop_function
 
 if [ "$failed" -gt 0 ]; then
   echo "--- function log (last 40 lines) ---"

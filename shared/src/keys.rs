@@ -168,6 +168,29 @@ pub fn waiting_sk(since: DateTime<Utc>, thread: &ThreadId) -> String {
     format!("{WAITING_PREFIX}{}#{thread}", sortable_time(since))
 }
 
+/// Shards of the answer-deadline index (GSI1 `DUE#answers#<n>`): practices spread over
+/// them by id, and the sweep queries each.
+pub const ANSWER_SHARDS: u32 = 4;
+
+/// The answer-deadline index partition of a practice's inbox entries.
+pub fn answers_due_pk(practice: &PracticeId) -> String {
+    let shard = practice
+        .as_str()
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % ANSWER_SHARDS;
+    answers_due_shard_pk(shard)
+}
+
+pub fn answers_due_shard_pk(shard: u32) -> String {
+    format!("DUE#answers#{shard}")
+}
+
+/// Deadline first, then the entry.
+pub fn answers_due_sort(at: DateTime<Utc>, practice: &PracticeId, sk: &str) -> String {
+    format!("{}#{practice}#{sk}", sortable_time(at))
+}
+
 /// An unknown sender's thread item (the number behind the opaque thread id).
 pub fn unknown_thread_sk(thread: &ThreadId) -> String {
     format!("THREAD#{thread}")
@@ -185,6 +208,13 @@ pub fn resolved_task_sort(resolved_at: DateTime<Utc>, id: &TaskId) -> String {
 
 /// Prefix of a practice's staff members.
 pub const STAFF_PREFIX: &str = "STAFF#";
+
+/// A practice's canned replies (one item each, listed by prefix).
+pub const CANNED_REPLY_PREFIX: &str = "REPLY#";
+
+pub fn canned_reply_sk(id: &crate::domain::CannedReplyId) -> String {
+    format!("{CANNED_REPLY_PREFIX}{id}")
+}
 
 pub fn staff_sk(id: &StaffId) -> String {
     format!("{STAFF_PREFIX}{id}")

@@ -245,6 +245,19 @@ impl<H: WriteHook<S>, S: Store> Store for SpyStore<H, S> {
         self.counted(self.inner.resolved_tasks(p, cursor, limit))
             .await
     }
+    async fn canned_replies(
+        &self,
+        p: &PracticeId,
+    ) -> frontdesk::Result<Vec<frontdesk::domain::CannedReply>> {
+        self.counted(self.inner.canned_replies(p)).await
+    }
+    async fn answers_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> frontdesk::Result<Vec<frontdesk::domain::Waiting>> {
+        self.counted(self.inner.answers_due(until, limit)).await
+    }
     async fn deferred_replies(&self, until: DateTime<Utc>) -> frontdesk::Result<Vec<Message>> {
         self.counted(self.inner.deferred_replies(until)).await
     }

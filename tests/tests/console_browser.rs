@@ -247,6 +247,38 @@ impl Driver {
     }
 
     /// Waits (up to 10 s) for the page to show `needle`; returns the page's text.
+    /// Waits until the form control at `xpath` holds `want` (a page load may be under way).
+    async fn expect_value(&self, xpath: &str, want: &str) {
+        let mut seen = String::new();
+        for _ in 0..100 {
+            let find = format!("{}/session/{}/element", self.base, self.session);
+            let found = self
+                .http
+                .post(&find)
+                .json(&json!({"using": "xpath", "value": xpath}))
+                .send()
+                .await;
+            if let Ok(r) = found {
+                let v: Value = r.json().await.unwrap_or(Value::Null);
+                if let Some(id) = v["value"][ELEMENT].as_str() {
+                    let url = format!(
+                        "{}/session/{}/element/{id}/property/value",
+                        self.base, self.session
+                    );
+                    if let Ok(r) = self.http.get(url).send().await {
+                        let v: Value = r.json().await.unwrap_or(Value::Null);
+                        seen = v["value"].as_str().unwrap_or("").to_string();
+                        if seen == want {
+                            return;
+                        }
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("want {want:?} in {xpath}, got {seen:?}");
+    }
+
     async fn expect_text(&self, needle: &str) -> String {
         let mut seen = String::new();
         for _ in 0..100 {
@@ -366,6 +398,19 @@ async fn staff_work_the_console_in_a_browser() {
         .await
         .unwrap();
 
+    let (s, canned) = app
+        .call(
+            "POST",
+            "/v1/practice/replies",
+            Some(&key_a),
+            Some(json!({
+                "title": "Move a visit",
+                "body": "Hi {{ first_name }}: call us and we will find a time."
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{canned}");
+
     let d = Driver::start(&driver_path).await;
     let console = format!("{}/console/", app.base);
 
@@ -408,14 +453,30 @@ async fn staff_work_the_console_in_a_browser() {
     // Opens the waiting thread and replies.
     d.follow("Ann L.").await;
     d.expect_heading("Thread with Ann L.").await;
-    d.expect_text("Can I move my visit?").await;
-    d.fill("Message", "Yes: call us and we will find a time.")
+    let thread = d.expect_text("Can I move my visit?").await;
+    // Times on the practice's clock (Lakeside is in Chicago), not UTC.
+    let texted_local = frontdesk::time::staff_time(
+        now - chrono::Duration::minutes(20),
+        chrono_tz::America::Chicago,
+    );
+    assert!(
+        thread.contains(&texted_local) && !thread.contains("UTC"),
+        "want {texted_local:?}: {thread}"
+    );
+    // A canned reply, filled in for Ann by Preview, then sent.
+    d.click("//select[@id='canned']/option[normalize-space()='Move a visit']")
         .await;
+    d.press("Preview").await;
+    d.expect_value(
+        "//textarea[@id='body']",
+        "Hi Ann: call us and we will find a time.",
+    )
+    .await;
     d.press("Send").await;
     let page = d.expect_text("Reply sent.").await;
     assert!(
         page.contains("Reply sent.")
-            && page.contains("Yes: call us and we will find a time.")
+            && page.contains("Hi Ann: call us and we will find a time.")
             && page.contains("by Sam Staff"),
         "{page}"
     );

@@ -9,7 +9,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{
-    appointments, consents, inbox, messages, patients, practices, staff, task_actions, tasks,
+    appointments, consents, inbox, messages, patients, practices, replies, staff, task_actions,
+    tasks,
 };
 
 pub async fn handle(
@@ -73,6 +74,11 @@ pub(crate) async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGateway
         Route::CreateStaff => staff::create(deps, req).await,
         Route::ListStaff => staff::list(deps, req).await,
         Route::DeleteStaff(id) => staff::delete(deps, req, &id).await,
+        Route::ListReplies => replies::list(deps, req).await,
+        Route::CreateReply => replies::create(deps, req).await,
+        Route::UpdateReply(id) => replies::update(deps, req, &id).await,
+        Route::DeleteReply(id) => replies::delete(deps, req, &id).await,
+        Route::PreviewReply(id) => replies::preview(deps, req, &id).await,
     }
 }
 

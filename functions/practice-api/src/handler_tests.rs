@@ -886,6 +886,9 @@ mod inbox_tests;
 #[path = "tasks_tests.rs"]
 mod tasks_tests;
 
+#[path = "replies_tests.rs"]
+mod replies_tests;
+
 #[path = "staff_tests.rs"]
 mod staff_tests;
 

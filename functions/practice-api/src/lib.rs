@@ -1,6 +1,7 @@
 //! Practice API (v1): how a practice's systems and staff get data in and see what happened.
 //! `main.rs` wires it; `handler` answers requests; one file per resource.
 
+pub mod answer_sla;
 mod appointments;
 mod arrivals;
 pub mod as_staff;
@@ -15,6 +16,7 @@ mod messages;
 mod ownership;
 mod patients;
 mod practices;
+mod replies;
 mod reply_delivery;
 pub mod router;
 mod senders;

@@ -44,6 +44,11 @@ pub enum Route {
     CreateStaff,
     ListStaff,
     DeleteStaff(String),
+    ListReplies,
+    CreateReply,
+    UpdateReply(String),
+    DeleteReply(String),
+    PreviewReply(String),
 }
 
 /// The path parameters of a matched route.
@@ -123,6 +128,17 @@ const TABLE: &[(&str, &str, Build)] = &[
     ("GET", "/v1/staff", |_| Route::ListStaff),
     ("DELETE", "/v1/staff/{staff_id}", |p| {
         Route::DeleteStaff(p.get("staff_id"))
+    }),
+    ("GET", "/v1/practice/replies", |_| Route::ListReplies),
+    ("POST", "/v1/practice/replies", |_| Route::CreateReply),
+    ("PUT", "/v1/practice/replies/{reply_id}", |p| {
+        Route::UpdateReply(p.get("reply_id"))
+    }),
+    ("DELETE", "/v1/practice/replies/{reply_id}", |p| {
+        Route::DeleteReply(p.get("reply_id"))
+    }),
+    ("POST", "/v1/practice/replies/{reply_id}/preview", |p| {
+        Route::PreviewReply(p.get("reply_id"))
     }),
 ];
 

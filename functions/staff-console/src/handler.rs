@@ -35,6 +35,15 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The practice's time zone: staff see every time on the practice's clock. One read.
+    pub async fn zone(&self, deps: &Deps) -> Result<chrono_tz::Tz, ConsoleError> {
+        let practice = deps
+            .store()
+            .get_practice(&self.signed_in.member.practice_id)
+            .await?;
+        Ok(practice.map_or(chrono_tz::UTC, |p| p.settings.time_zone))
+    }
+
     pub fn principal(&self) -> practice_api::as_staff::StaffPrincipal {
         let m = &self.signed_in.member;
         practice_api::as_staff::StaffPrincipal {

@@ -1,8 +1,10 @@
 //! Sign in, set a password from an invitation, sign out, and the session list.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use chrono::{DateTime, Utc};
 use frontdesk::domain::{clear_session_cookie, cookie_value, session_cookie, token_hash};
 use frontdesk::staff_signin::{self, Refused, SignedIn};
+use frontdesk::time::staff_time;
 use minijinja::context;
 use serde::Serialize;
 
@@ -33,13 +35,16 @@ fn started(req: &Request, s: &SignedIn) -> ApiGatewayV2httpResponse {
     redirect("/console/inbox", vec![session_cookie(&value, &req.host)])
 }
 
-fn refusal(r: &Refused) -> String {
+/// Why a sign-in was refused. A lockout says how long in minutes: before signing in the
+/// practice (and so its clock) is unknown, and naming it would confirm the account.
+fn refusal(r: &Refused, now: DateTime<Utc>) -> String {
     match r {
         Refused::Credentials => "That email and password do not match an account.".into(),
-        Refused::Locked { until } => format!(
-            "Too many attempts. Try again after {} UTC.",
-            until.format("%H:%M:%S")
-        ),
+        Refused::Locked { until } => {
+            let minutes = ((*until - now).num_seconds().max(1) + 59) / 60;
+            let unit = if minutes == 1 { "minute" } else { "minutes" };
+            format!("Too many attempts. Try again in {minutes} {unit}.")
+        }
         Refused::Invitation => {
             "This invitation is not valid: it was used already, has expired, or the code is \
              incomplete. Ask your practice admin for a new one."
@@ -62,7 +67,7 @@ pub async fn sign_in(deps: &Deps, req: &Request) -> Result<ApiGatewayV2httpRespo
     .await?;
     match out {
         Ok(s) => Ok(started(req, &s)),
-        Err(r) => sign_in_form(Some(refusal(&r)), email),
+        Err(r) => sign_in_form(Some(refusal(&r, now)), email),
     }
 }
 
@@ -77,7 +82,7 @@ pub async fn accept(deps: &Deps, req: &Request) -> Result<ApiGatewayV2httpRespon
     .await?;
     match out {
         Ok(s) => Ok(started(req, &s)),
-        Err(r) => invite_form(Some(refusal(&r))),
+        Err(r) => invite_form(Some(refusal(&r, now))),
     }
 }
 
@@ -117,13 +122,14 @@ pub async fn sessions(
     let now = deps.clock().now();
     let own = staff_signin::sessions_of(deps.store().as_ref(), &ctx.signed_in.member, now).await?;
     let current = token_hash(&ctx.signed_in.token);
+    let zone = ctx.zone(deps).await?;
     let rows: Vec<SessionRow> = own
         .into_iter()
         .map(|s| SessionRow {
             current: s.token_hash == current,
             id: s.token_hash,
-            created_at: s.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            last_seen_at: s.last_seen_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            created_at: staff_time(s.created_at, zone),
+            last_seen_at: staff_time(s.last_seen_at, zone),
         })
         .collect();
     Ok(html(

@@ -2,6 +2,8 @@
 //! a timeline entry's outcome. Pure functions.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use frontdesk::time::staff_time;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -47,16 +49,18 @@ pub struct Entry {
     pub outcome: String,
 }
 
-/// One timeline entry as the thread page shows it. `staff_name` names a staff id.
-pub fn entry(m: &Value, staff_name: impl Fn(&str) -> Option<String>) -> Entry {
+/// A time of the API's JSON on the practice's clock ("Tue, Mar 10 at 2:30 PM CDT"), or
+/// nothing when it is missing.
+pub fn local_time_of(v: &Value, key: &str, zone: Tz) -> String {
+    time_of(v, key).map_or(String::new(), |t| staff_time(t, zone))
+}
+
+/// One timeline entry as the thread page shows it, times on the practice's clock.
+/// `staff_name` names a staff id.
+pub fn entry(m: &Value, zone: Tz, staff_name: impl Fn(&str) -> Option<String>) -> Entry {
     let decision = m.get("decision").cloned().unwrap_or(Value::Null);
     let outcome = match str_of(&decision, "outcome") {
-        Some("deferred") => format!(
-            "deferred until {}",
-            time_of(&decision, "until").map_or(String::new(), |t| t
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string())
-        ),
+        Some("deferred") => format!("deferred until {}", local_time_of(&decision, "until", zone)),
         Some(other) => other.replace('_', " "),
         None => String::new(),
     };
@@ -65,9 +69,7 @@ pub fn entry(m: &Value, staff_name: impl Fn(&str) -> Option<String>) -> Entry {
         .and_then(|a| str_of(a, "staff_id"))
         .map(|id| staff_name(id).unwrap_or_else(|| id.to_string()));
     Entry {
-        at: time_of(m, "at").map_or(String::new(), |t| {
-            t.format("%Y-%m-%d %H:%M UTC").to_string()
-        }),
+        at: local_time_of(m, "at", zone),
         channel: str_of(m, "channel").unwrap_or("").to_string(),
         direction: str_of(m, "direction").unwrap_or("").to_string(),
         purpose: str_of(m, "purpose").unwrap_or("").replace('_', " "),
@@ -103,10 +105,23 @@ mod tests {
             "purpose": "staff_reply", "body": "See you", "decision": {"outcome": "sent"},
             "actor": {"type": "staff", "staff_id": "stf_1"}
         });
-        let e = entry(&m, |id| (id == "stf_1").then(|| "Ana Ruiz".to_string()));
+        let e = entry(&m, chrono_tz::America::Chicago, |id| {
+            (id == "stf_1").then(|| "Ana Ruiz".to_string())
+        });
+        assert_eq!(
+            e.at, "Sun, Mar 1 at 9:00 AM CST",
+            "the practice's clock, not UTC"
+        );
         assert_eq!(e.by.as_deref(), Some("Ana Ruiz"));
         assert_eq!(e.outcome, "sent");
         assert_eq!(e.purpose, "staff reply");
+        let deferred = serde_json::json!({
+            "at": "2026-07-01T03:00:00Z",
+            "decision": {"outcome": "deferred", "until": "2026-07-01T13:00:00Z"}
+        });
+        let e = entry(&deferred, chrono_tz::America::Chicago, |_| None);
+        assert_eq!(e.at, "Tue, Jun 30 at 10:00 PM CDT");
+        assert_eq!(e.outcome, "deferred until Wed, Jul 1 at 8:00 AM CDT");
         assert_eq!(
             patient_name(&serde_json::json!({"first_name": "Ana", "last_name": "Ruiz"})),
             "Ana R."

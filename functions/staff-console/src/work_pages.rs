@@ -16,7 +16,7 @@ use crate::error::ConsoleError;
 use crate::handler::Ctx;
 use crate::http_io::{html, redirect, Request};
 use crate::pages::render;
-use crate::views::{entry, patient_name, str_of, time_of, waited};
+use crate::views::{entry, local_time_of, patient_name, str_of, time_of, waited};
 use crate::Deps;
 
 async fn api(
@@ -117,7 +117,37 @@ pub async fn thread(
     id: &str,
     error: Option<String>,
 ) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
+    thread_with(deps, req, ctx, id, error, None).await
+}
+
+#[derive(Serialize)]
+struct CannedOption {
+    reply_id: String,
+    title: String,
+    selected: bool,
+}
+
+/// The thread page; `draft` prefills the reply box (a canned reply's preview).
+async fn thread_with(
+    deps: &Deps,
+    req: &Request,
+    ctx: &Ctx,
+    id: &str,
+    error: Option<String>,
+    draft: Option<String>,
+) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
     let id = safe_id(id)?;
+    let chosen = req.field("canned");
+    let canned: Vec<CannedOption> = read(deps, ctx, "/v1/practice/replies", &[]).await?["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| CannedOption {
+            reply_id: str_of(r, "reply_id").unwrap_or("").into(),
+            title: str_of(r, "title").unwrap_or("").into(),
+            selected: !chosen.is_empty() && str_of(r, "reply_id") == Some(chosen),
+        })
+        .collect();
     let t = read(deps, ctx, &format!("/v1/threads/{id}"), &[("limit", "100")]).await?;
     let patient_id = str_of(&t, "patient_id").map(str::to_string);
     let who = match &patient_id {
@@ -125,11 +155,12 @@ pub async fn thread(
         None => "an unknown number".to_string(),
     };
     let names = staff_names(deps, ctx).await?;
+    let zone = ctx.zone(deps).await?;
     let messages: Vec<_> = t["messages"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|m| entry(m, |sid| names.get(sid).cloned()))
+        .map(|m| entry(m, zone, |sid| names.get(sid).cloned()))
         .collect();
     let notice = match req.query("done") {
         Some("sent") => Some("Reply sent."),
@@ -142,7 +173,7 @@ pub async fn thread(
         context! {
             me => &ctx.me, csrf => &ctx.csrf, thread_id => id, who, patient_id,
             number => str_of(&t, "number"), messages, error, notice,
-            canned => Vec::<String>::new(),
+            canned, draft,
         },
     )?;
     Ok(html(status, body))
@@ -155,11 +186,35 @@ pub async fn reply(
     id: &str,
 ) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
     let id = safe_id(id)?;
-    let text = req.field("body").trim();
+    let mut text = req.field("body").trim().to_string();
+    let canned = req.field("canned");
+    let preview = req.field("action") == "preview";
+    // A canned reply: rendered for this conversation, shown in the box to edit (Preview),
+    // or sent as it is when the box is empty (Send).
+    if !canned.is_empty() && (preview || text.is_empty()) {
+        let path = format!("/v1/practice/replies/{}/preview", safe_id(canned)?);
+        match api(
+            deps,
+            ctx,
+            Method::POST,
+            &path,
+            &[],
+            Some(json!({"thread_id": id})),
+        )
+        .await
+        {
+            (200, v) => text = str_of(&v, "body").unwrap_or("").to_string(),
+            (404, _) => return Err(ConsoleError::NotFound),
+            (_, v) => return thread(deps, req, ctx, id, Some(api_message(&v))).await,
+        }
+        if preview {
+            return thread_with(deps, req, ctx, id, None, Some(text)).await;
+        }
+    }
     if text.is_empty() {
         return thread(deps, req, ctx, id, Some("Write a message first.".into())).await;
     }
-    let body = json!({"body": text, "staff_id": ctx.signed_in.member.staff_id.as_str()});
+    let body = json!({"body": &text, "staff_id": ctx.signed_in.member.staff_id.as_str()});
     let path = format!("/v1/threads/{id}/messages");
     match api(deps, ctx, Method::POST, &path, &[], Some(body)).await {
         (201, _) => Ok(redirect(
@@ -286,14 +341,13 @@ pub async fn patient(
         &[("limit", "100")],
     )
     .await?;
+    let zone = ctx.zone(deps).await?;
     let consents: Vec<ConsentRow> = history["items"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|c| ConsentRow {
-            at: time_of(c, "at").map_or(String::new(), |t| {
-                t.format("%Y-%m-%d %H:%M UTC").to_string()
-            }),
+            at: local_time_of(c, "at", zone),
             channel: str_of(c, "channel").unwrap_or("").into(),
             kind: str_of(c, "kind").map(str::to_string),
             granted: c.get("granted").and_then(Value::as_bool).unwrap_or(false),
@@ -320,7 +374,7 @@ pub async fn patient(
         .iter()
         .map(|a| {
             json!({
-                "starts_at": a.starts_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                "starts_at": frontdesk::time::staff_time(a.starts_at, zone),
                 "kind": a.kind, "status": a.status,
             })
         })

@@ -243,6 +243,10 @@ async fn staff_sign_in_answer_the_waiting_thread_and_resolve_a_task() {
         page.contains("Can I move my visit?") && page.contains(">Send</button>"),
         "{page}"
     );
+    // Times on the practice's clock (Chicago), never UTC.
+    let local = frontdesk::time::staff_time(texted, chrono_tz::America::Chicago);
+    assert!(page.contains(&local), "want {local:?} in {page}");
+    assert!(!page.contains("UTC"), "{page}");
     let token = csrf(&page);
     let r = app
         .console(
@@ -285,6 +289,69 @@ async fn staff_sign_in_answer_the_waiting_thread_and_resolve_a_task() {
             .await,
     );
     assert!(page.contains("Nobody is waiting"), "answered: {page}");
+
+    // A canned reply: chosen on the thread page, previewed into the box, sent as it is.
+    let canned = app
+        .api(
+            "POST",
+            "/v1/practice/replies",
+            &key,
+            json!({"title": "Move a visit", "body": "Hi {{ first_name }}, {{ practice_name }} will call you to pick a new time."}),
+        )
+        .await;
+    let reply_id = canned["reply_id"].as_str().unwrap();
+    let page = text(
+        &app.console("GET", "/console/threads/p_pt-1", Some(&cookie), &[])
+            .await,
+    );
+    assert!(
+        page.contains("<label for=\"canned\">Canned reply</label>")
+            && page.contains(&format!(
+                "<option value=\"{reply_id}\">Move a visit</option>"
+            ))
+            && page.contains(">Preview</button>"),
+        "{page}"
+    );
+    let r = app
+        .console(
+            "POST",
+            "/console/threads/p_pt-1/reply",
+            Some(&cookie),
+            &[
+                ("csrf", &token),
+                ("canned", reply_id),
+                ("action", "preview"),
+                ("body", ""),
+            ],
+        )
+        .await;
+    let page = text(&r);
+    assert_eq!(r.status_code, 200, "{page}");
+    assert!(
+        page.contains("Hi Ann, Lakeside Dental will call you to pick a new time.</textarea>"),
+        "{page}"
+    );
+    assert_eq!(app.sms.sent().len(), 1, "a preview sends nothing");
+    let r = app
+        .console(
+            "POST",
+            "/console/threads/p_pt-1/reply",
+            Some(&cookie),
+            &[
+                ("csrf", &token),
+                ("canned", reply_id),
+                ("action", "send"),
+                ("body", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status_code, 303, "{}", text(&r));
+    let sent = app.sms.sent();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        sent[1].body,
+        "Hi Ann, Lakeside Dental will call you to pick a new time."
+    );
 
     // A task: assign to me, resolve; recorded with the staff id.
     let task = Task {

@@ -287,6 +287,7 @@ pub const SCHEDULED: &[(&str, &str)] = &[
     ("no-shows", "NoShowsFunction"),
     ("review-requests", "ReviewRequestsFunction"),
     ("staff-replies", "StaffRepliesFunction"),
+    ("answer-sla", "AnswerSlaFunction"),
 ];
 
 /// Fires each scheduled function on its rate from template.yaml, with the current time,

@@ -135,6 +135,17 @@ pub async fn build_at(
         })
     });
     scheduled.insert("staff-replies".to_string(), staff_replies);
+    let answer_deps = sweep_deps.clone();
+    let answer_sla: ScheduledFunction = Arc::new(move |now| {
+        let deps = answer_deps.clone();
+        Box::pin(async move {
+            let event = LambdaEvent::new(eventbridge_event(now), Context::default());
+            practice_api::answer_sla::handle(&deps, event)
+                .await
+                .map_err(|d| format!("{}: {}", d.error_type, d.error_message))
+        })
+    });
+    scheduled.insert("answer-sla".to_string(), answer_sla);
     scheduled.insert(
         "review-requests".to_string(),
         scheduled!(review_requests, sweep_deps),

@@ -105,6 +105,21 @@ pub fn monotonic_ulid() -> ulid::Ulid {
         .unwrap_or_else(|_| ulid::Ulid::new())
 }
 
+external_id!(
+    /// A practice's saved ("canned") reply. Generated (ULID).
+    CannedReplyId,
+    "reply_id"
+);
+
+impl CannedReplyId {
+    pub fn generate() -> Self {
+        Self(format!(
+            "rpl_{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        ))
+    }
+}
+
 impl PracticeId {
     /// A fresh, unguessable practice id.
     pub fn generate() -> Self {

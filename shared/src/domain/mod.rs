@@ -2,6 +2,7 @@
 
 mod appointment;
 mod appointment_upsert;
+mod canned_reply;
 mod channel;
 mod channel_health;
 mod consent;
@@ -25,6 +26,9 @@ mod thread;
 pub use crate::error::Error as DomainError;
 pub use appointment::{Appointment, AppointmentStatus, Confirmation};
 pub use appointment_upsert::{AppointmentChange, UpsertRefused};
+pub use canned_reply::{
+    CannedReply, MAX_PER_PRACTICE as MAX_CANNED_REPLIES, PLACEHOLDERS as CANNED_REPLY_PLACEHOLDERS,
+};
 pub use channel::{Channel, MessageKind};
 pub use channel_health::{
     fix_contact_detail, fix_contact_title, ChannelHealthView, HealthView, Unhealthy,
@@ -34,7 +38,7 @@ pub use consent_history::{consent_changes, ConsentChange, ConsentChangeSource, C
 pub use contact::{EmailAddress, PhoneNumber, Region};
 pub use due::{bucket_of, DueKind, DueWork, Sweep, BUCKET_MINUTES};
 pub use hours::{ClockTime, DayOfWeek, OfficeHours, OpenWindow, QuietHours};
-pub use ids::{AppointmentId, MessageId, PatientId, PracticeId, TaskId};
+pub use ids::{AppointmentId, CannedReplyId, MessageId, PatientId, PracticeId, TaskId};
 pub use message::{Decision, Direction, Message, Purpose};
 pub use patient::{Patient, ThreadState};
 pub use practice::{

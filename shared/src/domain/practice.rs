@@ -86,6 +86,10 @@ pub struct PracticeSettings {
     /// Days a thread may stay without resolution before a call is suggested (the time
     /// rule, beside `escalate_after_exchanges`).
     pub stalled_thread_days: u32,
+    /// Minutes past the answer time the automatic reply promised ("when we open at 8:00",
+    /// or "shortly" while open) before an unanswered conversation becomes urgent and the
+    /// on-call contact is told.
+    pub answer_grace_minutes: u32,
     /// Whether reminders may name the appointment kind (procedure).
     pub include_procedure_details: bool,
     /// Whether confirmed patients get a short day-of note.
@@ -141,6 +145,7 @@ impl Default for PracticeSettings {
             escalate_after_exchanges: 4,
             auto_replies_per_hour: 3,
             stalled_thread_days: 2,
+            answer_grace_minutes: 30,
             include_procedure_details: false,
             day_of_note_for_confirmed: true,
             release_unconfirmed_slots: false,
@@ -245,6 +250,12 @@ impl PracticeSettings {
         }
         if self.stalled_thread_days == 0 || self.stalled_thread_days > 30 {
             return Err(invalid("stalled_thread_days", "must be between 1 and 30"));
+        }
+        if self.answer_grace_minutes > 24 * 60 {
+            return Err(invalid(
+                "answer_grace_minutes",
+                "must be at most 1440 (a day)",
+            ));
         }
         Ok(())
     }

@@ -103,6 +103,16 @@ pub struct Waiting {
     /// For the inbox line: "Unknown number ending 0188". Never a full number or a name.
     #[serde(default)]
     pub number_last4: Option<String>,
+    /// When a person should have answered (the promise of the automatic reply plus the
+    /// practice's grace), once the answer-deadline sweep has worked it out; until then the
+    /// entry is indexed by `since`. See `policy::answer_deadline`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_by: Option<DateTime<Utc>>,
+    /// When the sweep found it unanswered past `answer_by`, raised its task to urgent and
+    /// told the practice (once: an escalated entry leaves the deadline index). Absent, not
+    /// null, until then: the adapter's condition is `attribute_not_exists`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalated_at: Option<DateTime<Utc>>,
 }
 
 impl Waiting {
@@ -118,6 +128,8 @@ impl Waiting {
             since,
             channel,
             number_last4: None,
+            answer_by: None,
+            escalated_at: None,
         }
     }
 
@@ -128,6 +140,8 @@ impl Waiting {
             since,
             channel: Channel::Sms,
             number_last4: Some(number.last_four().to_string()),
+            answer_by: None,
+            escalated_at: None,
         }
     }
 }

@@ -169,6 +169,21 @@ impl Store for DynamoStore {
         self.read_resolved_tasks(practice_id, cursor, limit).await
     }
 
+    async fn canned_replies(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::CannedReply>> {
+        self.read_canned_replies(practice_id).await
+    }
+
+    async fn answers_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::Waiting>> {
+        self.read_answers_due(until, limit).await
+    }
+
     async fn deferred_replies(&self, until: DateTime<Utc>) -> Result<Vec<Message>> {
         self.read_deferred_replies(until).await
     }

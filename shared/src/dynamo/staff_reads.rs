@@ -46,6 +46,19 @@ impl DynamoStore {
         .await
     }
 
+    /// R18: the practice's canned replies (`REPLY#` items), every page.
+    pub(in crate::dynamo) async fn read_canned_replies(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::CannedReply>> {
+        self.query_prefix_all(
+            keys::practice_pk(practice_id),
+            keys::CANNED_REPLY_PREFIX,
+            kind::CANNED_REPLY,
+        )
+        .await
+    }
+
     /// R16: deferred staff replies due at or before `until` (GSI1 `DUE#staff-replies`),
     /// every page.
     pub(in crate::dynamo) async fn read_deferred_replies(

@@ -1,6 +1,8 @@
 //! Reads of the staff inbox: the inbox entries (R10), an unknown sender's thread item
 //! (R11) and their messages (R12). Queries on the practice's own partition only.
 
+use chrono::{DateTime, Utc};
+
 use super::super::codec::{self, kind, s};
 use super::super::cursor::{self, Rule};
 use super::super::errors::storage;
@@ -28,6 +30,39 @@ impl DynamoStore {
             kind::WAITING,
         )
         .await
+    }
+
+    /// R17: inbox entries past their answer deadline, not escalated, across practices:
+    /// one Query per shard of GSI1 `DUE#answers#<n>`, deadline first, `limit` per shard
+    /// (the sweep takes the rest on its next run).
+    pub(in crate::dynamo) async fn read_answers_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Waiting>> {
+        let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+        let mut out = Vec::new();
+        for shard in 0..keys::ANSWER_SHARDS {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI1)
+                .key_condition_expression("#pk = :pk AND #sk <= :until")
+                .expression_attribute_names("#pk", keys::GSI1_PK)
+                .expression_attribute_names("#sk", keys::GSI1_SK)
+                .expression_attribute_values(":pk", s(keys::answers_due_shard_pk(shard)))
+                .expression_attribute_values(":until", s(keys::due_sort_until(until)))
+                .scan_index_forward(true)
+                .limit(limit)
+                .send()
+                .await
+                .map_err(|e| storage("Query", &e))?;
+            for item in page.items.unwrap_or_default() {
+                out.push(codec::decode(item, kind::WAITING)?);
+            }
+        }
+        Ok(out)
     }
 
     /// R12: an unknown sender's messages, oldest first.

@@ -12,6 +12,7 @@
 //!
 //! Nothing here does I/O or reads the clock: `now` is always passed in.
 
+pub mod answer_deadline;
 pub mod caps;
 pub mod escalation;
 pub mod keywords;
@@ -39,6 +40,7 @@ mod templates_tests;
 #[cfg(test)]
 pub(crate) mod test_fixtures;
 
+pub use answer_deadline::{answer_deadline, answer_overdue};
 pub use caps::{cap_reached, record_automated_send, CAP_DAY, CAP_WEEK};
 pub use escalation::{
     auto_reply_allowed, intent_settles_thread, record_auto_reply, record_call_suggested,

@@ -124,6 +124,11 @@ pub enum Write {
     ConsentEvent(Box<ConsentEvent>),
     /// Puts a thread in the practice's inbox (waiting for a human answer).
     Waiting(Box<Waiting>),
+    /// Rewrites an inbox entry the answer-deadline sweep read (its `answer_by` worked out,
+    /// or `escalated_at` set), only while it still exists and is not escalated: an entry a
+    /// staff reply removed meanwhile is not brought back, and an overlapping sweep that
+    /// escalated it first makes this a conflict.
+    UpdateWaiting(Box<Waiting>),
     /// Takes an inbox entry out (a staff member answered).
     RemoveWaiting {
         practice_id: PracticeId,
@@ -164,6 +169,16 @@ pub enum Write {
         practice_id: PracticeId,
         staff_id: StaffId,
         email: EmailAddress,
+    },
+    /// Saves a canned reply: a new one (`create`, conflicts if the id exists) or an edit
+    /// of one that still exists (conflicts if it was deleted meanwhile).
+    CannedReply {
+        reply: Box<crate::domain::CannedReply>,
+        create: bool,
+    },
+    RemoveCannedReply {
+        practice_id: PracticeId,
+        reply_id: crate::domain::CannedReplyId,
     },
     /// A pending invitation, by token hash, kept until it expires (DynamoDB TTL).
     Invitation(Box<crate::domain::Invitation>),
@@ -363,6 +378,21 @@ pub trait Store: Send + Sync {
         _limit: usize,
     ) -> Result<Page<Task>> {
         Err(unsupported("resolved_tasks"))
+    }
+
+    /// The practice's canned replies, oldest first (one Query).
+    async fn canned_replies(
+        &self,
+        _practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::CannedReply>> {
+        Err(unsupported("canned_replies"))
+    }
+
+    /// Inbox entries across practices whose answer deadline (`answer_by`, or `since` until
+    /// the sweep works it out) is at or before `until` and that are not escalated yet,
+    /// deadline first, at most `limit` per shard of the deadline index.
+    async fn answers_due(&self, _until: DateTime<Utc>, _limit: usize) -> Result<Vec<Waiting>> {
+        Err(unsupported("answers_due"))
     }
 
     /// Deferred staff replies due at or before `until`, across practices, oldest first.

@@ -52,6 +52,7 @@ pub(super) mod kind {
     pub const STAFF_EMAIL: &str = "staff_email";
     pub const INVITATION: &str = "invitation";
     pub const DEFERRED_REPLY: &str = "deferred_reply";
+    pub const CANNED_REPLY: &str = "canned_reply";
     pub const STAFF_LOGIN: &str = "staff_login";
     pub const SESSION: &str = "session";
     pub const SIGN_IN_FAILURES: &str = "sign_in_failures";

@@ -11,6 +11,28 @@ use crate::{Error, Result};
 
 pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
     match write {
+        Write::CannedReply { reply, create } => {
+            let item = encode(
+                &*reply,
+                keys::practice_pk(&reply.practice_id),
+                keys::canned_reply_sk(&reply.reply_id),
+                kind::CANNED_REPLY,
+            )?;
+            let condition = if create {
+                Condition::absent()
+            } else {
+                Condition::exists()
+            };
+            out.push(Op::put(item, kind::CANNED_REPLY, Some(condition))?);
+        }
+        Write::RemoveCannedReply {
+            practice_id,
+            reply_id,
+        } => out.push(Op::delete(
+            keys::practice_pk(&practice_id),
+            keys::canned_reply_sk(&reply_id),
+            kind::CANNED_REPLY,
+        )),
         Write::Staff {
             member,
             expect_absent,

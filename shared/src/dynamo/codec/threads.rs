@@ -4,23 +4,50 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{attribute, encode, kind, s, Condition, Op, Update, TYPE};
-use crate::domain::ThreadId;
+use crate::domain::{ThreadId, Waiting};
 use crate::keys;
 use crate::ports::Write;
 use crate::{Error, Result};
 
 const WAITS: &str = "waits";
+const ESCALATED_AT: &str = "escalated_at";
+
+/// An inbox entry; until it is escalated it is also on the answer-deadline index (GSI1),
+/// by its deadline once the sweep has worked it out, by `since` before.
+fn waiting_item(w: &Waiting) -> Result<super::Attrs> {
+    let sk = keys::waiting_sk(w.since, &w.thread_id);
+    let mut item = encode(
+        w,
+        keys::practice_pk(&w.practice_id),
+        sk.clone(),
+        kind::WAITING,
+    )?;
+    if w.escalated_at.is_none() {
+        let at = w.answer_by.unwrap_or(w.since);
+        item.insert(
+            keys::GSI1_PK.into(),
+            s(keys::answers_due_pk(&w.practice_id)),
+        );
+        item.insert(
+            keys::GSI1_SK.into(),
+            s(keys::answers_due_sort(at, &w.practice_id, &sk)),
+        );
+    }
+    Ok(item)
+}
 
 pub(super) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
     match write {
         Write::Waiting(w) => {
-            let item = encode(
-                &*w,
-                keys::practice_pk(&w.practice_id),
-                keys::waiting_sk(w.since, &w.thread_id),
-                kind::WAITING,
-            )?;
-            out.push(Op::put(item, kind::WAITING, None)?);
+            out.push(Op::put(waiting_item(&w)?, kind::WAITING, None)?);
+        }
+        Write::UpdateWaiting(w) => {
+            let condition = Condition {
+                expression: "attribute_exists(#pk) AND attribute_not_exists(#escalated_at)",
+                names: vec![("#pk", keys::PK), ("#escalated_at", ESCALATED_AT)],
+                values: vec![],
+            };
+            out.push(Op::put(waiting_item(&w)?, kind::WAITING, Some(condition))?);
         }
         Write::RemoveWaiting {
             practice_id,

@@ -258,6 +258,7 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
             )?);
         }
         w @ (Write::Waiting(_)
+        | Write::UpdateWaiting(_)
         | Write::RemoveWaiting { .. }
         | Write::UnknownInbound { .. }
         | Write::UnknownThread { .. }) => threads::expand(w, out)?,
@@ -266,7 +267,9 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::RemoveStaff { .. }
         | Write::Invitation(_)
         | Write::DeferReply(_)
-        | Write::DoneDeferReply { .. }) => staff::expand(w, out)?,
+        | Write::DoneDeferReply { .. }
+        | Write::CannedReply { .. }
+        | Write::RemoveCannedReply { .. }) => staff::expand(w, out)?,
         w @ (Write::ChannelHealth { .. } | Write::DeliveryReport(_)) => delivery::expand(w, out)?,
         w @ (Write::StaffLogin { .. }
         | Write::RemoveStaffLogin { .. }

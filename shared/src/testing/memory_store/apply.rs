@@ -163,6 +163,7 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
             }
         }
         w @ (Write::Waiting(_)
+        | Write::UpdateWaiting(_)
         | Write::RemoveWaiting { .. }
         | Write::UnknownInbound { .. }
         | Write::UnknownThread { .. }) => super::threads::apply(t, w)?,
@@ -171,7 +172,9 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
         | Write::RemoveStaff { .. }
         | Write::Invitation(_)
         | Write::DeferReply(_)
-        | Write::DoneDeferReply { .. }) => super::staff::apply(t, w)?,
+        | Write::DoneDeferReply { .. }
+        | Write::CannedReply { .. }
+        | Write::RemoveCannedReply { .. }) => super::staff::apply(t, w)?,
         w @ (Write::ChannelHealth { .. } | Write::DeliveryReport(_)) => {
             super::delivery::apply(t, w)?
         }

@@ -49,6 +49,7 @@ enum Stored {
     StaffEmail,
     Invitation(Box<crate::domain::Invitation>),
     DeferredReply(Box<Message>),
+    CannedReply(Box<crate::domain::CannedReply>),
     StaffLogin(PracticeId, crate::domain::StaffId),
     Session(Box<crate::domain::Session>),
     SignInFailures(crate::domain::Failures),

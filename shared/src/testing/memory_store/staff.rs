@@ -30,6 +30,20 @@ pub(super) fn members(t: &Table, practice_id: &PracticeId) -> Vec<StaffMember> {
         .collect()
 }
 
+pub(super) fn canned_replies(
+    t: &Table,
+    practice_id: &PracticeId,
+) -> Vec<crate::domain::CannedReply> {
+    let pk = keys::practice_pk(practice_id);
+    t.iter()
+        .filter(|((p, s), _)| p == &pk && s.starts_with(keys::CANNED_REPLY_PREFIX))
+        .filter_map(|(_, v)| match v {
+            Stored::CannedReply(r) => Some((**r).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 pub(super) fn deferred_replies(t: &Table, until: DateTime<Utc>) -> Vec<Message> {
     let mut due: Vec<(DateTime<Utc>, Message)> = t
         .values()
@@ -47,6 +61,25 @@ pub(super) fn deferred_replies(t: &Table, until: DateTime<Utc>) -> Vec<Message> 
 
 pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
     match w {
+        Write::CannedReply { reply, create } => {
+            let k = (
+                keys::practice_pk(&reply.practice_id),
+                keys::canned_reply_sk(&reply.reply_id),
+            );
+            if create == t.contains_key(&k) {
+                return Err(Error::Conflict);
+            }
+            t.insert(k, Stored::CannedReply(reply));
+        }
+        Write::RemoveCannedReply {
+            practice_id,
+            reply_id,
+        } => {
+            t.remove(&(
+                keys::practice_pk(&practice_id),
+                keys::canned_reply_sk(&reply_id),
+            ));
+        }
         Write::Staff {
             member,
             expect_absent,

@@ -298,6 +298,23 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn canned_replies(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::CannedReply>> {
+        self.count(1);
+        Ok(staff::canned_replies(&*self.lock()?, practice_id))
+    }
+
+    async fn answers_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::Waiting>> {
+        self.count(crate::keys::ANSWER_SHARDS as usize);
+        Ok(super::threads::answers_due(&*self.lock()?, until, limit))
+    }
+
     async fn deferred_replies(&self, until: DateTime<Utc>) -> Result<Vec<Message>> {
         self.count(1);
         Ok(staff::deferred_replies(&*self.lock()?, until))

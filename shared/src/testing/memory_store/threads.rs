@@ -1,7 +1,9 @@
 //! The in-memory store's staff inbox items, with the adapter's conditions.
 
 use super::{Stored, Table};
-use crate::domain::{PracticeId, ThreadId, UnknownThread};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{PracticeId, ThreadId, UnknownThread, Waiting};
 use crate::keys;
 use crate::ports::Write;
 use crate::{Error, Result};
@@ -20,6 +22,39 @@ pub(super) fn unknown_thread(
     }
 }
 
+/// The adapter's answer-deadline index: entries not escalated, by deadline (`answer_by`,
+/// else `since`), at most `limit` per shard.
+pub(super) fn answers_due(t: &Table, until: DateTime<Utc>, limit: usize) -> Vec<Waiting> {
+    let mut due: Vec<(String, String, Waiting)> = t
+        .values()
+        .filter_map(|v| match v {
+            Stored::Waiting(w) if w.escalated_at.is_none() => {
+                let at = w.answer_by.unwrap_or(w.since);
+                let sk = keys::waiting_sk(w.since, &w.thread_id);
+                (at <= until).then(|| {
+                    (
+                        keys::answers_due_pk(&w.practice_id),
+                        keys::answers_due_sort(at, &w.practice_id, &sk),
+                        (**w).clone(),
+                    )
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    due.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let mut out = Vec::new();
+    let mut per_shard: std::collections::HashMap<String, usize> = Default::default();
+    for (shard, _, w) in due {
+        let n = per_shard.entry(shard).or_default();
+        if *n < limit {
+            *n += 1;
+            out.push(w);
+        }
+    }
+    out
+}
+
 pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
     match w {
         Write::Waiting(w) => {
@@ -30,6 +65,17 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
                 ),
                 Stored::Waiting(w),
             );
+        }
+        Write::UpdateWaiting(w) => {
+            let k = (
+                keys::practice_pk(&w.practice_id),
+                keys::waiting_sk(w.since, &w.thread_id),
+            );
+            match t.get(&k) {
+                Some(Stored::Waiting(seen)) if seen.escalated_at.is_none() => {}
+                _ => return Err(Error::Conflict),
+            }
+            t.insert(k, Stored::Waiting(w));
         }
         Write::RemoveWaiting {
             practice_id,
