@@ -882,3 +882,9 @@ mod tasks_tests;
 
 #[path = "staff_tests.rs"]
 mod staff_tests;
+
+#[path = "sync_tests.rs"]
+mod sync_tests;
+
+#[path = "idempotency_tests.rs"]
+mod idempotency_tests;

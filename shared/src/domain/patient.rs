@@ -44,6 +44,10 @@ pub struct Patient {
     /// by the review-request decision: review requests do not depend on sentiment.
     #[serde(default)]
     pub open_feedback_task: Option<TaskId>,
+    /// When the patient chose `preferred_channel` themselves (by text, email or the
+    /// preference page). A PMS update changes it only with a newer consent time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_chosen_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version, bumped on every write.
@@ -111,6 +115,7 @@ impl Patient {
             thread: ThreadState::default(),
             last_review_request_at: None,
             open_feedback_task: None,
+            channel_chosen_at: None,
             created_at: now,
             updated_at: now,
             version: 1,

@@ -66,6 +66,7 @@ pub fn patient(practice_id: &PracticeId, id: &str, number: Option<&str>) -> Pati
         thread: Default::default(),
         last_review_request_at: None,
         open_feedback_task: None,
+        channel_chosen_at: None,
         created_at: at(9, 0),
         updated_at: at(9, 0),
         version: 1,

@@ -11,6 +11,7 @@ mod dynamo_only;
 mod fixtures;
 mod listings;
 mod patients;
+mod practice_lists;
 
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::ports::Store;
@@ -104,4 +105,10 @@ contract! {
     due::releasing_due_work_moves_it_to_its_next_bucket,
     due::releasing_due_work_as_other_work_is_refused,
     due::due_work_is_due_by_the_millisecond_as_the_index_keeps_it,
+    practice_lists::patients_page_in_id_order_and_only_this_practices,
+    practice_lists::appointments_page_in_id_order,
+    practice_lists::appointments_of_a_range_come_soonest_first_from_each_day_touched,
+    practice_lists::an_idempotency_record_is_claimed_once_then_replaced_and_removed,
+    practice_lists::erasure_removes_the_patient_its_phone_entry_and_its_messages,
+    practice_lists::changes_come_in_change_order_from_since_across_days_and_pages,
 }
