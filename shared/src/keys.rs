@@ -16,6 +16,9 @@ pub const GSI1_SK: &str = "GSI1SK";
 pub const GSI2: &str = "GSI2";
 pub const GSI2_PK: &str = "GSI2PK";
 pub const GSI2_SK: &str = "GSI2SK";
+pub const GSI3: &str = "GSI3";
+pub const GSI3_PK: &str = "GSI3PK";
+pub const GSI3_SK: &str = "GSI3SK";
 /// DynamoDB TTL attribute (epoch seconds).
 pub const TTL: &str = "expires_at_epoch";
 
@@ -30,8 +33,11 @@ pub fn practice_pk(p: &PracticeId) -> String {
 
 pub const PRACTICE_SK: &str = "PRACTICE";
 
+/// Prefix of every patient item of a practice (the patient list pages over it).
+pub const PATIENT_PREFIX: &str = "PATIENT#";
+
 pub fn patient_sk(id: &PatientId) -> String {
-    format!("PATIENT#{id}")
+    format!("{PATIENT_PREFIX}{id}")
 }
 
 /// Prefix of every phone-index entry for one number.
@@ -43,8 +49,29 @@ pub fn phone_sk(phone: &PhoneNumber, id: &PatientId) -> String {
     format!("{}{id}", phone_prefix(phone))
 }
 
+/// The change-index partition (GSI3) of one kind of a practice's items (`patients`,
+/// `appointments`) changed on one UTC day: what `updated_since` reads.
+pub fn changes_pk(p: &PracticeId, kind: &str, day: chrono::NaiveDate) -> String {
+    format!("P#{p}#CHG#{kind}#{}", day.format("%Y-%m-%d"))
+}
+
+/// Change order: the change time, then the id.
+pub fn change_sort(updated_at: DateTime<Utc>, id: &str) -> String {
+    format!("{}#{id}", sortable_time(updated_at))
+}
+
+/// Prefix of every appointment item of a practice (the appointment list pages over it).
+pub const APPOINTMENT_PREFIX: &str = "APPT#";
+
 pub fn appointment_sk(id: &AppointmentId) -> String {
-    format!("APPT#{id}")
+    format!("{APPOINTMENT_PREFIX}{id}")
+}
+
+/// The day-schedule index partition (GSI1) of a practice: appointments starting on one
+/// UTC date. One partition per practice and day, so no partition grows without bound and
+/// a local day is at most two Queries.
+pub fn appointment_day_pk(p: &PracticeId, starts_at: DateTime<Utc>) -> String {
+    format!("P#{p}#DAY#{}", starts_at.format("%Y-%m-%d"))
 }
 
 pub fn task_sk(id: &TaskId) -> String {
@@ -86,6 +113,11 @@ pub fn consent_sk(e: &ConsentEvent) -> String {
 /// The copy of a sent message under the provider's message id, for delivery reports.
 pub fn sent_sk(provider_message_id: &str) -> String {
     format!("SENT#{provider_message_id}")
+}
+
+/// A remembered POST (`Idempotency-Key`), by the hash of the key.
+pub fn idempotency_sk(key_hash: &str) -> String {
+    format!("IDEM#{key_hash}")
 }
 
 pub fn claim_sk(key: &str) -> String {

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use frontdesk::domain::{
     Appointment, AppointmentChange, AppointmentId, AppointmentStatus, PatientId, Practice,
 };
-use frontdesk::ports::{Expect, Key, Write};
+use frontdesk::ports::{Expect, Fetched, Key, Write};
 use frontdesk::{keys, planning};
 use http::StatusCode;
 
@@ -16,6 +16,7 @@ use crate::arrivals::late_arrival_writes;
 use crate::auth::authenticate;
 use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
+use crate::etag;
 use crate::http_io::{json_response, Request};
 use crate::router::AppointmentAction;
 use crate::wire::{AppointmentIn, AppointmentOut};
@@ -23,6 +24,35 @@ use crate::wire::{AppointmentIn, AppointmentOut};
 pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
     let appointment_id = AppointmentId::parse(id)?;
     let input: AppointmentIn = req.json()?;
+    let patient_id = PatientId::parse(input.patient_id.as_str())?;
+    let (practice, fetched) = authenticate(
+        deps,
+        req,
+        vec![
+            Key::Appointment(appointment_id.clone()),
+            Key::Patient(patient_id),
+        ],
+    )
+    .await?;
+    let existing = fetched.appointment(&appointment_id);
+    etag::check_if_match(
+        req,
+        existing.map(|e| etag::of_version(e.version)).as_deref(),
+    )?;
+    let (status, appt) = upsert(deps, &practice, &fetched, appointment_id, input).await?;
+    let resp = json_response(status, &AppointmentOut::from(&appt));
+    Ok(etag::tagged(resp, &etag::of_version(appt.version)))
+}
+
+/// Validates one appointment against the stored one and its patient (both in `fetched`)
+/// and writes it with its re-planned due work, in one transaction. 201 when new.
+pub(crate) async fn upsert(
+    deps: &Deps,
+    practice: &Practice,
+    fetched: &Fetched,
+    appointment_id: AppointmentId,
+    input: AppointmentIn,
+) -> ApiResult<(StatusCode, Appointment)> {
     let patient_id = PatientId::parse(input.patient_id.as_str())?;
     let starts_at = DateTime::parse_from_rfc3339(&input.starts_at)
         .map_err(|_| {
@@ -39,16 +69,6 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     let provider = short_text("provider", input.provider)?;
     let kind = short_text("kind", input.kind)?;
     let requested_status = input.status.as_deref().map(parse_status).transpose()?;
-
-    let (practice, fetched) = authenticate(
-        deps,
-        req,
-        vec![
-            Key::Appointment(appointment_id.clone()),
-            Key::Patient(patient_id.clone()),
-        ],
-    )
-    .await?;
     let patient = fetched.patient(&patient_id).ok_or_else(|| {
         ApiError::invalid(
             "patient_id",
@@ -80,13 +100,13 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     let replan = existing.is_none_or(|old| old.needs_replan(&appt));
     let tz = patient.zone(practice.settings.time_zone);
     let mut writes = if replan {
-        replan_writes(&mut appt, &practice, tz, now)
+        replan_writes(&mut appt, practice, tz, now)
     } else {
         vec![]
     };
     if let Some(old) = existing {
         // `status=checked_in` (or `completed`) after a no-show is a late arrival too.
-        writes.extend(late_arrival_writes(deps, &practice, old, appt.status, now).await?);
+        writes.extend(late_arrival_writes(deps, practice, old, appt.status, now).await?);
     }
     writes.push(Write::Appointment {
         appointment: Box::new(appt.clone()),
@@ -98,7 +118,7 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     } else {
         StatusCode::CREATED
     };
-    Ok(json_response(status, &AppointmentOut::from(&appt)))
+    Ok((status, appt))
 }
 
 pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
@@ -108,7 +128,8 @@ pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     let a = fetched
         .appointment(&appointment_id)
         .ok_or(ApiError::NotFound("appointment"))?;
-    Ok(json_response(StatusCode::OK, &AppointmentOut::from(a)))
+    let resp = json_response(StatusCode::OK, &AppointmentOut::from(a));
+    Ok(etag::tagged(resp, &etag::of_version(a.version)))
 }
 
 /// Check-in, complete, cancel. Arriving after a no-show (check-in or complete) is a late

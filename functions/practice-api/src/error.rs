@@ -23,10 +23,14 @@ pub enum ApiError {
     /// The provider refused or could not take a staff reply (recorded as failed).
     #[error("{0}")]
     ReplyFailed(String),
+    /// `If-Match` named another version than the stored one.
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
-    #[error("send the body as application/json")]
-    UnsupportedMediaType,
+    /// The Content-Type the request named instead of JSON.
+    #[error("send the body as JSON with `Content-Type: application/json` (got {0})")]
+    UnsupportedMediaType(String),
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
     #[error("the service is temporarily unavailable; retry shortly")]
@@ -51,8 +55,9 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) | ApiError::ReplyRefused { .. } => StatusCode::CONFLICT,
             ApiError::ReplyFailed(_) => StatusCode::BAD_GATEWAY,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -68,8 +73,9 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::ReplyRefused { code, .. } => code,
             ApiError::ReplyFailed(_) => "reply_failed",
+            ApiError::PreconditionFailed(_) => "precondition_failed",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Invalid { .. } => "invalid_field",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",

@@ -9,8 +9,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{
-    appointments, consents, inbox, messages, patients, practices, replies, staff, task_actions,
-    tasks,
+    appointments, batch, consents, erasure, idempotency, inbox, lists, messages, patients,
+    practices, replies, staff, task_actions, tasks,
 };
 
 pub async fn handle(
@@ -48,14 +48,33 @@ pub async fn respond(deps: &Deps, event: ApiGatewayV2httpRequest) -> ApiGatewayV
 
 pub(crate) async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
     let route = router::route(&req.method, &req.path)?;
+    if req.method == http::Method::POST {
+        if let Some(key) = idempotency::key_of(req)? {
+            return idempotency::run(deps, req, route, key).await;
+        }
+    }
+    serve(deps, req, route).await
+}
+
+/// Answers a matched route.
+pub(crate) async fn serve(
+    deps: &Deps,
+    req: &Request,
+    route: Route,
+) -> ApiResult<ApiGatewayV2httpResponse> {
     match route {
         Route::CreatePractice => practices::create(deps, req).await,
         Route::GetPractice => practices::get(deps, req).await,
         Route::PatchPractice => practices::patch(deps, req).await,
         Route::CreateApiKey => practices::create_key(deps, req).await,
         Route::RevokeApiKey(id) => practices::revoke_key(deps, req, &id).await,
+        Route::ListPatients => lists::patients(deps, req).await,
+        Route::ListAppointments => lists::appointments(deps, req).await,
+        Route::BatchPatients => batch::patients(deps, req).await,
+        Route::BatchAppointments => batch::appointments(deps, req).await,
         Route::PutPatient(id) => patients::put(deps, req, &id).await,
         Route::GetPatient(id) => patients::get(deps, req, &id).await,
+        Route::ErasePatient(id) => erasure::erase(deps, req, &id).await,
         Route::Timeline(id) => patients::timeline(deps, req, &id).await,
         Route::ConsentHistory(id) => consents::history(deps, req, &id).await,
         Route::PutAppointment(id) => appointments::put(deps, req, &id).await,

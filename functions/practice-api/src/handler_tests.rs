@@ -894,3 +894,9 @@ mod staff_tests;
 
 #[path = "ownership_tests.rs"]
 mod ownership_tests;
+
+#[path = "sync_tests.rs"]
+mod sync_tests;
+
+#[path = "idempotency_tests.rs"]
+mod idempotency_tests;

@@ -80,11 +80,26 @@ impl Request {
             .filter(|t| !t.is_empty())
     }
 
-    /// Parses the JSON body. Syntax errors are 400; a body that is not JSON at all is 415.
+    /// Parses the JSON body. Syntax errors are 400; a body sent as another media type is
+    /// 415 (no Content-Type at all is read as JSON). `application/json` and any
+    /// `application/*+json` (with parameters such as `charset`) are JSON.
     pub fn json<T: DeserializeOwned>(&self) -> ApiResult<T> {
         if let Some(ct) = self.header("content-type") {
-            if !ct.to_ascii_lowercase().starts_with("application/json") {
-                return Err(ApiError::UnsupportedMediaType);
+            let essence = ct
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            let is_json = essence == "application/json"
+                || (essence.starts_with("application/") && essence.ends_with("+json"));
+            if !is_json {
+                let shown: String = essence
+                    .chars()
+                    .filter(|c| c.is_ascii_graphic())
+                    .take(80)
+                    .collect();
+                return Err(ApiError::UnsupportedMediaType(shown));
             }
         }
         if self.body.is_empty() {

@@ -15,8 +15,10 @@ use http::StatusCode;
 use crate::auth::authenticate;
 use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
+use crate::etag;
 use crate::http_io::{json_response, Request};
-use crate::wire::{PageOut, PatientIn, PatientOut};
+use crate::patient_sync::{self, Kept, PmsConsent};
+use crate::wire::{PageOut, PatientIn, PatientOut, PutPatientOut};
 
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 200;
@@ -27,8 +29,32 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     let (practice, fetched) =
         authenticate(deps, req, vec![Key::Patient(patient_id.clone())]).await?;
     let existing = fetched.patient(&patient_id);
+    etag::check_if_match(
+        req,
+        existing.map(|e| etag::of_version(e.version)).as_deref(),
+    )?;
+    let (status, patient, kept) = upsert(deps, &practice, existing, patient_id, input).await?;
+    let resp = json_response(
+        status,
+        &PutPatientOut {
+            patient: PatientOut::from(&patient),
+            kept,
+        },
+    );
+    Ok(etag::tagged(resp, &etag::of_version(patient.version)))
+}
+
+/// Validates one patient over the stored one and writes it (one transaction: the
+/// patient, its phone index, its consent-history entries). 201 when new, else 200.
+pub(crate) async fn upsert(
+    deps: &Deps,
+    practice: &Practice,
+    existing: Option<&Patient>,
+    patient_id: PatientId,
+    input: PatientIn,
+) -> ApiResult<(StatusCode, Patient, Vec<Kept>)> {
     let now = deps.clock.now();
-    let patient = build(&practice, existing, patient_id, input, now)?;
+    let (patient, kept) = build(practice, existing, patient_id, input, now)?;
     let previous_phone = existing
         .and_then(|e| e.phone.clone())
         .filter(|old| Some(old) != patient.phone.as_ref());
@@ -57,7 +83,7 @@ pub async fn put(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     } else {
         StatusCode::CREATED
     };
-    Ok(json_response(status, &PatientOut::from(&patient)))
+    Ok((status, patient, kept))
 }
 
 pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
@@ -66,7 +92,8 @@ pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
     let p = fetched
         .patient(&patient_id)
         .ok_or(ApiError::NotFound("patient"))?;
-    Ok(json_response(StatusCode::OK, &PatientOut::from(p)))
+    let resp = json_response(StatusCode::OK, &PatientOut::from(p));
+    Ok(etag::tagged(resp, &etag::of_version(p.version)))
 }
 
 /// `GET /v1/patients/{id}/timeline?cursor=&limit=`: every message, every channel, oldest
@@ -145,16 +172,19 @@ fn kind(field: &str, s: &str) -> ApiResult<MessageKind> {
     }
 }
 
+/// How far ahead of our clock a `consent_at` may be (the PMS's clock may run fast).
+const CONSENT_AT_SKEW_MINUTES: i64 = 5;
+
 /// Validates the input and merges it over the stored patient. Consent changes keep their
-/// history: a grant that did not change keeps its original source and time, and an
-/// opt-out the patient made by keyword can only be lifted by the patient.
+/// history: a grant that did not change keeps its original source and time, and what the
+/// patient told us themselves stands (see `patient_sync`); the fields kept are returned.
 fn build(
     practice: &Practice,
     existing: Option<&Patient>,
     patient_id: PatientId,
     input: PatientIn,
     now: DateTime<Utc>,
-) -> ApiResult<Patient> {
+) -> ApiResult<(Patient, Vec<Kept>)> {
     let first_name = name("first_name", &input.first_name)?;
     let last_name = name("last_name", &input.last_name)?;
     let phone = input
@@ -180,6 +210,22 @@ fn build(
             ))
         }
     };
+    let consent_at = input
+        .consent_at
+        .as_deref()
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.to_utc())
+                .filter(|t| *t <= now + chrono::Duration::minutes(CONSENT_AT_SKEW_MINUTES))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "consent_at",
+                        "must be an RFC 3339 time with offset, not in the future: when the practice gathered these consents",
+                    )
+                })
+        })
+        .transpose()?;
     let time_zone = input
         .time_zone
         .as_deref()
@@ -204,10 +250,14 @@ fn build(
         .transpose()?;
 
     let mut consents: Consents = existing.map(|e| e.consents.clone()).unwrap_or_default();
+    let mut granted_care = Vec::new();
     for (ch, kinds) in &input.consents {
         let c = channel(&format!("consents.{ch}"), ch)?;
         for (k, granted) in kinds {
             let kd = kind(&format!("consents.{ch}.{k}"), k)?;
+            if kd == MessageKind::Care && *granted {
+                granted_care.push(c);
+            }
             let unchanged = consents
                 .0
                 .get(&c)
@@ -219,7 +269,19 @@ fn build(
         }
     }
 
+    let settled = patient_sync::reconcile(
+        existing,
+        preferred,
+        &granted_care,
+        &mut consents,
+        PmsConsent {
+            source,
+            at: consent_at,
+        },
+    );
+
     let mut patient = Patient {
+        channel_chosen_at: settled.channel_chosen_at,
         phone,
         email,
         consents,
@@ -232,7 +294,7 @@ fn build(
             patient_id,
             first_name,
             last_name,
-            preferred,
+            settled.preferred,
             now,
         )
     };
@@ -250,10 +312,11 @@ fn build(
         patient.version = e.version + 1;
     }
     check_preferred(&patient)?;
-    Ok(patient)
+    Ok((patient, settled.kept))
 }
 
-/// The preferred channel must be usable: an address and consent for care messages.
+/// The preferred channel must be usable: an address and consent for care messages (an
+/// opt-out the patient made is theirs to lift, not a PMS error).
 fn check_preferred(p: &Patient) -> ApiResult<()> {
     let ch = p.preferred_channel;
     if !p.has_address(ch) {
@@ -269,10 +332,9 @@ fn check_preferred(p: &Patient) -> ApiResult<()> {
     }
     match p.consents.check(ch, MessageKind::Care) {
         Ok(()) => Ok(()),
-        Err(ConsentBlock::OptedOut) => Err(ApiError::invalid(
-            "preferred_channel",
-            format!("the patient opted out of {ch}; only the patient can opt back in, so choose another channel"),
-        )),
+        // Only a stored patient can have opted out: the opt-out stands, is reported in
+        // `kept`, and automated messages on it become staff tasks until the patient opts in.
+        Err(ConsentBlock::OptedOut) => Ok(()),
         Err(ConsentBlock::NoConsent) => Err(ApiError::invalid(
             "preferred_channel",
             format!("is {ch} but there is no consent for care messages on it; send consents.{ch}.care = true once the patient has agreed"),

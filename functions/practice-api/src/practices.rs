@@ -13,11 +13,13 @@ use crate::auth;
 use crate::auth::authenticate;
 use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
+use crate::etag;
 use crate::http_io::{json_response, Request};
 use crate::senders::{ownership_conflict, sender_writes};
 use crate::wire::PracticeOut;
 
-/// At most this many keys are active at once; minting another retires the oldest.
+/// At most this many keys are active at once; past it, minting is a 409 (never a silent
+/// revocation of a key some system still uses).
 const MAX_ACTIVE_KEYS: usize = 2;
 
 /// `POST /v1/practices`: creates a practice and returns its first API key, once.
@@ -77,10 +79,11 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
 pub async fn get(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
     let (practice, _) = authenticate(deps, req, vec![]).await?;
     let status = crate::ownership::identity_status(deps, &practice).await;
-    Ok(json_response(
+    let resp = json_response(
         StatusCode::OK,
         &PracticeOut::from(&practice).with_sender_status(status),
-    ))
+    );
+    Ok(etag::tagged(resp, &etag::of_time(practice.updated_at)))
 }
 
 /// `PATCH /v1/practice`: a JSON merge of the settings; `sms_provider` secrets are write-only.
@@ -88,6 +91,7 @@ pub async fn patch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResp
     let body: Map<String, Value> = req.json()?;
     let sender_given = body.contains_key("email_from");
     let (mut practice, _) = authenticate(deps, req, vec![]).await?;
+    etag::check_if_match(req, Some(&etag::of_time(practice.updated_at)))?;
     let (settings, secrets) = apply_patch(&practice.settings, &practice.sms_provider, body)?;
     let before = practice.clone();
     let mut writes = Vec::new();
@@ -126,22 +130,31 @@ pub async fn patch(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResp
         true => crate::ownership::start_identity(deps, &practice).await?,
         false => crate::ownership::identity_status(deps, &practice).await,
     };
-    Ok(json_response(
+    let resp = json_response(
         StatusCode::OK,
         &PracticeOut::from(&practice).with_sender_status(status),
-    ))
+    );
+    Ok(etag::tagged(resp, &etag::of_time(practice.updated_at)))
 }
 
 /// `POST /v1/practice/api-keys`: mints a new key (shown once). The previous key keeps
 /// working until revoked, so a PMS can switch without downtime.
 pub async fn create_key(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
     let (mut practice, _) = authenticate(deps, req, vec![]).await?;
+    if practice.api_keys.len() >= MAX_ACTIVE_KEYS {
+        let ids: Vec<&str> = practice
+            .api_keys
+            .iter()
+            .map(|k| k.key_id.as_str())
+            .collect();
+        return Err(ApiError::Conflict(format!(
+            "the practice already has {MAX_ACTIVE_KEYS} active keys ({}); revoke one (DELETE /v1/practice/api-keys/{{key_id}}) before creating another",
+            ids.join(", ")
+        )));
+    }
     let now = deps.clock.now();
     let key = auth::mint(&practice.practice_id, now);
     practice.api_keys.push(key.record.clone());
-    while practice.api_keys.len() > MAX_ACTIVE_KEYS {
-        practice.api_keys.remove(0);
-    }
     practice.updated_at = now;
     deps.store
         .write(vec![Write::Practice {

@@ -24,8 +24,13 @@ pub enum Route {
     PatchPractice,
     CreateApiKey,
     RevokeApiKey(String),
+    ListPatients,
+    ListAppointments,
+    BatchPatients,
+    BatchAppointments,
     PutPatient(String),
     GetPatient(String),
+    ErasePatient(String),
     Timeline(String),
     PutAppointment(String),
     GetAppointment(String),
@@ -71,11 +76,20 @@ const TABLE: &[(&str, &str, Build)] = &[
     ("DELETE", "/v1/practice/api-keys/{key_id}", |p| {
         Route::RevokeApiKey(p.get("key_id"))
     }),
+    ("GET", "/v1/patients", |_| Route::ListPatients),
+    ("GET", "/v1/appointments", |_| Route::ListAppointments),
+    ("POST", "/v1/patients:batch", |_| Route::BatchPatients),
+    ("POST", "/v1/appointments:batch", |_| {
+        Route::BatchAppointments
+    }),
     ("PUT", "/v1/patients/{patient_id}", |p| {
         Route::PutPatient(p.get("patient_id"))
     }),
     ("GET", "/v1/patients/{patient_id}", |p| {
         Route::GetPatient(p.get("patient_id"))
+    }),
+    ("DELETE", "/v1/patients/{patient_id}", |p| {
+        Route::ErasePatient(p.get("patient_id"))
     }),
     ("GET", "/v1/patients/{patient_id}/timeline", |p| {
         Route::Timeline(p.get("patient_id"))
@@ -240,11 +254,11 @@ mod tests {
             route(&Method::GET, "/v1/appointments/a1/explode"),
             Err(ApiError::NotFound(_))
         ));
-        match route(&Method::DELETE, "/v1/patients/p1") {
+        match route(&Method::PATCH, "/v1/patients/p1") {
             Err(ApiError::MethodNotAllowed(allow)) => {
                 let mut methods: Vec<&str> = allow.split(", ").collect();
                 methods.sort();
-                assert_eq!(methods, ["GET", "PUT"]);
+                assert_eq!(methods, ["DELETE", "GET", "PUT"]);
             }
             other => panic!("{other:?}"),
         }

@@ -27,6 +27,10 @@ pub struct PatientIn {
     /// Who gathered these consents: `practice_staff` (default) or `patient_form`.
     #[serde(default)]
     pub consent_source: Option<String>,
+    /// When the practice gathered these consents and this channel (RFC 3339). Needed to
+    /// override a choice the patient made themselves after that time.
+    #[serde(default)]
+    pub consent_at: Option<String>,
     #[serde(default)]
     pub time_zone: Option<String>,
     #[serde(default)]
@@ -53,8 +57,19 @@ pub struct PatientOut<'a> {
     pub no_show_count: u32,
     /// Whether SMS and email still reach the patient (`channel_health`).
     pub channel_health: ChannelHealthView<'a>,
+    /// When the patient chose `preferred_channel` themselves, if they did.
+    pub channel_chosen_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// `PUT /v1/patients/{id}`: the patient as stored, and the request's fields kept as the
+/// patient set them (empty when everything was applied).
+#[derive(Debug, Serialize)]
+pub struct PutPatientOut<'a> {
+    #[serde(flatten)]
+    pub patient: PatientOut<'a>,
+    pub kept: Vec<crate::patient_sync::Kept>,
 }
 
 impl<'a> From<&'a Patient> for PatientOut<'a> {
@@ -73,6 +88,7 @@ impl<'a> From<&'a Patient> for PatientOut<'a> {
             new_patient: p.new_patient,
             no_show_count: p.no_show_count,
             channel_health: ChannelHealthView::of(p),
+            channel_chosen_at: p.channel_chosen_at,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }

@@ -61,3 +61,72 @@ fn every_route_is_deployed_by_the_sam_template() {
     }
     assert_eq!(deployed, served());
 }
+
+/// The operations of the document: (method, path, operation object).
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_mapping().expect("paths") {
+        for (method, op) in item.as_mapping().expect("path item") {
+            let m = method.as_str().unwrap_or_default();
+            if ["get", "put", "post", "patch", "delete"].contains(&m) {
+                out.push((
+                    m.to_ascii_uppercase(),
+                    path.as_str().unwrap_or_default().to_string(),
+                    op.clone(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_operation_has_a_unique_operation_id() {
+    let doc = load(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"));
+    let mut ids = BTreeSet::new();
+    for (m, p, op) in operations(&doc) {
+        let id = op["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{m} {p}: no operationId"));
+        assert!(
+            ids.insert(id.to_string()),
+            "{m} {p}: operationId {id} is used twice"
+        );
+    }
+}
+
+/// What any request can meet (bad body encoding, auth, size, the store), what a body can
+/// meet (media type, validation) and what a path parameter can meet (not found), each
+/// documented with the one error shape.
+#[test]
+fn every_operation_documents_the_errors_it_can_return() {
+    let doc = load(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"));
+    for (m, p, op) in operations(&doc) {
+        let responses = op["responses"].as_mapping().expect("responses");
+        let has = |code: &str| responses.contains_key(Value::String(code.into()));
+        let mut need = vec!["400", "401", "413", "500", "503"];
+        if !op["requestBody"].is_null() {
+            need.extend(["415", "422"]);
+        }
+        if p.contains('{') {
+            need.push("404");
+        }
+        for code in need {
+            assert!(has(code), "{m} {p}: status {code} is not documented");
+        }
+        for (code, r) in responses {
+            let code = code.as_str().unwrap_or_default();
+            if code.starts_with('4') || code.starts_with('5') {
+                let reference = r["$ref"].as_str().unwrap_or_default();
+                let target = reference.trim_start_matches("#/components/responses/");
+                let schema = &doc["components"]["responses"][target]["content"]["application/json"]
+                    ["schema"]["$ref"];
+                assert_eq!(
+                    schema.as_str(),
+                    Some("#/components/schemas/Error"),
+                    "{m} {p} {code}: errors use the one Error shape"
+                );
+            }
+        }
+    }
+}

@@ -144,7 +144,8 @@ fn endpoint_from_env() -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn venv_dir() -> PathBuf {
+/// The project venv (`FRONTDESK_VENV`, else `<repo>/.venv`): moto, and the OpenAPI checker.
+pub fn venv_dir() -> PathBuf {
     match std::env::var_os(VENV_ENV) {
         Some(v) if !v.is_empty() => PathBuf::from(v),
         _ => repo_root().join(".venv"),

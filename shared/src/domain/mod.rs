@@ -10,6 +10,7 @@ mod consent_history;
 mod contact;
 mod due;
 mod hours;
+mod idempotency;
 mod ids;
 mod message;
 mod patient;
@@ -38,6 +39,7 @@ pub use consent_history::{consent_changes, ConsentChange, ConsentChangeSource, C
 pub use contact::{EmailAddress, PhoneNumber, Region};
 pub use due::{bucket_of, DueKind, DueWork, Sweep, BUCKET_MINUTES};
 pub use hours::{ClockTime, DayOfWeek, OfficeHours, OpenWindow, QuietHours};
+pub use idempotency::{IdempotentRequest, StoredResponse, IDEMPOTENCY_LOCK, IDEMPOTENCY_TTL};
 pub use ids::{AppointmentId, CannedReplyId, MessageId, PatientId, PracticeId, TaskId};
 pub use message::{Decision, Direction, Message, Purpose};
 pub use patient::{Patient, ThreadState};

@@ -52,6 +52,10 @@ pub struct Patient {
     /// The email address failed for good (a permanent bounce): automated email stops.
     #[serde(default)]
     pub email_health: Option<Unhealthy>,
+    /// When the patient chose `preferred_channel` themselves (by text, email or the
+    /// preference page). A PMS update changes it only with a newer consent time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_chosen_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version, bumped on every write.
@@ -121,6 +125,7 @@ impl Patient {
             open_feedback_task: None,
             sms_health: None,
             email_health: None,
+            channel_chosen_at: None,
             created_at: now,
             updated_at: now,
             version: 1,

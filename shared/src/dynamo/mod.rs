@@ -13,11 +13,13 @@
 //!   read costs), shared with `testing::MemoryStore`.
 //! - `counter`: an SDK interceptor counting real HTTP requests.
 
+pub(crate) mod change_reads;
 mod codec;
 mod consent_log;
 mod counter;
 pub(crate) mod cursor;
 mod errors;
+pub(crate) mod list_reads;
 mod paging;
 mod reads;
 pub(crate) mod rules;
@@ -284,5 +286,48 @@ impl Store for DynamoStore {
     ) -> Result<Page<crate::domain::ConsentEvent>> {
         self.read_consent_history(practice_id, patient_id, cursor, limit)
             .await
+    }
+
+    async fn patients_page(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Patient>> {
+        self.read_patients_page(practice_id, cursor, limit).await
+    }
+
+    async fn appointments_page(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::Appointment>> {
+        self.read_appointments_page(practice_id, cursor, limit)
+            .await
+    }
+
+    async fn changed_since(
+        &self,
+        practice_id: &PracticeId,
+        what: crate::ports::ChangeKind,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Item>> {
+        change_reads::page_days(since, until, cursor, limit, |day, after, n| {
+            self.read_change_day(practice_id, what, day, after, n)
+        })
+        .await
+    }
+
+    async fn appointments_starting(
+        &self,
+        practice_id: &PracticeId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::domain::Appointment>> {
+        self.read_appointments_starting(practice_id, from, to).await
     }
 }

@@ -9,4 +9,4 @@ mod store;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ownership::{EmailIdentities, IdentityStatus, NumberCheck, Owners, ProviderNumbers};
 pub use senders::{Email, EmailSender, Sms, SmsSender};
-pub use store::{Expect, Fetched, Item, Key, Page, Store, Write};
+pub use store::{ChangeKind, Expect, Fetched, Item, Key, Page, Store, Write};

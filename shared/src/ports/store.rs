@@ -19,6 +19,8 @@ pub enum Key {
     Patient(PatientId),
     Appointment(AppointmentId),
     Task(TaskId),
+    /// A remembered POST, by the hash of its `Idempotency-Key`.
+    Idempotency(String),
 }
 
 /// An item read.
@@ -28,6 +30,23 @@ pub enum Item {
     Patient(Box<Patient>),
     Appointment(Box<Appointment>),
     Task(Box<Task>),
+    Idempotency(Box<crate::domain::IdempotentRequest>),
+}
+
+/// What a change feed lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Patients,
+    Appointments,
+}
+
+impl ChangeKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeKind::Patients => "patients",
+            ChangeKind::Appointments => "appointments",
+        }
+    }
 }
 
 /// The condition on a write of a versioned item.
@@ -122,6 +141,25 @@ pub enum Write {
     },
     /// Appends one consent change to the patient's history (never overwritten).
     ConsentEvent(Box<ConsentEvent>),
+    /// Remembers a POST under its key (24 h, DynamoDB TTL): `first` only if no record is
+    /// stored (a conflict means another request holds the key); otherwise it replaces it.
+    Idempotency {
+        record: Box<crate::domain::IdempotentRequest>,
+        first: bool,
+    },
+    /// Forgets a key (its first request failed with a server error, so a retry may run).
+    RemoveIdempotency {
+        practice_id: PracticeId,
+        key_hash: String,
+    },
+    /// Erasure: deletes the patient item and its phone-index entry (nothing when absent).
+    RemovePatient {
+        practice_id: PracticeId,
+        patient_id: PatientId,
+        phone: Option<PhoneNumber>,
+    },
+    /// Erasure: deletes one timeline entry, its body with it.
+    RemoveMessage(Box<Message>),
     /// Puts a thread in the practice's inbox (waiting for a human answer).
     Waiting(Box<Waiting>),
     /// Rewrites an inbox entry the answer-deadline sweep read (its `answer_by` worked out,
@@ -279,6 +317,12 @@ impl Fetched {
             _ => None,
         })
     }
+    pub fn idempotency(&self, key_hash: &str) -> Option<&crate::domain::IdempotentRequest> {
+        self.0.iter().find_map(|i| match i {
+            Item::Idempotency(r) if r.key_hash == key_hash => Some(r.as_ref()),
+            _ => None,
+        })
+    }
 }
 
 #[async_trait]
@@ -360,6 +404,54 @@ pub trait Store: Send + Sync {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<ConsentEvent>>;
+    /// The practice's patients in id order, one page at a time. One Query on its
+    /// `PATIENT#` items.
+    async fn patients_page(
+        &self,
+        _practice_id: &PracticeId,
+        _cursor: Option<&str>,
+        _limit: usize,
+    ) -> Result<Page<Patient>> {
+        Err(unsupported("patients_page"))
+    }
+
+    /// The practice's appointments in id order, one page at a time. One Query on its
+    /// `APPT#` items.
+    async fn appointments_page(
+        &self,
+        _practice_id: &PracticeId,
+        _cursor: Option<&str>,
+        _limit: usize,
+    ) -> Result<Page<Appointment>> {
+        Err(unsupported("appointments_page"))
+    }
+
+    /// The practice's patients or appointments changed at or after `since` (through the
+    /// day of `until`), in change order, paged: one Query per UTC day on the change index,
+    /// at most 31 days a page (a page may be short, even empty; follow `next`).
+    async fn changed_since(
+        &self,
+        _practice_id: &PracticeId,
+        _what: ChangeKind,
+        _since: DateTime<Utc>,
+        _until: DateTime<Utc>,
+        _cursor: Option<&str>,
+        _limit: usize,
+    ) -> Result<Page<Item>> {
+        Err(unsupported("changed_since"))
+    }
+
+    /// The practice's appointments starting in `[from, to)` (at most 7 days), soonest
+    /// first: one Query per UTC day on the day-schedule index. `Invalid` for a bad range.
+    async fn appointments_starting(
+        &self,
+        _practice_id: &PracticeId,
+        _from: DateTime<Utc>,
+        _to: DateTime<Utc>,
+    ) -> Result<Vec<Appointment>> {
+        Err(unsupported("appointments_starting"))
+    }
+
     /// The practice's inbox: threads waiting for a human answer, oldest first, paged.
     async fn waiting(
         &self,

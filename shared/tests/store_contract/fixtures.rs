@@ -68,6 +68,7 @@ pub fn patient(practice_id: &PracticeId, id: &str, number: Option<&str>) -> Pati
         open_feedback_task: None,
         sms_health: None,
         email_health: None,
+        channel_chosen_at: None,
         created_at: at(9, 0),
         updated_at: at(9, 0),
         version: 1,

@@ -14,6 +14,7 @@ mod dynamo_only;
 mod fixtures;
 mod listings;
 mod patients;
+mod practice_lists;
 
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::ports::Store;
@@ -115,4 +116,10 @@ contract! {
     answers::an_answered_entry_is_not_brought_back_by_the_sweep,
     answers::the_deadline_index_is_read_a_bounded_page_per_shard,
     canned::canned_replies_are_saved_listed_edited_and_removed_per_practice,
+    practice_lists::patients_page_in_id_order_and_only_this_practices,
+    practice_lists::appointments_page_in_id_order,
+    practice_lists::appointments_of_a_range_come_soonest_first_from_each_day_touched,
+    practice_lists::an_idempotency_record_is_claimed_once_then_replaced_and_removed,
+    practice_lists::erasure_removes_the_patient_its_phone_entry_and_its_messages,
+    practice_lists::changes_come_in_change_order_from_since_across_days_and_pages,
 }

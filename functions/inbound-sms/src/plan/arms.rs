@@ -268,6 +268,7 @@ impl Run<'_> {
             None => {
                 if from != channel {
                     self.patient.preferred_channel = channel;
+                    self.patient.channel_chosen_at = Some(self.now);
                     self.d.task(TaskSpec {
                         kind: TaskKind::ChannelSwitchRequest,
                         priority: Priority::Low,
@@ -276,8 +277,8 @@ impl Run<'_> {
                             "The patient asked by text to be contacted by {channel} \
                              instead of {from}; their preferred channel is now {channel} \
                              (changed at the patient's request). Update it in your \
-                             practice-management system too, or the next sync will \
-                             change it back.{shared}"
+                             practice-management system too; until it sends a newer \
+                             consent time, syncs keep the patient's choice.{shared}"
                         ),
                         due_at: self.due,
                         appointment_id: None,

@@ -41,6 +41,7 @@ pub(super) mod kind {
     pub const MESSAGE: &str = "message";
     pub const TASK: &str = "task";
     pub const CLAIM: &str = "claim";
+    pub const IDEMPOTENCY: &str = "idempotency";
     pub const DUE: &str = "due";
     pub const NUMBER_ROUTE: &str = "number_route";
     pub const SWEEP_CURSOR: &str = "sweep_cursor";
@@ -137,6 +138,7 @@ pub(super) fn key_of(practice_id: &PracticeId, key: &Key) -> (Attrs, &'static st
         Key::Patient(id) => (keys::patient_sk(id), kind::PATIENT),
         Key::Appointment(id) => (keys::appointment_sk(id), kind::APPOINTMENT),
         Key::Task(id) => (keys::task_sk(id), kind::TASK),
+        Key::Idempotency(hash) => (keys::idempotency_sk(hash), kind::IDEMPOTENCY),
     };
     (key_attrs(pk, sk), ty)
 }
@@ -148,6 +150,7 @@ pub(super) fn decode_item(item: Attrs, ty: &'static str) -> Result<Item> {
         kind::PATIENT => Item::Patient(Box::new(decode(item, ty)?)),
         kind::APPOINTMENT => Item::Appointment(Box::new(decode(item, ty)?)),
         kind::TASK => Item::Task(Box::new(decode(item, ty)?)),
+        kind::IDEMPOTENCY => Item::Idempotency(Box::new(decode(item, ty)?)),
         other => return Err(corrupt(other, "no reader for this item type")),
     })
 }

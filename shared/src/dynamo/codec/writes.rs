@@ -63,12 +63,28 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
             previous_phone,
         } => {
             let pk = keys::practice_pk(&patient.practice_id);
-            let main = encode(
+            let mut main = encode(
                 &*patient,
                 pk.clone(),
                 keys::patient_sk(&patient.patient_id),
                 kind::PATIENT,
             )?;
+            // The practice's change feed (GSI3); the phone copy stays out of it.
+            main.insert(
+                keys::GSI3_PK.into(),
+                s(keys::changes_pk(
+                    &patient.practice_id,
+                    "patients",
+                    patient.updated_at.date_naive(),
+                )),
+            );
+            main.insert(
+                keys::GSI3_SK.into(),
+                s(keys::change_sort(
+                    patient.updated_at,
+                    patient.patient_id.as_str(),
+                )),
+            );
             out.push(Op::put(main, kind::PATIENT, Condition::of(expect))?);
             if let Some(phone) = &patient.phone {
                 let index = encode(
@@ -112,8 +128,85 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                     &appointment.appointment_id,
                 )),
             );
+            // The practice's change feed (GSI3), by the day and time of this change.
+            item.insert(
+                keys::GSI3_PK.into(),
+                s(keys::changes_pk(
+                    &appointment.practice_id,
+                    "appointments",
+                    appointment.updated_at.date_naive(),
+                )),
+            );
+            item.insert(
+                keys::GSI3_SK.into(),
+                s(keys::change_sort(
+                    appointment.updated_at,
+                    appointment.appointment_id.as_str(),
+                )),
+            );
+            // The practice's day schedule (GSI1), sorted by start.
+            item.insert(
+                keys::GSI1_PK.into(),
+                s(keys::appointment_day_pk(
+                    &appointment.practice_id,
+                    appointment.starts_at,
+                )),
+            );
+            item.insert(
+                keys::GSI1_SK.into(),
+                s(keys::patient_appointment_sort(
+                    appointment.starts_at,
+                    &appointment.appointment_id,
+                )),
+            );
             out.push(Op::put(item, kind::APPOINTMENT, Condition::of(expect))?);
         }
+        Write::Idempotency { record, first } => {
+            let mut item = encode(
+                &*record,
+                keys::practice_pk(&record.practice_id),
+                keys::idempotency_sk(&record.key_hash),
+                kind::IDEMPOTENCY,
+            )?;
+            item.insert(
+                keys::TTL.into(),
+                AttributeValue::N(record.expires_at.timestamp().to_string()),
+            );
+            let condition = first.then(Condition::absent);
+            out.push(Op::put(item, kind::IDEMPOTENCY, condition)?);
+        }
+        Write::RemoveIdempotency {
+            practice_id,
+            key_hash,
+        } => out.push(Op::delete(
+            keys::practice_pk(&practice_id),
+            keys::idempotency_sk(&key_hash),
+            kind::IDEMPOTENCY,
+        )),
+        Write::RemovePatient {
+            practice_id,
+            patient_id,
+            phone,
+        } => {
+            let pk = keys::practice_pk(&practice_id);
+            out.push(Op::delete(
+                pk.clone(),
+                keys::patient_sk(&patient_id),
+                kind::PATIENT,
+            ));
+            if let Some(phone) = phone {
+                out.push(Op::delete(
+                    pk,
+                    keys::phone_sk(&phone, &patient_id),
+                    kind::PATIENT_PHONE,
+                ));
+            }
+        }
+        Write::RemoveMessage(m) => out.push(Op::delete(
+            keys::practice_pk(&m.practice_id),
+            keys::message_sk(&m),
+            kind::MESSAGE,
+        )),
         Write::Message(m) => {
             let item = encode(
                 &*m,

@@ -96,6 +96,39 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
             check(expect, t.get(&k))?;
             t.insert(k, Stored::Appointment(appointment));
         }
+        Write::Idempotency { record, first } => {
+            let k = (
+                keys::practice_pk(&record.practice_id),
+                keys::idempotency_sk(&record.key_hash),
+            );
+            if first && t.contains_key(&k) {
+                return Err(Error::Conflict);
+            }
+            t.insert(k, Stored::Idempotency(record));
+        }
+        Write::RemoveIdempotency {
+            practice_id,
+            key_hash,
+        } => {
+            t.remove(&(
+                keys::practice_pk(&practice_id),
+                keys::idempotency_sk(&key_hash),
+            ));
+        }
+        Write::RemovePatient {
+            practice_id,
+            patient_id,
+            phone,
+        } => {
+            let pk = keys::practice_pk(&practice_id);
+            t.remove(&(pk.clone(), keys::patient_sk(&patient_id)));
+            if let Some(phone) = phone {
+                t.remove(&(pk, keys::phone_sk(&phone, &patient_id)));
+            }
+        }
+        Write::RemoveMessage(m) => {
+            t.remove(&(keys::practice_pk(&m.practice_id), keys::message_sk(&m)));
+        }
         Write::Message(m) => {
             super::delivery::sent_copy(t, &m);
             t.insert(

@@ -54,6 +54,7 @@ enum Stored {
     Session(Box<crate::domain::Session>),
     SignInFailures(crate::domain::Failures),
     Sent(Box<Message>),
+    Idempotency(Box<crate::domain::IdempotentRequest>),
 }
 
 /// `(PK, SK)` to item.
@@ -146,6 +147,7 @@ impl MemoryStore {
                 Some(Stored::Patient(p)) => Some(Item::Patient(p.clone())),
                 Some(Stored::Appointment(a)) => Some(Item::Appointment(a.clone())),
                 Some(Stored::Task(x)) => Some(Item::Task(x.clone())),
+                Some(Stored::Idempotency(r)) => Some(Item::Idempotency(r.clone())),
                 _ => None,
             })
             .collect())
@@ -169,6 +171,7 @@ fn key_of(practice_id: &PracticeId, key: &Key) -> (String, String) {
         Key::Patient(id) => keys::patient_sk(id),
         Key::Appointment(id) => keys::appointment_sk(id),
         Key::Task(id) => keys::task_sk(id),
+        Key::Idempotency(hash) => keys::idempotency_sk(hash),
     };
     (keys::practice_pk(practice_id), sk)
 }

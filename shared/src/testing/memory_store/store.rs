@@ -77,6 +77,113 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn patients_page(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Patient>> {
+        self.prefix_page(
+            keys::practice_pk(practice_id),
+            keys::PATIENT_PREFIX.into(),
+            cursor,
+            limit,
+            |v| match v {
+                Stored::Patient(x) => Some((**x).clone()),
+                _ => None,
+            },
+        )
+    }
+
+    async fn appointments_page(
+        &self,
+        practice_id: &PracticeId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Appointment>> {
+        self.prefix_page(
+            keys::practice_pk(practice_id),
+            keys::APPOINTMENT_PREFIX.into(),
+            cursor,
+            limit,
+            |v| match v {
+                Stored::Appointment(x) => Some((**x).clone()),
+                _ => None,
+            },
+        )
+    }
+
+    async fn changed_since(
+        &self,
+        practice_id: &PracticeId,
+        what: crate::ports::ChangeKind,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Item>> {
+        let pk = keys::practice_pk(practice_id);
+        let entries: Vec<(chrono::NaiveDate, String, Item)> = {
+            let t = self.lock()?;
+            t.iter()
+                .filter(|((p, _), _)| p == &pk)
+                .filter_map(|(_, v)| match (what, v) {
+                    (crate::ports::ChangeKind::Patients, Stored::Patient(x)) => Some((
+                        x.updated_at.date_naive(),
+                        keys::change_sort(x.updated_at, x.patient_id.as_str()),
+                        Item::Patient(x.clone()),
+                    )),
+                    (crate::ports::ChangeKind::Appointments, Stored::Appointment(x)) => Some((
+                        x.updated_at.date_naive(),
+                        keys::change_sort(x.updated_at, x.appointment_id.as_str()),
+                        Item::Appointment(x.clone()),
+                    )),
+                    _ => None,
+                })
+                .collect()
+        };
+        let entries = &entries;
+        crate::dynamo::change_reads::page_days(since, until, cursor, limit, |day, after, n| {
+            self.count(1);
+            let mut found: Vec<(String, Item)> = entries
+                .iter()
+                .filter(|(d, sk, _)| *d == day && *sk > after)
+                .map(|(_, sk, i)| (sk.clone(), i.clone()))
+                .collect();
+            found.sort_by(|a, b| a.0.cmp(&b.0));
+            found.truncate(n);
+            async move { Ok(found) }
+        })
+        .await
+    }
+
+    async fn appointments_starting(
+        &self,
+        practice_id: &PracticeId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Appointment>> {
+        let days = crate::dynamo::list_reads::range_days(from, to)?;
+        self.count(days.len());
+        let pk = keys::practice_pk(practice_id);
+        let t = self.lock()?;
+        let mut found: Vec<Appointment> = t
+            .iter()
+            .filter(|((p, s), _)| p == &pk && s.starts_with(keys::APPOINTMENT_PREFIX))
+            .filter_map(|(_, v)| match v {
+                Stored::Appointment(a) if a.starts_at >= from && a.starts_at < to => {
+                    Some((**a).clone())
+                }
+                _ => None,
+            })
+            .collect();
+        found.sort_by(|a, b| {
+            (a.starts_at, a.appointment_id.as_str()).cmp(&(b.starts_at, b.appointment_id.as_str()))
+        });
+        found.truncate(crate::dynamo::list_reads::RANGE_MAX);
+        Ok(found)
+    }
+
     async fn sender_owner(
         &self,
         address: &crate::domain::EmailAddress,

@@ -1,0 +1,116 @@
+//! Erasure end to end over moto: a patient with a phone, a planned reminder, a text in
+//! the inbox and a consent history is erased through `DELETE /v1/patients/{id}`. Their
+//! record, phone lookup, messages, inbox entry and due work are gone (the reminder never
+//! goes out); the consent history stays as the audit.
+
+use e2e_tests::spawn_app;
+use frontdesk::domain::{PatientId, PracticeId};
+use frontdesk::ports::Store;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_erased_patient_leaves_only_the_consent_audit() {
+    let app = spawn_app().await;
+    let (practice_id, key) = app.onboard("Lakeside Dental", Some("+13125550143")).await;
+    let practice_id = PracticeId::parse(&practice_id).expect("practice id");
+    let pid = PatientId::parse("pt-1").expect("patient id");
+    let (s, b) = app
+        .call(
+            "PUT",
+            "/v1/patients/pt-1",
+            Some(&key),
+            Some(json!({
+                "first_name": "Ann", "last_name": "Lee", "phone": "+13125550188",
+                "preferred_channel": "sms", "consents": {"sms": {"care": true}}
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let starts = (chrono::Utc::now() + chrono::Duration::days(3))
+        .date_naive()
+        .and_hms_opt(16, 0, 0)
+        .expect("valid time")
+        .and_utc();
+    let (s, b) = app
+        .call(
+            "PUT",
+            "/v1/appointments/ap-1",
+            Some(&key),
+            Some(json!({
+                "patient_id": "pt-1", "starts_at": starts.to_rfc3339(), "duration_minutes": 30
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = app
+        .call(
+            "POST",
+            "/_local/sns/inbound-sms",
+            None,
+            Some(json!({
+                "originationNumber": "+13125550188", "destinationNumber": "+13125550143",
+                "messageBody": "Can I bring my son?", "inboundMessageId": "erase-1"
+            })),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, inbox) = app.call("GET", "/v1/inbox", Some(&key), None).await;
+    assert_eq!(inbox["items"].as_array().map(Vec::len), Some(1), "{inbox}");
+
+    let (s, b) = app
+        .call("DELETE", "/v1/patients/pt-1", Some(&key), None)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert!(
+        b["removed"]["messages"].as_u64().unwrap_or_default() >= 1,
+        "{b}"
+    );
+    assert!(
+        b["removed"]["due_work"].as_u64().unwrap_or_default() >= 1,
+        "{b}"
+    );
+
+    let (s, _) = app.call("GET", "/v1/patients/pt-1", Some(&key), None).await;
+    assert_eq!(s, 404);
+    let (s, _) = app
+        .call("DELETE", "/v1/patients/pt-1", Some(&key), None)
+        .await;
+    assert_eq!(s, 404, "a second erasure finds nothing");
+    let phone = frontdesk::domain::PhoneNumber::parse_e164("+13125550188").expect("phone");
+    assert!(app
+        .store
+        .patients_by_phone(&practice_id, &phone)
+        .await
+        .expect("query")
+        .is_empty());
+    let timeline = app
+        .store
+        .timeline(&practice_id, &pid, None, 50)
+        .await
+        .expect("query");
+    assert!(timeline.items.is_empty(), "message bodies are gone");
+    let (_, inbox) = app.call("GET", "/v1/inbox", Some(&key), None).await;
+    assert_eq!(inbox["items"], json!([]), "{inbox}");
+    let history = app
+        .store
+        .consent_history(&practice_id, &pid, None, 50)
+        .await
+        .expect("query");
+    assert!(!history.items.is_empty(), "the consent audit is kept");
+
+    // The two-day reminder's moment comes: nothing goes out to the erased patient.
+    let fire_at = starts - chrono::Duration::days(2) + chrono::Duration::minutes(1);
+    let (s, report) = app
+        .call(
+            "POST",
+            &format!(
+                "/_local/schedules/reminders?time={}",
+                fire_at.to_rfc3339().replace('+', "%2B")
+            ),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["result"]["claimed"], json!(0), "{report}");
+}
