@@ -16,6 +16,9 @@ pub const GSI1_SK: &str = "GSI1SK";
 pub const GSI2: &str = "GSI2";
 pub const GSI2_PK: &str = "GSI2PK";
 pub const GSI2_SK: &str = "GSI2SK";
+pub const GSI3: &str = "GSI3";
+pub const GSI3_PK: &str = "GSI3PK";
+pub const GSI3_SK: &str = "GSI3SK";
 /// DynamoDB TTL attribute (epoch seconds).
 pub const TTL: &str = "expires_at_epoch";
 
@@ -41,6 +44,15 @@ pub fn phone_prefix(phone: &PhoneNumber) -> String {
 
 pub fn phone_sk(phone: &PhoneNumber, id: &PatientId) -> String {
     format!("{}{id}", phone_prefix(phone))
+}
+
+/// GSI3 partition of the patients with one email address in a practice (an inbound email is
+/// matched to its sender with one Query). The address is lowercased and hashed, so no
+/// address appears in a key.
+pub fn patient_email_pk(practice: &PracticeId, email: &EmailAddress) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(email.as_str().to_lowercase().as_bytes());
+    format!("P#{practice}#EMAIL#{}", hex::encode(&digest[..16]))
 }
 
 pub fn appointment_sk(id: &AppointmentId) -> String {

@@ -14,6 +14,7 @@ pub mod config;
 pub mod deliver;
 pub mod domain;
 pub mod dynamo;
+pub mod email_links;
 mod error;
 pub mod keys;
 pub mod planning;

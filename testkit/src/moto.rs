@@ -187,6 +187,7 @@ fn api_deps(store: &Arc<DynamoStore>, at: DateTime<Utc>) -> practice_api::Deps {
         store: store.clone(),
         clock: Arc::new(FixedClock(at)),
         operator: practice_api::auth::OperatorSecret::new(OPERATOR),
+        email_links: None,
         senders: Senders {
             sms: Arc::new(frontdesk::testing::RecordingSms::default()),
             email: Arc::new(frontdesk::testing::RecordingEmail::default()),

@@ -17,6 +17,9 @@ pub struct Deps {
     pub operator: OperatorSecret,
     /// The practice's own number / sender, for staff replies and invitations.
     pub senders: Senders,
+    /// Verifies the tokens of the public email preference routes (`None`: those routes
+    /// answer "link not valid").
+    pub email_links: Option<frontdesk::email_links::EmailLinks>,
 }
 
 /// Builds the dependencies from the configuration (the operator secret is required) and
@@ -28,5 +31,6 @@ pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
         store,
         clock: Arc::new(SystemClock),
         operator: OperatorSecret::new(config.operator_secret()?),
+        email_links: config.email_links.clone(),
     })
 }

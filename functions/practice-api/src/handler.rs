@@ -9,7 +9,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{
-    appointments, consents, inbox, messages, patients, practices, staff, task_actions, tasks,
+    appointments, consents, email_preferences, inbox, messages, patients, practices, staff,
+    task_actions, tasks,
 };
 
 pub async fn handle(
@@ -73,6 +74,8 @@ pub(crate) async fn dispatch(deps: &Deps, req: &Request) -> ApiResult<ApiGateway
         Route::CreateStaff => staff::create(deps, req).await,
         Route::ListStaff => staff::list(deps, req).await,
         Route::DeleteStaff(id) => staff::delete(deps, req, &id).await,
+        Route::EmailPreferencesPage => email_preferences::get(deps, req).await,
+        Route::EmailPreferencesPost => email_preferences::post(deps, req).await,
     }
 }
 

@@ -43,6 +43,7 @@ fn app_at(at: DateTime<Utc>) -> App {
             store: store.clone(),
             clock: Arc::new(FixedClock(at)),
             operator: OperatorSecret::new(OP),
+            email_links: None,
             senders: frontdesk::deliver::Senders {
                 sms: sms.clone(),
                 email: email.clone(),

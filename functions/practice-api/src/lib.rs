@@ -7,6 +7,7 @@ pub mod as_staff;
 pub mod auth;
 mod consents;
 mod deps;
+pub mod email_preferences;
 pub mod error;
 pub mod handler;
 pub mod http_io;

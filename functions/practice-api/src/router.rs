@@ -44,6 +44,9 @@ pub enum Route {
     CreateStaff,
     ListStaff,
     DeleteStaff(String),
+    /// Public (no key): the signed link of every automated email.
+    EmailPreferencesPage,
+    EmailPreferencesPost,
 }
 
 /// The path parameters of a matched route.
@@ -123,6 +126,12 @@ const TABLE: &[(&str, &str, Build)] = &[
     ("GET", "/v1/staff", |_| Route::ListStaff),
     ("DELETE", "/v1/staff/{staff_id}", |p| {
         Route::DeleteStaff(p.get("staff_id"))
+    }),
+    ("GET", "/public/email/preferences", |_| {
+        Route::EmailPreferencesPage
+    }),
+    ("POST", "/public/email/preferences", |_| {
+        Route::EmailPreferencesPost
     }),
 ];
 

@@ -662,6 +662,7 @@ async fn api(
         store: s.store.clone(),
         clock: Arc::new(FixedClock(utc(at))),
         operator: practice_api::auth::OperatorSecret::new(OPERATOR),
+        email_links: None,
         senders: s.deps.senders.clone(),
     };
     let r: ApiGatewayV2httpResponse =

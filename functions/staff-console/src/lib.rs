@@ -53,6 +53,7 @@ pub fn from_parts(store: Arc<dyn Store>, senders: frontdesk::deliver::Senders) -
             store,
             clock: Arc::new(SystemClock),
             operator: practice_api::auth::OperatorSecret::new(&hex::encode(secret)),
+            email_links: None,
             senders,
         },
     }

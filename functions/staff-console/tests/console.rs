@@ -35,6 +35,7 @@ fn app() -> App {
         store: store.clone(),
         clock: Arc::new(frontdesk::ports::SystemClock),
         operator: practice_api::auth::OperatorSecret::new(OP),
+        email_links: None,
         senders: senders.clone(),
     };
     App {

@@ -6,5 +6,5 @@ mod senders;
 mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use senders::{Email, EmailSender, Sms, SmsSender};
+pub use senders::{Email, EmailSender, PatientMail, Sms, SmsSender};
 pub use store::{Expect, Fetched, Item, Key, Page, Store, Write};

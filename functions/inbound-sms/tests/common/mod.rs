@@ -118,6 +118,7 @@ impl Stack {
             store: store.clone(),
             clock: Arc::new(FixedClock(now)),
             operator: practice_api::auth::OperatorSecret::new(OPERATOR),
+            email_links: None,
             senders: deps.senders.clone(),
         };
         let n = numbers();

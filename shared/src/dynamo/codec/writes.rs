@@ -63,12 +63,20 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
             previous_phone,
         } => {
             let pk = keys::practice_pk(&patient.practice_id);
-            let main = encode(
+            let mut main = encode(
                 &*patient,
                 pk.clone(),
                 keys::patient_sk(&patient.patient_id),
                 kind::PATIENT,
             )?;
+            // The email index (GSI3): follows the item, so a changed address moves with it.
+            if let Some(email) = &patient.email {
+                main.insert(
+                    keys::GSI3_PK.into(),
+                    s(keys::patient_email_pk(&patient.practice_id, email)),
+                );
+                main.insert(keys::GSI3_SK.into(), s(patient.patient_id.as_str()));
+            }
             out.push(Op::put(main, kind::PATIENT, Condition::of(expect))?);
             if let Some(phone) = &patient.phone {
                 let index = encode(
