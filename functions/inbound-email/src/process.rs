@@ -1,8 +1,9 @@
 //! Handling one received email: verdicts, practice, sender, decide, write once, reply.
 //!
-//! Round trips for an email from a known patient: the practice item and the email index
-//! Query, concurrently; the upcoming appointments only for a confirmation; one
-//! `TransactWriteItems` (the claim `inbound:ses:<message id>` with everything else). The
+//! Round trips to DynamoDB for an email from a known patient, in order: the practice item
+//! (GetItem); the email index (one GSI3 Query); the upcoming appointments only for a
+//! confirmation; one `TransactWriteItems` (the claim `inbound:ses:<message id>` with
+//! everything else). Plus one S3 GetObject before, and the SES send after. The
 //! reply goes after the commit, so SES delivering the message twice, even concurrently,
 //! finds the claim taken and nothing is done or sent again.
 
