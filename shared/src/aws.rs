@@ -57,7 +57,8 @@ impl Clients {
     /// from a sender the practice owns, checked in `store` (one practice never sends as
     /// another).
     pub fn senders(&self, config: &Config, store: Arc<dyn Store>) -> Senders {
-        let ses = SesEmail::new(self.sesv2.clone(), config.ses_configuration_set.clone());
+        let ses = SesEmail::new(self.sesv2.clone(), config.ses_configuration_set.clone())
+            .with_links(config.email_links.clone());
         Senders {
             sms: Arc::new(ProviderSms::new(
                 store.clone(),

@@ -13,6 +13,14 @@ pub const SES_CONFIGURATION_SET_ENV: &str = "SES_CONFIGURATION_SET";
 pub const OPERATOR_SECRET_ENV: &str = "OPERATOR_SECRET";
 /// The public base URL providers call (inbound-sms, for Twilio signatures).
 pub const PUBLIC_BASE_URL_ENV: &str = "PUBLIC_BASE_URL";
+/// The secret that signs unsubscribe links (at least 32 bytes).
+pub const UNSUBSCRIBE_SECRET_ENV: &str = "UNSUBSCRIBE_SECRET";
+/// The SES receiving domain replies go to (`reply+<practice>@<domain>`).
+pub const EMAIL_RECEIVING_DOMAIN_ENV: &str = "EMAIL_RECEIVING_DOMAIN";
+/// The public https origin unsubscribe links point at (the HTTP API's domain).
+pub const EMAIL_LINK_BASE_URL_ENV: &str = "EMAIL_LINK_BASE_URL";
+/// The S3 bucket SES stores received mail in (inbound-email).
+pub const INBOUND_EMAIL_BUCKET_ENV: &str = "INBOUND_EMAIL_BUCKET";
 /// Provider REST API base URLs (the local fake providers in `make run` and tests).
 pub const TWILIO_API_URL_ENV: &str = "TWILIO_API_URL";
 pub const TELNYX_API_URL_ENV: &str = "TELNYX_API_URL";
@@ -71,6 +79,11 @@ pub struct Config {
     pub public_base_url: Option<String>,
     /// The SMS providers' API base URLs (`TWILIO_API_URL`, `TELNYX_API_URL`, `VONAGE_API_URL`).
     pub provider_urls: ProviderUrls,
+    /// Reply-To and unsubscribe links: set when `UNSUBSCRIBE_SECRET`,
+    /// `EMAIL_RECEIVING_DOMAIN` and `EMAIL_LINK_BASE_URL` all are.
+    pub email_links: Option<crate::email_links::EmailLinks>,
+    /// Where SES stores received mail (`INBOUND_EMAIL_BUCKET`).
+    pub inbound_email_bucket: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -84,6 +97,8 @@ impl std::fmt::Debug for Config {
             )
             .field("public_base_url", &self.public_base_url)
             .field("provider_urls", &self.provider_urls)
+            .field("email_links", &self.email_links)
+            .field("inbound_email_bucket", &self.inbound_email_bucket)
             .finish()
     }
 }
@@ -113,7 +128,28 @@ impl Config {
             telnyx: provider_url(TELNYX_API_URL_ENV, get(TELNYX_API_URL_ENV), defaults.telnyx)?,
             vonage: provider_url(VONAGE_API_URL_ENV, get(VONAGE_API_URL_ENV), defaults.vonage)?,
         };
+        let email_links =
+            match (
+                lookup(UNSUBSCRIBE_SECRET_ENV).filter(|v| !v.trim().is_empty()),
+                get(EMAIL_RECEIVING_DOMAIN_ENV),
+                get(EMAIL_LINK_BASE_URL_ENV),
+            ) {
+                (Some(secret), Some(domain), Some(base)) => Some(
+                    crate::email_links::EmailLinks::new(secret.trim(), &base, &domain)?,
+                ),
+                (None, None, _) => None,
+                _ => {
+                    return Err(Error::Config(format!(
+                        "{UNSUBSCRIBE_SECRET_ENV}, {EMAIL_RECEIVING_DOMAIN_ENV} and \
+                         {EMAIL_LINK_BASE_URL_ENV} go together: set all three (SAM parameters \
+                         UnsubscribeSecret, EmailReceivingDomain, EmailLinkBaseUrl), or \
+                         neither of the first two"
+                    )))
+                }
+            };
         Ok(Self {
+            email_links,
+            inbound_email_bucket: get(INBOUND_EMAIL_BUCKET_ENV),
             provider_urls,
             table_name,
             ses_configuration_set: get(SES_CONFIGURATION_SET_ENV),
@@ -131,7 +167,15 @@ impl Config {
             operator_secret: None,
             public_base_url: None,
             provider_urls: ProviderUrls::default(),
+            email_links: None,
+            inbound_email_bucket: None,
         }
+    }
+
+    /// Reply-To and unsubscribe links (local runs and tests).
+    pub fn with_email_links(mut self, links: crate::email_links::EmailLinks) -> Self {
+        self.email_links = Some(links);
+        self
     }
 
     pub fn with_provider_urls(mut self, urls: ProviderUrls) -> Self {

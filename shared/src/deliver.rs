@@ -15,7 +15,7 @@ use crate::domain::{
     Practice, Priority, Purpose, Task, TaskId, TaskKind,
 };
 use crate::policy::{route, Route};
-use crate::ports::{Email, EmailSender, Sms, SmsSender, Write};
+use crate::ports::{Email, EmailSender, PatientMail, Sms, SmsSender, Write};
 use crate::Error;
 
 /// The senders, built once per container.
@@ -279,6 +279,10 @@ async fn send(senders: &Senders, out: &Outbound<'_>, channel: Channel) -> crate:
                     to,
                     subject: out.content.email_subject.clone(),
                     text: out.content.email_text.clone(),
+                    patient: Some(PatientMail::automated(
+                        out.patient.patient_id.clone(),
+                        out.kind,
+                    )),
                 })
                 .await
         }

@@ -19,6 +19,9 @@ pub const GSI2_SK: &str = "GSI2SK";
 pub const GSI3: &str = "GSI3";
 pub const GSI3_PK: &str = "GSI3PK";
 pub const GSI3_SK: &str = "GSI3SK";
+pub const GSI4: &str = "GSI4";
+pub const GSI4_PK: &str = "GSI4PK";
+pub const GSI4_SK: &str = "GSI4SK";
 /// DynamoDB TTL attribute (epoch seconds).
 pub const TTL: &str = "expires_at_epoch";
 
@@ -62,6 +65,15 @@ pub fn change_sort(updated_at: DateTime<Utc>, id: &str) -> String {
 
 /// Prefix of every appointment item of a practice (the appointment list pages over it).
 pub const APPOINTMENT_PREFIX: &str = "APPT#";
+
+/// GSI4 partition of the patients with one email address in a practice (an inbound email is
+/// matched to its sender with one Query). The address is lowercased and hashed, so no
+/// address appears in a key.
+pub fn patient_email_pk(practice: &PracticeId, email: &EmailAddress) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(email.as_str().to_lowercase().as_bytes());
+    format!("P#{practice}#EMAIL#{}", hex::encode(&digest[..16]))
+}
 
 pub fn appointment_sk(id: &AppointmentId) -> String {
     format!("{APPOINTMENT_PREFIX}{id}")

@@ -16,6 +16,7 @@ pub mod deliver;
 pub mod delivery_status;
 pub mod domain;
 pub mod dynamo;
+pub mod email_links;
 mod error;
 pub mod keys;
 pub mod planning;

@@ -73,6 +73,7 @@ mod tests {
             to: EmailAddress::parse("ada@patients.example.org").unwrap(),
             subject: "Hello".into(),
             text: "Hi".into(),
+            patient: None,
         }
     }
 

@@ -17,7 +17,7 @@ use crate::domain::{
     Channel, Decision, Message, Patient, Practice, ThreadId, UnknownThread, Waiting,
 };
 use crate::policy::{route_reply, ReplyRoute, ReplyTo};
-use crate::ports::{Email, Expect, Key, Sms, Store, Write};
+use crate::ports::{Email, Expect, Key, PatientMail, Sms, Store, Write};
 use crate::{Error, Result};
 
 /// What one run did.
@@ -293,6 +293,7 @@ async fn send(
                     to: email,
                     subject: format!("A message from {}", settings.name),
                     text: body.to_string(),
+                    patient: Some(PatientMail::reply(p.patient_id.clone())),
                 })
                 .await
                 .map(|_| ())

@@ -104,6 +104,7 @@ async fn the_send_guard_refuses_another_practices_sender() {
         to: addr("ada@patients.example.org"),
         subject: "Hello".into(),
         text: "Hi".into(),
+        patient: None,
     };
     let err = guard.send_email(&email(&a)).await.unwrap_err();
     assert!(matches!(err, Error::SendRejected(_)), "{err:?}");

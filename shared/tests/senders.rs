@@ -172,6 +172,7 @@ async fn an_email_reaches_moto_from_the_practice_sender() {
             to: EmailAddress::parse("ada@patients.example.org").unwrap(),
             subject: subject.clone(),
             text: "See you at 9:00.".into(),
+            patient: None,
         })
         .await
         .unwrap();
@@ -194,6 +195,7 @@ async fn an_email_from_an_unverified_sender_is_rejected_for_good() {
             to: EmailAddress::parse("ada@patients.example.org").unwrap(),
             subject: "Hello".into(),
             text: "Hi".into(),
+            patient: None,
         })
         .await
         .unwrap_err();
@@ -235,6 +237,7 @@ async fn an_unreachable_provider_is_unavailable_so_the_send_can_be_retried() {
             to: EmailAddress::parse("ada@patients.example.org").unwrap(),
             subject: "s".into(),
             text: "t".into(),
+            patient: None,
         })
         .await
         .unwrap_err();

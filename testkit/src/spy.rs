@@ -155,6 +155,13 @@ impl<H: WriteHook<S>, S: Store> Store for SpyStore<H, S> {
     ) -> frontdesk::Result<Vec<Patient>> {
         self.counted(self.inner.patients_by_phone(p, phone)).await
     }
+    async fn patients_by_email(
+        &self,
+        p: &PracticeId,
+        email: &frontdesk::domain::EmailAddress,
+    ) -> frontdesk::Result<Vec<Patient>> {
+        self.counted(self.inner.patients_by_email(p, email)).await
+    }
     async fn practice_for_number(&self, n: &PhoneNumber) -> frontdesk::Result<Option<PracticeId>> {
         self.counted(self.inner.practice_for_number(n)).await
     }

@@ -392,6 +392,7 @@ async fn notify(senders: &Senders, practice: &Practice, threads: usize) -> front
                     to: to.clone(),
                     subject: "Frontdesk: conversations waiting past their answer time".into(),
                     text,
+                    patient: None,
                 })
                 .await?;
             Ok(true)

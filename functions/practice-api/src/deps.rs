@@ -19,6 +19,9 @@ pub struct Deps {
     pub senders: Senders,
     /// SES identities and provider number lists: what a practice may send from.
     pub owners: Owners,
+    /// Verifies the tokens of the public email preference routes (`None`: those routes
+    /// answer "link not valid").
+    pub email_links: Option<frontdesk::email_links::EmailLinks>,
 }
 
 impl Deps {
@@ -35,7 +38,14 @@ impl Deps {
             operator,
             senders,
             owners,
+            email_links: None,
         }
+    }
+
+    /// With the verifier of the public email preference routes' tokens.
+    pub fn with_email_links(mut self, links: Option<frontdesk::email_links::EmailLinks>) -> Self {
+        self.email_links = links;
+        self
     }
 }
 
@@ -49,5 +59,6 @@ pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
         OperatorSecret::new(config.operator_secret()?),
         clients.senders(config, store),
         clients.owners(config),
-    ))
+    )
+    .with_email_links(config.email_links.clone()))
 }

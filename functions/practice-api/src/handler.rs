@@ -9,8 +9,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{
-    appointments, batch, consents, erasure, idempotency, inbox, lists, messages, patients,
-    practices, replies, staff, task_actions, tasks,
+    appointments, batch, consents, email_preferences, erasure, idempotency, inbox, lists, messages,
+    patients, practices, replies, staff, task_actions, tasks,
 };
 
 pub async fn handle(
@@ -98,6 +98,8 @@ pub(crate) async fn serve(
         Route::UpdateReply(id) => replies::update(deps, req, &id).await,
         Route::DeleteReply(id) => replies::delete(deps, req, &id).await,
         Route::PreviewReply(id) => replies::preview(deps, req, &id).await,
+        Route::EmailPreferencesPage => email_preferences::get(deps, req).await,
+        Route::EmailPreferencesPost => email_preferences::post(deps, req).await,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 mod batch;
 mod consents;
 mod deps;
+pub mod email_preferences;
 mod erasure;
 pub mod error;
 mod etag;

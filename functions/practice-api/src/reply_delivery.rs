@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{Channel, Decision, Patient, Practice, ThreadId, UnknownThread, Waiting};
-use frontdesk::ports::{Email, Expect, Sms, Write};
+use frontdesk::ports::{Email, Expect, PatientMail, Sms, Write};
 use http::StatusCode;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
@@ -166,6 +166,7 @@ async fn send(
                     to,
                     subject: format!("A message from {}", settings.name),
                     text: body.to_string(),
+                    patient: Some(PatientMail::reply(p.patient_id.clone())),
                 })
                 .await
                 .map(|_| ())

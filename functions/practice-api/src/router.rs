@@ -54,6 +54,9 @@ pub enum Route {
     UpdateReply(String),
     DeleteReply(String),
     PreviewReply(String),
+    /// Public (no key): the signed link of every automated email.
+    EmailPreferencesPage,
+    EmailPreferencesPost,
 }
 
 /// The path parameters of a matched route.
@@ -153,6 +156,12 @@ const TABLE: &[(&str, &str, Build)] = &[
     }),
     ("POST", "/v1/practice/replies/{reply_id}/preview", |p| {
         Route::PreviewReply(p.get("reply_id"))
+    }),
+    ("GET", "/public/email/preferences", |_| {
+        Route::EmailPreferencesPage
+    }),
+    ("POST", "/public/email/preferences", |_| {
+        Route::EmailPreferencesPost
     }),
 ];
 

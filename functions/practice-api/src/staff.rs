@@ -155,6 +155,7 @@ async fn send_invitation(
              If you did not expect this, ignore this email.",
             member.name, practice.settings.name
         ),
+        patient: None,
     };
     match deps.senders.email.send_email(&email).await {
         Ok(_) => true,

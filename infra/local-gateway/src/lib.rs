@@ -6,7 +6,10 @@
 //! - `POST /_local/sns/inbound-sms`: deliver an AWS two-way SMS payload as an SNS event.
 //! - `POST /_local/ses/events` (an SES event JSON: Bounce, Complaint, Delivery…) and
 //!   `POST /_local/sms/events` (an End User Messaging SMS event): through delivery-events.
-//! - `GET /_local/outbox`: what was sent (SMS and email), read from moto, and under
+//! - `POST /_local/ses/inbound?spf=&dkim=&…`: a raw `.eml` delivered as SES receiving does
+//!   (S3 object plus notification) to inbound-email (`ses_inbound`).
+//! - `GET /_local/outbox`: what was sent (SMS and email, each email with its headers:
+//!   From, Reply-To, List-Unsubscribe, List-Unsubscribe-Post), read from moto, and under
 //!   `providers` what the fake Twilio/Telnyx/Vonage were asked to send.
 //!
 //! Functions not built yet are simply not served.
@@ -16,6 +19,7 @@ pub mod console_seed;
 pub mod error;
 pub mod providers;
 pub mod routes;
+pub mod ses_inbound;
 pub mod stack;
 
 use std::collections::HashMap;
@@ -59,6 +63,8 @@ pub struct Gateway {
     pub inbound_sns: Option<inbound_sms::Deps>,
     /// delivery-events, for `POST /_local/ses/events` and `/_local/sms/events`.
     pub delivery_events: Option<delivery_events::Deps>,
+    /// inbound-email, for `POST /_local/ses/inbound`.
+    pub inbound_email: Option<ses_inbound::InboundEmail>,
     /// The moto endpoint, for the outbox.
     pub moto: Option<local_stack::Moto>,
     /// The store the functions share (tests read its request counter).
@@ -74,11 +80,12 @@ pub fn router(gw: Arc<Gateway>) -> Router {
         .route("/_local/sns/inbound-sms", post(deliver_sns))
         .route("/_local/ses/events", post(delivery_event))
         .route("/_local/sms/events", post(delivery_event))
+        .route("/_local/ses/inbound", post(ses_inbound::deliver))
         .fallback(serve_http_api)
         .with_state(gw)
 }
 
-fn local_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+pub(crate) fn local_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     (
         status,
         Json(json!({"error": {"code": code, "message": message.into()}})),

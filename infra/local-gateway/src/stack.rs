@@ -78,7 +78,8 @@ pub async fn build_at(
     let (provider_urls, fake_providers) = crate::providers::local_providers().await?;
     let mut config = Config::local(table)
         .with_operator_secret(operator_secret)
-        .with_provider_urls(provider_urls);
+        .with_provider_urls(provider_urls)
+        .with_email_links(local_email_links()?);
     config.public_base_url = public_base_url;
     let dynamo = Arc::new(clients.store(&config));
     let store: Arc<dyn Store> = dynamo.clone();
@@ -151,10 +152,32 @@ pub async fn build_at(
         scheduled!(review_requests, sweep_deps),
     );
 
+    let sdk = moto.sdk_config();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    crate::ses_inbound::create_bucket(&s3)
+        .await
+        .map_err(GatewayError::Config)?;
+    let mut email_deps = inbound_email::wire(&config, &clients).map_err(config_error)?;
+    email_deps.store = store.clone();
+    email_deps.senders = senders.clone();
+    let inbound_email = crate::ses_inbound::InboundEmail {
+        deps: email_deps,
+        mail: Arc::new(inbound_email::S3Mail {
+            client: s3,
+            bucket: crate::ses_inbound::LOCAL_BUCKET.into(),
+            prefix: inbound_email::OBJECT_PREFIX.into(),
+        }),
+    };
+
     Ok(Gateway {
         template,
         http,
         scheduled,
+        inbound_email: Some(inbound_email),
         inbound_sns: Some(inbound_deps),
         delivery_events: Some(delivery_events::Deps {
             store: store.clone(),
@@ -164,6 +187,24 @@ pub async fn build_at(
         store: Some(dynamo),
         fake_providers,
     })
+}
+
+/// The secret local unsubscribe links are signed with (local only).
+const LOCAL_UNSUBSCRIBE_SECRET: &str = "local-unsubscribe-secret-not-for-production-use";
+
+/// Reply-To `reply+<practice>@mail.frontdesk.test`; unsubscribe links at
+/// `EMAIL_LINK_BASE_URL`, else `http://127.0.0.1:$FRONTDESK_PORT` (3000).
+fn local_email_links() -> Result<frontdesk::email_links::EmailLinks, GatewayError> {
+    let base = std::env::var(frontdesk::config::EMAIL_LINK_BASE_URL_ENV).unwrap_or_else(|_| {
+        let port = std::env::var("FRONTDESK_PORT").unwrap_or_else(|_| "3000".into());
+        format!("http://127.0.0.1:{port}")
+    });
+    frontdesk::email_links::EmailLinks::new(
+        LOCAL_UNSUBSCRIBE_SECRET,
+        &base,
+        crate::ses_inbound::LOCAL_DOMAIN,
+    )
+    .map_err(config_error)
 }
 
 fn config_error(e: frontdesk::Error) -> GatewayError {

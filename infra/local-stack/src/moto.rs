@@ -133,7 +133,17 @@ impl Moto {
             .json()
             .await
             .map_err(http)?;
-        outbox::normalise(&data)
+        let mut out = outbox::normalise(&data)?;
+        // The SendEmail requests as sent (infra/moto_serial.py keeps them): their headers.
+        let sent_url = format!("{}/_frontdesk/ses/sent", self.endpoint);
+        let sent = match reqwest::get(&sent_url).await {
+            Ok(r) if r.status().is_success() => r.json::<serde_json::Value>().await.ok(),
+            _ => None,
+        };
+        if let Some(sent) = sent {
+            outbox::attach_headers(&mut out, &sent);
+        }
+        Ok(out)
     }
 }
 

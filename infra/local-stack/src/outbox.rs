@@ -41,6 +41,52 @@ pub(crate) fn normalise(data: &Value) -> Result<Value, Error> {
     Ok(json!({ "sms": sms, "email": email }))
 }
 
+/// Adds each email's headers (`From`, `To`, `Reply-To`, `List-Unsubscribe`,
+/// `List-Unsubscribe-Post`...) from the SendEmail requests moto accepted, in the same order
+/// (moto applies one request at a time). Left out when the two lists do not line up (a
+/// moto server without the hook, or emails sent another way).
+pub(crate) fn attach_headers(out: &mut Value, sent: &Value) {
+    let Some(sent) = sent.as_array() else { return };
+    let Some(emails) = out.get_mut("email").and_then(Value::as_array_mut) else {
+        return;
+    };
+    if sent.len() != emails.len() {
+        return;
+    }
+    for (email, request) in emails.iter_mut().zip(sent) {
+        let mut headers = serde_json::Map::new();
+        headers.insert("From".into(), request["FromEmailAddress"].clone());
+        let join = |v: &Value| {
+            v.as_array().map(|a| {
+                Value::String(
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })
+        };
+        if let Some(to) = join(&request["Destination"]["ToAddresses"]) {
+            headers.insert("To".into(), to);
+        }
+        if let Some(r) = join(&request["ReplyToAddresses"]) {
+            headers.insert("Reply-To".into(), r);
+        }
+        for h in request["Content"]["Simple"]["Headers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if let (Some(n), Some(v)) = (h["Name"].as_str(), h["Value"].as_str()) {
+                headers.insert(n.to_string(), Value::String(v.to_string()));
+            }
+        }
+        if let Some(obj) = email.as_object_mut() {
+            obj.insert("headers".into(), Value::Object(headers));
+        }
+    }
+}
+
 fn records<'a>(data: &'a Value, service: &str, model: &str) -> Result<&'a [Value], Error> {
     match data.get(service).and_then(|s| s.get(model)) {
         None | Some(Value::Null) => Ok(&[]),
@@ -99,6 +145,32 @@ mod tests {
                            "cc": null, "bcc": null, "subject": "S", "body": "text"}]
             })
         );
+    }
+
+    #[test]
+    fn each_email_gets_the_headers_of_its_send_request() {
+        let mut out = json!({"sms": [], "email": [{"message_id": "e1", "to": "p@example.org"}]});
+        let sent = json!([{
+            "FromEmailAddress": "front@example.com",
+            "Destination": {"ToAddresses": ["p@example.org"]},
+            "ReplyToAddresses": ["reply+prc_a@mail.example.com"],
+            "Content": {"Simple": {"Headers": [
+                {"Name": "List-Unsubscribe", "Value": "<https://x/u?token=t>"},
+                {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"}
+            ]}}
+        }]);
+        attach_headers(&mut out, &sent);
+        let h = &out["email"][0]["headers"];
+        assert_eq!(h["From"], json!("front@example.com"));
+        assert_eq!(h["Reply-To"], json!("reply+prc_a@mail.example.com"));
+        assert_eq!(
+            h["List-Unsubscribe-Post"],
+            json!("List-Unsubscribe=One-Click")
+        );
+        // Lists that do not line up attach nothing.
+        let mut two = json!({"email": [{}, {}]});
+        attach_headers(&mut two, &sent);
+        assert!(two["email"][0].get("headers").is_none());
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub enum ConsentChangeSource {
     PatientKeyword { keyword: String },
     /// The patient, on a preference page.
     PreferencePage,
+    /// The patient, by an email's one-click unsubscribe (RFC 8058): "patient, one-click".
+    OneClick,
     /// A named staff member.
     Staff { staff_id: String },
     /// A complaint (marked as spam) reported by the patient's mail provider through SES.

@@ -39,6 +39,9 @@ pub enum Purpose {
     StaffReply,
     /// A staff member worked on one of the patient's tasks (`Direction::Internal`).
     StaffAction,
+    /// The patient changed their preferences: one-click unsubscribe or the preference page
+    /// (`Direction::Internal`).
+    PreferenceChange,
 }
 
 /// What happened to an outbound attempt, or that an inbound one arrived.

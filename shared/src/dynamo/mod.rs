@@ -29,7 +29,9 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{DueWork, Message, Patient, PatientId, PhoneNumber, PracticeId, Sweep, Task};
+use crate::domain::{
+    DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber, PracticeId, Sweep, Task,
+};
 use crate::ports::{Fetched, Item, Key, Page, Store, Write};
 use crate::Result;
 
@@ -87,6 +89,14 @@ impl Store for DynamoStore {
         phone: &PhoneNumber,
     ) -> Result<Vec<Patient>> {
         self.read_patients_by_phone(practice_id, phone).await
+    }
+
+    async fn patients_by_email(
+        &self,
+        practice_id: &PracticeId,
+        email: &EmailAddress,
+    ) -> Result<Vec<Patient>> {
+        self.read_patients_by_email(practice_id, email).await
     }
 
     async fn practice_for_number(&self, number: &PhoneNumber) -> Result<Option<PracticeId>> {

@@ -14,8 +14,8 @@ use super::paging::{page, page_request_limit};
 use super::rules;
 use super::DynamoStore;
 use crate::domain::{
-    bucket_of, Appointment, DueWork, Message, Patient, PatientId, PhoneNumber, PracticeId, Sweep,
-    Task,
+    bucket_of, Appointment, DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber,
+    PracticeId, Sweep, Task,
 };
 use crate::keys;
 use crate::ports::{Fetched, Item, Key, Page};
@@ -198,6 +198,40 @@ impl DynamoStore {
                 .map_err(|e| storage("Query", &e))?;
             for item in out.items.unwrap_or_default() {
                 patients.push(codec::decode(item, kind::PATIENT_PHONE)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(patients);
+            }
+        }
+    }
+
+    /// One Query on GSI4 (the patients with this email in the practice; eventually
+    /// consistent, like every index read).
+    pub(super) async fn read_patients_by_email(
+        &self,
+        practice_id: &PracticeId,
+        email: &EmailAddress,
+    ) -> Result<Vec<Patient>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI4)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", keys::GSI4_PK)
+            .expression_attribute_values(":pk", s(keys::patient_email_pk(practice_id, email)));
+        let mut patients = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| storage("Query", &e))?;
+            for item in out.items.unwrap_or_default() {
+                patients.push(codec::decode(item, kind::PATIENT)?);
             }
             start = out.last_evaluated_key;
             if start.is_none() {

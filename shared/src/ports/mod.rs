@@ -8,5 +8,5 @@ mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ownership::{EmailIdentities, IdentityStatus, NumberCheck, Owners, ProviderNumbers};
-pub use senders::{Email, EmailSender, Sms, SmsSender};
+pub use senders::{Email, EmailSender, PatientMail, Sms, SmsSender};
 pub use store::{ChangeKind, Expect, Fetched, Item, Key, Page, Store, Write};

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 
-use crate::domain::{EmailAddress, PhoneNumber, PracticeId};
+use crate::domain::{EmailAddress, MessageKind, PatientId, PhoneNumber, PracticeId};
 use crate::Result;
 
 /// One SMS. `from` is the practice's origination number.
@@ -22,6 +22,36 @@ pub struct Email {
     pub to: EmailAddress,
     pub subject: String,
     pub text: String,
+    /// Set for email to a patient: replies come back to the practice (`Reply-To`), and an
+    /// automated one carries one-click unsubscribe headers (see `email_links`).
+    pub patient: Option<PatientMail>,
+}
+
+/// Who an email to a patient is for and, when automated, its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientMail {
+    pub patient_id: PatientId,
+    /// `Some` for automated email (List-Unsubscribe for that kind); `None` for a personal
+    /// reply (Reply-To only).
+    pub kind: Option<MessageKind>,
+}
+
+impl PatientMail {
+    /// An automated email of `kind`.
+    pub fn automated(patient_id: PatientId, kind: MessageKind) -> Self {
+        Self {
+            patient_id,
+            kind: Some(kind),
+        }
+    }
+
+    /// A personal reply (staff, or an answer to the patient's own email).
+    pub fn reply(patient_id: PatientId) -> Self {
+        Self {
+            patient_id,
+            kind: None,
+        }
+    }
 }
 
 /// Sends SMS. Returns the provider's message id.

@@ -337,6 +337,14 @@ pub trait Store: Send + Sync {
         phone: &PhoneNumber,
     ) -> Result<Vec<Patient>>;
 
+    /// The patients of a practice with this email address (matched case-insensitively):
+    /// the sender of an inbound email. One index Query; never another practice's.
+    async fn patients_by_email(
+        &self,
+        practice_id: &PracticeId,
+        email: &EmailAddress,
+    ) -> Result<Vec<Patient>>;
+
     /// The practice that owns an origination number (for AWS two-way SMS).
     async fn practice_for_number(&self, number: &PhoneNumber) -> Result<Option<PracticeId>>;
 

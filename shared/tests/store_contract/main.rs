@@ -11,6 +11,7 @@ mod claims;
 mod delivery;
 mod due;
 mod dynamo_only;
+mod emails;
 mod fixtures;
 mod listings;
 mod patients;
@@ -91,6 +92,8 @@ contract! {
     patients::a_patient_is_found_by_phone_within_its_practice_and_not_from_another,
     patients::changing_a_phone_removes_the_old_index_entry,
     patients::get_many_reads_three_items_in_one_request,
+    emails::a_patient_is_found_by_email_within_its_practice_only,
+    emails::a_changed_or_removed_email_moves_the_index_with_it,
     patients::get_across_reads_items_of_two_practices_in_one_request,
     patients::noting_an_automated_send_updates_both_copies_and_the_version,
     patients::an_upsert_and_a_noted_send_in_one_batch_apply_in_order,

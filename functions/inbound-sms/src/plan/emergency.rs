@@ -82,6 +82,7 @@ pub(super) fn emergency_plan(
                 to: to.clone(),
                 subject: content.subject,
                 text: content.text,
+                patient: None,
             }));
             routes.push("email");
         }

@@ -99,7 +99,7 @@ impl Action {
     }
 
     /// The intent the thread records (see `policy::record_inbound`).
-    fn thread_intent(self) -> Intent {
+    pub fn thread_intent(self) -> Intent {
         match self {
             Action::OptOut => Intent::OptOut,
             Action::OptIn => Intent::OptIn,

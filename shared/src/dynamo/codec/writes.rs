@@ -85,6 +85,14 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                     patient.patient_id.as_str(),
                 )),
             );
+            // The email index (GSI4): follows the item, so a changed address moves with it.
+            if let Some(email) = &patient.email {
+                main.insert(
+                    keys::GSI4_PK.into(),
+                    s(keys::patient_email_pk(&patient.practice_id, email)),
+                );
+                main.insert(keys::GSI4_SK.into(), s(patient.patient_id.as_str()));
+            }
             out.push(Op::put(main, kind::PATIENT, Condition::of(expect))?);
             if let Some(phone) = &patient.phone {
                 let index = encode(

@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::domain::{
-    bucket_of, Appointment, DueWork, Message, Patient, PatientId, PhoneNumber, Practice,
-    PracticeId, Sweep, Task, TaskStatus,
+    bucket_of, Appointment, DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber,
+    Practice, PracticeId, Sweep, Task, TaskStatus,
 };
 use crate::dynamo::{cursor, rules};
 use crate::keys;

@@ -28,6 +28,29 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    async fn patients_by_email(
+        &self,
+        practice_id: &PracticeId,
+        email: &EmailAddress,
+    ) -> Result<Vec<Patient>> {
+        self.count(1);
+        let pk = keys::practice_pk(practice_id);
+        let want = email.as_str().to_lowercase();
+        let t = self.lock()?;
+        Ok(t.iter()
+            .filter(|((p, s), _)| p == &pk && s.starts_with("PATIENT#"))
+            .filter_map(|(_, v)| match v {
+                Stored::Patient(p)
+                    if p.email.as_ref().map(|e| e.as_str().to_lowercase())
+                        == Some(want.clone()) =>
+                {
+                    Some((**p).clone())
+                }
+                _ => None,
+            })
+            .collect())
+    }
+
     async fn practice_for_number(&self, number: &PhoneNumber) -> Result<Option<PracticeId>> {
         self.count(1);
         let t = self.lock()?;
