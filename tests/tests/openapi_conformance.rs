@@ -94,7 +94,7 @@ async fn every_operation_answers_as_the_openapi_document_says() {
     s.hit("GET", "/v1/practice", "/v1/practice", k, None).await;
     s.hit("GET", "/v1/practice", "/v1/practice", None, None)
         .await;
-    let patch = json!({"quiet_hours": {"start": "20:00", "end": "08:00"}, "sms_provider": {"provider": "twilio", "twilio_auth_token": "tok"}});
+    let patch = json!({"quiet_hours": {"start": "20:00", "end": "08:00"}, "sms_provider": {"provider": "twilio", "twilio_account_sid": fake_providers::DEMO_TWILIO_SID, "twilio_auth_token": fake_providers::DEMO_TWILIO_TOKEN}});
     let (st, b) = s
         .hit("PATCH", "/v1/practice", "/v1/practice", k, Some(patch))
         .await;
@@ -472,6 +472,79 @@ async fn every_operation_answers_as_the_openapi_document_says() {
         "/v1/staff/{staff_id}",
         "/v1/staff/nobody",
         k,
+        None,
+    )
+    .await;
+
+    // Canned replies: saved, listed, edited, previewed for a conversation, removed.
+    let replies = "/v1/practice/replies";
+    let one = "/v1/practice/replies/{reply_id}";
+    s.hit("GET", replies, replies, k, None).await;
+    let (st, b) = s
+        .hit(
+            "POST",
+            replies,
+            replies,
+            k,
+            Some(json!({"title": "Hours", "body": "Hi {{ first_name }}, we open at 8."})),
+        )
+        .await;
+    assert_eq!(st, 201, "{b}");
+    s.hit(
+        "POST",
+        replies,
+        replies,
+        k,
+        Some(json!({"title": "Bad", "body": "{{ nope }}"})),
+    )
+    .await;
+    let reply = format!(
+        "/v1/practice/replies/{}",
+        b["reply_id"].as_str().unwrap_or_default()
+    );
+    s.hit(
+        "PUT",
+        one,
+        &reply,
+        k,
+        Some(json!({"title": "Hours", "body": "Hi {{ first_name }}, we open at 8:00."})),
+    )
+    .await;
+    s.hit(
+        "PUT",
+        one,
+        "/v1/practice/replies/rpl_none",
+        k,
+        Some(json!({"title": "x", "body": "y"})),
+    )
+    .await;
+    let preview = "/v1/practice/replies/{reply_id}/preview";
+    s.hit(
+        "POST",
+        preview,
+        &format!("{reply}/preview"),
+        k,
+        Some(json!({"thread_id": "p_pt-1"})),
+    )
+    .await;
+    s.hit("DELETE", one, &reply, k, None).await;
+    s.hit("DELETE", one, &reply, k, None).await;
+
+    // The patient's public preference page: a link that is not valid changes nothing.
+    let prefs = "/public/email/preferences";
+    s.hit(
+        "GET",
+        prefs,
+        "/public/email/preferences?token=bogus",
+        None,
+        None,
+    )
+    .await;
+    s.hit(
+        "POST",
+        prefs,
+        "/public/email/preferences?token=bogus",
+        None,
         None,
     )
     .await;

@@ -20,7 +20,7 @@ async fn fresh_tables_are_distinct_and_follow_the_template() {
         .filter_map(|g| g.index_name())
         .collect();
     gsis.sort();
-    assert_eq!(gsis, ["GSI1", "GSI2", "GSI3"]);
+    assert_eq!(gsis, ["GSI1", "GSI2", "GSI3", "GSI4"]);
     let ttl = client
         .describe_time_to_live()
         .table_name(&a)
