@@ -95,4 +95,14 @@ impl TestApp {
             b["api_key"].as_str().unwrap_or_default().to_string(),
         )
     }
+
+    /// Fires the scheduled `function` (e.g. `reminders`) as its schedule would at `at`, which
+    /// must succeed; returns the run's report.
+    pub async fn fire(&self, function: &str, at: chrono::DateTime<chrono::Utc>) -> Value {
+        let time = at.to_rfc3339().replace('+', "%2B");
+        let path = format!("/_local/schedules/{function}?time={time}");
+        let (s, report) = self.call("POST", &path, None, None).await;
+        assert_eq!(s, 200, "{report}");
+        report
+    }
 }

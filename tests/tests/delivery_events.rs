@@ -61,18 +61,7 @@ async fn remind(app: &TestApp, key: &str, appointment: &str, days: i64) -> Optio
         .await;
     assert_eq!(s, 201, "{b}");
     let fire_at = starts - chrono::Duration::days(2) + chrono::Duration::minutes(1);
-    let (s, report) = app
-        .call(
-            "POST",
-            &format!(
-                "/_local/schedules/reminders?time={}",
-                fire_at.to_rfc3339().replace('+', "%2B")
-            ),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{report}");
+    app.fire("reminders", fire_at).await;
     let (_, timeline) = app
         .call("GET", "/v1/patients/pt-1/timeline", Some(key), None)
         .await;

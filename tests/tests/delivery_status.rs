@@ -71,19 +71,7 @@ async fn remind(app: &TestApp, key: &str, appointment: &str, days: i64) -> Value
         .await;
     assert!(s == 201 || s == 200, "{b}");
     let fire_at = starts - chrono::Duration::days(2) + chrono::Duration::minutes(1);
-    let (s, report) = app
-        .call(
-            "POST",
-            &format!(
-                "/_local/schedules/reminders?time={}",
-                fire_at.to_rfc3339().replace('+', "%2B")
-            ),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{report}");
-    report
+    app.fire("reminders", fire_at).await
 }
 
 fn twilio_sends(outbox: &Value) -> Vec<Value> {

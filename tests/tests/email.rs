@@ -65,18 +65,7 @@ async fn remind(app: &TestApp, key: &str, appointment: &str, patient: &str) {
         .await;
     assert_eq!(s, 201, "{b}");
     let fire_at = starts - chrono::Duration::days(2) + chrono::Duration::minutes(1);
-    let (s, report) = app
-        .call(
-            "POST",
-            &format!(
-                "/_local/schedules/reminders?time={}",
-                fire_at.to_rfc3339().replace('+', "%2B")
-            ),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{report}");
+    app.fire("reminders", fire_at).await;
 }
 
 async fn emails_to(app: &TestApp, to: &str) -> Vec<Value> {

@@ -100,17 +100,6 @@ async fn an_erased_patient_leaves_only_the_consent_audit() {
 
     // The two-day reminder's moment comes: nothing goes out to the erased patient.
     let fire_at = starts - chrono::Duration::days(2) + chrono::Duration::minutes(1);
-    let (s, report) = app
-        .call(
-            "POST",
-            &format!(
-                "/_local/schedules/reminders?time={}",
-                fire_at.to_rfc3339().replace('+', "%2B")
-            ),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{report}");
+    let report = app.fire("reminders", fire_at).await;
     assert_eq!(report["result"]["claimed"], json!(0), "{report}");
 }

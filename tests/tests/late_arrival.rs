@@ -6,21 +6,8 @@
 use e2e_tests::spawn_app;
 use serde_json::{json, Value};
 
-fn at(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339().replace('+', "%2B")
-}
-
 async fn fire(app: &e2e_tests::TestApp, time: chrono::DateTime<chrono::Utc>) -> Value {
-    let (s, report) = app
-        .call(
-            "POST",
-            &format!("/_local/schedules/no-shows?time={}", at(time)),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{report}");
-    report
+    app.fire("no-shows", time).await
 }
 
 #[tokio::test]

@@ -37,18 +37,7 @@ async fn a_reminder_goes_out_and_the_patients_reply_confirms_the_visit() {
     assert_eq!(s, 201, "{b}");
 
     let fire_at = starts - chrono::Duration::days(2) + chrono::Duration::minutes(1);
-    let (s, report) = app
-        .call(
-            "POST",
-            &format!(
-                "/_local/schedules/reminders?time={}",
-                fire_at.to_rfc3339().replace('+', "%2B")
-            ),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{report}");
+    let report = app.fire("reminders", fire_at).await;
     assert_eq!(report["result"]["claimed"], json!(1), "{report}");
     let (_, outbox) = app.call("GET", "/_local/outbox", None, None).await;
     let texts: Vec<&serde_json::Value> = outbox["sms"]
