@@ -7,6 +7,7 @@ use testkit::fixtures::{email, patient, practice};
 use testkit::time::utc;
 
 use super::*;
+use frontdesk::domain::ConsentSource;
 
 fn mail(text: &str, kind: Option<MessageKind>) -> Mail {
     Mail {

@@ -107,26 +107,32 @@ fn duplicate(index: usize, field: &str) -> ApiError {
     )
 }
 
+/// Each item split into its id (as sent, and parsed with `parse_id`) and body, and whether
+/// it is the first item with its id.
+#[allow(clippy::type_complexity)]
+fn parse_items<Id, Body: DeserializeOwned>(
+    raw: Vec<Value>,
+    field: &'static str,
+    parse_id: impl Fn(&str) -> ApiResult<Id>,
+) -> (Vec<(Option<String>, ApiResult<(Id, Body)>)>, Vec<bool>) {
+    let parsed: Vec<(Option<String>, ApiResult<(Id, Body)>)> = raw
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| match split::<Body>(i, item, field) {
+            Ok((id, body)) => (Some(id.clone()), parse_id(&id).map(|p| (p, body))),
+            Err(e) => (None, Err(e)),
+        })
+        .collect();
+    let firsts = first_seen(&parsed.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
+    (parsed, firsts)
+}
+
 pub async fn patients(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
     let raw = items(req)?;
     let (practice, _) = authenticate(deps, req, vec![]).await?;
-    type Parsed = ApiResult<(PatientId, PatientIn)>;
-    let parsed: Vec<(Option<String>, Parsed)> = raw
-        .into_iter()
-        .enumerate()
-        .map(
-            |(i, item)| match split::<PatientIn>(i, item, "patient_id") {
-                Ok((id, body)) => (
-                    Some(id.clone()),
-                    PatientId::parse(&id)
-                        .map(|p| (p, body))
-                        .map_err(ApiError::from),
-                ),
-                Err(e) => (None, Err(e)),
-            },
-        )
-        .collect();
-    let firsts = first_seen(&parsed.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
+    let (parsed, firsts) = parse_items::<PatientId, PatientIn>(raw, "patient_id", |id| {
+        PatientId::parse(id).map_err(ApiError::from)
+    });
     // BatchGetItem refuses duplicate keys: each id once.
     let ids: BTreeSet<PatientId> = parsed
         .iter()
@@ -166,23 +172,10 @@ pub async fn patients(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpR
 pub async fn appointments(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
     let raw = items(req)?;
     let (practice, _) = authenticate(deps, req, vec![]).await?;
-    type Parsed = ApiResult<(AppointmentId, AppointmentIn)>;
-    let parsed: Vec<(Option<String>, Parsed)> = raw
-        .into_iter()
-        .enumerate()
-        .map(
-            |(i, item)| match split::<AppointmentIn>(i, item, "appointment_id") {
-                Ok((id, body)) => (
-                    Some(id.clone()),
-                    AppointmentId::parse(&id)
-                        .map(|a| (a, body))
-                        .map_err(ApiError::from),
-                ),
-                Err(e) => (None, Err(e)),
-            },
-        )
-        .collect();
-    let firsts = first_seen(&parsed.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
+    let (parsed, firsts) =
+        parse_items::<AppointmentId, AppointmentIn>(raw, "appointment_id", |id| {
+            AppointmentId::parse(id).map_err(ApiError::from)
+        });
     // BatchGetItem refuses duplicate keys: each id once.
     let mut appointment_ids = BTreeSet::new();
     let mut patient_ids = BTreeSet::new();

@@ -7,20 +7,19 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use chrono::{DateTime, Utc};
 
-use super::codec::{self, kind, s, Attrs, Route, SweepCursor};
+use super::codec::{self, kind, s, Attrs, SweepCursor};
 use super::cursor;
 use super::errors::{build, storage};
 use super::paging::{page, page_request_limit};
 use super::rules;
 use super::DynamoStore;
-use crate::domain::{
-    bucket_of, Appointment, DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber,
-    PracticeId, Sweep, Task,
-};
+use crate::domain::{bucket_of, Appointment, DueWork, Message, PatientId, PracticeId, Sweep, Task};
 use crate::keys;
 use crate::ports::{Fetched, Item, Key, Page};
 use crate::{Error, Result};
 
+#[path = "lookup_reads.rs"]
+mod lookups;
 #[path = "session_reads.rs"]
 mod sessions;
 #[path = "staff_reads.rs"]
@@ -169,152 +168,6 @@ impl DynamoStore {
             "DynamoDB BatchGetItem: {} keys still unprocessed after {UNPROCESSED_RETRIES} retries (throttled); retry later",
             pending.len()
         )))
-    }
-
-    /// One Query on `begins_with(SK, PHONE#<phone>#)` in the practice's partition.
-    pub(super) async fn read_patients_by_phone(
-        &self,
-        practice_id: &PracticeId,
-        phone: &PhoneNumber,
-    ) -> Result<Vec<Patient>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#sk", keys::SK)
-            .expression_attribute_values(":pk", s(keys::practice_pk(practice_id)))
-            .expression_attribute_values(":prefix", s(keys::phone_prefix(phone)))
-            .consistent_read(true);
-        let mut patients = Vec::new();
-        let mut start = None;
-        loop {
-            let out = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| storage("Query", &e))?;
-            for item in out.items.unwrap_or_default() {
-                patients.push(codec::decode(item, kind::PATIENT_PHONE)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(patients);
-            }
-        }
-    }
-
-    /// One Query on GSI4 (the patients with this email in the practice; eventually
-    /// consistent, like every index read).
-    pub(super) async fn read_patients_by_email(
-        &self,
-        practice_id: &PracticeId,
-        email: &EmailAddress,
-    ) -> Result<Vec<Patient>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI4)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", keys::GSI4_PK)
-            .expression_attribute_values(":pk", s(keys::patient_email_pk(practice_id, email)));
-        let mut patients = Vec::new();
-        let mut start = None;
-        loop {
-            let out = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| storage("Query", &e))?;
-            for item in out.items.unwrap_or_default() {
-                patients.push(codec::decode(item, kind::PATIENT)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(patients);
-            }
-        }
-    }
-
-    /// One GetItem on `NUMBER#<number>` / `ROUTE`.
-    pub(super) async fn read_number_route(
-        &self,
-        number: &PhoneNumber,
-    ) -> Result<Option<PracticeId>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(codec::key_attrs(
-                keys::number_route_pk(number),
-                keys::NUMBER_ROUTE_SK.into(),
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| storage("GetItem", &e))?;
-        match out.item {
-            Some(item) => Ok(Some(
-                codec::decode::<Route>(item, kind::NUMBER_ROUTE)?.practice_id,
-            )),
-            None => Ok(None),
-        }
-    }
-
-    /// One GetItem on `SENDER#<address>`.
-    pub(super) async fn read_sender_owner(
-        &self,
-        address: &crate::domain::EmailAddress,
-    ) -> Result<Option<PracticeId>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(codec::key_attrs(
-                keys::sender_pk(address),
-                keys::SENDER_SK.into(),
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| storage("GetItem", &e))?;
-        match out.item {
-            Some(item) => Ok(Some(
-                codec::decode::<Route>(item, kind::SENDER_ROUTE)?.practice_id,
-            )),
-            None => Ok(None),
-        }
-    }
-
-    /// One GetItem of `SENT#<provider id>` in the practice's partition.
-    pub(super) async fn read_sent_message(
-        &self,
-        practice_id: &PracticeId,
-        provider_message_id: &str,
-    ) -> Result<Option<crate::domain::Message>> {
-        if provider_message_id.is_empty() || provider_message_id.len() > 256 {
-            return Ok(None);
-        }
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(codec::key_attrs(
-                keys::practice_pk(practice_id),
-                keys::sent_sk(provider_message_id),
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| storage("GetItem", &e))?;
-        match out.item {
-            Some(item) => Ok(Some(codec::decode(item, kind::SENT_MESSAGE)?)),
-            None => Ok(None),
-        }
     }
 
     /// One Query on `begins_with(SK, TL#<patient>#)`, oldest first.

@@ -5,6 +5,7 @@ mod clock;
 mod ownership;
 mod senders;
 mod store;
+mod write;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ownership::{EmailIdentities, IdentityStatus, NumberCheck, Owners, ProviderNumbers};
