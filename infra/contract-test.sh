@@ -102,6 +102,7 @@ start_function() {
     AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/$name" AWS_LAMBDA_LOG_STREAM_NAME=contract-test \
     AWS_LAMBDA_LOG_FORMAT=JSON AWS_LAMBDA_LOG_LEVEL=INFO RUST_LOG="${RUST_LOG:-info}" \
     TABLE_NAME="$TABLE_NAME" OPERATOR_SECRET="$OPERATOR_SECRET" SES_CONFIGURATION_SET=frontdesk-contract \
+    THREAD_ID_SECRET="contract-test-thread-id-secret-$RANDOM-$RANDOM-$RANDOM" \
     "$rie" --runtime-interface-emulator-address "127.0.0.1:$rie_port" \
            --runtime-api-address "127.0.0.1:$runtime_api_port" \
            "${BINS[$name]}" >"$work/function-$name.log" 2>&1 &

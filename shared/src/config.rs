@@ -21,6 +21,9 @@ pub const EMAIL_RECEIVING_DOMAIN_ENV: &str = "EMAIL_RECEIVING_DOMAIN";
 pub const EMAIL_LINK_BASE_URL_ENV: &str = "EMAIL_LINK_BASE_URL";
 /// The S3 bucket SES stores received mail in (inbound-email).
 pub const INBOUND_EMAIL_BUCKET_ENV: &str = "INBOUND_EMAIL_BUCKET";
+/// The secret that keys unknown-sender thread ids (at least 32 bytes; see
+/// `domain::thread_key`). Required by `Config::from_env`.
+pub const THREAD_ID_SECRET_ENV: &str = "THREAD_ID_SECRET";
 /// Provider REST API base URLs (the local fake providers in `make run` and tests).
 pub const TWILIO_API_URL_ENV: &str = "TWILIO_API_URL";
 pub const TELNYX_API_URL_ENV: &str = "TELNYX_API_URL";
@@ -104,9 +107,20 @@ impl std::fmt::Debug for Config {
 }
 
 impl Config {
-    /// Reads the process environment.
+    /// Reads the process environment, and installs the deployment's thread-id secret
+    /// (`THREAD_ID_SECRET`, required) for this process.
     pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let config = Self::from_lookup(|name| std::env::var(name).ok())?;
+        let secret = std::env::var(THREAD_ID_SECRET_ENV).unwrap_or_default();
+        if secret.trim().is_empty() {
+            return Err(Error::Config(format!(
+                "{THREAD_ID_SECRET_ENV} is not set: set it to at least 32 random bytes \
+                 (SAM parameter ThreadIdSecret); it keys unknown-sender thread ids"
+            )));
+        }
+        crate::domain::thread_key::install(secret.trim())
+            .map_err(|e| Error::Config(e.to_string()))?;
+        Ok(config)
     }
 
     /// Reads through `lookup` (the environment, or a map in tests).

@@ -4,12 +4,14 @@
 //! practice. Applied once and never backwards: only a message still `sent` takes a
 //! `delivered` or `undelivered`, so a duplicate or a late `sent` changes nothing. A
 //! failure that is about the patient's number or address marks the channel unhealthy and
-//! raises one "fix the contact" task (see `channel_health`).
+//! raises one "fix the contact" task (see `channel_health`), and so does a run of
+//! transient failures in a row (`policy::undelivered_run`).
 
 use chrono::{DateTime, Utc};
 
 use crate::channel_health::{self, describe};
 use crate::domain::{Channel, Decision, PracticeId};
+use crate::policy::undelivered_run as run;
 use crate::ports::{Key, Store, Write};
 use crate::providers::Permanent;
 use crate::{Error, Result};
@@ -184,14 +186,79 @@ pub async fn apply(
         }
     }
     let marking = writes.len() > 1;
+    let transient = match &report.reported {
+        Reported::Undelivered {
+            code,
+            for_good: None,
+        } => Some(code.as_str()),
+        _ => None,
+    };
     match store.write(writes).await {
-        Ok(()) => Ok(Applied::Recorded { marked: marking }),
+        Ok(()) if marking => Ok(Applied::Recorded { marked: true }),
+        Ok(()) => {
+            let marked = match transient {
+                Some(code) => mark_if_repeated(store, &sent, code, now).await?,
+                None => false,
+            };
+            Ok(Applied::Recorded { marked })
+        }
         Err(Error::Conflict) if marking => match store.write(vec![report_write]).await {
             Ok(()) => Ok(Applied::Recorded { marked: false }),
             Err(Error::Conflict) => Ok(Applied::Unchanged),
             Err(e) => Err(e),
         },
         Err(Error::Conflict) => Ok(Applied::Unchanged),
+        Err(e) => Err(e),
+    }
+}
+
+/// After a transient failure is recorded: if it is the `UNDELIVERED_RUN_LIMIT`th in a row
+/// on the channel (no delivery, no message from the patient in between), marks the channel
+/// with the one "fix the contact" task. Read after the report's own write, so of two
+/// racing reports at least the later sees both; the mark's condition (only while healthy)
+/// raises the task once. Round trips: one Query (the latest messages); when the run is
+/// long enough, one GetItem (the patient) and one write.
+async fn mark_if_repeated(
+    store: &dyn Store,
+    sent: &crate::domain::Message,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let (Some(patient_id), Channel::Sms | Channel::Email) = (&sent.patient_id, sent.channel) else {
+        return Ok(false);
+    };
+    let recent = store
+        .recent_messages(&sent.practice_id, patient_id, run::RUN_LOOKBACK)
+        .await?;
+    let length = run::run_length(recent.iter().map(|m| run::fate(m, sent.channel)));
+    if length < run::UNDELIVERED_RUN_LIMIT {
+        return Ok(false);
+    }
+    let fetched = store
+        .get_many(&sent.practice_id, &[Key::Patient(patient_id.clone())])
+        .await?;
+    let Some(p) = fetched
+        .patient(patient_id)
+        .filter(|p| p.unhealthy(sent.channel).is_none())
+    else {
+        return Ok(false);
+    };
+    let what = run::describe_run(sent.channel, length, code);
+    let task = channel_health::fix_contact_task(p, sent.channel, &what, None, now);
+    let code = format!("repeated_undelivered ({code})");
+    match store
+        .write(channel_health::mark(
+            p,
+            sent.channel,
+            &code,
+            &what,
+            task,
+            now,
+        ))
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(Error::Conflict) => Ok(false),
         Err(e) => Err(e),
     }
 }

@@ -214,6 +214,14 @@ impl<H: WriteHook<S>, S: Store> Store for SpyStore<H, S> {
         tokio::task::yield_now().await;
         self.counted(self.inner.claim_due(due, lease)).await
     }
+    async fn recent_messages(
+        &self,
+        p: &PracticeId,
+        id: &PatientId,
+        limit: usize,
+    ) -> frontdesk::Result<Vec<Message>> {
+        self.counted(self.inner.recent_messages(p, id, limit)).await
+    }
     async fn sent_message(
         &self,
         p: &PracticeId,

@@ -353,6 +353,28 @@ async fn staff_work_the_console_in_a_browser() {
     )
     .await
     .unwrap();
+    // A second patient, waiting since four days ago: long past the promised answer.
+    let (s, body) = app
+        .call(
+            "PUT",
+            "/v1/patients/pt-2",
+            Some(&key_a),
+            Some(json!({
+                "first_name": "Bo", "last_name": "Ray", "phone": "(312) 555-0189",
+                "preferred_channel": "sms", "consents": {"sms": {"care": true}}
+            })),
+        )
+        .await;
+    assert!(s < 300, "{body}");
+    staff_console::demo::patient_texted(
+        store,
+        &a,
+        &PatientId::parse("pt-2").unwrap(),
+        "Are you open on Saturday?",
+        now - chrono::Duration::days(4),
+    )
+    .await
+    .unwrap();
     staff_console::demo::seed_member(
         store,
         &a,
@@ -449,6 +471,16 @@ async fn staff_work_the_console_in_a_browser() {
         inbox.contains("Ann L.") && inbox.contains("20 min"),
         "{inbox}"
     );
+    // The inbox marks the thread past its promised answer, in the column labelled Status.
+    let status_of = |who: &str| {
+        format!(
+            "//table//tr[td/a[normalize-space()='{who}']]/td[count(//table//th\
+             [normalize-space()='Status']/preceding-sibling::th)+1]"
+        )
+    };
+    assert_eq!(d.try_text(&status_of("Bo R.")).await, "Overdue");
+    assert_eq!(d.try_text(&status_of("Ann L.")).await, "On time");
+    d.shot("inbox-overdue").await;
 
     // Opens the waiting thread and replies.
     d.follow("Ann L.").await;

@@ -443,6 +443,23 @@ async fn every_operation_answers_as_the_openapi_document_says() {
         Some(json!({})),
     )
     .await;
+    let nobody = format!("/v1/threads/u_{}/link", "0".repeat(32));
+    s.hit(
+        "POST",
+        "/v1/threads/{thread_id}/link",
+        &nobody,
+        k,
+        Some(json!({"patient_id": "pt-1"})),
+    )
+    .await;
+    s.hit(
+        "POST",
+        "/v1/threads/{thread_id}/link",
+        &nobody,
+        k,
+        Some(json!({})),
+    )
+    .await;
     s.hit(
         "POST",
         "/v1/tasks/{task_id}/resolve",

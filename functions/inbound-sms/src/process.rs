@@ -17,6 +17,7 @@
 use std::cmp::Reverse;
 
 use chrono::{DateTime, Utc};
+use frontdesk::channel_healing::{self, Healed, HealedBy};
 use frontdesk::domain::{Appointment, Decision, Patient, Practice};
 use frontdesk::ports::{Fetched, Key, Write};
 use futures_util::future::join_all;
@@ -101,7 +102,10 @@ pub async fn process(
             unknown_reply_allowed,
         })?;
         match deps.store.write(plan.writes.clone()).await {
-            Ok(()) => return Ok(deliver(deps, practice, plan, &sender).await),
+            Ok(()) => {
+                close_healed(deps, practice, &sender, now).await;
+                return Ok(deliver(deps, practice, plan, &sender).await);
+            }
             Err(frontdesk::Error::Conflict) => {}
             Err(e) => return Err(e.into()),
         }
@@ -188,6 +192,40 @@ fn refresh(sender: Sender, fresh: &Fetched) -> Sender {
 /// most likely about the next visit; then the one who most recently got an automated
 /// message; then by patient id, so the choice is stable. The others are kept, so that an
 /// opt-out covers the whole number, and the task tells staff how the choice was made.
+/// A text from the number healed SMS for everyone on it: their "fix the contact" tasks
+/// close, recorded on each timeline. Best effort after the committed plan (a failure
+/// leaves the task for staff, logged without PHI).
+async fn close_healed(deps: &Deps, practice: &Practice, sender: &Sender, now: DateTime<Utc>) {
+    let Sender::Known(known) = sender else {
+        return;
+    };
+    let healed: Vec<Healed> = std::iter::once(&known.patient)
+        .chain(&known.family)
+        .filter_map(|p| {
+            p.sms_health.as_ref().map(|u| Healed {
+                patient_id: p.patient_id.clone(),
+                channel: frontdesk::domain::Channel::Sms,
+                task_id: u.task_id.clone(),
+            })
+        })
+        .collect();
+    if let Err(e) = channel_healing::close_fix_tasks(
+        deps.store.as_ref(),
+        &practice.practice_id,
+        &healed,
+        HealedBy::Inbound,
+        now,
+    )
+    .await
+    {
+        tracing::warn!(
+            practice_id = %practice.practice_id,
+            error = %e,
+            "the fix-the-contact task of a healed number could not be closed; staff can resolve it"
+        );
+    }
+}
+
 async fn identify(
     deps: &Deps,
     practice: &Practice,

@@ -246,3 +246,7 @@ mod tests {
 #[cfg(test)]
 #[path = "status_tests.rs"]
 mod handler_tests;
+
+#[cfg(test)]
+#[path = "status_run_tests.rs"]
+mod run_tests;

@@ -25,7 +25,7 @@ fn status_url(provider: &str, practice: &PracticeId) -> String {
 }
 
 /// A Twilio StatusCallback for `sid`, signed with `token`.
-fn twilio_status(
+pub(super) fn twilio_status(
     practice: &PracticeId,
     token: &str,
     sid: &str,
@@ -59,12 +59,12 @@ fn twilio_status(
     ev
 }
 
-async fn post(app: &App, ev: ApiGatewayV2httpRequest) -> (i64, String) {
+pub(super) async fn post(app: &App, ev: ApiGatewayV2httpRequest) -> (i64, String) {
     let r: ApiGatewayV2httpResponse = crate::respond(&app.deps, ev).await;
     (r.status_code, body_text(&r))
 }
 
-fn content() -> Content {
+pub(super) fn content() -> Content {
     Content {
         sms: "Reminder: your visit is on Tuesday.".into(),
         email_subject: "Reminder".into(),
@@ -95,7 +95,7 @@ async fn remind(app: &App) -> Delivery {
     d.delivery
 }
 
-async fn app() -> App {
+pub(super) async fn app() -> App {
     let app = App::new(office_hours()).await;
     app.add_patient("pat-1", PATIENT_PHONE, |_| {}).await;
     app

@@ -10,7 +10,7 @@ use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{
     appointments, batch, consents, email_preferences, erasure, idempotency, inbox, lists, messages,
-    patients, practices, replies, staff, task_actions, tasks,
+    patients, practices, replies, staff, task_actions, tasks, thread_link,
 };
 
 pub async fn handle(
@@ -88,6 +88,7 @@ pub(crate) async fn serve(
         Route::NoteTask(id) => task_actions::note(deps, req, &id).await,
         Route::PatientMessage(id) => messages::to_patient(deps, req, &id).await,
         Route::ThreadMessage(id) => messages::to_thread(deps, req, &id).await,
+        Route::LinkThread(id) => thread_link::link(deps, req, &id).await,
         Route::Inbox => inbox::list(deps, req).await,
         Route::Thread(id) => inbox::get(deps, req, &id).await,
         Route::CreateStaff => staff::create(deps, req).await,

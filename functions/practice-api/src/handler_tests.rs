@@ -883,6 +883,9 @@ mod messages_tests;
 #[path = "inbox_tests.rs"]
 mod inbox_tests;
 
+#[path = "thread_link_tests.rs"]
+mod thread_link_tests;
+
 #[path = "tasks_tests.rs"]
 mod tasks_tests;
 

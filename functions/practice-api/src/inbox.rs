@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{Channel, Message, ThreadId};
+use frontdesk::policy::answer_deadline;
 use frontdesk::ports::Key;
 use http::StatusCode;
 use serde::Serialize;
@@ -29,6 +30,11 @@ struct InboxItem {
     channel: Channel,
     /// A line for unknown senders, e.g. "Unknown number ending 0188".
     label: Option<String>,
+    /// When a person should have answered: the next opening after `waiting_since` (what
+    /// the automatic reply promised) plus the practice's grace (`policy::answer_deadline`).
+    answer_by: DateTime<Utc>,
+    /// Past `answer_by` with no staff answer (or already escalated by the answer sweep).
+    overdue: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -46,12 +52,22 @@ pub async fn list(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRespo
         .store
         .waiting(&practice.practice_id, req.query("cursor"), limit)
         .await?;
+    let now = deps.clock.now();
     let mut seen = HashSet::new();
     let items = page
         .items
         .into_iter()
         .filter(|w| seen.insert(w.thread_id.clone()))
-        .map(|w| InboxItem {
+        .map(|w| {
+            let answer_by = w
+                .answer_by
+                .unwrap_or_else(|| answer_deadline(&practice.settings, w.since));
+            let overdue = w.escalated_at.is_some() || now >= answer_by;
+            (w, answer_by, overdue)
+        })
+        .map(|(w, answer_by, overdue)| InboxItem {
+            answer_by,
+            overdue,
             thread_id: w.thread_id.to_string(),
             kind: thread_kind(&w.thread_id),
             patient_id: w.thread_id.patient_id().map(|p| p.to_string()),
@@ -85,6 +101,10 @@ struct ThreadOut {
     number: Option<String>,
     /// Waiting for a human answer since then; `null` when answered.
     waiting_since: Option<DateTime<Utc>>,
+    /// An unknown sender's thread that staff linked to a patient: its history is on that
+    /// patient's timeline (`p_<patient_id>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    linked_patient_id: Option<String>,
     messages: Vec<Message>,
     next_cursor: Option<String>,
 }
@@ -111,6 +131,7 @@ pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
                 patient_id: Some(patient_id.to_string()),
                 number: None,
                 waiting_since: patient.thread.waiting_since,
+                linked_patient_id: None,
                 messages: page.items,
                 next_cursor: page.next,
             }
@@ -132,6 +153,7 @@ pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2
                 patient_id: None,
                 number: Some(thread.number.as_str().to_string()),
                 waiting_since: thread.waits.iter().min().copied(),
+                linked_patient_id: thread.linked.as_ref().map(|l| l.patient_id.to_string()),
                 messages: page.items,
                 next_cursor: page.next,
             }

@@ -244,3 +244,33 @@ async fn a_deferred_reply_to_a_patient_who_opted_out_meanwhile_is_not_sent() {
         .unwrap()
         .contains("opted out"));
 }
+
+#[tokio::test]
+async fn inbox_entries_past_their_answer_deadline_are_marked_overdue() {
+    let app = app();
+    let (pid, key) = app.practice("A Dental").await;
+    app.patient(&key, "pt-1").await;
+    app.patient(&key, "pt-2").await;
+    // Thursday morning in New York (open): due half an hour later, long past by Sunday.
+    app.patient_texted(&pid, "pt-1", now() - Duration::days(3))
+        .await;
+    // Sunday (closed): due after Monday's opening, not yet.
+    app.patient_texted(&pid, "pt-2", now() - Duration::hours(1))
+        .await;
+    let (s, b) = app.call("GET", "/v1/inbox", Some(&key), None).await;
+    assert_eq!(s, 200, "{b}");
+    let items = b["items"].as_array().unwrap();
+    let item = |id: &str| {
+        items
+            .iter()
+            .find(|i| i["thread_id"] == json!(id))
+            .unwrap()
+            .clone()
+    };
+    let old = item("p_pt-1");
+    assert_eq!(old["overdue"], json!(true), "{old}");
+    assert!(old["answer_by"].as_str().unwrap() > old["waiting_since"].as_str().unwrap());
+    let recent = item("p_pt-2");
+    assert_eq!(recent["overdue"], json!(false), "{recent}");
+    assert!(recent["answer_by"].as_str().unwrap() > now().to_rfc3339().as_str());
+}

@@ -5,6 +5,7 @@
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use frontdesk::channel_healing::{self, HealedBy};
 use frontdesk::domain::{
     Channel, ConsentBlock, ConsentChangeSource, ConsentEvent, ConsentSource, Consents,
     EmailAddress, MessageKind, Patient, PatientId, PhoneNumber, Practice,
@@ -78,12 +79,43 @@ pub(crate) async fn upsert(
         .map(|e| Write::ConsentEvent(Box::new(e))),
     );
     deps.store.write(writes).await?;
+    if let Some(e) = existing {
+        close_healed(deps, practice, e, &patient, now).await;
+    }
     let status = if existing.is_some() {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
     Ok((status, patient, kept))
+}
+
+/// A corrected number or address healed its channel: its "fix the contact" task closes,
+/// recorded on the timeline. Best effort after the patient's write (a failure leaves the
+/// task for staff to resolve, and is logged without PHI).
+async fn close_healed(
+    deps: &Deps,
+    practice: &Practice,
+    before: &Patient,
+    after: &Patient,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let healed = channel_healing::healed(before, after);
+    if let Err(e) = channel_healing::close_fix_tasks(
+        deps.store.as_ref(),
+        &practice.practice_id,
+        &healed,
+        HealedBy::CorrectedContact,
+        now,
+    )
+    .await
+    {
+        tracing::warn!(
+            practice_id = %practice.practice_id,
+            error = %e,
+            "the fix-the-contact task of a corrected contact could not be closed; staff can resolve it"
+        );
+    }
 }
 
 pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {

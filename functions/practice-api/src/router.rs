@@ -44,6 +44,7 @@ pub enum Route {
     NoteTask(String),
     PatientMessage(String),
     ThreadMessage(String),
+    LinkThread(String),
     Inbox,
     Thread(String),
     CreateStaff,
@@ -140,6 +141,9 @@ const TABLE: &[(&str, &str, Build)] = &[
     }),
     ("POST", "/v1/threads/{thread_id}/messages", |p| {
         Route::ThreadMessage(p.get("thread_id"))
+    }),
+    ("POST", "/v1/threads/{thread_id}/link", |p| {
+        Route::LinkThread(p.get("thread_id"))
     }),
     ("POST", "/v1/staff", |_| Route::CreateStaff),
     ("GET", "/v1/staff", |_| Route::ListStaff),

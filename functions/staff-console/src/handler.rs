@@ -1,5 +1,5 @@
 //! One API Gateway v2 event in, one page out. Routing, the session gate and the CSRF
-//! check live here; each page is a function in `signin_pages` or `work_pages`.
+//! check live here; each page is a function in `signin_pages`, `inbox_page` or `work_pages`.
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use frontdesk::domain::{csrf_matches, csrf_token, StaffRole, SESSION_COOKIE};
@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::error::ConsoleError;
 use crate::http_io::{asset, html, redirect, Request};
 use crate::pages::{render, CSS, INVITE_JS};
-use crate::{signin_pages, work_pages, Deps};
+use crate::{inbox_page, link_page, signin_pages, work_pages, Deps};
 
 pub async fn handle(
     deps: &Deps,
@@ -139,9 +139,10 @@ async fn route(deps: &Deps, req: &Request) -> Result<ApiGatewayV2httpResponse, C
         (["sign-out"], _, true) => signin_pages::sign_out(deps, req, &ctx).await,
         (["sessions"], true, _) => signin_pages::sessions(deps, &ctx, None).await,
         (["sessions", "end"], _, true) => signin_pages::end(deps, req, &ctx).await,
-        (["inbox"], true, _) => work_pages::inbox(deps, &ctx).await,
+        (["inbox"], true, _) => inbox_page::inbox(deps, &ctx).await,
         (["threads", id], true, _) => work_pages::thread(deps, req, &ctx, id, None).await,
         (["threads", id, "reply"], _, true) => work_pages::reply(deps, req, &ctx, id).await,
+        (["threads", id, "link"], _, true) => link_page::link(deps, req, &ctx, id).await,
         (["tasks"], true, _) => work_pages::tasks(deps, req, &ctx, None).await,
         (["tasks", id, action], _, true) => {
             work_pages::task_action(deps, req, &ctx, id, action).await

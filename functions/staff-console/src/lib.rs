@@ -8,6 +8,8 @@ pub mod demo;
 mod error;
 mod handler;
 mod http_io;
+mod inbox_page;
+mod link_page;
 mod pages;
 mod signin_pages;
 mod views;

@@ -1,4 +1,4 @@
-//! The work pages: inbox, thread (timeline and reply), tasks (assign, snooze, resolve),
+//! The work pages: thread (timeline and reply), tasks (assign, snooze, resolve),
 //! patient, staff. Every read and action is a v1 API call made as the signed-in member
 //! (`practice_api::as_staff`), so another practice's ids answer 404 like unknown ones.
 
@@ -16,10 +16,10 @@ use crate::error::ConsoleError;
 use crate::handler::Ctx;
 use crate::http_io::{html, redirect, Request};
 use crate::pages::render;
-use crate::views::{entry, local_time_of, patient_name, str_of, time_of, waited};
+use crate::views::{entry, local_time_of, patient_name, str_of};
 use crate::Deps;
 
-async fn api(
+pub(crate) async fn api(
     deps: &Deps,
     ctx: &Ctx,
     method: Method,
@@ -31,7 +31,7 @@ async fn api(
 }
 
 /// A read that must succeed: 404 (or any refusal) is the console's 404.
-async fn read(
+pub(crate) async fn read(
     deps: &Deps,
     ctx: &Ctx,
     path: &str,
@@ -46,7 +46,7 @@ async fn read(
     }
 }
 
-fn api_message(v: &Value) -> String {
+pub(crate) fn api_message(v: &Value) -> String {
     v.get("error")
         .and_then(|e| str_of(e, "message"))
         .unwrap_or("The action could not be done.")
@@ -54,49 +54,13 @@ fn api_message(v: &Value) -> String {
 }
 
 /// Only ids that parse reach the API (and so a URL never carries anything else).
-fn safe_id(id: &str) -> Result<&str, ConsoleError> {
+pub(crate) fn safe_id(id: &str) -> Result<&str, ConsoleError> {
     let ok = !id.is_empty()
         && id.len() <= 80
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     ok.then_some(id).ok_or(ConsoleError::NotFound)
-}
-
-#[derive(Serialize)]
-struct InboxRow {
-    thread_id: String,
-    who: String,
-    channel: String,
-    waited: String,
-}
-
-pub async fn inbox(deps: &Deps, ctx: &Ctx) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
-    let now = deps.clock().now();
-    let page = read(deps, ctx, "/v1/inbox", &[("limit", "50")]).await?;
-    let mut rows = Vec::new();
-    for item in page["items"].as_array().into_iter().flatten() {
-        let who = match str_of(item, "patient_id") {
-            Some(pid) => match read(deps, ctx, &format!("/v1/patients/{pid}"), &[]).await {
-                Ok(p) => patient_name(&p),
-                Err(_) => "A patient".into(),
-            },
-            None => str_of(item, "label")
-                .unwrap_or("Unknown number")
-                .to_string(),
-        };
-        rows.push(InboxRow {
-            thread_id: str_of(item, "thread_id").unwrap_or("").to_string(),
-            who,
-            channel: str_of(item, "channel").unwrap_or("").to_string(),
-            waited: time_of(item, "waiting_since").map_or(String::new(), |t| waited(t, now)),
-        });
-    }
-    let body = render(
-        "inbox.html",
-        context! { me => &ctx.me, csrf => &ctx.csrf, items => rows },
-    )?;
-    Ok(html(200, body))
 }
 
 async fn staff_names(deps: &Deps, ctx: &Ctx) -> Result<HashMap<String, String>, ConsoleError> {
@@ -165,6 +129,9 @@ async fn thread_with(
     let notice = match req.query("done") {
         Some("sent") => Some("Reply sent."),
         Some("deferred") => Some("Reply saved: it goes out when the patient's quiet hours end."),
+        Some("linked") => {
+            Some("Linked: the conversation with that number is now on this patient's thread.")
+        }
         _ => None,
     };
     let status = if error.is_some() { 409 } else { 200 };
@@ -173,7 +140,7 @@ async fn thread_with(
         context! {
             me => &ctx.me, csrf => &ctx.csrf, thread_id => id, who, patient_id,
             number => str_of(&t, "number"), messages, error, notice,
-            canned, draft,
+            canned, draft, linked_patient_id => str_of(&t, "linked_patient_id"),
         },
     )?;
     Ok(html(status, body))

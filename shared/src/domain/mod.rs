@@ -23,6 +23,7 @@ mod staff_session;
 mod task;
 mod task_work;
 mod thread;
+pub mod thread_key;
 
 pub use crate::error::Error as DomainError;
 pub use appointment::{Appointment, AppointmentStatus, Confirmation};
@@ -60,4 +61,4 @@ pub use staff_session::{
 };
 pub use task::{Priority, Task, TaskKind, TaskStatus};
 pub use task_work::{parse_outcome, TaskNote, TaskOutcome, TaskView, TaskWork, MAX_SNOOZE};
-pub use thread::{ThreadId, UnknownThread, Waiting};
+pub use thread::{ThreadId, ThreadLink, UnknownThread, Waiting};

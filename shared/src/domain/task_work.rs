@@ -219,6 +219,17 @@ impl Task {
         self.work.resolved_by = Some(actor);
         self.work.snoozed_until = None;
     }
+
+    /// Resolves an open task that the service itself settled (a healed channel): the
+    /// outcome, nobody's name as resolver.
+    pub fn close_automatically(&mut self, outcome: TaskOutcome, now: DateTime<Utc>) {
+        self.status = TaskStatus::Resolved;
+        self.resolved_at = Some(now);
+        self.resolution = Some(format!("auto: {}", outcome.as_str()));
+        self.work.outcome = Some(outcome);
+        self.work.resolved_by = None;
+        self.work.snoozed_until = None;
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
 //! Conversation threads: one per patient (across channels), one per unknown sender.
 //!
 //! A thread id goes into URLs, so it never carries PHI: a patient's thread is `p_<patient
-//! id>` (the practice's own id), an unknown sender's is `u_<32 hex>`, a keyed SHA-256 of the
-//! practice and the number, so inbound-sms can name the thread without a read. The number
+//! id>` (the practice's own id), an unknown sender's is `u_<32 hex>`, an HMAC of the
+//! practice and the number under the deployment's secret (`thread_key`), so inbound-sms
+//! can name the thread without a read and nobody can test the id against guessed numbers.
+//! The number
 //! behind an unknown-sender thread is kept in its [`UnknownThread`] item.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::fmt;
 
 use super::{Channel, DomainError, PatientId, PhoneNumber, PracticeId};
@@ -50,15 +51,10 @@ impl ThreadId {
         ThreadId::Patient(id.clone())
     }
 
-    /// The thread of an unknown sender's number within a practice.
+    /// The thread of an unknown sender's number within a practice: keyed with the
+    /// deployment's secret (see `thread_key`), so the id reveals nothing about the number.
     pub fn unknown(practice: &PracticeId, number: &PhoneNumber) -> Self {
-        let mut h = Sha256::new();
-        h.update(b"frontdesk/unknown-sender-thread/v1\0");
-        h.update(practice.as_str().as_bytes());
-        h.update(b"\0");
-        h.update(number.as_str().as_bytes());
-        let hex = hex::encode(h.finalize());
-        ThreadId::Unknown(hex[..UNKNOWN_HEX].to_string())
+        ThreadId::Unknown(super::thread_key::digest_hex(practice, number, UNKNOWN_HEX))
     }
 
     pub fn patient_id(&self) -> Option<&PatientId> {
@@ -160,6 +156,17 @@ pub struct UnknownThread {
     /// The sender texted an opt-out word (and no opt-in since): no staff replies.
     #[serde(default)]
     pub opted_out: bool,
+    /// Staff linked the thread to a patient: its history moved onto their timeline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked: Option<ThreadLink>,
+}
+
+/// Who linked an unknown sender's thread to which patient, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadLink {
+    pub patient_id: PatientId,
+    pub at: DateTime<Utc>,
+    pub by: super::Actor,
 }
 
 #[cfg(test)]

@@ -271,6 +271,21 @@ impl Store for DynamoStore {
             .await
     }
 
+    async fn recent_messages(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        limit: usize,
+    ) -> Result<Vec<Message>> {
+        self.query_prefix_newest(
+            crate::keys::practice_pk(practice_id),
+            crate::keys::thread_prefix(Some(patient_id), None),
+            limit,
+            codec::kind::MESSAGE,
+        )
+        .await
+    }
+
     async fn sent_message(
         &self,
         practice_id: &PracticeId,

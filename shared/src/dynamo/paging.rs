@@ -79,6 +79,29 @@ impl super::DynamoStore {
         )
     }
 
+    /// The newest `limit` items of a consistent, descending Query on `begins_with(SK,
+    /// prefix)` in `pk`: one request (a timeline's latest messages).
+    pub(in crate::dynamo) async fn query_prefix_newest<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: String,
+        prefix: String,
+        limit: usize,
+        ty: &'static str,
+    ) -> Result<Vec<T>> {
+        let out = self
+            .prefix_query(pk, prefix)
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit.clamp(1, 100)).unwrap_or(100))
+            .send()
+            .await
+            .map_err(|e| super::errors::storage("Query", &e))?;
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| codec::decode(i, ty))
+            .collect()
+    }
+
     /// Every item of a consistent, ascending Query on `begins_with(SK, prefix)` in `pk`
     /// (a practice's staff or sessions: tens, not thousands).
     pub(in crate::dynamo) async fn query_prefix_all<T: serde::de::DeserializeOwned>(

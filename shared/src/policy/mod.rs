@@ -26,6 +26,7 @@ pub mod template_context;
 mod template_text;
 pub mod templates;
 mod text_normalize;
+pub mod undelivered_run;
 
 #[cfg(test)]
 mod keywords_tests;

@@ -136,6 +136,7 @@ fn an_unknown_sender_is_answered_by_sms_unless_they_opted_out() {
         waits: vec![],
         last_inbound_at: Some(now - Duration::minutes(5)),
         opted_out: false,
+        linked: None,
     };
     assert_eq!(
         route_reply(ReplyTo::Unknown(&t), &settings(), now),

@@ -336,6 +336,17 @@ pub trait Store: Send + Sync {
         Err(unsupported("unknown_timeline"))
     }
 
+    /// A patient's latest messages, newest first (at most `limit`, up to 100): one
+    /// consistent Query, descending. What the repeated-undelivered rule reads.
+    async fn recent_messages(
+        &self,
+        _practice_id: &PracticeId,
+        _patient_id: &PatientId,
+        _limit: usize,
+    ) -> Result<Vec<Message>> {
+        Err(unsupported("recent_messages"))
+    }
+
     /// A message the practice sent, by the provider's message id (recorded with every
     /// `Decision::Sent` message). One GetItem; another practice's id is never found.
     async fn sent_message(

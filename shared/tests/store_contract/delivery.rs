@@ -220,3 +220,36 @@ pub async fn marking_a_missing_patient_conflicts_and_healing_it_does_nothing<S: 
         .unwrap();
     assert!(read.patient(&ada.patient_id).is_none(), "no stub patient");
 }
+
+pub async fn recent_messages_are_the_patients_newest_first_in_one_request<S: ContractStore>(
+    store: S,
+) {
+    let p = PracticeId::generate();
+    let other = PracticeId::generate();
+    let writes: Vec<Write> = (0..5)
+        .map(|i| Write::Message(Box::new(message(&p, "pat-1", at(10, i)))))
+        .chain([
+            Write::Message(Box::new(message(&p, "pat-2", at(10, 9)))),
+            Write::Message(Box::new(message(&other, "pat-1", at(10, 9)))),
+        ])
+        .collect();
+    store.write(writes).await.unwrap();
+    let id = frontdesk::domain::PatientId::parse("pat-1").unwrap();
+    store.reset_requests();
+    let recent = store.recent_messages(&p, &id, 3).await.unwrap();
+    assert_eq!(store.requests(), 1, "one Query");
+    assert_eq!(
+        recent.iter().map(|m| m.at).collect::<Vec<_>>(),
+        vec![at(10, 4), at(10, 3), at(10, 2)]
+    );
+    assert!(recent
+        .iter()
+        .all(|m| m.practice_id == p && m.patient_id.as_ref() == Some(&id)));
+    assert_eq!(store.recent_messages(&p, &id, 50).await.unwrap().len(), 5);
+    let nobody = frontdesk::domain::PatientId::parse("pat-3").unwrap();
+    assert!(store
+        .recent_messages(&p, &nobody, 5)
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -115,6 +115,7 @@ contract! {
     delivery::a_delivery_report_applies_once_and_never_backwards,
     delivery::a_channel_is_marked_once_with_its_task_and_healed_on_both_copies,
     delivery::marking_a_missing_patient_conflicts_and_healing_it_does_nothing,
+    delivery::recent_messages_are_the_patients_newest_first_in_one_request,
     answers::entries_are_due_by_since_then_by_their_deadline_until_escalated,
     answers::an_answered_entry_is_not_brought_back_by_the_sweep,
     answers::the_deadline_index_is_read_a_bounded_page_per_shard,

@@ -1,11 +1,35 @@
 //! Delivery status and channel health in memory: the same items and conditions as
 //! `dynamo::codec::delivery`.
 
-use super::{Stored, Table};
-use crate::domain::{Channel, Decision, Message, Patient};
+use super::{MemoryStore, Stored, Table};
+use crate::domain::{Channel, Decision, Message, Patient, PatientId, PracticeId};
 use crate::keys;
 use crate::ports::Write;
 use crate::{Error, Result};
+
+impl MemoryStore {
+    /// `recent_messages`: the newest `limit` of the patient's thread, newest first.
+    pub(super) fn newest_messages(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        limit: usize,
+    ) -> Result<Vec<Message>> {
+        self.count(1);
+        let pk = keys::practice_pk(practice_id);
+        let prefix = keys::thread_prefix(Some(patient_id), None);
+        let t = self.lock()?;
+        Ok(t.iter()
+            .rev()
+            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
+            .filter_map(|(_, v)| match v {
+                Stored::Message(m) => Some((**m).clone()),
+                _ => None,
+            })
+            .take(limit.clamp(1, 100))
+            .collect())
+    }
+}
 
 /// The `SENT#<provider id>` copy of a sent message.
 pub(super) fn sent_copy(t: &mut Table, m: &Message) {

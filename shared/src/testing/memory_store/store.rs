@@ -83,6 +83,15 @@ impl Store for MemoryStore {
         )
     }
 
+    async fn recent_messages(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+        limit: usize,
+    ) -> Result<Vec<Message>> {
+        self.newest_messages(practice_id, patient_id, limit)
+    }
+
     async fn sent_message(
         &self,
         practice_id: &PracticeId,

@@ -108,6 +108,7 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
                     waits: vec![],
                     last_inbound_at: None,
                     opted_out: false,
+                    linked: None,
                 },
             };
             thread.number = number;
