@@ -886,6 +886,9 @@ mod inbox_tests;
 #[path = "thread_link_tests.rs"]
 mod thread_link_tests;
 
+#[path = "healing_tests.rs"]
+mod healing_tests;
+
 #[path = "tasks_tests.rs"]
 mod tasks_tests;
 
