@@ -308,3 +308,31 @@ async fn an_sms_opted_out_event_marks_sms_and_the_sns_handler_reports_counts() {
     assert_eq!(health.code, "aws:opted_out");
     assert_eq!(w.tasks(TaskKind::ChannelUnusable), 1);
 }
+
+/// An End User Messaging event is matched by its `messageId` only: one about a message we
+/// recorded under another id (an SNS `MessageId`) is acknowledged and changes nothing, and
+/// is never matched by the destination number instead.
+#[tokio::test]
+async fn an_sms_event_whose_id_we_never_recorded_changes_nothing() {
+    let w = world().await;
+    let event = |id: &str| {
+        json!({"eventType": "TEXT_DELIVERED", "eventVersion": "1.0", "messageId": id,
+            "originationPhoneNumber": NUMBER, "destinationPhoneNumber": "+14155552671",
+            "messageStatus": "DELIVERED", "isFinal": true})
+        .to_string()
+    };
+    assert_eq!(
+        process_message(&w.deps, &event("862a8790-60c0-4430-9b2b-658bdexample"))
+            .await
+            .unwrap(),
+        Outcome::UnknownMessage
+    );
+    assert!(matches!(
+        w.decision_of("aws-1").await,
+        Decision::Sent { .. }
+    ));
+    assert_eq!(
+        process_message(&w.deps, &event("aws-1")).await.unwrap(),
+        Outcome::Report(Applied::Recorded { marked: false })
+    );
+}

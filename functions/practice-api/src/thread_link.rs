@@ -3,7 +3,8 @@
 //! the patient's timeline once: each message is rewritten under the patient (same id and
 //! time, so the same key) and its unknown-sender copy deleted, in transactions of at most
 //! [`PAGE`] messages. Its open inbox entries move to the patient's thread. The patient's
-//! number changes only with `update_contact: true`.
+//! number changes only with `update_contact: true` (and an opt-out the sender texted from
+//! it becomes the patient's, recorded in the consent history).
 //!
 //! Once and only once: the first transaction records the link on the thread item
 //! (`linked`) with a `link:<thread>` claim, so a concurrent second link conflicts. A retry,
@@ -17,7 +18,8 @@
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{
-    Actor, Patient, PatientId, PracticeId, ThreadId, ThreadLink, UnknownThread, Waiting,
+    Actor, Channel, ConsentChangeSource, ConsentEvent, ConsentSource, Patient, PatientId,
+    PracticeId, ThreadId, ThreadLink, UnknownThread, Waiting,
 };
 use frontdesk::ports::{Expect, Key, Write};
 use http::StatusCode;
@@ -181,15 +183,34 @@ fn link_writes(
             next.phone = Some(thread.number.clone());
             // A new number starts healthy (as a corrected contact from the PMS does).
             next.carry_health(patient);
+            // The sender texted STOP from it: that opt-out is the patient's now.
+            if thread.opted_out && !next.consents.is_opted_out(Channel::Sms) {
+                next.consents
+                    .opt_out(Channel::Sms, ConsentSource::PatientKeyword, now);
+                writes.extend(
+                    ConsentEvent::between(
+                        pid,
+                        &patient.patient_id,
+                        Some(&patient.consents),
+                        &next.consents,
+                        &ConsentChangeSource::PatientKeyword {
+                            keyword: "STOP".into(),
+                        },
+                        now,
+                    )
+                    .into_iter()
+                    .map(|e| Write::ConsentEvent(Box::new(e))),
+                );
+            }
         }
         if let (true, Some(since)) = (joins_inbox, waiting) {
             next.thread.waiting_since = Some(since);
-            next.thread.last_inbound_channel = Some(frontdesk::domain::Channel::Sms);
+            next.thread.last_inbound_channel = Some(Channel::Sms);
             writes.push(Write::Waiting(Box::new(Waiting::patient(
                 pid,
                 &patient.patient_id,
                 since,
-                frontdesk::domain::Channel::Sms,
+                Channel::Sms,
             ))));
         }
         next.version = patient.version.saturating_add(1);

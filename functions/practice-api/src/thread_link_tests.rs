@@ -163,3 +163,36 @@ async fn the_contact_is_updated_only_when_staff_choose_and_bad_links_are_refused
     let (_, p) = app.call("GET", "/v1/patients/pt-1", Some(&key), None).await;
     assert_eq!(p["phone"], json!(NUMBER));
 }
+
+#[tokio::test]
+async fn an_opt_out_texted_from_the_number_follows_it_to_the_patient() {
+    use frontdesk::domain::{PhoneNumber, PracticeId};
+    use frontdesk::ports::{Store, Write};
+    let app = app();
+    let (pid, key) = app.practice("A Dental").await;
+    app.patient(&key, "pt-1").await;
+    let thread = thread_texts(&app, &pid, 1).await;
+    app.store
+        .write(vec![Write::UnknownInbound {
+            practice_id: PracticeId::parse(&pid).unwrap(),
+            number: PhoneNumber::parse_e164(NUMBER).unwrap(),
+            at: now() - Duration::minutes(1),
+            waiting: false,
+            opted_out: Some(true),
+        }])
+        .await
+        .unwrap();
+    let (s, b) = app
+        .call(
+            "POST",
+            &format!("/v1/threads/{thread}/link"),
+            Some(&key),
+            Some(link_body("pt-1", true)),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, p) = app.call("GET", "/v1/patients/pt-1", Some(&key), None).await;
+    assert_eq!(p["phone"], json!(NUMBER));
+    let opted_out = &p["consents"]["sms"]["opted_out"];
+    assert!(!opted_out.is_null() && opted_out != &json!(false), "{p}");
+}

@@ -93,3 +93,41 @@ pub async fn patient_texted(
     });
     store.write(writes).await
 }
+
+/// A number no patient has texted `body` at `at`: the unknown sender's timeline entry,
+/// thread item and inbox entry (as inbound-sms records one). Returns the thread id.
+pub async fn stranger_texted(
+    store: &dyn Store,
+    practice_id: &PracticeId,
+    number: &frontdesk::domain::PhoneNumber,
+    body: &str,
+    at: DateTime<Utc>,
+) -> frontdesk::Result<frontdesk::domain::ThreadId> {
+    store
+        .write(vec![
+            Write::Message(Box::new(Message {
+                practice_id: practice_id.clone(),
+                patient_id: None,
+                unknown_sender: Some(number.clone()),
+                message_id: MessageId::generate(),
+                at,
+                channel: Channel::Sms,
+                direction: Direction::Inbound,
+                purpose: Purpose::PatientMessage,
+                body: body.to_string(),
+                decision: Decision::Received,
+                appointment_id: None,
+                actor: None,
+            })),
+            Write::UnknownInbound {
+                practice_id: practice_id.clone(),
+                number: number.clone(),
+                at,
+                waiting: true,
+                opted_out: None,
+            },
+            Write::Waiting(Box::new(Waiting::unknown(practice_id, number, at))),
+        ])
+        .await?;
+    Ok(frontdesk::domain::ThreadId::unknown(practice_id, number))
+}

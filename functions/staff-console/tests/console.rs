@@ -563,3 +563,6 @@ async fn an_admin_invites_staff_who_set_a_password_and_see_only_their_practice()
     assert_eq!(r.status_code, 303);
     let _ = app.store.sessions(&a).await.unwrap();
 }
+
+#[path = "console_link.rs"]
+mod link;
