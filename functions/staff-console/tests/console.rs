@@ -564,5 +564,5 @@ async fn an_admin_invites_staff_who_set_a_password_and_see_only_their_practice()
     let _ = app.store.sessions(&a).await.unwrap();
 }
 
-#[path = "console_link.rs"]
+#[path = "console_parts/link.rs"]
 mod link;

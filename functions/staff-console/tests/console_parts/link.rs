@@ -1,5 +1,5 @@
 //! Linking an unknown number's conversation to a patient from the thread page (helpers in
-//! `console.rs`): the form posts to the API as the signed-in member and opens the
+//! `../console.rs`): the form posts to the API as the signed-in member and opens the
 //! patient's thread, where the history now is.
 
 use super::*;
