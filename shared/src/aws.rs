@@ -31,6 +31,10 @@ pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sns: aws_sdk_sns::Client,
     pub sesv2: aws_sdk_sesv2::Client,
+    /// The operator secret (practice-api).
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// Envelope keys of the provider credentials.
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl Clients {
@@ -39,6 +43,8 @@ impl Clients {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
             sesv2: aws_sdk_sesv2::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
         }
     }
 

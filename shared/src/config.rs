@@ -9,8 +9,10 @@ use crate::{Error, Result};
 pub const TABLE_NAME_ENV: &str = "TABLE_NAME";
 /// The SES configuration set sends go through (bounce and complaint events).
 pub const SES_CONFIGURATION_SET_ENV: &str = "SES_CONFIGURATION_SET";
-/// The operator secret that authorises onboarding (practice-api only).
+/// The operator secret that authorises onboarding, as a value: local runs and tests only.
 pub const OPERATOR_SECRET_ENV: &str = "OPERATOR_SECRET";
+/// The Secrets Manager secret holding the operator secret (deployed practice-api).
+pub const OPERATOR_SECRET_ARN_ENV: &str = "OPERATOR_SECRET_ARN";
 /// The public base URL providers call (inbound-sms, for Twilio signatures).
 pub const PUBLIC_BASE_URL_ENV: &str = "PUBLIC_BASE_URL";
 /// The secret that signs unsubscribe links (at least 32 bytes).
@@ -75,6 +77,8 @@ pub struct Config {
     /// `None` when unset or blank: sends go without a configuration set.
     pub ses_configuration_set: Option<String>,
     operator_secret: Option<String>,
+    /// Where the deployed practice-api reads the operator secret (`OPERATOR_SECRET_ARN`).
+    pub operator_secret_arn: Option<String>,
     /// Unvalidated; inbound-sms checks its shape when it wires itself.
     pub public_base_url: Option<String>,
     /// The SMS providers' API base URLs (`TWILIO_API_URL`, `TELNYX_API_URL`, `VONAGE_API_URL`).
@@ -95,6 +99,7 @@ impl std::fmt::Debug for Config {
                 "operator_secret",
                 &self.operator_secret.as_ref().map(|_| "***"),
             )
+            .field("operator_secret_arn", &self.operator_secret_arn)
             .field("public_base_url", &self.public_base_url)
             .field("provider_urls", &self.provider_urls)
             .field("email_links", &self.email_links)
@@ -154,6 +159,7 @@ impl Config {
             table_name,
             ses_configuration_set: get(SES_CONFIGURATION_SET_ENV),
             operator_secret: lookup(OPERATOR_SECRET_ENV).filter(|v| !v.trim().is_empty()),
+            operator_secret_arn: get(OPERATOR_SECRET_ARN_ENV),
             public_base_url: get(PUBLIC_BASE_URL_ENV),
         })
     }
@@ -165,6 +171,7 @@ impl Config {
             table_name: table_name.into(),
             ses_configuration_set: None,
             operator_secret: None,
+            operator_secret_arn: None,
             public_base_url: None,
             provider_urls: ProviderUrls::default(),
             email_links: None,
@@ -188,12 +195,14 @@ impl Config {
         self
     }
 
-    /// The operator secret, required by practice-api.
+    /// The operator secret as a value (`OPERATOR_SECRET`): local runs and tests. The
+    /// deployed practice-api reads it from Secrets Manager (`operator_secret_arn`).
     pub fn operator_secret(&self) -> Result<&str> {
         self.operator_secret.as_deref().ok_or_else(|| {
             Error::Config(format!(
-                "{OPERATOR_SECRET_ENV} is not set: set it to the operator secret \
-                 (SAM parameter OperatorSecret)"
+                "neither {OPERATOR_SECRET_ARN_ENV} nor {OPERATOR_SECRET_ENV} is set: deployed, \
+                 template.yaml sets {OPERATOR_SECRET_ARN_ENV} (SAM parameter OperatorSecret); \
+                 locally, set {OPERATOR_SECRET_ENV}"
             ))
         })
     }

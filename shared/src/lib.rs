@@ -23,6 +23,7 @@ pub mod planning;
 pub mod policy;
 pub mod ports;
 pub mod providers;
+pub mod secrets;
 pub mod sender_guard;
 pub mod ses;
 pub mod ses_identities;

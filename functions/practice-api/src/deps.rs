@@ -49,6 +49,21 @@ impl Deps {
     }
 }
 
+/// Deployed: the Secrets Manager secret `OPERATOR_SECRET_ARN` names (cached); locally the
+/// `OPERATOR_SECRET` value. No I/O.
+fn operator_secret(config: &Config, clients: &Clients) -> frontdesk::Result<OperatorSecret> {
+    match &config.operator_secret_arn {
+        Some(arn) => Ok(OperatorSecret::managed(
+            frontdesk::secrets::CachedSecret::new(
+                clients.secrets.clone(),
+                arn.clone(),
+                frontdesk::secrets::SECRET_TTL,
+            ),
+        )),
+        None => Ok(OperatorSecret::new(config.operator_secret()?)),
+    }
+}
+
 /// Builds the dependencies from the configuration (the operator secret is required) and
 /// the shared clients. No I/O.
 pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
@@ -56,7 +71,7 @@ pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
     Ok(Deps::new(
         store.clone(),
         Arc::new(SystemClock),
-        OperatorSecret::new(config.operator_secret()?),
+        operator_secret(config, clients)?,
         clients.senders(config, store),
         clients.owners(config),
     )

@@ -103,7 +103,7 @@ impl From<frontdesk::Error> for ApiError {
                 "the item changed while this request ran; read it again and retry".into(),
             ),
             E::Storage(m) => ApiError::Unavailable(m),
-            E::SendUnavailable(m) => ApiError::Unavailable(m),
+            E::SendUnavailable(m) | E::KeyUnavailable(m) => ApiError::Unavailable(m),
             E::Corrupt(m) | E::SendRejected(m) | E::Config(m) => ApiError::Internal(m),
         }
     }

@@ -1,5 +1,8 @@
 //! Wiring only: configuration and clients (built once per container), then the runtime loop.
 
+// The router's future nests every route's; computing its layout needs more than the default depth.
+#![recursion_limit = "256"]
+
 use frontdesk::aws::Clients;
 use frontdesk::config::Config;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
