@@ -11,6 +11,9 @@ pub const TABLE_NAME_ENV: &str = "TABLE_NAME";
 pub const SES_CONFIGURATION_SET_ENV: &str = "SES_CONFIGURATION_SET";
 /// The operator secret that authorises onboarding, as a value: local runs and tests only.
 pub const OPERATOR_SECRET_ENV: &str = "OPERATOR_SECRET";
+/// The Practice API's per-practice limit, `<requests per second>/<burst>` or `off`
+/// (default 20/40 deployed; local configurations have none unless set).
+pub const PRACTICE_RATE_LIMIT_ENV: &str = "PRACTICE_RATE_LIMIT";
 /// The Secrets Manager secret holding the operator secret (deployed practice-api).
 pub const OPERATOR_SECRET_ARN_ENV: &str = "OPERATOR_SECRET_ARN";
 /// The public base URL providers call (inbound-sms, for Twilio signatures).
@@ -70,6 +73,26 @@ fn provider_url(name: &'static str, value: Option<String>, default: String) -> R
     }
 }
 
+fn rate_limit(value: Option<String>) -> Result<Option<crate::rate_limit::Limit>> {
+    let Some(v) = value else {
+        return Ok(Some(crate::rate_limit::Limit::PRACTICE_API));
+    };
+    if v.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let parsed = v.split_once('/').and_then(|(r, b)| {
+        Some(crate::rate_limit::Limit {
+            per_second: r.trim().parse().ok().filter(|n| *n > 0)?,
+            burst: b.trim().parse().ok().filter(|n| *n > 0)?,
+        })
+    });
+    parsed.map(Some).ok_or_else(|| {
+        Error::Config(format!(
+            "{PRACTICE_RATE_LIMIT_ENV} must be <requests per second>/<burst> such as 20/40, or off"
+        ))
+    })
+}
+
 /// Everything the functions read from their environment.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Config {
@@ -77,6 +100,8 @@ pub struct Config {
     /// `None` when unset or blank: sends go without a configuration set.
     pub ses_configuration_set: Option<String>,
     operator_secret: Option<String>,
+    /// The Practice API's per-practice token bucket (`None`: unlimited).
+    pub practice_rate_limit: Option<crate::rate_limit::Limit>,
     /// Where the deployed practice-api reads the operator secret (`OPERATOR_SECRET_ARN`).
     pub operator_secret_arn: Option<String>,
     /// Unvalidated; inbound-sms checks its shape when it wires itself.
@@ -100,6 +125,7 @@ impl std::fmt::Debug for Config {
                 &self.operator_secret.as_ref().map(|_| "***"),
             )
             .field("operator_secret_arn", &self.operator_secret_arn)
+            .field("practice_rate_limit", &self.practice_rate_limit)
             .field("public_base_url", &self.public_base_url)
             .field("provider_urls", &self.provider_urls)
             .field("email_links", &self.email_links)
@@ -160,6 +186,7 @@ impl Config {
             ses_configuration_set: get(SES_CONFIGURATION_SET_ENV),
             operator_secret: lookup(OPERATOR_SECRET_ENV).filter(|v| !v.trim().is_empty()),
             operator_secret_arn: get(OPERATOR_SECRET_ARN_ENV),
+            practice_rate_limit: rate_limit(get(PRACTICE_RATE_LIMIT_ENV))?,
             public_base_url: get(PUBLIC_BASE_URL_ENV),
         })
     }
@@ -172,6 +199,7 @@ impl Config {
             ses_configuration_set: None,
             operator_secret: None,
             operator_secret_arn: None,
+            practice_rate_limit: None,
             public_base_url: None,
             provider_urls: ProviderUrls::default(),
             email_links: None,
@@ -187,6 +215,12 @@ impl Config {
 
     pub fn with_provider_urls(mut self, urls: ProviderUrls) -> Self {
         self.provider_urls = urls;
+        self
+    }
+
+    /// The Practice API's per-practice limit (local runs and tests; `None` is unlimited).
+    pub fn with_practice_rate_limit(mut self, limit: Option<crate::rate_limit::Limit>) -> Self {
+        self.practice_rate_limit = limit;
         self
     }
 
@@ -258,6 +292,28 @@ mod tests {
         assert_eq!(c.provider_urls.vonage, "https://rest.nexmo.com");
         let err = from(&[(TABLE_NAME_ENV, "t"), (TELNYX_API_URL_ENV, "ftp://x")]).unwrap_err();
         assert!(matches!(err, Error::Config(ref m) if m.contains("TELNYX_API_URL")));
+    }
+
+    #[test]
+    fn the_practice_rate_limit_defaults_and_parses() {
+        use crate::rate_limit::Limit;
+        let c = from(&[(TABLE_NAME_ENV, "t")]).unwrap();
+        assert_eq!(c.practice_rate_limit, Some(Limit::PRACTICE_API));
+        let c = from(&[(TABLE_NAME_ENV, "t"), (PRACTICE_RATE_LIMIT_ENV, "5/10")]).unwrap();
+        assert_eq!(
+            c.practice_rate_limit,
+            Some(Limit {
+                per_second: 5,
+                burst: 10
+            })
+        );
+        let c = from(&[(TABLE_NAME_ENV, "t"), (PRACTICE_RATE_LIMIT_ENV, "off")]).unwrap();
+        assert_eq!(c.practice_rate_limit, None);
+        for bad in ["5", "0/3", "x/y"] {
+            let err = from(&[(TABLE_NAME_ENV, "t"), (PRACTICE_RATE_LIMIT_ENV, bad)]).unwrap_err();
+            assert!(matches!(err, Error::Config(ref m) if m.contains("PRACTICE_RATE_LIMIT")));
+        }
+        assert_eq!(Config::local("t").practice_rate_limit, None);
     }
 
     #[test]

@@ -102,6 +102,20 @@ impl std::fmt::Debug for OperatorSecret {
     }
 }
 
+/// One token of the practice's bucket (after the key is verified, so nobody can spend
+/// another practice's budget with a forged key).
+async fn limit(deps: &Deps, practice: &PracticeId) -> ApiResult<()> {
+    let Some(limiter) = &deps.limiter else {
+        return Ok(());
+    };
+    match limiter.take(practice, deps.clock.now()).await? {
+        frontdesk::rate_limit::Verdict::Allowed => Ok(()),
+        frontdesk::rate_limit::Verdict::Limited { retry_after_secs } => {
+            Err(ApiError::RateLimited(retry_after_secs))
+        }
+    }
+}
+
 /// Authenticates the practice API key and, in the same round trip, reads `extra` items of
 /// that practice. A key for a practice that does not exist is simply unauthorised.
 pub async fn authenticate(
@@ -125,6 +139,7 @@ pub async fn authenticate(
     if !verify(&practice, token) {
         return Err(ApiError::Unauthorized);
     }
+    limit(deps, &practice.practice_id).await?;
     Ok((practice, fetched))
 }
 

@@ -22,6 +22,8 @@ pub struct Deps {
     /// Verifies the tokens of the public email preference routes (`None`: those routes
     /// answer "link not valid").
     pub email_links: Option<frontdesk::email_links::EmailLinks>,
+    /// The per-practice token bucket of API-key requests (`None`: unlimited).
+    pub limiter: Option<Arc<dyn frontdesk::rate_limit::RateLimiter>>,
 }
 
 impl Deps {
@@ -39,7 +41,17 @@ impl Deps {
             senders,
             owners,
             email_links: None,
+            limiter: None,
         }
+    }
+
+    /// With a per-practice limit on API-key requests.
+    pub fn with_rate_limiter(
+        mut self,
+        limiter: Option<Arc<dyn frontdesk::rate_limit::RateLimiter>>,
+    ) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     /// With the verifier of the public email preference routes' tokens.
@@ -75,5 +87,6 @@ pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
         clients.senders(config, store),
         clients.owners(config),
     )
-    .with_email_links(config.email_links.clone()))
+    .with_email_links(config.email_links.clone())
+    .with_rate_limiter(clients.rate_limiter(config)))
 }
