@@ -31,6 +31,8 @@ pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sns: aws_sdk_sns::Client,
     pub sesv2: aws_sdk_sesv2::Client,
+    /// The operator secret (practice-api).
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 impl Clients {
@@ -39,6 +41,7 @@ impl Clients {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
             sesv2: aws_sdk_sesv2::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
         }
     }
 
@@ -68,6 +71,17 @@ impl Clients {
             )),
             email: Arc::new(OwnedSenderEmail::new(Arc::new(ses), store)),
         }
+    }
+
+    /// The Practice API's per-practice token bucket in the table, when configured. No I/O.
+    pub fn rate_limiter(&self, config: &Config) -> Option<Arc<dyn crate::rate_limit::RateLimiter>> {
+        config.practice_rate_limit.map(|limit| {
+            Arc::new(crate::rate_limit::DynamoRateLimiter::new(
+                self.dynamodb.clone(),
+                config.table_name.clone(),
+                limit,
+            )) as Arc<dyn crate::rate_limit::RateLimiter>
+        })
     }
 
     /// The ownership checks of a practice's senders: SES identities and the providers'

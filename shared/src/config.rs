@@ -9,8 +9,13 @@ use crate::{Error, Result};
 pub const TABLE_NAME_ENV: &str = "TABLE_NAME";
 /// The SES configuration set sends go through (bounce and complaint events).
 pub const SES_CONFIGURATION_SET_ENV: &str = "SES_CONFIGURATION_SET";
-/// The operator secret that authorises onboarding (practice-api only).
+/// The operator secret that authorises onboarding, as a value: local runs and tests only.
 pub const OPERATOR_SECRET_ENV: &str = "OPERATOR_SECRET";
+/// The Practice API's per-practice limit, `<requests per second>/<burst>` or `off`
+/// (default 20/40 deployed; local configurations have none unless set).
+pub const PRACTICE_RATE_LIMIT_ENV: &str = "PRACTICE_RATE_LIMIT";
+/// The Secrets Manager secret holding the operator secret (deployed practice-api).
+pub const OPERATOR_SECRET_ARN_ENV: &str = "OPERATOR_SECRET_ARN";
 /// The public base URL providers call (inbound-sms, for Twilio signatures).
 pub const PUBLIC_BASE_URL_ENV: &str = "PUBLIC_BASE_URL";
 /// The secret that signs unsubscribe links (at least 32 bytes).
@@ -71,6 +76,26 @@ fn provider_url(name: &'static str, value: Option<String>, default: String) -> R
     }
 }
 
+fn rate_limit(value: Option<String>) -> Result<Option<crate::rate_limit::Limit>> {
+    let Some(v) = value else {
+        return Ok(Some(crate::rate_limit::Limit::PRACTICE_API));
+    };
+    if v.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let parsed = v.split_once('/').and_then(|(r, b)| {
+        Some(crate::rate_limit::Limit {
+            per_second: r.trim().parse().ok().filter(|n| *n > 0)?,
+            burst: b.trim().parse().ok().filter(|n| *n > 0)?,
+        })
+    });
+    parsed.map(Some).ok_or_else(|| {
+        Error::Config(format!(
+            "{PRACTICE_RATE_LIMIT_ENV} must be <requests per second>/<burst> such as 20/40, or off"
+        ))
+    })
+}
+
 /// Everything the functions read from their environment.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Config {
@@ -78,6 +103,10 @@ pub struct Config {
     /// `None` when unset or blank: sends go without a configuration set.
     pub ses_configuration_set: Option<String>,
     operator_secret: Option<String>,
+    /// The Practice API's per-practice token bucket (`None`: unlimited).
+    pub practice_rate_limit: Option<crate::rate_limit::Limit>,
+    /// Where the deployed practice-api reads the operator secret (`OPERATOR_SECRET_ARN`).
+    pub operator_secret_arn: Option<String>,
     /// Unvalidated; inbound-sms checks its shape when it wires itself.
     pub public_base_url: Option<String>,
     /// The SMS providers' API base URLs (`TWILIO_API_URL`, `TELNYX_API_URL`, `VONAGE_API_URL`).
@@ -98,6 +127,8 @@ impl std::fmt::Debug for Config {
                 "operator_secret",
                 &self.operator_secret.as_ref().map(|_| "***"),
             )
+            .field("operator_secret_arn", &self.operator_secret_arn)
+            .field("practice_rate_limit", &self.practice_rate_limit)
             .field("public_base_url", &self.public_base_url)
             .field("provider_urls", &self.provider_urls)
             .field("email_links", &self.email_links)
@@ -168,6 +199,8 @@ impl Config {
             table_name,
             ses_configuration_set: get(SES_CONFIGURATION_SET_ENV),
             operator_secret: lookup(OPERATOR_SECRET_ENV).filter(|v| !v.trim().is_empty()),
+            operator_secret_arn: get(OPERATOR_SECRET_ARN_ENV),
+            practice_rate_limit: rate_limit(get(PRACTICE_RATE_LIMIT_ENV))?,
             public_base_url: get(PUBLIC_BASE_URL_ENV),
         })
     }
@@ -179,6 +212,8 @@ impl Config {
             table_name: table_name.into(),
             ses_configuration_set: None,
             operator_secret: None,
+            operator_secret_arn: None,
+            practice_rate_limit: None,
             public_base_url: None,
             provider_urls: ProviderUrls::default(),
             email_links: None,
@@ -197,17 +232,25 @@ impl Config {
         self
     }
 
+    /// The Practice API's per-practice limit (local runs and tests; `None` is unlimited).
+    pub fn with_practice_rate_limit(mut self, limit: Option<crate::rate_limit::Limit>) -> Self {
+        self.practice_rate_limit = limit;
+        self
+    }
+
     pub fn with_operator_secret(mut self, secret: impl Into<String>) -> Self {
         self.operator_secret = Some(secret.into());
         self
     }
 
-    /// The operator secret, required by practice-api.
+    /// The operator secret as a value (`OPERATOR_SECRET`): local runs and tests. The
+    /// deployed practice-api reads it from Secrets Manager (`operator_secret_arn`).
     pub fn operator_secret(&self) -> Result<&str> {
         self.operator_secret.as_deref().ok_or_else(|| {
             Error::Config(format!(
-                "{OPERATOR_SECRET_ENV} is not set: set it to the operator secret \
-                 (SAM parameter OperatorSecret)"
+                "neither {OPERATOR_SECRET_ARN_ENV} nor {OPERATOR_SECRET_ENV} is set: deployed, \
+                 template.yaml sets {OPERATOR_SECRET_ARN_ENV} (SAM parameter OperatorSecret); \
+                 locally, set {OPERATOR_SECRET_ENV}"
             ))
         })
     }
@@ -263,6 +306,28 @@ mod tests {
         assert_eq!(c.provider_urls.vonage, "https://rest.nexmo.com");
         let err = from(&[(TABLE_NAME_ENV, "t"), (TELNYX_API_URL_ENV, "ftp://x")]).unwrap_err();
         assert!(matches!(err, Error::Config(ref m) if m.contains("TELNYX_API_URL")));
+    }
+
+    #[test]
+    fn the_practice_rate_limit_defaults_and_parses() {
+        use crate::rate_limit::Limit;
+        let c = from(&[(TABLE_NAME_ENV, "t")]).unwrap();
+        assert_eq!(c.practice_rate_limit, Some(Limit::PRACTICE_API));
+        let c = from(&[(TABLE_NAME_ENV, "t"), (PRACTICE_RATE_LIMIT_ENV, "5/10")]).unwrap();
+        assert_eq!(
+            c.practice_rate_limit,
+            Some(Limit {
+                per_second: 5,
+                burst: 10
+            })
+        );
+        let c = from(&[(TABLE_NAME_ENV, "t"), (PRACTICE_RATE_LIMIT_ENV, "off")]).unwrap();
+        assert_eq!(c.practice_rate_limit, None);
+        for bad in ["5", "0/3", "x/y"] {
+            let err = from(&[(TABLE_NAME_ENV, "t"), (PRACTICE_RATE_LIMIT_ENV, bad)]).unwrap_err();
+            assert!(matches!(err, Error::Config(ref m) if m.contains("PRACTICE_RATE_LIMIT")));
+        }
+        assert_eq!(Config::local("t").practice_rate_limit, None);
     }
 
     #[test]

@@ -130,6 +130,17 @@ fn practice_cannot_send(practice: &Practice, channel: Channel) -> Option<&'stati
 }
 
 pub async fn deliver(senders: &Senders, out: Outbound<'_>, now: DateTime<Utc>) -> Delivered {
+    let preferred = out.patient.preferred_channel;
+    let delivered = decide_and_send(senders, out, now).await;
+    let channel = match &delivered.delivery {
+        Delivery::Sent { channel, .. } => *channel,
+        _ => preferred,
+    };
+    crate::telemetry::delivered(channel, &delivered.delivery);
+    delivered
+}
+
+async fn decide_and_send(senders: &Senders, out: Outbound<'_>, now: DateTime<Utc>) -> Delivered {
     let decision = route(
         out.patient,
         &out.practice.settings,
@@ -223,6 +234,7 @@ pub async fn deliver(senders: &Senders, out: Outbound<'_>, now: DateTime<Utc>) -
             staff_task(&out, reason.task_kind(), reason.describe(out.kind), now)
         }
         Route::Suppress { reason } => {
+            crate::telemetry::suppressed(&reason);
             let why = reason.describe();
             let channel = out.patient.preferred_channel;
             Delivered {

@@ -40,6 +40,11 @@ pub enum Error {
     #[error("provider unavailable: {0}")]
     SendUnavailable(String),
 
+    /// A secret or an encryption key could not be used (Secrets Manager or KMS unreachable
+    /// or refusing); retried on the next request or run.
+    #[error("secret or key unavailable: {0}")]
+    KeyUnavailable(String),
+
     /// Missing or bad configuration at start-up.
     #[error("configuration: {0}")]
     Config(String),

@@ -24,6 +24,8 @@ pub mod planning;
 pub mod policy;
 pub mod ports;
 pub mod providers;
+pub mod rate_limit;
+pub mod secrets;
 pub mod sender_guard;
 pub mod ses;
 pub mod ses_identities;
@@ -31,6 +33,7 @@ pub mod sns;
 pub mod staff_replies;
 pub mod staff_signin;
 pub mod sweep;
+pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod time;

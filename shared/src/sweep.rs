@@ -199,11 +199,16 @@ pub async fn run(
     let mut report = SweepReport::default();
     let mut next_cursor = now_bucket;
     let mut bucket = start;
+    let mut oldest_due: Option<DateTime<Utc>> = None;
     while bucket <= now_bucket {
         report.buckets += 1;
         match store.due_in_bucket(sweep, bucket, now).await {
             Ok(items) => {
                 report.found += items.len();
+                oldest_due = oldest_due
+                    .into_iter()
+                    .chain(items.iter().map(|d| d.due_at))
+                    .min();
                 for chunk in fair_order(items).chunks(opts.chunk.max(1)) {
                     if !engine.run_chunk(chunk, &mut report).await {
                         next_cursor = next_cursor.min(bucket);
@@ -236,6 +241,14 @@ pub async fn run(
             });
         }
     }
+    let lag = oldest_due.map_or(0.0, |d| (now - d).num_milliseconds() as f64 / 1000.0);
+    crate::telemetry::sweep_run(
+        sweep,
+        report.claimed,
+        report.failed,
+        report.not_claimed,
+        lag,
+    );
     tracing::info!(
         sweep = sweep.as_str(),
         buckets = report.buckets,

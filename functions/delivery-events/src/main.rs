@@ -3,15 +3,18 @@
 
 use frontdesk::aws::Clients;
 use frontdesk::config::Config;
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use lambda_runtime::{Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let deps = delivery_events::wire(&Config::from_env()?, &Clients::from_env().await);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
-        let deps = deps.clone();
-        async move { delivery_events::handle(&deps, event).await }
-    }))
+    frontdesk::telemetry::run(
+        "delivery-events",
+        |event: LambdaEvent<serde_json::Value>| {
+            let deps = deps.clone();
+            async move { delivery_events::handle(&deps, event).await }
+        },
+    )
     .await
 }

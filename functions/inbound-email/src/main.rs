@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use frontdesk::aws::{load_config, Clients};
 use frontdesk::config::Config;
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use lambda_runtime::{Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -14,9 +14,9 @@ async fn main() -> Result<(), Error> {
     let sdk = load_config().await;
     let deps = Arc::new(inbound_email::wire(&config, &Clients::new(&sdk))?);
     let mail = Arc::new(inbound_email::s3_mail(&config, &sdk)?);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+    frontdesk::telemetry::run("inbound-email", |event: LambdaEvent<serde_json::Value>| {
         let (deps, mail) = (deps.clone(), mail.clone());
         async move { inbound_email::handle(&deps, mail.as_ref(), event).await }
-    }))
+    })
     .await
 }

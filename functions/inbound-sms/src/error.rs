@@ -137,7 +137,9 @@ impl From<frontdesk::Error> for InboundError {
             E::Conflict => InboundError::Unavailable(
                 "a conflicting write kept winning; the provider will retry".into(),
             ),
-            E::Storage(m) | E::SendUnavailable(m) => InboundError::Unavailable(m),
+            E::Storage(m) | E::SendUnavailable(m) | E::KeyUnavailable(m) => {
+                InboundError::Unavailable(m)
+            }
             E::Corrupt(m) | E::SendRejected(m) | E::Config(m) => InboundError::Internal(m),
             E::IllegalTransition { .. } => InboundError::Internal(e.to_string()),
         }

@@ -278,6 +278,7 @@ async fn webhook(
 }
 
 fn log_outcome(practice_id: &PracticeId, provider: Provider, o: &Outcome) {
+    frontdesk::telemetry::inbound(provider.as_str(), o.action);
     tracing::info!(
         practice_id = %practice_id,
         provider = provider.as_str(),

@@ -3,16 +3,16 @@
 
 use frontdesk::aws::Clients;
 use frontdesk::config::Config;
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use lambda_runtime::{Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     frontdesk::policy::check_templates()?;
     let deps = inbound_sms::wire(&Config::from_env()?, &Clients::from_env().await)?;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+    frontdesk::telemetry::run("inbound-sms", |event: LambdaEvent<serde_json::Value>| {
         let deps = deps.clone();
         async move { inbound_sms::handle(&deps, event).await }
-    }))
+    })
     .await
 }

@@ -66,24 +66,53 @@ pub fn verify(practice: &Practice, key: &str) -> bool {
     ok.into()
 }
 
-/// The operator secret, kept only as its hash in memory.
+/// The operator secret: a fixed value kept only as its hash (local runs and tests), or
+/// the Secrets Manager secret, read once per container and cached for a bounded time.
 #[derive(Clone)]
-pub struct OperatorSecret([u8; 32]);
+pub enum OperatorSecret {
+    Fixed([u8; 32]),
+    Managed(frontdesk::secrets::CachedSecret),
+}
 
 impl OperatorSecret {
     pub fn new(secret: &str) -> Self {
-        Self(Sha256::digest(secret.as_bytes()).into())
+        Self::Fixed(Sha256::digest(secret.as_bytes()).into())
     }
 
-    pub fn matches(&self, presented: &str) -> bool {
+    /// Read from Secrets Manager on first use, re-read after [`frontdesk::secrets::SECRET_TTL`].
+    pub fn managed(secret: frontdesk::secrets::CachedSecret) -> Self {
+        Self::Managed(secret)
+    }
+
+    /// Constant-time comparison of hashes. `Err` only when the managed secret cannot be
+    /// read (a 503: the operator retries).
+    pub async fn matches(&self, presented: &str) -> frontdesk::Result<bool> {
         let p: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        p.ct_eq(&self.0).into()
+        let expected: [u8; 32] = match self {
+            Self::Fixed(hash) => *hash,
+            Self::Managed(secret) => Sha256::digest(secret.get().await?.as_bytes()).into(),
+        };
+        Ok(p.ct_eq(&expected).into())
     }
 }
 
 impl std::fmt::Debug for OperatorSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("OperatorSecret(..)")
+    }
+}
+
+/// One token of the practice's bucket (after the key is verified, so nobody can spend
+/// another practice's budget with a forged key).
+async fn limit(deps: &Deps, practice: &PracticeId) -> ApiResult<()> {
+    let Some(limiter) = &deps.limiter else {
+        return Ok(());
+    };
+    match limiter.take(practice, deps.clock.now()).await? {
+        frontdesk::rate_limit::Verdict::Allowed => Ok(()),
+        frontdesk::rate_limit::Verdict::Limited { retry_after_secs } => {
+            Err(ApiError::RateLimited(retry_after_secs))
+        }
     }
 }
 
@@ -110,6 +139,7 @@ pub async fn authenticate(
     if !verify(&practice, token) {
         return Err(ApiError::Unauthorized);
     }
+    limit(deps, &practice.practice_id).await?;
     Ok((practice, fetched))
 }
 
@@ -166,11 +196,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn operator_secret_compares_by_value() {
+    #[tokio::test]
+    async fn operator_secret_compares_by_value() {
         let s = OperatorSecret::new("local-operator-secret");
-        assert!(s.matches("local-operator-secret"));
-        assert!(!s.matches("local-operator-secreT"));
-        assert!(!s.matches(""));
+        assert!(s.matches("local-operator-secret").await.unwrap());
+        assert!(!s.matches("local-operator-secreT").await.unwrap());
+        assert!(!s.matches("").await.unwrap());
     }
 }

@@ -22,6 +22,8 @@ pub struct Deps {
     /// Verifies the tokens of the public email preference routes (`None`: those routes
     /// answer "link not valid").
     pub email_links: Option<frontdesk::email_links::EmailLinks>,
+    /// The per-practice token bucket of API-key requests (`None`: unlimited).
+    pub limiter: Option<Arc<dyn frontdesk::rate_limit::RateLimiter>>,
 }
 
 impl Deps {
@@ -39,13 +41,38 @@ impl Deps {
             senders,
             owners,
             email_links: None,
+            limiter: None,
         }
+    }
+
+    /// With a per-practice limit on API-key requests.
+    pub fn with_rate_limiter(
+        mut self,
+        limiter: Option<Arc<dyn frontdesk::rate_limit::RateLimiter>>,
+    ) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     /// With the verifier of the public email preference routes' tokens.
     pub fn with_email_links(mut self, links: Option<frontdesk::email_links::EmailLinks>) -> Self {
         self.email_links = links;
         self
+    }
+}
+
+/// Deployed: the Secrets Manager secret `OPERATOR_SECRET_ARN` names (cached); locally the
+/// `OPERATOR_SECRET` value. No I/O.
+fn operator_secret(config: &Config, clients: &Clients) -> frontdesk::Result<OperatorSecret> {
+    match &config.operator_secret_arn {
+        Some(arn) => Ok(OperatorSecret::managed(
+            frontdesk::secrets::CachedSecret::new(
+                clients.secrets.clone(),
+                arn.clone(),
+                frontdesk::secrets::SECRET_TTL,
+            ),
+        )),
+        None => Ok(OperatorSecret::new(config.operator_secret()?)),
     }
 }
 
@@ -56,9 +83,10 @@ pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
     Ok(Deps::new(
         store.clone(),
         Arc::new(SystemClock),
-        OperatorSecret::new(config.operator_secret()?),
+        operator_secret(config, clients)?,
         clients.senders(config, store),
         clients.owners(config),
     )
-    .with_email_links(config.email_links.clone()))
+    .with_email_links(config.email_links.clone())
+    .with_rate_limiter(clients.rate_limiter(config)))
 }

@@ -33,6 +33,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// This practice's per-practice request limit: retry after the given seconds.
+    #[error("this practice is over its request limit; retry after {0} s (spread bulk syncs out, or use the :batch routes)")]
+    RateLimited(u64),
     #[error("the service is temporarily unavailable; retry shortly")]
     Unavailable(String),
     #[error("internal error")]
@@ -59,6 +62,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -77,6 +81,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Invalid { .. } => "invalid_field",
+            ApiError::RateLimited(_) => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -103,7 +108,7 @@ impl From<frontdesk::Error> for ApiError {
                 "the item changed while this request ran; read it again and retry".into(),
             ),
             E::Storage(m) => ApiError::Unavailable(m),
-            E::SendUnavailable(m) => ApiError::Unavailable(m),
+            E::SendUnavailable(m) | E::KeyUnavailable(m) => ApiError::Unavailable(m),
             E::Corrupt(m) | E::SendRejected(m) | E::Config(m) => ApiError::Internal(m),
         }
     }

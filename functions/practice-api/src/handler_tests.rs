@@ -906,3 +906,6 @@ mod sync_tests;
 
 #[path = "idempotency_tests.rs"]
 mod idempotency_tests;
+
+#[path = "rate_limit_tests.rs"]
+mod rate_limit_tests;

@@ -136,6 +136,10 @@ pub fn error_response(e: &ApiError) -> ApiGatewayV2httpResponse {
             resp.headers.insert(http::header::ALLOW, v);
         }
     }
+    if let ApiError::RateLimited(secs) = e {
+        resp.headers
+            .insert(http::header::RETRY_AFTER, HeaderValue::from(*secs));
+    }
     resp
 }
 

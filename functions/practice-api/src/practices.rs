@@ -25,7 +25,7 @@ const MAX_ACTIVE_KEYS: usize = 2;
 /// `POST /v1/practices`: creates a practice and returns its first API key, once.
 pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpResponse> {
     let token = req.bearer().ok_or(ApiError::Unauthorized)?;
-    if !deps.operator.matches(token) {
+    if !deps.operator.matches(token).await? {
         return Err(ApiError::Unauthorized);
     }
     let body: Map<String, Value> = req.json()?;

@@ -63,6 +63,22 @@ pub async fn build(
     build_at(moto, table, operator_secret, public_base_url).await
 }
 
+/// The Practice API's per-practice limit locally: none unless `PRACTICE_RATE_LIMIT` is set
+/// (`PRACTICE_RATE_LIMIT=20/40 make run` behaves as deployed).
+fn local_rate_limit(table: &str) -> Result<Option<frontdesk::rate_limit::Limit>, GatewayError> {
+    use frontdesk::config::{PRACTICE_RATE_LIMIT_ENV, TABLE_NAME_ENV};
+    let Some(value) = std::env::var(PRACTICE_RATE_LIMIT_ENV).ok() else {
+        return Ok(None);
+    };
+    let config = Config::from_lookup(|name| match name {
+        TABLE_NAME_ENV => Some(table.to_string()),
+        PRACTICE_RATE_LIMIT_ENV => Some(value.clone()),
+        _ => None,
+    })
+    .map_err(config_error)?;
+    Ok(config.practice_rate_limit)
+}
+
 /// [`build`], with the URL providers call back (`PUBLIC_BASE_URL`): the status callback
 /// URL outbound SMS name, and the URL Twilio signs. `make run` passes the gateway's own.
 pub async fn build_at(
@@ -79,7 +95,8 @@ pub async fn build_at(
     let mut config = Config::local(table)
         .with_operator_secret(operator_secret)
         .with_provider_urls(provider_urls)
-        .with_email_links(local_email_links()?);
+        .with_email_links(local_email_links()?)
+        .with_practice_rate_limit(local_rate_limit(table)?);
     config.public_base_url = public_base_url;
     let dynamo = Arc::new(clients.store(&config));
     let store: Arc<dyn Store> = dynamo.clone();

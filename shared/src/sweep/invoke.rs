@@ -40,12 +40,13 @@ pub async fn serve<J: Job>() -> Result<(), lambda_runtime::Error> {
     crate::policy::check_templates()?;
     let config = crate::config::Config::from_env()?;
     let deps = wire(&config, &crate::aws::Clients::from_env().await)?;
-    lambda_runtime::run(lambda_runtime::service_fn(
+    crate::telemetry::run(
+        function_binary(J::SWEEP),
         |event: LambdaEvent<serde_json::Value>| {
             let deps = deps.clone();
             async move { invoke::<J>(&deps, event).await }
         },
-    ))
+    )
     .await
 }
 
@@ -93,6 +94,15 @@ impl SweepError {
             error_type: self.error_type(sweep),
             error_message: self.to_string(),
         }
+    }
+}
+
+/// The function's binary name (the `ColdStart` metric's `Function`).
+fn function_binary(sweep: Sweep) -> &'static str {
+    match sweep {
+        Sweep::Reminders => "reminders",
+        Sweep::NoShows => "no-shows",
+        Sweep::Reviews => "review-requests",
     }
 }
 

@@ -5,7 +5,7 @@
 
 use frontdesk::aws::Clients;
 use frontdesk::config::Config;
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use lambda_runtime::{Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -13,9 +13,9 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env()?;
     let clients = Clients::from_env().await;
     let deps = frontdesk::sweep::wire(&config, &clients)?;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+    frontdesk::telemetry::run("answer-sla", |event: LambdaEvent<serde_json::Value>| {
         let deps = deps.clone();
         async move { practice_api::answer_sla::handle(&deps, event).await }
-    }))
+    })
     .await
 }

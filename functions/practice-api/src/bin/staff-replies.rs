@@ -7,7 +7,7 @@ use std::sync::Arc;
 use frontdesk::aws::Clients;
 use frontdesk::config::Config;
 use frontdesk::ports::Store;
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use lambda_runtime::{Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -16,7 +16,7 @@ async fn main() -> Result<(), Error> {
     let clients = Clients::from_env().await;
     let store: Arc<dyn Store> = Arc::new(clients.store(&config));
     let senders = clients.senders(&config, store.clone());
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+    frontdesk::telemetry::run("staff-replies", |event: LambdaEvent<serde_json::Value>| {
         let (store, senders) = (store.clone(), senders.clone());
         async move {
             let now = frontdesk::sweep::event_time(&event.payload)?;
@@ -29,6 +29,6 @@ async fn main() -> Result<(), Error> {
             );
             Ok::<_, Error>(serde_json::to_value(report)?)
         }
-    }))
+    })
     .await
 }
