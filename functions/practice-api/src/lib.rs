@@ -27,10 +27,12 @@ mod replies;
 mod reply_delivery;
 pub mod router;
 mod senders;
+pub mod serve;
 mod staff;
 mod task_actions;
 mod tasks;
 mod wire;
+pub use serve::serve;
 
 pub use deps::{wire, Deps};
 pub use handler::{handle, respond};

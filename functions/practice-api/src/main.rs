@@ -1,16 +1,6 @@
 //! Wiring only: configuration and clients (built once per container), then the runtime loop.
 
-use frontdesk::aws::Clients;
-use frontdesk::config::Config;
-use lambda_runtime::{service_fn, Error, LambdaEvent};
-
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
-    let deps = practice_api::wire(&Config::from_env()?, &Clients::from_env().await)?;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
-        let deps = deps.clone();
-        async move { practice_api::handle(&deps, event).await }
-    }))
-    .await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    practice_api::serve().await
 }

@@ -9,9 +9,11 @@ mod error;
 mod handler;
 mod http_io;
 mod pages;
+pub mod serve;
 mod signin_pages;
 mod views;
 mod work_pages;
+pub use serve::serve;
 
 use std::sync::Arc;
 
