@@ -7,7 +7,10 @@
 //! staff task there; none lost, none twice. The counts are printed (docs/benchmarks.md).
 //!
 //! `FRONTDESK_FAULT_SEED` (default 16) and `FRONTDESK_FAULT_TICK_MINUTES` (default 5)
-//! vary the run.
+//! vary the run; `FRONTDESK_FAULT_MODES` = `retries` or `bare` runs one faulty replay
+//! (default both: with the SDK's standard retries, and with one attempt per call).
+//!
+//!   make faults    # cargo test -p e2e-tests --test fault_injection -- --ignored --nocapture
 
 use chrono::Duration;
 use e2e_tests::faults::{Day, FaultProxy, Outcome};
@@ -121,6 +124,10 @@ fn report(label: &str, clean: &Outcome, faulty: &Outcome, proxy: &FaultProxy) ->
     println!("  SDK calls while faulty: {:?}", proxy.calls());
     println!("  faults injected: {:?}", proxy.injected());
     println!(
+        "  provider sends: {}, answered 429/5xx: {}",
+        faulty.provider_calls, faulty.provider_faults
+    );
+    println!(
         "  schedule runs failed (fired again next tick): {}; inbound redelivered: {}; PMS calls retried: {}",
         faulty.failed_runs, faulty.redelivered, faulty.pms_retries
     );
@@ -138,7 +145,10 @@ fn report(label: &str, clean: &Outcome, faulty: &Outcome, proxy: &FaultProxy) ->
     fig
 }
 
+// About 10 minutes per replay on moto: not part of `cargo test --workspace` (CI's budget);
+// `make faults` runs it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "a simulated day on moto, ~30 min: run with `make faults`"]
 async fn a_day_at_twenty_percent_faults_sends_every_message_once_or_tells_staff() {
     let moto = Moto::shared()
         .await
@@ -148,28 +158,35 @@ async fn a_day_at_twenty_percent_faults_sends_every_message_once_or_tells_staff(
     let tick = env_or("FRONTDESK_FAULT_TICK_MINUTES", 5) as i64;
     let date = (chrono::Utc::now() + Duration::days(9)).date_naive();
     let started = std::time::Instant::now();
+    let modes = std::env::var("FRONTDESK_FAULT_MODES").unwrap_or_else(|_| "both".into());
     let (clean, _) = run(&moto, Day { run: 1, date, tick }, None).await;
     println!("fault injection: seed {seed}, rate {RATE}, tick {tick} min");
-    // As deployed: the SDK's standard retries (three attempts) absorb most faults.
-    let (retried, proxy) = run(&moto, Day { run: 2, date, tick }, Some((RATE, seed))).await;
-    let with_retries = report("with the SDK's standard retries", &clean, &retried, &proxy);
-    // Every fault reaches the code: one attempt per SDK call.
-    std::env::set_var(local_stack::MAX_ATTEMPTS_ENV, "1");
-    let (bare, proxy) = run(&moto, Day { run: 3, date, tick }, Some((RATE, seed))).await;
-    std::env::remove_var(local_stack::MAX_ATTEMPTS_ENV);
-    let without = report(
-        "with no SDK retries (every fault reaches the code)",
-        &clean,
-        &bare,
-        &proxy,
-    );
+    let mut figures = vec![];
+    if modes != "bare" {
+        // As deployed: the SDK's standard retries (three attempts) absorb most faults.
+        let (retried, proxy) = run(&moto, Day { run: 2, date, tick }, Some((RATE, seed))).await;
+        figures.push(report(
+            "with the SDK's standard retries",
+            &clean,
+            &retried,
+            &proxy,
+        ));
+    }
+    if modes != "retries" {
+        // Every fault reaches the code: one attempt per SDK call.
+        std::env::set_var(local_stack::MAX_ATTEMPTS_ENV, "1");
+        let (bare, proxy) = run(&moto, Day { run: 3, date, tick }, Some((RATE, seed))).await;
+        std::env::remove_var(local_stack::MAX_ATTEMPTS_ENV);
+        let label = "with no SDK retries (every fault reaches the code)";
+        figures.push(report(label, &clean, &bare, &proxy));
+    }
     println!("({:.0} s in all)", started.elapsed().as_secs_f64());
 
     assert!(
-        with_retries.expected > 0,
+        clean.sent.values().sum::<u32>() > 0,
         "the clean day sent nothing: {clean:?}"
     );
-    for fig in [with_retries, without] {
+    for fig in figures {
         assert_eq!(fig.lost, 0, "{fig:?}");
         assert_eq!(fig.sent_twice, 0, "{fig:?}");
         assert_eq!(fig.unexpected, 0, "{fig:?}");

@@ -119,6 +119,10 @@ pub struct Outcome {
     pub redelivered: u32,
     /// PMS calls answered 5xx and retried.
     pub pms_retries: u32,
+    /// Sends the fake providers answered 429 or 5xx.
+    pub provider_faults: u32,
+    /// Sends the fake providers were asked for.
+    pub provider_calls: u32,
 }
 
 impl Day {
@@ -363,6 +367,11 @@ impl Day {
             add(&to, format!("email: {}", str_of(&m["subject"])));
         }
         for r in outbox["providers"].as_array().into_iter().flatten() {
+            outcome.provider_calls += 1;
+            let status = r["status"].as_u64().unwrap_or_default();
+            if status == 429 || status >= 500 {
+                outcome.provider_faults += 1;
+            }
             if r["message_id"].is_null() {
                 continue;
             }
