@@ -13,7 +13,7 @@ FRONTDESK_PORT ?= 3000
 MOTO_PORT ?= 5000
 OPERATOR_SECRET ?= local-operator-secret
 
-.PHONY: help venv run test build validate contract-test events fmt clippy clean-local
+.PHONY: help venv run test build validate contract-test events fmt clippy clean-local faults cold-start
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -36,6 +36,12 @@ build: ## sam build (release, cargo-lambda): arm64 if the aarch64 std is install
 
 validate: venv ## sam validate --lint, offline.
 	cd $(ROOT) && AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test sam validate --lint
+
+faults: venv ## Fault injection: a simulated day at 20% faults (about 30 min), prints the counts.
+	cd $(ROOT) && FRONTDESK_VENV=$(VENV) cargo test -p e2e-tests --test fault_injection -- --ignored --nocapture
+
+cold-start: venv ## Cold-start benchmark of the release binary against a hello-world floor.
+	@$(ROOT)/infra/cold-start.sh
 
 contract-test: ## Only the runtime contract tests (function binaries under aws-lambda-rie).
 	@$(ROOT)/infra/contract-test.sh

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # `make build`: `sam build` of every function with cargo-lambda (release), for arm64 when
-# the aarch64 Rust standard library is installed, otherwise for x86_64. Prints the time
-# taken and each function's binary size.
+# the aarch64 Rust standard library is installed, otherwise for x86_64. Every function is
+# the one multi-call binary `frontdesk` (functions/frontdesk), so it is compiled and
+# linked once; the other functions' builds find it fresh. Prints the time taken and each
+# function's binary size.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/release-flags.sh"
 cd "$FRONTDESK_ROOT"
 
 ensure_venv

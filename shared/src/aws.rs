@@ -22,7 +22,20 @@ use crate::sns::SnsSms;
 /// Loads the shared SDK configuration from the environment (region, credentials chain,
 /// endpoint override). Call once in `main` and share the clients.
 pub async fn load_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .load()
+        .await
+}
+
+/// The SDK's HTTPS client: hyper with rustls on the `ring` provider (the one reqwest uses
+/// for the SMS providers), so the binaries carry one crypto library, not ring and aws-lc.
+/// Trusted roots load on first use, not here.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// The clients every function may use. Cheap to clone.

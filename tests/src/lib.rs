@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+pub mod faults;
+
 use frontdesk::dynamo::DynamoStore;
 use serde_json::Value;
 
@@ -34,6 +36,16 @@ async fn spawn(callbacks: bool) -> TestApp {
         .await
         .expect("moto starts (run `make venv` first)")
         .clone();
+    spawn_on(moto, callbacks).await
+}
+
+/// [`spawn_app_with_callbacks`] with every SDK call going to `moto` (e.g. a
+/// [`faults::FaultProxy`] in front of the shared server).
+pub async fn spawn_app_on(moto: local_stack::Moto) -> TestApp {
+    spawn_on(moto, true).await
+}
+
+async fn spawn_on(moto: local_stack::Moto, callbacks: bool) -> TestApp {
     let table = moto.fresh_table().await.expect("table from template.yaml");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -117,5 +117,7 @@ pub async fn handle(deps: &Deps, event: LambdaEvent<Value>) -> Result<Value, Dia
     }
 }
 
+pub mod serve;
 #[cfg(test)]
 mod tests;
+pub use serve::serve;

@@ -13,6 +13,8 @@ pub mod mime;
 pub mod plan;
 pub mod process;
 pub mod receipt;
+pub mod serve;
+pub use serve::serve;
 
 use std::sync::Arc;
 

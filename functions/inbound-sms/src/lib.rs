@@ -16,9 +16,11 @@ pub mod inbound;
 pub mod plan;
 pub mod process;
 pub mod providers;
+pub mod serve;
 pub mod status;
 #[cfg(test)]
 mod testkit;
+pub use serve::serve;
 
 pub use deps::{public_base_url, wire, Deps};
 pub use error::InboundError;

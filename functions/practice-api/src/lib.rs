@@ -1,6 +1,9 @@
 //! Practice API (v1): how a practice's systems and staff get data in and see what happened.
 //! `main.rs` wires it; `handler` answers requests; one file per resource.
 
+// The router's future nests every route's; computing its layout needs more than the default depth.
+#![recursion_limit = "256"]
+
 pub mod answer_sla;
 mod appointments;
 mod arrivals;
@@ -27,11 +30,13 @@ mod replies;
 mod reply_delivery;
 pub mod router;
 mod senders;
+pub mod serve;
 mod staff;
 mod task_actions;
 mod tasks;
 mod thread_link;
 mod wire;
+pub use serve::serve;
 
 pub use deps::{wire, Deps};
 pub use handler::{handle, respond};

@@ -4,6 +4,9 @@
 //! through practice-api's own handlers (`practice_api::as_staff`), so the rules are the
 //! API's and a practice's staff can only ever reach that practice.
 
+// The router's future nests every route's; computing its layout needs more than the default depth.
+#![recursion_limit = "256"]
+
 pub mod demo;
 mod error;
 mod handler;
@@ -11,9 +14,11 @@ mod http_io;
 mod inbox_page;
 mod link_page;
 mod pages;
+pub mod serve;
 mod signin_pages;
 mod views;
 mod work_pages;
+pub use serve::serve;
 
 use std::sync::Arc;
 

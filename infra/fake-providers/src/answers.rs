@@ -332,6 +332,22 @@ pub async fn fail(State(s): St, Json(r): Json<FailReq>) -> StatusCode {
 }
 
 #[derive(Deserialize)]
+pub struct FaultRateReq {
+    rate: f64,
+    #[serde(default)]
+    seed: u64,
+}
+
+/// `POST /_fake/fault_rate {"rate": 0.2, "seed": 7}`: fail that share of sends.
+pub async fn fault_rate(State(s): St, Json(r): Json<FaultRateReq>) -> StatusCode {
+    if !(0.0..=1.0).contains(&r.rate) {
+        return StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    s.set_fault_rate(r.rate, r.seed);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
 pub struct StatusReq {
     message_id: String,
     status: String,

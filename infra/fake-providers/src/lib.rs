@@ -15,6 +15,8 @@
 //! - `POST /_fake/throttle {"provider","times","retry_after"}` answers the next `times`
 //!   requests 429 with `Retry-After`; `POST /_fake/fail {"provider","times","status","code"}`
 //!   answers them with that provider error, in the provider's error body.
+//!   `POST /_fake/fault_rate {"rate","seed"}` fails that share of sends at random
+//!   (seeded: half 429, half 500/502/503), after the queued faults.
 
 mod answers;
 mod callbacks;
@@ -79,6 +81,7 @@ fn routes(state: Shared) -> Router {
         .route("/sms/json", post(answers::vonage))
         .route("/_fake/requests", get(answers::requests))
         .route("/_fake/throttle", post(answers::throttle))
+        .route("/_fake/fault_rate", post(answers::fault_rate))
         .route("/_fake/fail", post(answers::fail))
         .route("/_fake/status", post(answers::status))
         .route("/_fake/auto_status", post(answers::auto_status))

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
@@ -94,6 +96,25 @@ impl Recorded {
 struct Inner {
     requests: Vec<Recorded>,
     faults: HashMap<Provider, Vec<Fault>>,
+    /// Faults at a rate: (share of sends, seeded generator), after the queued ones.
+    random: Option<(f64, StdRng)>,
+}
+
+/// The random faults: half throttled (429, `Retry-After: 0`), half a 5xx outage.
+fn random_fault(rng: &mut StdRng, provider: Provider) -> Fault {
+    if rng.random_bool(0.5) {
+        return Fault::Throttle { retry_after: 0 };
+    }
+    let status = [500, 502, 503][rng.random_range(0..3)];
+    let code = match provider {
+        Provider::Twilio => "20500",
+        Provider::Telnyx => "10007",
+        Provider::Vonage => "5",
+    };
+    Fault::Fail {
+        status,
+        code: code.into(),
+    }
 }
 
 #[derive(Clone)]
@@ -157,11 +178,23 @@ impl Shared {
         }
     }
 
-    /// The next fault for the provider, consumed.
+    /// Fails `rate` of the sends (after any queued faults), reproducibly from `seed`:
+    /// half 429 with `Retry-After: 0`, half 500/502/503. A rate of 0 turns it off.
+    pub fn set_fault_rate(&self, rate: f64, seed: u64) {
+        if let Ok(mut i) = self.inner.lock() {
+            i.random = (rate > 0.0).then(|| (rate.min(1.0), StdRng::seed_from_u64(seed)));
+        }
+    }
+
+    /// The next fault for the provider, consumed: a queued one, else one at the rate.
     pub fn next_fault(&self, provider: Provider) -> Option<Fault> {
         let mut i = self.inner.lock().ok()?;
-        let q = i.faults.get_mut(&provider)?;
-        (!q.is_empty()).then(|| q.remove(0))
+        if let Some(q) = i.faults.get_mut(&provider).filter(|q| !q.is_empty()) {
+            return Some(q.remove(0));
+        }
+        let (rate, rng) = i.random.as_mut()?;
+        let rate = *rate;
+        rng.random_bool(rate).then(|| random_fault(rng, provider))
     }
 
     /// The numbers matching `wanted` (an E.164 number) that `credential`'s account holds.

@@ -22,7 +22,7 @@ mod outbox;
 mod template;
 
 pub use error::Error;
-pub use moto::{venv_dir, Moto, ENDPOINT_ENV, REGION, VENV_ENV};
+pub use moto::{venv_dir, Moto, ENDPOINT_ENV, MAX_ATTEMPTS_ENV, REGION, VENV_ENV};
 pub use template::{create_table_from_template, delete_table, template_path, TEMPLATE_ENV};
 
 pub(crate) use template::repo_root;

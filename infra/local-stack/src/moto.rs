@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 use tokio::sync::OnceCell;
@@ -16,6 +17,8 @@ use crate::{outbox, repo_root, Error};
 pub const ENDPOINT_ENV: &str = "FRONTDESK_MOTO_ENDPOINT";
 /// The venv holding `bin/moto_server` (default `<repo>/.venv`).
 pub const VENV_ENV: &str = "FRONTDESK_VENV";
+/// Attempts per SDK call for local clients (tests); unset: the SDK's standard three.
+pub const MAX_ATTEMPTS_ENV: &str = "FRONTDESK_SDK_MAX_ATTEMPTS";
 /// The region every local client uses.
 pub const REGION: &str = "us-east-1";
 
@@ -88,12 +91,23 @@ impl Moto {
     }
 
     /// SDK configuration for this server: dummy static credentials, `us-east-1`, latest
-    /// behavior version. No I/O.
+    /// behavior version, the SDK's standard retries (or `FRONTDESK_SDK_MAX_ATTEMPTS`
+    /// attempts: 1 lets every injected fault reach the code). No I/O.
     pub fn sdk_config(&self) -> SdkConfig {
-        SdkConfig::builder()
+        let attempts = std::env::var(MAX_ATTEMPTS_ENV)
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|n| *n > 0);
+        let builder = SdkConfig::builder();
+        let builder = match attempts {
+            Some(n) => builder.retry_config(RetryConfig::standard().with_max_attempts(n)),
+            None => builder,
+        };
+        builder
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(REGION))
             .endpoint_url(&self.endpoint)
+            .http_client(https_client())
             .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
                 "local-stack",
                 "local-stack",
@@ -239,4 +253,13 @@ fn serial_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("moto_serial.py")
+}
+
+/// The SDK's HTTP client for local configurations: the functions' own choice (hyper,
+/// rustls on `ring`; the SDK crates are built without a default client).
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
