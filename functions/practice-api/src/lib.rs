@@ -19,6 +19,8 @@ mod idempotency;
 mod inbox;
 mod lists;
 mod messages;
+pub mod notices;
+mod on_call;
 mod ownership;
 mod patient_sync;
 mod patients;
