@@ -23,11 +23,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::deliver::Senders;
-use frontdesk::domain::{
-    bucket_of, Practice, PracticeId, Priority, Task, TaskId, TaskKind, TaskStatus, ThreadId,
-    Waiting,
-};
+use frontdesk::domain::{bucket_of, Practice, PracticeId, Priority, ThreadId, Waiting};
 use frontdesk::policy::answer_deadline;
+
+use crate::overdue_task::{overdue_task, raised, thread_task};
 use frontdesk::ports::{Item, Key, Store, Write};
 use frontdesk::sweep::{event_time, Deps, SweepError};
 use futures_util::stream::{self, StreamExt};
@@ -315,72 +314,6 @@ async fn practice_run(
         }
     }
     Ok(report)
-}
-
-/// The open task a thread's messages made: an unknown sender's names the thread; a
-/// patient's is theirs and about their messages. Most urgent, then newest, first.
-fn thread_task<'a>(tasks: &'a [Task], thread: &ThreadId) -> Option<&'a Task> {
-    tasks.iter().find(|t| {
-        t.status == TaskStatus::Open
-            && match thread {
-                ThreadId::Unknown(_) => t.work.thread_id.as_ref() == Some(thread),
-                ThreadId::Patient(p) => t.patient_id.as_ref() == Some(p) && conversational(t.kind),
-            }
-    })
-}
-
-/// Tasks a patient's message makes (not calls the practice planned).
-fn conversational(kind: TaskKind) -> bool {
-    matches!(
-        kind,
-        TaskKind::InboxMessage
-            | TaskKind::RescheduleRequest
-            | TaskKind::CancelRequest
-            | TaskKind::ChannelSwitchRequest
-            | TaskKind::FeedbackFollowUp
-            | TaskKind::UnknownSender
-    )
-}
-
-fn raised(mut t: Task, now: DateTime<Utc>) -> Task {
-    t.priority = Priority::Urgent;
-    t.due_at = t.due_at.min(now);
-    t.work.snoozed_until = None;
-    t
-}
-
-/// A thread with no open task (resolved without an answer, or never made one).
-fn overdue_task(
-    practice: &Practice,
-    w: &Waiting,
-    deadline: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Task {
-    let zone = practice.settings.time_zone;
-    let title = match &w.number_last4 {
-        Some(last4) => format!("Reply overdue: unknown number ending {last4}"),
-        None => "Reply overdue: a patient is waiting".to_string(),
-    };
-    let detail = format!(
-        "A message waiting since {} had no reply by {}, the time the automatic answer \
-         promised (with the practice's grace). Open the thread and answer, or call.",
-        frontdesk::time::staff_time(w.since, zone),
-        frontdesk::time::staff_time(deadline, zone),
-    );
-    let mut task = Task::open(
-        practice.practice_id.clone(),
-        TaskId::generate(),
-        TaskKind::InboxMessage,
-        Priority::Urgent,
-        title,
-        detail,
-        now,
-    );
-    task.patient_id = w.thread_id.patient_id().cloned();
-    if matches!(w.thread_id, ThreadId::Unknown(_)) {
-        task.work.thread_id = Some(w.thread_id.clone());
-    }
-    task
 }
 
 /// The one message of this run to the practice's on-call contact: a count, no patient

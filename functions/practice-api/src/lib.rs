@@ -21,6 +21,7 @@ mod lists;
 mod messages;
 pub mod notices;
 mod on_call;
+mod overdue_task;
 mod ownership;
 mod patient_sync;
 mod patients;
