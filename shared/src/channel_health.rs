@@ -70,16 +70,16 @@ pub fn mark(
         since: now,
         task_id: task.task_id.clone(),
     };
-    vec![
-        Write::ChannelHealth {
-            practice_id: patient.practice_id.clone(),
-            patient_id: patient.patient_id.clone(),
-            phone: patient.phone.clone(),
-            channel,
-            unhealthy: Some(Box::new(unhealthy)),
-        },
-        Write::Task(Box::new(task)),
-    ]
+    // An urgent task (a visit soon) also leaves its notice due for on-call's batch.
+    let mut writes = vec![Write::ChannelHealth {
+        practice_id: patient.practice_id.clone(),
+        patient_id: patient.patient_id.clone(),
+        phone: patient.phone.clone(),
+        channel,
+        unhealthy: Some(Box::new(unhealthy)),
+    }];
+    writes.extend(Write::open_task(task));
+    writes
 }
 
 /// Heals `channel` if it is marked (a message from the patient on it proves it works).

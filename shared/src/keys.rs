@@ -235,6 +235,28 @@ pub fn answers_due_sort(at: DateTime<Utc>, practice: &PracticeId, sk: &str) -> S
     format!("{}#{practice}#{sk}", sortable_time(at))
 }
 
+/// A notice due of an urgent task, in the practice's partition.
+pub fn notice_sk(at: DateTime<Utc>, task: &TaskId) -> String {
+    format!("NOTICE#{}#{task}", sortable_time(at))
+}
+
+/// Shards of the notices-due index (GSI1 `DUE#notices#<n>`), like the answer index's.
+pub const NOTICE_SHARDS: u32 = 4;
+
+/// The notices-due index partition of a practice's notices.
+pub fn notices_due_pk(practice: &PracticeId) -> String {
+    let shard = practice
+        .as_str()
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % NOTICE_SHARDS;
+    notices_due_shard_pk(shard)
+}
+
+pub fn notices_due_shard_pk(shard: u32) -> String {
+    format!("DUE#notices#{shard}")
+}
+
 /// An unknown sender's thread item (the number behind the opaque thread id).
 pub fn unknown_thread_sk(thread: &ThreadId) -> String {
     format!("THREAD#{thread}")

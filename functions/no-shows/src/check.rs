@@ -125,11 +125,12 @@ pub(crate) fn plan_check(
             expect: Expect::Version(patient.version),
             previous_phone: None,
         },
-        Write::Task(Box::new(task)),
         timeline,
         Write::Due(Box::new(follow_up)),
         sweep::done(claimed),
     ]);
+    // The wellbeing call is urgent: its notice due goes with it, for on-call's batch.
+    writes.extend(Write::open_task(task));
     Ok(Plan::Write {
         writes,
         handled: Handled::Done(labels::NO_SHOW),

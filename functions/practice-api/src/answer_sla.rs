@@ -4,6 +4,8 @@
 //! thread's task to urgent and the practice's on-call contact is told, once, in one
 //! message per practice per run that gives a count and no patient data.
 //!
+//! The same run also sends the batched notices of other urgent tasks (`crate::notices`).
+//!
 //! EventBridge invokes it every 5 minutes (`src/bin/answer-sla.rs`); "now" is the event's
 //! `time`, so any moment can be replayed.
 //!
@@ -21,12 +23,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::deliver::Senders;
-use frontdesk::domain::{
-    bucket_of, Practice, PracticeId, Priority, Task, TaskId, TaskKind, TaskStatus, ThreadId,
-    Waiting,
-};
+use frontdesk::domain::{bucket_of, Practice, PracticeId, Priority, ThreadId, Waiting};
 use frontdesk::policy::answer_deadline;
-use frontdesk::ports::{Email, Item, Key, Sms, Store, Write};
+
+use crate::overdue_task::{overdue_task, raised, thread_task};
+use frontdesk::ports::{Item, Key, Store, Write};
 use frontdesk::sweep::{event_time, Deps, SweepError};
 use futures_util::stream::{self, StreamExt};
 use lambda_runtime::{Diagnostic, LambdaEvent};
@@ -58,6 +59,8 @@ pub struct AnswerReport {
     /// Practices told, and practices with overdue threads but no on-call contact set.
     pub notified: usize,
     pub no_contact: usize,
+    /// The batched notices of other urgent tasks (`notices`).
+    pub notices: crate::notices::NoticeReport,
     pub failures: Vec<AnswerFailure>,
 }
 
@@ -102,6 +105,10 @@ pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<AnswerReport, SweepE
         .answers_due(now, PAGE)
         .await
         .map_err(SweepError::Sweep)?;
+    let notices = store
+        .notices_due(now, crate::notices::PAGE)
+        .await
+        .map_err(SweepError::Sweep)?;
     let mut report = AnswerReport {
         found: due.len(),
         ..AnswerReport::default()
@@ -113,7 +120,12 @@ pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<AnswerReport, SweepE
             .or_default()
             .push(w);
     }
-    let practices = read_practices(store, by_practice.keys()).await;
+    // One batch read for the practices of both parts.
+    let ids: BTreeSet<&PracticeId> = by_practice
+        .keys()
+        .chain(notices.iter().map(|n| &n.practice_id))
+        .collect();
+    let practices = read_practices(store, ids.into_iter()).await;
     let practices = match practices {
         Ok(p) => p,
         Err(e) => return Err(SweepError::Sweep(e)),
@@ -134,8 +146,11 @@ pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<AnswerReport, SweepE
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    let tried = results.len();
-    let mut errored = 0;
+    let noticed = crate::notices::collect(store, senders, &practices, notices, now).await;
+    report.notices = noticed.report;
+    report.failures.extend(noticed.failures);
+    let tried = results.len() + noticed.tried;
+    let mut errored = noticed.errored;
     for (practice_id, r) in results {
         match r {
             Ok(part) => report.add(part),
@@ -155,6 +170,8 @@ pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<AnswerReport, SweepE
         found = report.found,
         escalated = report.escalated,
         notified = report.notified,
+        notices = report.notices.counted,
+        notices_sent = report.notices.notified,
         failures = report.failures.len(),
         "answer deadlines swept"
     );
@@ -299,109 +316,16 @@ async fn practice_run(
     Ok(report)
 }
 
-/// The open task a thread's messages made: an unknown sender's names the thread; a
-/// patient's is theirs and about their messages. Most urgent, then newest, first.
-fn thread_task<'a>(tasks: &'a [Task], thread: &ThreadId) -> Option<&'a Task> {
-    tasks.iter().find(|t| {
-        t.status == TaskStatus::Open
-            && match thread {
-                ThreadId::Unknown(_) => t.work.thread_id.as_ref() == Some(thread),
-                ThreadId::Patient(p) => t.patient_id.as_ref() == Some(p) && conversational(t.kind),
-            }
-    })
-}
-
-/// Tasks a patient's message makes (not calls the practice planned).
-fn conversational(kind: TaskKind) -> bool {
-    matches!(
-        kind,
-        TaskKind::InboxMessage
-            | TaskKind::RescheduleRequest
-            | TaskKind::CancelRequest
-            | TaskKind::ChannelSwitchRequest
-            | TaskKind::FeedbackFollowUp
-            | TaskKind::UnknownSender
-    )
-}
-
-fn raised(mut t: Task, now: DateTime<Utc>) -> Task {
-    t.priority = Priority::Urgent;
-    t.due_at = t.due_at.min(now);
-    t.work.snoozed_until = None;
-    t
-}
-
-/// A thread with no open task (resolved without an answer, or never made one).
-fn overdue_task(
-    practice: &Practice,
-    w: &Waiting,
-    deadline: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Task {
-    let zone = practice.settings.time_zone;
-    let title = match &w.number_last4 {
-        Some(last4) => format!("Reply overdue: unknown number ending {last4}"),
-        None => "Reply overdue: a patient is waiting".to_string(),
-    };
-    let detail = format!(
-        "A message waiting since {} had no reply by {}, the time the automatic answer \
-         promised (with the practice's grace). Open the thread and answer, or call.",
-        frontdesk::time::staff_time(w.since, zone),
-        frontdesk::time::staff_time(deadline, zone),
-    );
-    let mut task = Task::open(
-        practice.practice_id.clone(),
-        TaskId::generate(),
-        TaskKind::InboxMessage,
-        Priority::Urgent,
-        title,
-        detail,
-        now,
-    );
-    task.patient_id = w.thread_id.patient_id().cloned();
-    if matches!(w.thread_id, ThreadId::Unknown(_)) {
-        task.work.thread_id = Some(w.thread_id.clone());
-    }
-    task
-}
-
 /// The one message of this run to the practice's on-call contact: a count, no patient
 /// data. `Ok(false)` when the practice set no contact (the tasks are urgent either way).
 async fn notify(senders: &Senders, practice: &Practice, threads: usize) -> frontdesk::Result<bool> {
-    let settings = &practice.settings;
-    let text = notice_text(&settings.name, threads);
-    if let Some(to) = &settings.on_call.phone {
-        senders
-            .sms
-            .send_sms(&Sms {
-                practice_id: practice.practice_id.clone(),
-                from: settings.sms_number.clone(),
-                to: to.clone(),
-                body: text,
-            })
-            .await?;
-        return Ok(true);
+    let text = notice_text(&practice.settings.name, threads);
+    let subject = "Frontdesk: conversations waiting past their answer time";
+    let told = crate::on_call::tell(senders, practice, subject, text).await?;
+    if !told {
+        tracing::warn!(practice_id = %practice.practice_id, threads, "overdue conversations but no on-call contact to tell");
     }
-    match (&settings.on_call.email, &settings.email_from) {
-        (Some(to), Some(from)) => {
-            senders
-                .email
-                .send_email(&Email {
-                    practice_id: practice.practice_id.clone(),
-                    from: from.clone(),
-                    to: to.clone(),
-                    subject: "Frontdesk: conversations waiting past their answer time".into(),
-                    text,
-                    patient: None,
-                })
-                .await?;
-            Ok(true)
-        }
-        _ => {
-            tracing::warn!(practice_id = %practice.practice_id, threads, "overdue conversations but no on-call contact to tell");
-            Ok(false)
-        }
-    }
+    Ok(told)
 }
 
 /// "Frontdesk: 3 conversations at A Dental are waiting past the answer time we
@@ -421,4 +345,4 @@ pub fn notice_text(practice_name: &str, threads: usize) -> String {
 
 #[cfg(test)]
 #[path = "answer_sla_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -17,14 +17,14 @@ use lambda_runtime::LambdaEvent;
 
 use super::*;
 
-struct World {
-    deps: Deps,
-    store: Arc<MemoryStore>,
-    sms: Arc<RecordingSms>,
-    email: Arc<RecordingEmail>,
+pub(crate) struct World {
+    pub deps: Deps,
+    pub store: Arc<MemoryStore>,
+    pub sms: Arc<RecordingSms>,
+    pub email: Arc<RecordingEmail>,
 }
 
-fn world() -> World {
+pub(crate) fn world() -> World {
     let store = Arc::new(MemoryStore::new());
     let sms = Arc::new(RecordingSms::default());
     let email = Arc::new(RecordingEmail::default());
@@ -41,14 +41,14 @@ fn world() -> World {
 }
 
 /// Monday 2026-03-02, Chicago (CST, UTC-6): open 08:00 to 17:00 by default.
-fn monday(h: u32, m: u32) -> DateTime<Utc> {
+pub(crate) fn monday(h: u32, m: u32) -> DateTime<Utc> {
     utc("2026-03-02T00:00:00Z")
         + Duration::hours(i64::from(h) + 6)
         + Duration::minutes(i64::from(m))
 }
 
 impl World {
-    async fn practice(&self, name: &str, on_call: Option<&str>) -> PracticeId {
+    pub async fn practice(&self, name: &str, on_call: Option<&str>) -> PracticeId {
         let id = PracticeId::generate();
         let mut settings = PracticeSettings {
             name: name.into(),
@@ -119,7 +119,7 @@ impl World {
         f.task(id).unwrap().clone()
     }
 
-    async fn run(&self, at: DateTime<Utc>) -> AnswerReport {
+    pub async fn run(&self, at: DateTime<Utc>) -> AnswerReport {
         run(&self.deps, at).await.unwrap()
     }
 }
@@ -338,10 +338,10 @@ async fn a_run_costs_one_query_per_shard_one_batch_read_and_one_write_per_entry(
     w.store.reset_requests();
     let r = w.run(monday(12, 0)).await;
     assert_eq!(r.escalated, 10);
-    // 4 shard queries + 1 batch read of practices + 1 claim + 1 open-task page + 10
+    // 4 + 4 shard queries (answers, notices) + 1 batch read of practices + 1 claim + 1 open-task page + 10
     // escalations (each with its raised task, one transaction).
-    assert_eq!(w.store.requests(), 4 + 1 + 1 + 1 + 10);
+    assert_eq!(w.store.requests(), 4 + 4 + 1 + 1 + 1 + 10);
     w.store.reset_requests();
     w.run(monday(12, 5)).await;
-    assert_eq!(w.store.requests(), 4, "nothing due: only the shard queries");
+    assert_eq!(w.store.requests(), 8, "nothing due: only the shard queries");
 }

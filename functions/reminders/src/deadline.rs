@@ -71,14 +71,17 @@ pub(crate) fn red_flag(
     updated.updated_at = now;
     updated.version = appointment.version + 1;
     Ok(Plan::Write {
-        writes: vec![
-            Write::Task(Box::new(task)),
-            Write::Appointment {
-                appointment: Box::new(updated),
-                expect: Expect::Version(appointment.version),
-            },
-            sweep::done(claimed),
-        ],
+        // An urgent (new-patient) red flag also leaves a notice due for on-call's batch.
+        writes: Write::open_task(task)
+            .into_iter()
+            .chain([
+                Write::Appointment {
+                    appointment: Box::new(updated),
+                    expect: Expect::Version(appointment.version),
+                },
+                sweep::done(claimed),
+            ])
+            .collect(),
         handled: Handled::Done(if new_patient {
             "red_flag_new_patient"
         } else {

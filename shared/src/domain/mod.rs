@@ -13,6 +13,7 @@ mod hours;
 mod idempotency;
 mod ids;
 mod message;
+mod notice;
 mod patient;
 mod practice;
 mod sign_in_backoff;
@@ -43,6 +44,7 @@ pub use hours::{ClockTime, DayOfWeek, OfficeHours, OpenWindow, QuietHours};
 pub use idempotency::{IdempotentRequest, StoredResponse, IDEMPOTENCY_LOCK, IDEMPOTENCY_TTL};
 pub use ids::{AppointmentId, CannedReplyId, MessageId, PatientId, PracticeId, TaskId};
 pub use message::{Decision, Direction, Message, Purpose};
+pub use notice::UrgentNotice;
 pub use patient::{Patient, ThreadState};
 pub use practice::{
     ApiKeyRecord, MessageCaps, OnCall, Practice, PracticeSettings, ProviderSecrets, ReminderOffset,

@@ -196,6 +196,14 @@ impl Store for DynamoStore {
         self.read_answers_due(until, limit).await
     }
 
+    async fn notices_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::UrgentNotice>> {
+        self.read_notices_due(until, limit).await
+    }
+
     async fn deferred_replies(&self, until: DateTime<Utc>) -> Result<Vec<Message>> {
         self.read_deferred_replies(until).await
     }

@@ -8,7 +8,9 @@ use super::super::cursor::{self, Rule};
 use super::super::errors::storage;
 use super::super::DynamoStore;
 use super::{page, page_request_limit};
-use crate::domain::{Message, PhoneNumber, PracticeId, ThreadId, UnknownThread, Waiting};
+use crate::domain::{
+    Message, PhoneNumber, PracticeId, ThreadId, UnknownThread, UrgentNotice, Waiting,
+};
 use crate::dynamo::rules;
 use crate::keys;
 use crate::ports::Page;
@@ -60,6 +62,38 @@ impl DynamoStore {
                 .map_err(|e| storage("Query", &e))?;
             for item in page.items.unwrap_or_default() {
                 out.push(codec::decode(item, kind::WAITING)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// R27: notices due of urgent tasks across practices: one Query per shard of GSI1
+    /// `DUE#notices#<n>`, oldest first, `limit` per shard.
+    pub(in crate::dynamo) async fn read_notices_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<UrgentNotice>> {
+        let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+        let mut out = Vec::new();
+        for shard in 0..keys::NOTICE_SHARDS {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI1)
+                .key_condition_expression("#pk = :pk AND #sk <= :until")
+                .expression_attribute_names("#pk", keys::GSI1_PK)
+                .expression_attribute_names("#sk", keys::GSI1_SK)
+                .expression_attribute_values(":pk", s(keys::notices_due_shard_pk(shard)))
+                .expression_attribute_values(":until", s(keys::due_sort_until(until)))
+                .scan_index_forward(true)
+                .limit(limit)
+                .send()
+                .await
+                .map_err(|e| storage("Query", &e))?;
+            for item in page.items.unwrap_or_default() {
+                out.push(codec::decode(item, kind::NOTICE)?);
             }
         }
         Ok(out)

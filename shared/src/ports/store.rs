@@ -264,6 +264,16 @@ pub trait Store: Send + Sync {
         Err(unsupported("answers_due"))
     }
 
+    /// Notices due of urgent tasks opened at or before `until`, across practices, oldest
+    /// first, at most `limit` per shard of the notices-due index.
+    async fn notices_due(
+        &self,
+        _until: DateTime<Utc>,
+        _limit: usize,
+    ) -> Result<Vec<crate::domain::UrgentNotice>> {
+        Err(unsupported("notices_due"))
+    }
+
     /// Deferred staff replies due at or before `until`, across practices, oldest first.
     async fn deferred_replies(&self, _until: DateTime<Utc>) -> Result<Vec<Message>> {
         Err(unsupported("deferred_replies"))

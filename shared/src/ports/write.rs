@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::{
     Appointment, Channel, ConsentEvent, DueWork, EmailAddress, Message, Patient, PatientId,
     PhoneNumber, Practice, PracticeId, StaffId, StaffMember, Sweep, Task, ThreadId, Unhealthy,
-    UnknownThread, Waiting,
+    UnknownThread, UrgentNotice, Waiting,
 };
 
 /// The condition on a write of a versioned item.
@@ -61,6 +61,12 @@ pub enum Write {
     },
     Message(Box<Message>),
     Task(Box<Task>),
+    /// Puts a notice due of an urgent task (`UrgentNotice`): pair it with the task's
+    /// write, as `Write::open_task` does.
+    Notice(Box<UrgentNotice>),
+    /// Takes a notice due out, only while it still exists: an overlapping run that took
+    /// it first makes this a conflict.
+    RemoveNotice(Box<UrgentNotice>),
     /// Creates a marker that must not exist yet (idempotency key, dedupe, claim).
     /// Kept until `expires_at` (DynamoDB TTL).
     Claim {
@@ -239,4 +245,16 @@ pub enum Write {
     /// with its new decision (`Delivered` or `Undelivered`), only while the stored one is
     /// still `Sent`. A second or late report conflicts and changes nothing.
     DeliveryReport(Box<Message>),
+}
+
+impl Write {
+    /// The writes that open (or rewrite) a task: the task, and for an urgent one that is
+    /// not an emergency its notice due, so on-call hears of it in the next batched notice.
+    /// Use it where a task is first opened, not where one is rewritten.
+    pub fn open_task(task: Task) -> Vec<Write> {
+        let notice = UrgentNotice::for_task(&task);
+        let mut out = vec![Write::Task(Box::new(task))];
+        out.extend(notice.map(|n| Write::Notice(Box::new(n))));
+        out
+    }
 }

@@ -14,6 +14,7 @@ mod dynamo_only;
 mod emails;
 mod fixtures;
 mod listings;
+mod notices;
 mod patients;
 mod practice_lists;
 
@@ -119,6 +120,8 @@ contract! {
     answers::entries_are_due_by_since_then_by_their_deadline_until_escalated,
     answers::an_answered_entry_is_not_brought_back_by_the_sweep,
     answers::the_deadline_index_is_read_a_bounded_page_per_shard,
+    notices::urgent_tasks_are_due_as_notices_until_removed_once,
+    notices::the_notices_index_is_read_a_bounded_page_per_shard,
     canned::canned_replies_are_saved_listed_edited_and_removed_per_practice,
     practice_lists::patients_page_in_id_order_and_only_this_practices,
     practice_lists::appointments_page_in_id_order,

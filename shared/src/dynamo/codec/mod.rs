@@ -58,11 +58,13 @@ pub(super) mod kind {
     pub const SESSION: &str = "session";
     pub const SIGN_IN_FAILURES: &str = "sign_in_failures";
     pub const SENT_MESSAGE: &str = "sent_message";
+    pub const NOTICE: &str = "notice";
 }
 
 mod batch;
 mod delivery;
 mod expression;
+mod notices;
 mod ops;
 mod sessions;
 mod staff;

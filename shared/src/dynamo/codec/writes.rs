@@ -358,6 +358,7 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                 Some(Condition::absent()),
             )?);
         }
+        w @ (Write::Notice(_) | Write::RemoveNotice(_)) => notices::expand(w, out)?,
         w @ (Write::Waiting(_)
         | Write::UpdateWaiting(_)
         | Write::RemoveWaiting { .. }

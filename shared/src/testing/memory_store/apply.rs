@@ -195,6 +195,7 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
                 }
             }
         }
+        w @ (Write::Notice(_) | Write::RemoveNotice(_)) => super::threads::apply_notice(t, w)?,
         w @ (Write::Waiting(_)
         | Write::UpdateWaiting(_)
         | Write::RemoveWaiting { .. }

@@ -44,6 +44,7 @@ enum Stored {
     Cursor(DateTime<Utc>),
     Consent(Box<crate::domain::ConsentEvent>),
     Waiting(Box<crate::domain::Waiting>),
+    Notice(Box<crate::domain::UrgentNotice>),
     UnknownThread(Box<crate::domain::UnknownThread>),
     Staff(Box<crate::domain::StaffMember>),
     StaffEmail,

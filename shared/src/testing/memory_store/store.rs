@@ -454,6 +454,15 @@ impl Store for MemoryStore {
         Ok(super::threads::answers_due(&*self.lock()?, until, limit))
     }
 
+    async fn notices_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::UrgentNotice>> {
+        self.count(crate::keys::NOTICE_SHARDS as usize);
+        Ok(super::threads::notices_due(&*self.lock()?, until, limit))
+    }
+
     async fn deferred_replies(&self, until: DateTime<Utc>) -> Result<Vec<Message>> {
         self.count(1);
         Ok(staff::deferred_replies(&*self.lock()?, until))

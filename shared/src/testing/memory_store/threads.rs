@@ -3,7 +3,7 @@
 use super::{Stored, Table};
 use chrono::{DateTime, Utc};
 
-use crate::domain::{PracticeId, ThreadId, UnknownThread, Waiting};
+use crate::domain::{PracticeId, ThreadId, UnknownThread, UrgentNotice, Waiting};
 use crate::keys;
 use crate::ports::Write;
 use crate::{Error, Result};
@@ -53,6 +53,58 @@ pub(super) fn answers_due(t: &Table, until: DateTime<Utc>, limit: usize) -> Vec<
         }
     }
     out
+}
+
+/// The adapter's notices-due index: notices at or before `until`, oldest first, at most
+/// `limit` per shard.
+pub(super) fn notices_due(t: &Table, until: DateTime<Utc>, limit: usize) -> Vec<UrgentNotice> {
+    let mut due: Vec<(String, String, UrgentNotice)> = t
+        .values()
+        .filter_map(|v| match v {
+            Stored::Notice(n) if n.at <= until => Some((
+                keys::notices_due_pk(&n.practice_id),
+                keys::answers_due_sort(n.at, &n.practice_id, &keys::notice_sk(n.at, &n.task_id)),
+                (**n).clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    due.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let mut out = Vec::new();
+    let mut per_shard: std::collections::HashMap<String, usize> = Default::default();
+    for (shard, _, n) in due {
+        let c = per_shard.entry(shard).or_default();
+        if *c < limit {
+            *c += 1;
+            out.push(n);
+        }
+    }
+    out
+}
+
+pub(super) fn apply_notice(t: &mut Table, w: Write) -> Result<()> {
+    match w {
+        Write::Notice(n) => {
+            t.insert(
+                (
+                    keys::practice_pk(&n.practice_id),
+                    keys::notice_sk(n.at, &n.task_id),
+                ),
+                Stored::Notice(n),
+            );
+        }
+        Write::RemoveNotice(n) => {
+            let k = (
+                keys::practice_pk(&n.practice_id),
+                keys::notice_sk(n.at, &n.task_id),
+            );
+            if t.remove(&k).is_none() {
+                return Err(Error::Conflict);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
