@@ -58,6 +58,8 @@ pub(super) mod kind {
     pub const SESSION: &str = "session";
     pub const SIGN_IN_FAILURES: &str = "sign_in_failures";
     pub const SENT_MESSAGE: &str = "sent_message";
+    pub const WEBHOOK_ENDPOINT: &str = "webhook_endpoint";
+    pub const WEBHOOK_EVENT: &str = "webhook_event";
 }
 
 mod batch;
@@ -67,6 +69,7 @@ mod ops;
 mod sessions;
 mod staff;
 mod threads;
+mod webhooks;
 mod writes;
 
 pub(super) use batch::collapse;

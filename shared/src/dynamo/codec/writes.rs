@@ -380,6 +380,10 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::RemoveSession { .. }
         | Write::SignInFailures { .. }
         | Write::ClearSignInFailures { .. }) => sessions::expand(w, out)?,
+        w @ (Write::WebhookEndpoint { .. }
+        | Write::RemoveWebhookEndpoint { .. }
+        | Write::WebhookEvent { .. }
+        | Write::DoneWebhookEvent { .. }) => webhooks::expand(w, out)?,
     }
     Ok(())
 }

@@ -219,6 +219,10 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
         | Write::RemoveSession { .. }
         | Write::SignInFailures { .. }
         | Write::ClearSignInFailures { .. }) => super::sessions::apply(t, w)?,
+        w @ (Write::WebhookEndpoint { .. }
+        | Write::RemoveWebhookEndpoint { .. }
+        | Write::WebhookEvent { .. }
+        | Write::DoneWebhookEvent { .. }) => super::webhooks::apply(t, w)?,
         Write::SweepCursor { sweep, bucket } => {
             t.insert(
                 (
