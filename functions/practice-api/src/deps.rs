@@ -22,6 +22,9 @@ pub struct Deps {
     /// Verifies the tokens of the public email preference routes (`None`: those routes
     /// answer "link not valid").
     pub email_links: Option<frontdesk::email_links::EmailLinks>,
+    /// Whether webhook URLs may be `http://127.0.0.1` / `localhost` (local runs and tests
+    /// only; deployed, every webhook is https to a public address).
+    pub webhook_loopback: bool,
 }
 
 impl Deps {
@@ -39,12 +42,19 @@ impl Deps {
             senders,
             owners,
             email_links: None,
+            webhook_loopback: false,
         }
     }
 
     /// With the verifier of the public email preference routes' tokens.
     pub fn with_email_links(mut self, links: Option<frontdesk::email_links::EmailLinks>) -> Self {
         self.email_links = links;
+        self
+    }
+
+    /// Admits loopback webhook URLs (see `webhook_loopback`).
+    pub fn with_webhook_loopback(mut self, allowed: bool) -> Self {
+        self.webhook_loopback = allowed;
         self
     }
 }

@@ -900,3 +900,6 @@ mod sync_tests;
 
 #[path = "idempotency_tests.rs"]
 mod idempotency_tests;
+
+#[path = "webhooks_tests.rs"]
+mod webhooks_tests;

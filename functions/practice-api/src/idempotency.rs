@@ -55,6 +55,7 @@ fn keeps_secret(route: &Route) -> Option<&'static str> {
     match route {
         Route::CreateApiKey => Some("key_id"),
         Route::CreateStaff => Some("staff_id"),
+        Route::CreateWebhook | Route::RotateWebhook(_) => Some("webhook_id"),
         _ => None,
     }
 }

@@ -30,6 +30,7 @@ mod senders;
 mod staff;
 mod task_actions;
 mod tasks;
+mod webhooks;
 mod wire;
 
 pub use deps::{wire, Deps};

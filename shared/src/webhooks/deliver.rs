@@ -292,7 +292,11 @@ async fn one(
             (signature::TIMESTAMP_HEADER, ts.to_string()),
             (
                 signature::SIGNATURE_HEADER,
-                signature::sign(&ep.secret, &claimed.event_id, ts, body.as_bytes()),
+                ep.signing_secrets(now)
+                    .into_iter()
+                    .map(|k| signature::sign(k, &claimed.event_id, ts, body.as_bytes()))
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ),
         ];
         d.attempts += 1;

@@ -97,7 +97,14 @@ pub struct WebhookEndpoint {
     /// The last failure, for staff: an HTTP status or "timeout", never a body.
     #[serde(default)]
     pub last_error: Option<String>,
+    /// After a rotation, the secret before it and until when messages are signed with it
+    /// too (a `webhook-signature` with two `v1,` values), so receivers can switch over.
+    #[serde(default)]
+    pub previous_secret: Option<(WebhookSecret, DateTime<Utc>)>,
 }
+
+/// How long the secret before a rotation still signs messages.
+pub const ROTATION_OVERLAP: chrono::Duration = chrono::Duration::hours(24);
 
 /// Whether `url` may receive webhooks: https, at most 500 characters, no credentials.
 /// `allow_http_loopback` admits `http://127.0.0.1` / `localhost` (local runs and tests).
@@ -116,6 +123,23 @@ pub fn check_url(url: &str, allow_http_loopback: bool) -> Result<(), DomainError
         "https" if !host.is_empty() => {}
         "http" if allow_http_loopback && loopback => {}
         _ => return Err(bad("must be an https URL")),
+    }
+    // No internal targets: private, loopback, link-local (cloud metadata) and unspecified
+    // addresses given as IP literals are refused (names are resolved by the sender).
+    let internal = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+        }
+        _ => false,
+    };
+    if internal && !(allow_http_loopback && loopback) {
+        return Err(bad("must not point at a private or internal address"));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(bad(
@@ -153,7 +177,25 @@ impl WebhookEndpoint {
             created_at: now,
             failing_since: None,
             last_error: None,
+            previous_secret: None,
         })
+    }
+
+    /// A new secret; the old one keeps signing for [`ROTATION_OVERLAP`].
+    pub fn rotate(&mut self, now: DateTime<Utc>) {
+        let old = std::mem::replace(&mut self.secret, WebhookSecret::generate());
+        self.previous_secret = Some((old, now + ROTATION_OVERLAP));
+    }
+
+    /// The secrets that sign a message sent at `now`: the current one first.
+    pub fn signing_secrets(&self, now: DateTime<Utc>) -> Vec<&WebhookSecret> {
+        let mut out = vec![&self.secret];
+        if let Some((old, until)) = &self.previous_secret {
+            if now < *until {
+                out.push(old);
+            }
+        }
+        out
     }
 
     /// Whether an event of this type that happened at `at` goes to this subscription:
@@ -197,6 +239,9 @@ mod tests {
         assert!(check_url("https://u:p@pms.example.com/", false).is_err());
         assert!(check_url("ftp://pms.example.com/", false).is_err());
         assert!(check_url("not a url", false).is_err());
+        assert!(check_url("https://169.254.169.254/latest", false).is_err());
+        assert!(check_url("https://10.0.0.8/h", false).is_err());
+        assert!(check_url("https://[::1]/h", false).is_err());
     }
 
     #[test]
@@ -216,5 +261,24 @@ mod tests {
         assert!(e.wants(EventType::TaskCreated, now));
         assert!(!e.wants(EventType::TaskResolved, now));
         assert!(!e.wants(EventType::TaskCreated, now - chrono::Duration::seconds(1)));
+    }
+
+    #[test]
+    fn a_rotated_secret_signs_beside_the_new_one_for_a_day() {
+        let now = chrono::Utc::now();
+        let p = PracticeId::parse("p1").unwrap();
+        let mut e = WebhookEndpoint::new(
+            p,
+            "https://x.example/h",
+            vec![EventType::TaskCreated],
+            false,
+            now,
+        )
+        .unwrap();
+        let old = e.secret.clone();
+        e.rotate(now);
+        assert_ne!(e.secret, old);
+        assert_eq!(e.signing_secrets(now), vec![&e.secret, &old]);
+        assert_eq!(e.signing_secrets(now + ROTATION_OVERLAP), vec![&e.secret]);
     }
 }

@@ -19,5 +19,7 @@ pub mod event;
 pub mod signature;
 
 pub use derive::with_events;
-pub use endpoint::{EndpointState, WebhookEndpoint, WebhookSecret, MAX_ENDPOINTS};
+pub use endpoint::{
+    check_url, EndpointState, WebhookEndpoint, WebhookSecret, MAX_ENDPOINTS, ROTATION_OVERLAP,
+};
 pub use event::{Delivery, EventType, OutboxEvent};

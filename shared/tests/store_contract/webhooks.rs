@@ -48,7 +48,10 @@ pub async fn webhook_endpoints_are_created_once_listed_per_practice_and_removed<
         .await;
     assert!(matches!(again, Err(Error::Conflict)));
     store.reset_requests();
-    assert_eq!(store.webhook_endpoints(&a).await.unwrap(), vec![mine.clone()]);
+    assert_eq!(
+        store.webhook_endpoints(&a).await.unwrap(),
+        vec![mine.clone()]
+    );
     assert_eq!(store.requests(), 1, "one Query");
     store
         .write(vec![Write::RemoveWebhookEndpoint {
@@ -117,7 +120,12 @@ pub async fn outbox_items_are_due_across_practices_claimed_by_version_and_finish
     let due = store.webhook_events_due(at(10, 0), 100).await.unwrap();
     assert!(due.iter().all(|e| e.event_id != claimed.event_id), "leased");
     let due = store.webhook_events_due(at(11, 0), 100).await.unwrap();
-    assert_eq!(due.iter().filter(|e| e.event_id == claimed.event_id).count(), 1);
+    assert_eq!(
+        due.iter()
+            .filter(|e| e.event_id == claimed.event_id)
+            .count(),
+        1
+    );
 
     // Finished items leave the index; delete only at the version seen.
     let mut done = claimed.clone();
@@ -128,13 +136,19 @@ pub async fn outbox_items_are_due_across_practices_claimed_by_version_and_finish
         .webhook_events_due(at(11, 0) + Duration::days(1), 100)
         .await
         .unwrap();
-    assert!(due.iter().all(|e| e.event_id != done.event_id), "finished: not due");
+    assert!(
+        due.iter().all(|e| e.event_id != done.event_id),
+        "finished: not due"
+    );
     let stale = Write::DoneWebhookEvent {
         practice_id: done.practice_id.clone(),
         event_id: done.event_id.clone(),
         version: 1,
     };
-    assert!(matches!(store.write(vec![stale]).await, Err(Error::Conflict)));
+    assert!(matches!(
+        store.write(vec![stale]).await,
+        Err(Error::Conflict)
+    ));
     store
         .write(vec![Write::DoneWebhookEvent {
             practice_id: done.practice_id.clone(),
