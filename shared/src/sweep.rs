@@ -397,8 +397,9 @@ async fn give_up(store: &dyn Store, claimed: &DueWork, now: DateTime<Utc>) -> Re
             now,
         )
     };
+    let writes = vec![Write::Task(Box::new(task)), done(claimed)];
     store
-        .write(vec![Write::Task(Box::new(task)), done(claimed)])
+        .write(crate::webhooks::with_events(writes, now))
         .await
 }
 
