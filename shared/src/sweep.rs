@@ -398,9 +398,7 @@ async fn give_up(store: &dyn Store, claimed: &DueWork, now: DateTime<Utc>) -> Re
         )
     };
     let writes = vec![Write::Task(Box::new(task)), done(claimed)];
-    store
-        .write(crate::webhooks::with_events(writes, now))
-        .await
+    store.write(crate::webhooks::with_events(writes, now)).await
 }
 
 fn failure(d: &DueWork, e: &crate::Error) -> Failure {

@@ -552,7 +552,10 @@ async fn every_operation_answers_as_the_openapi_document_says() {
     )
     .await;
     s.hit("GET", hooks, hooks, k, None).await;
-    let made_path = format!("/v1/webhooks/{}", made["webhook_id"].as_str().unwrap_or_default());
+    let made_path = format!(
+        "/v1/webhooks/{}",
+        made["webhook_id"].as_str().unwrap_or_default()
+    );
     let rotate = "/v1/webhooks/{webhook_id}/rotate";
     let (st, b) = s
         .hit("POST", rotate, &format!("{made_path}/rotate"), k, None)

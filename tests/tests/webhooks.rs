@@ -128,8 +128,8 @@ async fn setup(events: &[&str]) -> Setup {
         )
         .await;
     assert_eq!(s, 201, "{hook}");
-    let secret = WebhookSecret::parse(hook["secret"].as_str().unwrap_or_default())
-        .expect("a whsec_ secret");
+    let secret =
+        WebhookSecret::parse(hook["secret"].as_str().unwrap_or_default()).expect("a whsec_ secret");
     seen.lock().expect("state").secret = Some(secret);
     Setup { app, key, seen }
 }
@@ -169,7 +169,10 @@ impl Setup {
 async fn a_confirmation_reaches_the_pms_once_with_a_valid_signature() {
     let t = setup(&["appointment.confirmed", "message.received"]).await;
     t.text("YES", "wh-confirm-1").await;
-    let (_, appt) = t.app.call("GET", "/v1/appointments/ap-1", Some(&t.key), None).await;
+    let (_, appt) = t
+        .app
+        .call("GET", "/v1/appointments/ap-1", Some(&t.key), None)
+        .await;
     assert!(appt["confirmation"].is_object(), "{appt}");
 
     let now = Utc::now() + Duration::seconds(1);
@@ -182,14 +185,26 @@ async fn a_confirmation_reaches_the_pms_once_with_a_valid_signature() {
     assert_eq!(types, ["appointment.confirmed", "message.received"]);
     {
         let s = t.seen.lock().expect("state");
-        assert!(s.attempts.iter().all(|(_, st)| *st == 204), "every signature verified: {:?}", s.attempts);
-        let ids: std::collections::HashSet<&str> = s.attempts.iter().map(|(id, _)| id.as_str()).collect();
+        assert!(
+            s.attempts.iter().all(|(_, st)| *st == 204),
+            "every signature verified: {:?}",
+            s.attempts
+        );
+        let ids: std::collections::HashSet<&str> =
+            s.attempts.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(ids.len(), s.attempts.len(), "one attempt per webhook-id");
-        let confirmed = s.accepted.iter().find(|v| v["type"] == "appointment.confirmed").expect("confirmed");
+        let confirmed = s
+            .accepted
+            .iter()
+            .find(|v| v["type"] == "appointment.confirmed")
+            .expect("confirmed");
         assert_eq!(confirmed["data"]["appointment_id"], "ap-1");
         assert_eq!(confirmed["data"]["patient_id"], "pt-1");
         let text = serde_json::to_string(&s.accepted).unwrap_or_default();
-        assert!(!text.contains("YES") && !text.contains("Ann"), "ids and states only: {text}");
+        assert!(
+            !text.contains("YES") && !text.contains("Ann"),
+            "ids and states only: {text}"
+        );
     }
     // Later runs send nothing more.
     let r = t.deliver_at(now + Duration::hours(1)).await;
@@ -217,7 +232,10 @@ async fn a_failing_receiver_is_retried_with_backoff_and_then_gets_it_once() {
     let s = t.seen.lock().expect("state");
     let statuses: Vec<u16> = s.attempts.iter().map(|a| a.1).collect();
     assert_eq!(statuses, [500, 500, 204]);
-    assert!(s.attempts.iter().all(|a| a.0 == s.attempts[0].0), "one webhook-id across retries");
+    assert!(
+        s.attempts.iter().all(|a| a.0 == s.attempts[0].0),
+        "one webhook-id across retries"
+    );
     assert_eq!(s.accepted.len(), 1);
     drop(s);
     // The subscription shows it recovered.
@@ -232,7 +250,12 @@ async fn a_run_that_dies_after_claiming_loses_nothing() {
     t.text("STOP", "wh-stop-1").await;
     let now = Utc::now() + Duration::seconds(1);
     // The change and its event committed together: the event is in the outbox.
-    let due = t.app.store.webhook_events_due(now, 10).await.expect("outbox");
+    let due = t
+        .app
+        .store
+        .webhook_events_due(now, 10)
+        .await
+        .expect("outbox");
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].event_type.as_str(), "patient.opted_out");
     // A run claims it and dies before sending (the claim is all it wrote).

@@ -150,9 +150,8 @@ pub async fn build_at(
     });
     scheduled.insert("answer-sla".to_string(), answer_sla);
     // The webhooks job: the outbox delivered, signed, to the practices' receivers.
-    let webhook_http = Arc::new(
-        frontdesk::webhooks::deliver::HttpTransport::new().map_err(config_error)?,
-    );
+    let webhook_http =
+        Arc::new(frontdesk::webhooks::deliver::HttpTransport::new().map_err(config_error)?);
     let webhook_store = store.clone();
     let webhooks: ScheduledFunction = Arc::new(move |now| {
         let (store, http) = (webhook_store.clone(), webhook_http.clone());

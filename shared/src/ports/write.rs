@@ -118,7 +118,9 @@ pub enum Write {
         patient_id: PatientId,
         phone: Option<PhoneNumber>,
     },
-    /// Erasure: deletes one timeline entry, its body with it.
+    /// Erasure: deletes one timeline entry, its body with it, and its copies: the
+    /// delivery-report lookup (`SENT#<provider id>`) and, for a deferred reply, the
+    /// deferred item (`DEFER#<message>`, so the staff-replies sweep never sends it).
     RemoveMessage(Box<Message>),
     /// Puts a thread in the practice's inbox (waiting for a human answer).
     Waiting(Box<Waiting>),

@@ -12,6 +12,7 @@ mod delivery;
 mod due;
 mod dynamo_only;
 mod emails;
+mod erasure;
 mod fixtures;
 mod listings;
 mod patients;
@@ -128,4 +129,5 @@ contract! {
     practice_lists::changes_come_in_change_order_from_since_across_days_and_pages,
     webhooks::webhook_endpoints_are_created_once_listed_per_practice_and_removed,
     webhooks::outbox_items_are_due_across_practices_claimed_by_version_and_finished,
+    erasure::an_erased_message_takes_its_sent_copy_and_deferred_reply_with_it,
 }
