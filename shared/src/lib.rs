@@ -10,6 +10,7 @@
 
 pub mod arrival;
 pub mod aws;
+pub mod backfill;
 pub mod channel_health;
 pub mod config;
 pub mod deliver;

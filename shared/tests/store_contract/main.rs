@@ -6,6 +6,7 @@
 //! table, retries that cost round trips) is in `dynamo_only`.
 
 mod answers;
+mod backfill;
 mod canned;
 mod claims;
 mod delivery;
