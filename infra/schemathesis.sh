@@ -11,8 +11,7 @@ cd "$FRONTDESK_ROOT"
 
 ensure_venv
 use_dummy_aws
-st="$FRONTDESK_VENV/bin/schemathesis"
-[ -x "$st" ] || st="${SCHEMATHESIS_BIN:-}"
+st="${SCHEMATHESIS_BIN:-$FRONTDESK_VENV/bin/schemathesis}"
 [ -x "$st" ] || die "schemathesis is not installed in $FRONTDESK_VENV (make venv)"
 
 log "==> cargo build -p local-gateway"
