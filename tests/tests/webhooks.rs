@@ -229,15 +229,16 @@ async fn a_failing_receiver_is_retried_with_backoff_and_then_gets_it_once() {
     assert_eq!(r["due"], 0, "the next wait doubles: {r}");
     let r = t.deliver_at(t0 + Duration::seconds(31 + 61)).await;
     assert_eq!(r["delivered"], 1, "{r}");
-    let s = t.seen.lock().expect("state");
-    let statuses: Vec<u16> = s.attempts.iter().map(|a| a.1).collect();
-    assert_eq!(statuses, [500, 500, 204]);
-    assert!(
-        s.attempts.iter().all(|a| a.0 == s.attempts[0].0),
-        "one webhook-id across retries"
-    );
-    assert_eq!(s.accepted.len(), 1);
-    drop(s);
+    {
+        let s = t.seen.lock().expect("state");
+        let statuses: Vec<u16> = s.attempts.iter().map(|a| a.1).collect();
+        assert_eq!(statuses, [500, 500, 204]);
+        assert!(
+            s.attempts.iter().all(|a| a.0 == s.attempts[0].0),
+            "one webhook-id across retries"
+        );
+        assert_eq!(s.accepted.len(), 1);
+    }
     // The subscription shows it recovered.
     let (_, list) = t.app.call("GET", "/v1/webhooks", Some(&t.key), None).await;
     assert_eq!(list["items"][0]["state"], "active");

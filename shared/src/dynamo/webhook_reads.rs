@@ -54,7 +54,7 @@ impl DynamoStore {
                 out.push(codec::decode(item, kind::WEBHOOK_EVENT)?);
             }
         }
-        out.sort_by(|a: &OutboxEvent, b| a.next_at.cmp(&b.next_at));
+        out.sort_by_key(|e: &OutboxEvent| e.next_at);
         Ok(out)
     }
 }

@@ -9,11 +9,14 @@ use crate::policy::test_fixtures::utc;
 use crate::testing::MemoryStore;
 use crate::webhooks::EventType;
 
+/// One request the transport saw: URL, headers, body.
+type Sent = (String, Vec<(&'static str, String)>, String);
+
 #[derive(Default)]
 struct Scripted {
     /// Statuses to answer, in order; then 200.
     answers: Mutex<Vec<std::result::Result<u16, String>>>,
-    seen: Mutex<Vec<(String, Vec<(&'static str, String)>, String)>>,
+    seen: Mutex<Vec<Sent>>,
 }
 
 #[async_trait]

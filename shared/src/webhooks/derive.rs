@@ -34,21 +34,21 @@ pub fn events(writes: &[Write], now: DateTime<Utc>) -> Vec<OutboxEvent> {
     let mut out: Vec<OutboxEvent> = Vec::new();
     for w in writes {
         match w {
-            Write::Appointment { appointment: a, .. } => {
-                if a.confirmation.as_ref().is_some_and(|c| c.at == now) {
-                    out.push(OutboxEvent::new(
-                        a.practice_id.clone(),
-                        EventType::AppointmentConfirmed,
-                        a.appointment_id.as_str(),
-                        now,
-                        json!({
-                            "appointment_id": a.appointment_id,
-                            "patient_id": a.patient_id,
-                            "starts_at": a.starts_at,
-                            "confirmation": a.confirmation,
-                        }),
-                    ));
-                }
+            Write::Appointment { appointment: a, .. }
+                if a.confirmation.as_ref().is_some_and(|c| c.at == now) =>
+            {
+                out.push(OutboxEvent::new(
+                    a.practice_id.clone(),
+                    EventType::AppointmentConfirmed,
+                    a.appointment_id.as_str(),
+                    now,
+                    json!({
+                        "appointment_id": a.appointment_id,
+                        "patient_id": a.patient_id,
+                        "starts_at": a.starts_at,
+                        "confirmation": a.confirmation,
+                    }),
+                ));
             }
             Write::Task(t) => {
                 let base = json!({

@@ -44,7 +44,7 @@ pub(super) fn events_due(t: &Table, until: DateTime<Utc>, limit: usize) -> Vec<O
             out.push(e);
         }
     }
-    out.sort_by(|a, b| a.next_at.cmp(&b.next_at));
+    out.sort_by_key(|e| e.next_at);
     out
 }
 
