@@ -61,6 +61,10 @@ done
 log "==> cargo build -p practice-api --bin answer-sla"
 BINS[answer-sla]="$(build_bin practice-api answer-sla)"
 [ -x "${BINS[answer-sla]}" ] || die "answer-sla binary not found (got '${BINS[answer-sla]}')"
+# The webhooks job too (outbox delivery).
+log "==> cargo build -p practice-api --bin webhooks"
+BINS[webhooks]="$(build_bin practice-api webhooks)"
+[ -x "${BINS[webhooks]}" ] || die "webhooks binary not found (got '${BINS[webhooks]}')"
 
 # The one table builder (local-stack's `table`), from template.yaml's own definition.
 log "==> cargo build -p local-stack --bin table"
@@ -270,6 +274,16 @@ if jq -e '(.found | type == "number") and (.failures == [])' "$work/answer-sla-s
   pass "answer-sla-scheduled-event (answer report, no failures)"
 else
   fail "answer-sla-scheduled-event" "want an answer report with no failures"
+fi
+stop_function
+
+echo "Runtime contract tests: webhooks under aws-lambda-rie"
+start_function webhooks
+invoke_file webhooks-scheduled-event "$work/scheduled.json"
+if jq -e '(.due | type == "number") and (.failures == [])' "$work/webhooks-scheduled-event.response.json" >/dev/null 2>&1; then
+  pass "webhooks-scheduled-event (delivery report, no failures)"
+else
+  fail "webhooks-scheduled-event" "want a delivery report with no failures"
 fi
 stop_function
 

@@ -25,19 +25,19 @@ summary() {
 trap summary EXIT
 trap 'exit 130' INT TERM
 
-begin 1/6 "cargo fmt --all -- --check"
+begin 1/7 "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 done_step "fmt"
 
-begin 2/6 "cargo clippy --workspace --all-targets -- -D warnings"
+begin 2/7 "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 done_step "clippy"
 
-begin 3/6 "OpenAPI document (openapi-spec-validator, OpenAPI 3.1)"
+begin 3/7 "OpenAPI document (openapi-spec-validator, OpenAPI 3.1)"
 "$FRONTDESK_VENV/bin/python" "$FRONTDESK_ROOT/infra/openapi_check.py" "$FRONTDESK_ROOT/functions/practice-api/openapi.yaml"
 done_step "openapi document"
 
-begin 4/6 "cargo test --workspace (each test binary starts its own moto on loopback)"
+begin 4/7 "cargo test --workspace (each test binary starts its own moto on loopback)"
 # No shared server: every test binary gets its own moto (about 1.5 s to start), so one
 # crate's sends can never show up in another crate's outbox assertions. Set
 # FRONTDESK_MOTO_ENDPOINT yourself to reuse a running one while iterating.
@@ -45,10 +45,14 @@ unset FRONTDESK_MOTO_ENDPOINT
 cargo test --workspace --no-fail-fast
 done_step "cargo test"
 
-begin 5/6 "sam validate --lint"
+begin 5/7 "sam validate --lint"
 sam validate --lint --template "$FRONTDESK_ROOT/template.yaml"
 done_step "sam validate --lint"
 
-begin 6/6 "runtime contract tests (aws-lambda-rie, its own moto)"
+begin 6/7 "schemathesis: the practice API fuzzed from its OpenAPI document (local gateway, its own moto)"
+"$FRONTDESK_ROOT/infra/schemathesis.sh"
+done_step "schemathesis"
+
+begin 7/7 "runtime contract tests (aws-lambda-rie, its own moto)"
 "$FRONTDESK_ROOT/infra/contract-test.sh"
 done_step "contract tests"

@@ -331,3 +331,36 @@ pub fn deferred_reply_sort(
 ) -> String {
     format!("{}#{practice}#{message}", sortable_time(until))
 }
+
+/// A practice's webhook subscriptions (one item each, listed by prefix).
+pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+
+pub fn webhook_sk(webhook_id: &str) -> String {
+    format!("{WEBHOOK_PREFIX}{webhook_id}")
+}
+
+/// An outbox item (an event for the practice's webhooks).
+pub fn webhook_event_sk(event_id: &str) -> String {
+    format!("WHEVT#{event_id}")
+}
+
+/// Shards of the outbox index (GSI1 `DUE#webhooks#<n>`), like the answer-deadline index.
+pub const WEBHOOK_SHARDS: u32 = 4;
+
+pub fn webhook_due_pk(practice: &PracticeId) -> String {
+    let shard = practice
+        .as_str()
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % WEBHOOK_SHARDS;
+    webhook_due_shard_pk(shard)
+}
+
+pub fn webhook_due_shard_pk(shard: u32) -> String {
+    format!("DUE#webhooks#{shard}")
+}
+
+/// Due first, then the practice and the event.
+pub fn webhook_due_sort(next_at: DateTime<Utc>, practice: &PracticeId, event_id: &str) -> String {
+    format!("{}#{practice}#{event_id}", sortable_time(next_at))
+}

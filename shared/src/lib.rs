@@ -11,6 +11,7 @@
 pub mod arrival;
 pub mod aws;
 pub mod channel_healing;
+pub mod backfill;
 pub mod channel_health;
 pub mod config;
 pub mod deliver;
@@ -37,5 +38,6 @@ pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod time;
+pub mod webhooks;
 
 pub use error::{Error, Result};

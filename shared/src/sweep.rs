@@ -410,9 +410,8 @@ async fn give_up(store: &dyn Store, claimed: &DueWork, now: DateTime<Utc>) -> Re
             now,
         )
     };
-    store
-        .write(vec![Write::Task(Box::new(task)), done(claimed)])
-        .await
+    let writes = vec![Write::Task(Box::new(task)), done(claimed)];
+    store.write(crate::webhooks::with_events(writes, now)).await
 }
 
 fn failure(d: &DueWork, e: &crate::Error) -> Failure {

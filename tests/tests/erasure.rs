@@ -91,6 +91,36 @@ async fn an_erased_patient_leaves_only_the_consent_audit() {
     assert!(timeline.items.is_empty(), "message bodies are gone");
     let (_, inbox) = app.call("GET", "/v1/inbox", Some(&key), None).await;
     assert_eq!(inbox["items"], json!([]), "{inbox}");
+    // Their tasks leave the open list, with nothing personal left in them.
+    assert!(
+        b["removed"]["tasks_scrubbed"].as_u64().unwrap_or_default() >= 1,
+        "{b}"
+    );
+    let (_, tasks) = app.call("GET", "/v1/tasks", Some(&key), None).await;
+    assert!(
+        tasks["items"]
+            .as_array()
+            .is_some_and(|t| t.iter().all(|t| t["patient_id"] != "pt-1")),
+        "{tasks}"
+    );
+    let resolved = app
+        .store
+        .resolved_tasks(&practice_id, None, 50)
+        .await
+        .expect("query");
+    let theirs: Vec<_> = resolved
+        .items
+        .iter()
+        .filter(|t| t.patient_id.as_ref() == Some(&pid))
+        .collect();
+    assert!(!theirs.is_empty());
+    for t in theirs {
+        let text = format!("{} {} {:?} {:?}", t.title, t.detail, t.script, t.work.notes);
+        assert!(
+            !text.contains("son") && !text.contains("Ann") && !text.contains("Lee"),
+            "{text}"
+        );
+    }
     let history = app
         .store
         .consent_history(&practice_id, &pid, None, 50)

@@ -547,6 +547,42 @@ async fn every_operation_answers_as_the_openapi_document_says() {
     s.hit("DELETE", one, &reply, k, None).await;
     s.hit("DELETE", one, &reply, k, None).await;
 
+    // Webhooks: subscribed (the secret once), refused (http), listed, rotated, removed.
+    let hooks = "/v1/webhooks";
+    let hook = "/v1/webhooks/{webhook_id}";
+    let (st, made) = s
+        .hit(
+            "POST",
+            hooks,
+            hooks,
+            k,
+            Some(json!({"url": "https://pms.example.com/hooks", "events": ["task.created"]})),
+        )
+        .await;
+    assert_eq!(st, 201, "{made}");
+    s.hit(
+        "POST",
+        hooks,
+        hooks,
+        k,
+        Some(json!({"url": "http://pms.example.com/hooks", "events": ["task.created"]})),
+    )
+    .await;
+    s.hit("GET", hooks, hooks, k, None).await;
+    let made_path = format!(
+        "/v1/webhooks/{}",
+        made["webhook_id"].as_str().unwrap_or_default()
+    );
+    let rotate = "/v1/webhooks/{webhook_id}/rotate";
+    let (st, b) = s
+        .hit("POST", rotate, &format!("{made_path}/rotate"), k, None)
+        .await;
+    assert_eq!(st, 200, "{b}");
+    s.hit("DELETE", hook, &made_path, k, None).await;
+    s.hit("DELETE", hook, &made_path, k, None).await;
+    s.hit("POST", rotate, &format!("{made_path}/rotate"), k, None)
+        .await;
+
     // The patient's public preference page: a link that is not valid changes nothing.
     let prefs = "/public/email/preferences";
     s.hit(

@@ -212,7 +212,11 @@ async fn complaint(
             .map(|e| Write::ConsentEvent(Box::new(e))),
         );
         writes.push(Write::Task(Box::new(task)));
-        match deps.store.write(writes).await {
+        match deps
+            .store
+            .write(frontdesk::webhooks::with_events(writes, now))
+            .await
+        {
             Ok(()) => return Ok(Outcome::OptedOut),
             // The claim exists (a duplicate) or the patient changed: read again.
             Err(Error::Conflict) => continue,

@@ -23,6 +23,7 @@ const FUNCTIONS: &[&str] = &[
     "review-requests",
     "answer-sla",
     "staff-replies",
+    "webhooks",
 ];
 
 fn chosen() -> Option<String> {
@@ -54,6 +55,7 @@ async fn main() -> Result<(), Error> {
         }
         Some("answer-sla") => practice_api::serve::answer_sla().await,
         Some("staff-replies") => practice_api::serve::staff_replies().await,
+        Some("webhooks") => practice_api::serve::webhooks().await,
         other => Err(format!(
             "unknown function {other:?}: set {FUNCTION_ENV} to one of {}",
             FUNCTIONS.join(", ")

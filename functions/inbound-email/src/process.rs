@@ -128,7 +128,8 @@ pub async fn process(deps: &Deps, receipt: &Receipt, raw: &[u8]) -> Result<Outco
             );
         }
         let p = plan::plan_known(&practice, &mail, &sender, action, now)?;
-        match deps.store.write(p.writes.clone()).await {
+        let writes = frontdesk::webhooks::with_events(p.writes.clone(), now);
+        match deps.store.write(writes).await {
             Ok(()) => return Ok(send(deps, p).await),
             Err(frontdesk::Error::Conflict) => {}
             Err(e) => return Err(e.into()),

@@ -101,7 +101,9 @@ pub async fn process(
             now,
             unknown_reply_allowed,
         })?;
-        match deps.store.write(plan.writes.clone()).await {
+        // The webhook events of this text (confirmed, opted out, a task…) commit with it.
+        let writes = frontdesk::webhooks::with_events(plan.writes.clone(), now);
+        match deps.store.write(writes).await {
             Ok(()) => {
                 close_healed(deps, practice, &sender, now).await;
                 return Ok(deliver(deps, practice, plan, &sender).await);

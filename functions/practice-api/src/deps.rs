@@ -24,6 +24,9 @@ pub struct Deps {
     pub email_links: Option<frontdesk::email_links::EmailLinks>,
     /// The per-practice token bucket of API-key requests (`None`: unlimited).
     pub limiter: Option<Arc<dyn frontdesk::rate_limit::RateLimiter>>,
+    /// Whether webhook URLs may be `http://127.0.0.1` / `localhost` (local runs and tests
+    /// only; deployed, every webhook is https to a public address).
+    pub webhook_loopback: bool,
 }
 
 impl Deps {
@@ -42,6 +45,7 @@ impl Deps {
             owners,
             email_links: None,
             limiter: None,
+            webhook_loopback: false,
         }
     }
 
@@ -57,6 +61,12 @@ impl Deps {
     /// With the verifier of the public email preference routes' tokens.
     pub fn with_email_links(mut self, links: Option<frontdesk::email_links::EmailLinks>) -> Self {
         self.email_links = links;
+        self
+    }
+
+    /// Admits loopback webhook URLs (see `webhook_loopback`).
+    pub fn with_webhook_loopback(mut self, allowed: bool) -> Self {
+        self.webhook_loopback = allowed;
         self
     }
 }

@@ -315,7 +315,11 @@ pub async fn post(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRespo
         expect: Expect::Version(patient.version),
         previous_phone: None,
     });
-    match deps.store.write(writes).await {
+    match deps
+        .store
+        .write(frontdesk::webhooks::with_events(writes, now))
+        .await
+    {
         Ok(()) => {}
         Err(frontdesk::Error::Conflict) => {
             return Ok(page(StatusCode::CONFLICT, "Try again",

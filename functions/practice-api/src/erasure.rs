@@ -1,18 +1,23 @@
 //! `DELETE /v1/patients/{id}`: erases a patient's personal data. Gone: the patient item
 //! (name, phone, email, birth date, preferences), its phone-lookup entry, every timeline
 //! entry (message bodies with them), the due work of their appointments (no reminder or
-//! review request can go out) and their inbox entry. Kept: the consent history (ids,
+//! review request can go out), their inbox entry, the copies of their messages (the
+//! delivery-report lookups, deferred replies: nothing of theirs is sent later), and the
+//! personal details of their tasks (titles, details, call scripts, notes: each task is
+//! rewritten as "patient record erased" and, if open, resolved, so it leaves the open list
+//! and the sweeps). Kept: the consent history (ids,
 //! channels, kinds, grants, sources and times: no contact data), the minimal audit a
 //! regulator or carrier may ask for; and the appointment records, which carry no contact
 //! data and belong to the PMS (cancel or delete them there).
 //!
 //! Round trips: 1 read (practice + patient), one Query per 200 timeline entries, one for
-//! the appointments, then one transaction per 100 deletions. The patient item goes in the
+//! the appointments, one per 100 open and per 100 resolved tasks of the practice (tasks
+//! are not indexed by patient; an erasure is rare), then one transaction per 100 writes. The patient item goes in the
 //! last transaction, so a retry after a failure part-way finds the patient and finishes.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::DateTime;
-use frontdesk::domain::{PatientId, ThreadId};
+use frontdesk::domain::{Patient, PatientId, PracticeId, Task, TaskStatus, ThreadId};
 use frontdesk::ports::{Key, Write};
 use http::StatusCode;
 use serde_json::json;
@@ -28,6 +33,8 @@ const PAGE: usize = 200;
 const PER_TRANSACTION: usize = 100;
 /// Appointments whose due work is removed (a patient's whole history is far fewer).
 const MAX_APPOINTMENTS: usize = 1000;
+/// Tasks read per Query.
+const TASK_PAGE: usize = 100;
 
 pub async fn erase(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
     let patient_id = PatientId::parse(id).map_err(|_| ApiError::NotFound("patient"))?;
@@ -77,6 +84,14 @@ pub async fn erase(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGateway
             });
         }
     }
+    let tasks = patient_tasks(deps, practice_id, &patient).await?;
+    let task_count = tasks.len();
+    let now = deps.clock.now();
+    writes.extend(
+        tasks
+            .into_iter()
+            .map(|t| Write::Task(Box::new(scrubbed(t, now)))),
+    );
     if let Some(since) = patient.thread.waiting_since {
         writes.push(Write::RemoveWaiting {
             practice_id: practice_id.clone(),
@@ -105,14 +120,66 @@ pub async fn erase(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGateway
     for chunk in chunks {
         deps.store.write(chunk).await?;
     }
-    tracing::info!(practice_id = %practice_id, messages, due_work, "patient erased");
+    tracing::info!(practice_id = %practice_id, messages, due_work, tasks = task_count, "patient erased");
     Ok(json_response(
         StatusCode::OK,
         &json!({
             "patient_id": patient_id.as_str(),
             "erased": true,
-            "removed": {"messages": messages, "due_work": due_work, "appointments_unplanned": appointments.len()},
+            "removed": {"messages": messages, "due_work": due_work, "appointments_unplanned": appointments.len(), "tasks_scrubbed": task_count},
             "kept": "consent history (channels, kinds, grants, sources and times; no contact data) and the appointment records (no contact data; cancel or delete them in the PMS)",
         }),
     ))
+}
+
+/// Every task of the practice about this patient, open and resolved.
+async fn patient_tasks(
+    deps: &Deps,
+    practice_id: &PracticeId,
+    patient: &Patient,
+) -> ApiResult<Vec<Task>> {
+    let mut out = Vec::new();
+    for open in [true, false] {
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = if open {
+                deps.store
+                    .open_tasks(practice_id, cursor.as_deref(), TASK_PAGE)
+                    .await?
+            } else {
+                deps.store
+                    .resolved_tasks(practice_id, cursor.as_deref(), TASK_PAGE)
+                    .await?
+            };
+            out.extend(
+                page.items
+                    .into_iter()
+                    .filter(|t| t.patient_id.as_ref() == Some(&patient.patient_id)),
+            );
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The task without anything personal: ids, kind, priority and times stay (the practice's
+/// workload record); an open one is resolved as erased.
+fn scrubbed(mut t: Task, now: chrono::DateTime<chrono::Utc>) -> Task {
+    t.title = "Patient record erased".into();
+    t.detail = "The details of this task were removed when the patient's record was erased.".into();
+    t.script = None;
+    t.voicemail_script = None;
+    t.work.notes.clear();
+    t.work.outcome = None;
+    if t.status != TaskStatus::Resolved {
+        t.status = TaskStatus::Resolved;
+        t.resolved_at = Some(now);
+        t.resolution = Some("patient erased".into());
+    } else {
+        t.resolution = t.resolution.map(|_| "patient erased".into());
+    }
+    t
 }

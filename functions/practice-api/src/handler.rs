@@ -10,7 +10,7 @@ use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{
     appointments, batch, consents, email_preferences, erasure, idempotency, inbox, lists, messages,
-    patients, practices, replies, staff, task_actions, tasks, thread_link,
+    patients, practices, replies, staff, task_actions, tasks, thread_link, webhooks,
 };
 
 pub async fn handle(
@@ -101,6 +101,10 @@ pub(crate) async fn serve(
         Route::PreviewReply(id) => replies::preview(deps, req, &id).await,
         Route::EmailPreferencesPage => email_preferences::get(deps, req).await,
         Route::EmailPreferencesPost => email_preferences::post(deps, req).await,
+        Route::CreateWebhook => webhooks::create(deps, req).await,
+        Route::ListWebhooks => webhooks::list(deps, req).await,
+        Route::DeleteWebhook(id) => webhooks::delete(deps, req, &id).await,
+        Route::RotateWebhook(id) => webhooks::rotate(deps, req, &id).await,
     }
 }
 

@@ -909,3 +909,5 @@ mod idempotency_tests;
 
 #[path = "rate_limit_tests.rs"]
 mod rate_limit_tests;
+#[path = "webhooks_tests.rs"]
+mod webhooks_tests;

@@ -55,6 +55,7 @@ fn keeps_secret(route: &Route) -> Option<&'static str> {
     match route {
         Route::CreateApiKey => Some("key_id"),
         Route::CreateStaff => Some("staff_id"),
+        Route::CreateWebhook | Route::RotateWebhook(_) => Some("webhook_id"),
         _ => None,
     }
 }
@@ -198,6 +199,77 @@ pub async fn run(
         tracing::error!(cause = %e, "idempotency record not updated");
     }
     result
+}
+
+/// Onboarding under an `Idempotency-Key` (the operator's route, before any practice
+/// exists): the practice id is derived from the operator secret and the key, so a retry
+/// names the same practice; the key's record is written in the practice's partition in the
+/// same transaction that creates it. A retry of a request that created its practice is a
+/// 409 naming it (its API key was shown once and is never replayed); the same key with
+/// another body is a 422. `None` without a key.
+pub struct Onboarding {
+    pub practice_id: frontdesk::domain::PracticeId,
+    pub record: Write,
+}
+
+pub async fn onboarding(
+    deps: &Deps,
+    req: &Request,
+    operator_token: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Option<Onboarding>> {
+    let Some(key) = key_of(req)? else {
+        return Ok(None);
+    };
+    let derived = sha256_hex(&[b"onboard", operator_token.as_bytes(), key.as_bytes()]);
+    let practice_id = frontdesk::domain::PracticeId::parse(format!("prc_{}", &derived[..26]))?;
+    let key_hash = sha256_hex(&[practice_id.as_str().as_bytes(), key.as_bytes()]);
+    let fingerprint = sha256_hex(&[
+        req.method.as_str().as_bytes(),
+        req.path.trim_end_matches('/').as_bytes(),
+        req.body.as_slice(),
+    ]);
+    let fetched = deps
+        .store
+        .get_many(
+            &practice_id,
+            &[Key::Practice, Key::Idempotency(key_hash.clone())],
+        )
+        .await?;
+    if fetched.practice().is_some() {
+        let same = fetched
+            .idempotency(&key_hash)
+            .filter(|r| r.is_live(now))
+            .is_none_or(|r| r.fingerprint == fingerprint);
+        if !same {
+            return Err(ApiError::invalid(
+                "Idempotency-Key",
+                "was used in the last 24 hours for a different request; send a new key with a new request",
+            ));
+        }
+        return Err(ApiError::Conflict(format!(
+            "the first request with this Idempotency-Key already created {practice_id}, whose API key is shown only once; use that key, or onboard again with a new Idempotency-Key"
+        )));
+    }
+    let record = IdempotentRequest {
+        practice_id: practice_id.clone(),
+        key_hash,
+        fingerprint,
+        response: Some(StoredResponse {
+            status: 201,
+            body: serde_json::json!({"practice_id": practice_id.as_str()}).to_string(),
+            etag: None,
+        }),
+        created_at: now,
+        expires_at: now + IDEMPOTENCY_TTL,
+    };
+    Ok(Some(Onboarding {
+        practice_id,
+        record: Write::Idempotency {
+            record: Box::new(record),
+            first: true,
+        },
+    }))
 }
 
 fn running() -> ApiError {

@@ -120,3 +120,48 @@ async fn minting_past_the_limit_is_a_409_that_says_to_revoke_and_no_key_stops_wo
         assert_eq!(app.call("GET", "/v1/practice", Some(k), None).await.0, 200);
     }
 }
+
+#[tokio::test]
+async fn onboarding_retried_with_its_key_creates_one_practice() {
+    let app = app();
+    let body = json!({"name": "Keyed Dental", "time_zone": "America/Chicago", "sms_number": "+13125550143"});
+    let k = [("idempotency-key", "onboard-keyed-1")];
+    let (first, made) = app
+        .call_with("POST", "/v1/practices", OP, Some(body.clone()), &k)
+        .await;
+    assert_eq!(first.status_code, 201, "{made}");
+    let practice_id = made["practice_id"].as_str().unwrap().to_string();
+    let api_key = made["api_key"].as_str().unwrap().to_string();
+    let (again, b) = app
+        .call_with("POST", "/v1/practices", OP, Some(body), &k)
+        .await;
+    assert_eq!(again.status_code, 409, "{b}");
+    let text = b.to_string();
+    assert!(text.contains(&practice_id), "names the practice: {text}");
+    assert!(!text.contains(&api_key), "never replays the key");
+    // The same key with another body is a 422; the first practice still works.
+    let (other, b) = app
+        .call_with(
+            "POST",
+            "/v1/practices",
+            OP,
+            Some(json!({"name": "Another", "time_zone": "America/Chicago"})),
+            &k,
+        )
+        .await;
+    assert_eq!(other.status_code, 422, "{b}");
+    let (s, p) = app.call("GET", "/v1/practice", Some(&api_key), None).await;
+    assert_eq!(s, 200, "{p}");
+    // A new key onboards a new practice (another number: the first one is taken).
+    let (fresh, b) = app
+        .call_with(
+            "POST",
+            "/v1/practices",
+            OP,
+            Some(json!({"name": "Keyed Dental 2", "time_zone": "America/Chicago"})),
+            &[("idempotency-key", "onboard-keyed-2")],
+        )
+        .await;
+    assert_eq!(fresh.status_code, 201, "{b}");
+    assert_ne!(b["practice_id"].as_str(), Some(practice_id.as_str()));
+}

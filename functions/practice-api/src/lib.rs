@@ -38,6 +38,7 @@ mod staff;
 mod task_actions;
 mod tasks;
 mod thread_link;
+mod webhooks;
 mod wire;
 pub use serve::serve;
 

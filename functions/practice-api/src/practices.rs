@@ -38,7 +38,12 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
         &ProviderSecrets::default(),
         body,
     )?;
-    let practice_id = PracticeId::generate();
+    let onboarding = crate::idempotency::onboarding(deps, req, token, now).await?;
+    let keyed = onboarding.is_some();
+    let practice_id = match &onboarding {
+        Some(o) => o.practice_id.clone(),
+        None => PracticeId::generate(),
+    };
     let key = auth::mint(&practice_id, now);
     let practice = Practice {
         practice_id: practice_id.clone(),
@@ -62,8 +67,18 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
         practice: Box::new(practice.clone()),
         expect_absent: true,
     });
+    if let Some(o) = onboarding {
+        // Remembered with the practice itself: a retry finds both or neither.
+        writes.push(o.record);
+    }
     let conflict = ownership_conflict(practice.settings.sms_number.is_some(), sender.is_some());
-    deps.store.write(writes).await.map_err(conflict)?;
+    deps.store.write(writes).await.map_err(|e| match e {
+        // Two requests with one key at once: the other one created it.
+        frontdesk::Error::Conflict if keyed => ApiError::Conflict(format!(
+            "a request with this Idempotency-Key created {practice_id} meanwhile; its API key was shown to that request only"
+        )),
+        other => conflict(other),
+    })?;
     tracing::info!(practice_id = %practice_id, "practice created");
     let status = crate::ownership::start_identity(deps, &practice).await?;
     Ok(json_response(

@@ -58,6 +58,10 @@ pub enum Route {
     /// Public (no key): the signed link of every automated email.
     EmailPreferencesPage,
     EmailPreferencesPost,
+    CreateWebhook,
+    ListWebhooks,
+    DeleteWebhook(String),
+    RotateWebhook(String),
 }
 
 /// The path parameters of a matched route.
@@ -167,6 +171,14 @@ const TABLE: &[(&str, &str, Build)] = &[
     ("POST", "/public/email/preferences", |_| {
         Route::EmailPreferencesPost
     }),
+    ("POST", "/v1/webhooks", |_| Route::CreateWebhook),
+    ("GET", "/v1/webhooks", |_| Route::ListWebhooks),
+    ("DELETE", "/v1/webhooks/{webhook_id}", |p| {
+        Route::DeleteWebhook(p.get("webhook_id"))
+    }),
+    ("POST", "/v1/webhooks/{webhook_id}/rotate", |p| {
+        Route::RotateWebhook(p.get("webhook_id"))
+    }),
 ];
 
 /// Every (method, path template) served, in the HttpApi's `{param}` notation.
@@ -231,6 +243,7 @@ mod tests {
             .replace("{key_id}", "k1")
             .replace("{thread_id}", "th1")
             .replace("{staff_id}", "s1")
+            .replace("{webhook_id}", "wh_1")
     }
 
     #[test]

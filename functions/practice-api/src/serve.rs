@@ -56,3 +56,29 @@ pub async fn staff_replies() -> Result<(), Error> {
     })
     .await
 }
+
+/// The webhooks job's runtime loop (the `webhooks` binary): drains the outbox.
+pub async fn webhooks() -> Result<(), Error> {
+    use frontdesk::webhooks::deliver::{deliver_due, HttpTransport, Run};
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let clients = Clients::from_env().await;
+    let store: Arc<dyn Store> = Arc::new(clients.store(&config));
+    let http = Arc::new(HttpTransport::new()?);
+    frontdesk::telemetry::run("webhooks", |event: LambdaEvent<serde_json::Value>| {
+        let (store, http) = (store.clone(), http.clone());
+        async move {
+            let now = frontdesk::sweep::event_time(&event.payload)?;
+            let report = deliver_due(store.as_ref(), http.as_ref(), &Run::at(now)).await?;
+            tracing::info!(
+                due = report.due,
+                delivered = report.delivered,
+                retrying = report.retrying,
+                disabled = report.disabled,
+                "webhooks delivered"
+            );
+            Ok::<_, Error>(serde_json::to_value(report)?)
+        }
+    })
+    .await
+}

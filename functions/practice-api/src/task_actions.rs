@@ -117,7 +117,11 @@ where
                 }
             }
         }
-        match deps.store.write(writes).await {
+        match deps
+            .store
+            .write(frontdesk::webhooks::with_events(writes, now))
+            .await
+        {
             Ok(()) => return Ok(respond(&task, now)),
             Err(frontdesk::Error::Conflict) => continue,
             Err(e) => return Err(e.into()),

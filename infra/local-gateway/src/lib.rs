@@ -295,6 +295,7 @@ pub const SCHEDULED: &[(&str, &str)] = &[
     ("review-requests", "ReviewRequestsFunction"),
     ("staff-replies", "StaffRepliesFunction"),
     ("answer-sla", "AnswerSlaFunction"),
+    ("webhooks", "WebhooksFunction"),
 ];
 
 /// Fires each scheduled function on its rate from template.yaml, with the current time,

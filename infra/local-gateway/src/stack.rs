@@ -105,6 +105,8 @@ pub async fn build_at(
     let mut api_deps = practice_api::wire(&config, &clients).map_err(config_error)?;
     api_deps.store = store.clone();
     api_deps.senders = senders.clone();
+    // Local receivers listen on 127.0.0.1 over http; deployed, webhooks are https only.
+    api_deps.webhook_loopback = true;
     let practice_api_fn: HttpFunction = Arc::new(move |event| {
         let deps = api_deps.clone();
         Box::pin(async move { practice_api::respond(&deps, event).await })
@@ -164,6 +166,21 @@ pub async fn build_at(
         })
     });
     scheduled.insert("answer-sla".to_string(), answer_sla);
+    // The webhooks job: the outbox delivered, signed, to the practices' receivers.
+    let webhook_http =
+        Arc::new(frontdesk::webhooks::deliver::HttpTransport::new().map_err(config_error)?);
+    let webhook_store = store.clone();
+    let webhooks: ScheduledFunction = Arc::new(move |now| {
+        let (store, http) = (webhook_store.clone(), webhook_http.clone());
+        Box::pin(async move {
+            let run = frontdesk::webhooks::deliver::Run::at(now);
+            frontdesk::webhooks::deliver::deliver_due(store.as_ref(), http.as_ref(), &run)
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|report| serde_json::to_value(report).map_err(|e| e.to_string()))
+        })
+    });
+    scheduled.insert("webhooks".to_string(), webhooks);
     scheduled.insert(
         "review-requests".to_string(),
         scheduled!(review_requests, sweep_deps),

@@ -208,6 +208,21 @@ impl Store for DynamoStore {
         self.read_deferred_replies(until).await
     }
 
+    async fn webhook_endpoints(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::webhooks::WebhookEndpoint>> {
+        self.read_webhook_endpoints(practice_id).await
+    }
+
+    async fn webhook_events_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::webhooks::OutboxEvent>> {
+        self.read_webhook_events_due(until, limit).await
+    }
+
     async fn staff_member(
         &self,
         practice_id: &PracticeId,

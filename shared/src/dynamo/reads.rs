@@ -26,6 +26,8 @@ mod sessions;
 mod staff;
 #[path = "thread_reads.rs"]
 mod threads;
+#[path = "webhook_reads.rs"]
+mod webhooks;
 
 /// Retries of keys DynamoDB left unprocessed (throttling), with doubling delays.
 const UNPROCESSED_RETRIES: u32 = 5;

@@ -367,6 +367,24 @@ pub trait Store: Send + Sync {
         Err(unsupported("sent_message"))
     }
 
+    /// The practice's webhook subscriptions (at most a handful): one Query on `WEBHOOK#`.
+    async fn webhook_endpoints(
+        &self,
+        _practice_id: &PracticeId,
+    ) -> Result<Vec<crate::webhooks::WebhookEndpoint>> {
+        Err(unsupported("webhook_endpoints"))
+    }
+
+    /// Outbox items across practices due at or before `until`, oldest first, at most
+    /// `limit` per shard of the outbox index (one Query per shard).
+    async fn webhook_events_due(
+        &self,
+        _until: DateTime<Utc>,
+        _limit: usize,
+    ) -> Result<Vec<crate::webhooks::OutboxEvent>> {
+        Err(unsupported("webhook_events_due"))
+    }
+
     async fn get_practice(&self, practice_id: &PracticeId) -> Result<Option<Practice>> {
         Ok(self
             .get_many(practice_id, &[Key::Practice])

@@ -124,7 +124,9 @@ pub enum Write {
         patient_id: PatientId,
         phone: Option<PhoneNumber>,
     },
-    /// Erasure: deletes one timeline entry, its body with it.
+    /// Erasure: deletes one timeline entry, its body with it, and its copies: the
+    /// delivery-report lookup (`SENT#<provider id>`) and, for a deferred reply, the
+    /// deferred item (`DEFER#<message>`, so the staff-replies sweep never sends it).
     RemoveMessage(Box<Message>),
     /// Puts a thread in the practice's inbox (waiting for a human answer).
     Waiting(Box<Waiting>),
@@ -245,6 +247,29 @@ pub enum Write {
     /// with its new decision (`Delivered` or `Undelivered`), only while the stored one is
     /// still `Sent`. A second or late report conflicts and changes nothing.
     DeliveryReport(Box<Message>),
+    /// A webhook subscription: a new one (`create`, conflicts if the id exists) or a
+    /// rewrite of one that still exists (its state; a deleted one is not brought back).
+    WebhookEndpoint {
+        endpoint: Box<crate::webhooks::WebhookEndpoint>,
+        create: bool,
+    },
+    RemoveWebhookEndpoint {
+        practice_id: PracticeId,
+        webhook_id: String,
+    },
+    /// An outbox item. `expect_version: None` writes it as it is (a new event, written with
+    /// the change that causes it); `Some(v)` only while the stored one has version `v` (the
+    /// webhooks job claiming or updating it: an overlapping run conflicts).
+    WebhookEvent {
+        event: Box<crate::webhooks::OutboxEvent>,
+        expect_version: Option<u64>,
+    },
+    /// Deletes a delivered outbox item, only while it still has version `version`.
+    DoneWebhookEvent {
+        practice_id: PracticeId,
+        event_id: String,
+        version: u64,
+    },
 }
 
 impl Write {

@@ -6,17 +6,20 @@
 //! table, retries that cost round trips) is in `dynamo_only`.
 
 mod answers;
+mod backfill;
 mod canned;
 mod claims;
 mod delivery;
 mod due;
 mod dynamo_only;
 mod emails;
+mod erasure;
 mod fixtures;
 mod listings;
 mod notices;
 mod patients;
 mod practice_lists;
+mod webhooks;
 
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::ports::Store;
@@ -129,4 +132,7 @@ contract! {
     practice_lists::an_idempotency_record_is_claimed_once_then_replaced_and_removed,
     practice_lists::erasure_removes_the_patient_its_phone_entry_and_its_messages,
     practice_lists::changes_come_in_change_order_from_since_across_days_and_pages,
+    webhooks::webhook_endpoints_are_created_once_listed_per_practice_and_removed,
+    webhooks::outbox_items_are_due_across_practices_claimed_by_version_and_finished,
+    erasure::an_erased_message_takes_its_sent_copy_and_deferred_reply_with_it,
 }

@@ -59,6 +59,8 @@ pub(super) mod kind {
     pub const SIGN_IN_FAILURES: &str = "sign_in_failures";
     pub const SENT_MESSAGE: &str = "sent_message";
     pub const NOTICE: &str = "notice";
+    pub const WEBHOOK_ENDPOINT: &str = "webhook_endpoint";
+    pub const WEBHOOK_EVENT: &str = "webhook_event";
 }
 
 mod batch;
@@ -69,6 +71,7 @@ mod ops;
 mod sessions;
 mod staff;
 mod threads;
+mod webhooks;
 mod writes;
 
 pub(super) use batch::collapse;

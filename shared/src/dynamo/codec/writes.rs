@@ -210,11 +210,25 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                 ));
             }
         }
-        Write::RemoveMessage(m) => out.push(Op::delete(
-            keys::practice_pk(&m.practice_id),
-            keys::message_sk(&m),
-            kind::MESSAGE,
-        )),
+        Write::RemoveMessage(m) => {
+            let pk = keys::practice_pk(&m.practice_id);
+            out.push(Op::delete(pk.clone(), keys::message_sk(&m), kind::MESSAGE));
+            // Its copies with the body: the delivery-report lookup and a deferred reply.
+            if let Some(id) = m.decision.provider_message_id().filter(|id| !id.is_empty()) {
+                out.push(Op::delete(
+                    pk.clone(),
+                    keys::sent_sk(id),
+                    kind::SENT_MESSAGE,
+                ));
+            }
+            if matches!(m.decision, crate::domain::Decision::Deferred { .. }) {
+                out.push(Op::delete(
+                    pk,
+                    keys::deferred_reply_sk(&m.message_id),
+                    kind::DEFERRED_REPLY,
+                ));
+            }
+        }
         Write::Message(m) => {
             let item = encode(
                 &*m,
@@ -381,6 +395,10 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::RemoveSession { .. }
         | Write::SignInFailures { .. }
         | Write::ClearSignInFailures { .. }) => sessions::expand(w, out)?,
+        w @ (Write::WebhookEndpoint { .. }
+        | Write::RemoveWebhookEndpoint { .. }
+        | Write::WebhookEvent { .. }
+        | Write::DoneWebhookEvent { .. }) => webhooks::expand(w, out)?,
     }
     Ok(())
 }

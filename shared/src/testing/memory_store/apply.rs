@@ -127,7 +127,14 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
             }
         }
         Write::RemoveMessage(m) => {
-            t.remove(&(keys::practice_pk(&m.practice_id), keys::message_sk(&m)));
+            let pk = keys::practice_pk(&m.practice_id);
+            t.remove(&(pk.clone(), keys::message_sk(&m)));
+            if let Some(id) = m.decision.provider_message_id().filter(|id| !id.is_empty()) {
+                t.remove(&(pk.clone(), keys::sent_sk(id)));
+            }
+            if matches!(m.decision, crate::domain::Decision::Deferred { .. }) {
+                t.remove(&(pk, keys::deferred_reply_sk(&m.message_id)));
+            }
         }
         Write::Message(m) => {
             super::delivery::sent_copy(t, &m);
@@ -220,6 +227,10 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
         | Write::RemoveSession { .. }
         | Write::SignInFailures { .. }
         | Write::ClearSignInFailures { .. }) => super::sessions::apply(t, w)?,
+        w @ (Write::WebhookEndpoint { .. }
+        | Write::RemoveWebhookEndpoint { .. }
+        | Write::WebhookEvent { .. }
+        | Write::DoneWebhookEvent { .. }) => super::webhooks::apply(t, w)?,
         Write::SweepCursor { sweep, bucket } => {
             t.insert(
                 (

@@ -14,6 +14,7 @@ mod sessions;
 mod staff;
 mod store;
 mod threads;
+mod webhooks;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -56,6 +57,8 @@ enum Stored {
     SignInFailures(crate::domain::Failures),
     Sent(Box<Message>),
     Idempotency(Box<crate::domain::IdempotentRequest>),
+    WebhookEndpoint(Box<crate::webhooks::WebhookEndpoint>),
+    WebhookEvent(Box<crate::webhooks::OutboxEvent>),
 }
 
 /// `(PK, SK)` to item.

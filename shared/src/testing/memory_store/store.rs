@@ -468,6 +468,23 @@ impl Store for MemoryStore {
         Ok(staff::deferred_replies(&*self.lock()?, until))
     }
 
+    async fn webhook_endpoints(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::webhooks::WebhookEndpoint>> {
+        self.count(1);
+        Ok(super::webhooks::endpoints(&*self.lock()?, practice_id))
+    }
+
+    async fn webhook_events_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::webhooks::OutboxEvent>> {
+        self.count(crate::keys::WEBHOOK_SHARDS as usize);
+        Ok(super::webhooks::events_due(&*self.lock()?, until, limit))
+    }
+
     async fn staff_member(
         &self,
         practice_id: &PracticeId,
