@@ -23,6 +23,7 @@ mod staff_session;
 mod task;
 mod task_work;
 mod thread;
+mod waitlist;
 
 pub use crate::error::Error as DomainError;
 pub use appointment::{Appointment, AppointmentStatus, Confirmation};
@@ -40,7 +41,9 @@ pub use contact::{EmailAddress, PhoneNumber, Region};
 pub use due::{bucket_of, DueKind, DueWork, Sweep, BUCKET_MINUTES};
 pub use hours::{ClockTime, DayOfWeek, OfficeHours, OpenWindow, QuietHours};
 pub use idempotency::{IdempotentRequest, StoredResponse, IDEMPOTENCY_LOCK, IDEMPOTENCY_TTL};
-pub use ids::{AppointmentId, CannedReplyId, MessageId, PatientId, PracticeId, TaskId};
+pub use ids::{
+    AppointmentId, CannedReplyId, MessageId, PatientId, PracticeId, TaskId, WaitlistEntryId,
+};
 pub use message::{Decision, Direction, Message, Purpose};
 pub use patient::{Patient, ThreadState};
 pub use practice::{
@@ -61,3 +64,6 @@ pub use staff_session::{
 pub use task::{Priority, Task, TaskKind, TaskStatus};
 pub use task_work::{parse_outcome, TaskNote, TaskOutcome, TaskView, TaskWork, MAX_SNOOZE};
 pub use thread::{ThreadId, UnknownThread, Waiting};
+pub use waitlist::{
+    FreedSlot, OfferedTo, SlotOffer, SlotReason, SlotState, WaitlistEntry, WaitlistWish,
+};

@@ -14,6 +14,7 @@ mod sessions;
 mod staff;
 mod store;
 mod threads;
+mod waitlist;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -55,6 +56,8 @@ enum Stored {
     SignInFailures(crate::domain::Failures),
     Sent(Box<Message>),
     Idempotency(Box<crate::domain::IdempotentRequest>),
+    WaitlistEntry(Box<crate::domain::WaitlistEntry>),
+    Slot(Box<crate::domain::FreedSlot>),
 }
 
 /// `(PK, SK)` to item.
@@ -148,6 +151,8 @@ impl MemoryStore {
                 Some(Stored::Appointment(a)) => Some(Item::Appointment(a.clone())),
                 Some(Stored::Task(x)) => Some(Item::Task(x.clone())),
                 Some(Stored::Idempotency(r)) => Some(Item::Idempotency(r.clone())),
+                Some(Stored::Slot(x)) => Some(Item::Slot(x.clone())),
+                Some(Stored::WaitlistEntry(e)) => Some(Item::WaitlistEntry(e.clone())),
                 _ => None,
             })
             .collect())
@@ -172,6 +177,8 @@ fn key_of(practice_id: &PracticeId, key: &Key) -> (String, String) {
         Key::Appointment(id) => keys::appointment_sk(id),
         Key::Task(id) => keys::task_sk(id),
         Key::Idempotency(hash) => keys::idempotency_sk(hash),
+        Key::Slot(id) => keys::slot_sk(id),
+        Key::WaitlistEntry(id) => keys::waitlist_sk(id),
     };
     (keys::practice_pk(practice_id), sk)
 }
