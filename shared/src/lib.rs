@@ -33,5 +33,6 @@ pub mod sweep;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod time;
+pub mod waitlist;
 
 pub use error::{Error, Result};
