@@ -6,9 +6,10 @@ use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{
     Appointment, AppointmentChange, AppointmentId, AppointmentStatus, Patient, PatientId, Practice,
+    SlotReason,
 };
 use frontdesk::ports::{Expect, Fetched, Key, Write};
-use frontdesk::{keys, planning};
+use frontdesk::{keys, planning, waitlist};
 use http::StatusCode;
 
 use crate::arrivals::late_arrival_writes;
@@ -105,6 +106,11 @@ pub(crate) async fn upsert(
     if let Some(old) = existing {
         // `status=checked_in` (or `completed`) after a no-show is a late arrival too.
         writes.extend(late_arrival_writes(deps, practice, old, appt.status, now).await?);
+        if old.status != AppointmentStatus::Cancelled && appt.status == AppointmentStatus::Cancelled
+        {
+            // The freed slot goes to the waitlist (see `frontdesk::waitlist`).
+            writes.extend(waitlist::free_slot(&appt, SlotReason::Cancelled, now));
+        }
     }
     writes.push(Write::Appointment {
         appointment: Box::new(appt.clone()),
@@ -161,6 +167,10 @@ pub async fn act(
 
     // A no-show who arrives after all (check-in or complete): see `frontdesk::arrival`.
     writes.extend(late_arrival_writes(deps, &practice, old, next, now).await?);
+    if next == AppointmentStatus::Cancelled {
+        // The freed slot goes to the waitlist (see `frontdesk::waitlist`).
+        writes.extend(waitlist::free_slot(&appt, SlotReason::Cancelled, now));
+    }
     writes.push(Write::Appointment {
         appointment: Box::new(appt.clone()),
         expect: Expect::Version(old.version),
