@@ -900,3 +900,6 @@ mod sync_tests;
 
 #[path = "idempotency_tests.rs"]
 mod idempotency_tests;
+
+#[path = "waitlist_tests.rs"]
+mod waitlist_tests;

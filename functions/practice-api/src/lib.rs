@@ -23,6 +23,7 @@ mod ownership;
 mod patient_sync;
 mod patients;
 mod practices;
+mod release;
 mod replies;
 mod reply_delivery;
 pub mod router;
@@ -30,6 +31,7 @@ mod senders;
 mod staff;
 mod task_actions;
 mod tasks;
+mod waitlist;
 mod wire;
 
 pub use deps::{wire, Deps};

@@ -57,6 +57,10 @@ pub enum Route {
     /// Public (no key): the signed link of every automated email.
     EmailPreferencesPage,
     EmailPreferencesPost,
+    CreateWaitlistEntry,
+    ListWaitlist,
+    DeleteWaitlistEntry(String),
+    ReleaseAppointment(String),
 }
 
 /// The path parameters of a matched route.
@@ -115,6 +119,9 @@ const TABLE: &[(&str, &str, Build)] = &[
     ("POST", "/v1/appointments/{appointment_id}/cancel", |p| {
         Route::Appointment(p.get("appointment_id"), AppointmentAction::Cancel)
     }),
+    ("POST", "/v1/appointments/{appointment_id}/release", |p| {
+        Route::ReleaseAppointment(p.get("appointment_id"))
+    }),
     ("GET", "/v1/tasks", |_| Route::ListTasks),
     ("POST", "/v1/tasks/{task_id}/resolve", |p| {
         Route::ResolveTask(p.get("task_id"))
@@ -156,6 +163,11 @@ const TABLE: &[(&str, &str, Build)] = &[
     }),
     ("POST", "/v1/practice/replies/{reply_id}/preview", |p| {
         Route::PreviewReply(p.get("reply_id"))
+    }),
+    ("POST", "/v1/waitlist", |_| Route::CreateWaitlistEntry),
+    ("GET", "/v1/waitlist", |_| Route::ListWaitlist),
+    ("DELETE", "/v1/waitlist/{entry_id}", |p| {
+        Route::DeleteWaitlistEntry(p.get("entry_id"))
     }),
     ("GET", "/public/email/preferences", |_| {
         Route::EmailPreferencesPage
@@ -227,6 +239,7 @@ mod tests {
             .replace("{key_id}", "k1")
             .replace("{thread_id}", "th1")
             .replace("{staff_id}", "s1")
+            .replace("{entry_id}", "wl_1")
     }
 
     #[test]
