@@ -282,6 +282,18 @@ pub fn canned_reply_sk(id: &crate::domain::CannedReplyId) -> String {
     format!("{CANNED_REPLY_PREFIX}{id}")
 }
 
+/// A practice's waitlist (one item per entry, oldest first by its ULID id).
+pub const WAITLIST_PREFIX: &str = "WAITLIST#";
+
+pub fn waitlist_sk(id: &crate::domain::WaitlistEntryId) -> String {
+    format!("{WAITLIST_PREFIX}{id}")
+}
+
+/// A freed slot and its offers, by the appointment that freed it.
+pub fn slot_sk(id: &AppointmentId) -> String {
+    format!("SLOT#{id}")
+}
+
 pub fn staff_sk(id: &StaffId) -> String {
     format!("{STAFF_PREFIX}{id}")
 }

@@ -39,5 +39,6 @@ pub mod telemetry;
 pub mod testing;
 pub mod time;
 pub mod webhooks;
+pub mod waitlist;
 
 pub use error::{Error, Result};

@@ -3,12 +3,13 @@
 //! before (`Appointment::planned_due`), so a moved or cancelled slot never fires its old
 //! reminders.
 
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::{
-    Appointment, AppointmentStatus, DueKind, DueWork, PracticeSettings, ReminderOffset,
+    Appointment, AppointmentStatus, DueKind, DueWork, Patient, PracticeSettings, ReminderOffset,
 };
+use crate::policy::{red_flag_at, RedFlagLead};
 
 /// When a reminder at `offset` is due for an appointment starting at `starts_at`,
 /// read in the patient's zone `tz`. `None` if the day-of time would not be before the start.
@@ -32,22 +33,62 @@ pub fn reminder_due(
     }
 }
 
-/// The end of the day before the appointment, in `tz`: the confirmation deadline.
-pub fn confirmation_deadline(starts_at: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
-    let day = starts_at.with_timezone(&tz).date_naive();
-    tz.from_local_datetime(&day.and_time(NaiveTime::MIN))
-        .earliest()
-        .map(|d| d.with_timezone(&Utc))
+/// The confirmation deadline: before the end of the prior business day, on the practice's
+/// calendar and office hours, while staff can still call (see `policy::red_flag`). New
+/// patients are flagged earlier.
+pub fn confirmation_deadline(
+    starts_at: DateTime<Utc>,
+    practice: &PracticeSettings,
+    new_patient: bool,
+) -> Option<DateTime<Utc>> {
+    let lead = RedFlagLead {
+        minutes_before_close: practice.red_flag_minutes_before_close,
+        new_patient_extra_minutes: practice.new_patient_red_flag_extra_minutes,
+    };
+    red_flag_at(
+        starts_at,
+        practice.time_zone,
+        &practice.office_hours,
+        lead,
+        new_patient,
+    )
+}
+
+/// [`plan`] for the appointment's patient: their zone, and a new patient's earlier red flag.
+pub fn plan_for(
+    appointment: &Appointment,
+    patient: &Patient,
+    practice: &PracticeSettings,
+    now: DateTime<Utc>,
+) -> Vec<DueWork> {
+    plan_with(
+        appointment,
+        patient.zone(practice.time_zone),
+        practice,
+        now,
+        patient.new_patient,
+    )
 }
 
 /// The due work an appointment should have at `now`. Only future work is planned: a
 /// reminder whose time has passed is not sent late.
-/// `tz` is the patient's zone (see `Patient::zone`).
+/// `tz` is the patient's zone (see `Patient::zone`). The red flag is planned as for a
+/// patient who is not new; [`plan_for`] knows the patient.
 pub fn plan(
     appointment: &Appointment,
     tz: Tz,
     practice: &PracticeSettings,
     now: DateTime<Utc>,
+) -> Vec<DueWork> {
+    plan_with(appointment, tz, practice, now, false)
+}
+
+fn plan_with(
+    appointment: &Appointment,
+    tz: Tz,
+    practice: &PracticeSettings,
+    now: DateTime<Utc>,
+    new_patient: bool,
 ) -> Vec<DueWork> {
     let make = |kind: DueKind, due_at: DateTime<Utc>| DueWork {
         practice_id: appointment.practice_id.clone(),
@@ -80,7 +121,9 @@ pub fn plan(
                     }
                 }
             }
-            if let Some(deadline) = confirmation_deadline(appointment.starts_at, tz) {
+            if let Some(deadline) =
+                confirmation_deadline(appointment.starts_at, practice, new_patient)
+            {
                 if deadline > now {
                     out.push(make(DueKind::ConfirmationDeadline, deadline));
                 }
@@ -159,9 +202,10 @@ mod tests {
                 ("reminder-b10080".into(), "2026-03-03T18:00:00+00:00".into()),
                 ("reminder-b2880".into(), "2026-03-08T18:00:00+00:00".into()),
                 ("reminder-d0800".into(), "2026-03-10T12:00:00+00:00".into()),
+                // 16:00 on Monday, the business day before: one hour before closing.
                 (
                     "confirm-deadline".into(),
-                    "2026-03-10T04:00:00+00:00".into()
+                    "2026-03-09T20:00:00+00:00".into()
                 ),
                 ("noshow-check".into(), "2026-03-10T18:01:00+00:00".into()),
             ]

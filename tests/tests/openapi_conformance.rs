@@ -308,6 +308,49 @@ async fn every_operation_answers_as_the_openapi_document_says() {
     .await;
     s.hit(
         "POST",
+        "/v1/appointments/{appointment_id}/release",
+        "/v1/appointments/ap-2/release",
+        k,
+        None,
+    )
+    .await;
+    let made = s
+        .hit(
+            "POST",
+            "/v1/waitlist",
+            "/v1/waitlist",
+            k,
+            Some(json!({"patient_id": "pt-1", "days": ["mon", "tue"], "from": "08:00", "until": "12:00"})),
+        )
+        .await;
+    s.hit(
+        "POST",
+        "/v1/waitlist",
+        "/v1/waitlist",
+        k,
+        Some(json!({"patient_id": "pt-1", "days": [], "from": "08:00", "until": "12:00"})),
+    )
+    .await;
+    s.hit("GET", "/v1/waitlist", "/v1/waitlist", k, None).await;
+    let entry = made.1["entry_id"].as_str().unwrap_or("wl_none").to_string();
+    s.hit(
+        "DELETE",
+        "/v1/waitlist/{entry_id}",
+        &format!("/v1/waitlist/{entry}"),
+        k,
+        None,
+    )
+    .await;
+    s.hit(
+        "DELETE",
+        "/v1/waitlist/{entry_id}",
+        "/v1/waitlist/wl_gone",
+        k,
+        None,
+    )
+    .await;
+    s.hit(
+        "POST",
         "/v1/appointments/{appointment_id}/check-in",
         "/v1/appointments/ap-2/check-in",
         k,

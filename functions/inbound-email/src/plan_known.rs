@@ -145,7 +145,7 @@ pub fn plan_known(
             Purpose::OptInConfirmation,
             consent_changed,
         ),
-        Action::Confirm => {
+        Action::Confirm | Action::ClaimSlot => {
             let next = sender
                 .appointments
                 .iter()

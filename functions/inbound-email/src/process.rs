@@ -113,8 +113,17 @@ pub async fn process(deps: &Deps, receipt: &Receipt, raw: &[u8]) -> Result<Outco
         appointments: None,
     };
     for _ in 0..MAX_ATTEMPTS {
-        let action =
-            inbound_sms::plan::decide(&practice.settings, &mail.text, Some(&sender.patient), now);
+        let action = match inbound_sms::plan::decide(
+            &practice.settings,
+            &mail.text,
+            Some(&sender.patient),
+            now,
+        ) {
+            // A "yes" by email to a waitlist offer goes to staff, who book it (claims by
+            // email are not automated yet; the offer email asks for a reply or a call).
+            inbound_sms::plan::Action::ClaimSlot => inbound_sms::plan::Action::FreeText,
+            other => other,
+        };
         if action.needs_appointments() && sender.appointments.is_none() {
             sender.appointments = Some(
                 deps.store

@@ -54,6 +54,7 @@ fn known(p: Patient) -> Sender {
         family: vec![],
         appointments: Some(vec![]),
         shared_note: None,
+        slots: Vec::new(),
     }))
 }
 
@@ -232,6 +233,7 @@ fn an_opt_out_covers_everyone_on_the_number_and_is_confirmed_once() {
         family: vec![patient("c"), already],
         appointments: None,
         shared_note: Some("3 patients share this phone number".into()),
+        slots: Vec::new(),
     }));
     let plan = plan_for(&practice, &sender, "Stop texting me");
     let opted: Vec<&str> = plan

@@ -93,6 +93,25 @@ pub async fn process(
                 );
             }
         }
+        if let Sender::Known(known) = &mut sender {
+            if action.needs_slots() && known.slots.is_empty() {
+                let keys: Vec<Key> = known
+                    .patient
+                    .slot_offers
+                    .iter()
+                    .map(|o| Key::Slot(o.appointment_id.clone()))
+                    .collect();
+                let read = deps.store.get_many(&practice.practice_id, &keys).await?;
+                known.slots = read
+                    .0
+                    .into_iter()
+                    .filter_map(|i| match i {
+                        frontdesk::ports::Item::Slot(s) => Some(*s),
+                        _ => None,
+                    })
+                    .collect();
+            }
+        }
         let plan = plan::plan(&Input {
             practice,
             inbound,
@@ -144,6 +163,7 @@ fn version_in(fetched: &Fetched, key: &Key) -> Option<u64> {
     match key {
         Key::Patient(id) => fetched.patient(id).map(|p| p.version),
         Key::Appointment(id) => fetched.appointment(id).map(|a| a.version),
+        Key::Slot(id) => fetched.slot(id).map(|s| s.version),
         _ => None,
     }
 }
@@ -164,6 +184,11 @@ fn refresh(sender: Sender, fresh: &Fetched) -> Sender {
                 .unwrap_or_else(|| p.clone())
         })
         .collect();
+    for s in known.slots.iter_mut() {
+        if let Some(f) = fresh.slot(&s.appointment_id) {
+            *s = f.clone();
+        }
+    }
     if let Some(list) = &mut known.appointments {
         for a in list.iter_mut() {
             if let Some(f) = fresh.appointment(&a.appointment_id) {
@@ -184,6 +209,7 @@ fn refresh(sender: Sender, fresh: &Fetched) -> Sender {
                 family: known.family,
                 appointments: None,
                 shared_note: known.shared_note,
+                slots: Vec::new(),
             }))
         }
     }
@@ -253,6 +279,7 @@ async fn identify(
                 family: Vec::new(),
                 appointments: None,
                 shared_note: None,
+                slots: Vec::new(),
             }));
         }
         _ => {}
@@ -320,6 +347,7 @@ async fn identify(
             "{count} patients share this phone number; the text was filed under this \
              patient by {reason}. Check it is theirs."
         )),
+        slots: Vec::new(),
     }))
 }
 

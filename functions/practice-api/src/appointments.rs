@@ -4,12 +4,12 @@
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use frontdesk::domain::{
-    Appointment, AppointmentChange, AppointmentId, AppointmentStatus, PatientId, Practice,
+    Appointment, AppointmentChange, AppointmentId, AppointmentStatus, Patient, PatientId, Practice,
+    SlotReason,
 };
 use frontdesk::ports::{Expect, Fetched, Key, Write};
-use frontdesk::{keys, planning};
+use frontdesk::{keys, planning, waitlist};
 use http::StatusCode;
 
 use crate::arrivals::late_arrival_writes;
@@ -98,15 +98,19 @@ pub(crate) async fn upsert(
             .map_err(|refused| ApiError::Conflict(refused.to_string()))?,
     };
     let replan = existing.is_none_or(|old| old.needs_replan(&appt));
-    let tz = patient.zone(practice.settings.time_zone);
     let mut writes = if replan {
-        replan_writes(&mut appt, practice, tz, now)
+        replan_writes(&mut appt, practice, Some(patient), now)
     } else {
         vec![]
     };
     if let Some(old) = existing {
         // `status=checked_in` (or `completed`) after a no-show is a late arrival too.
         writes.extend(late_arrival_writes(deps, practice, old, appt.status, now).await?);
+        if old.status != AppointmentStatus::Cancelled && appt.status == AppointmentStatus::Cancelled
+        {
+            // The freed slot goes to the waitlist (see `frontdesk::waitlist`).
+            writes.extend(waitlist::free_slot(&appt, SlotReason::Cancelled, now));
+        }
     }
     writes.push(Write::Appointment {
         appointment: Box::new(appt.clone()),
@@ -159,10 +163,14 @@ pub async fn act(
     appt.status = old.status.transition(next)?;
     appt.updated_at = now;
     appt.version = old.version + 1;
-    let mut writes = replan_writes(&mut appt, &practice, practice.settings.time_zone, now);
+    let mut writes = replan_writes(&mut appt, &practice, None, now);
 
     // A no-show who arrives after all (check-in or complete): see `frontdesk::arrival`.
     writes.extend(late_arrival_writes(deps, &practice, old, next, now).await?);
+    if next == AppointmentStatus::Cancelled {
+        // The freed slot goes to the waitlist (see `frontdesk::waitlist`).
+        writes.extend(waitlist::free_slot(&appt, SlotReason::Cancelled, now));
+    }
     writes.push(Write::Appointment {
         appointment: Box::new(appt.clone()),
         expect: Expect::Version(old.version),
@@ -171,14 +179,18 @@ pub async fn act(
     Ok(json_response(StatusCode::OK, &AppointmentOut::from(&appt)))
 }
 
-/// Replaces the appointment's planned due work with what its current state calls for.
+/// Replaces the appointment's planned due work with what its current state calls for
+/// (for its patient, when read: their zone and a new patient's earlier red flag).
 fn replan_writes(
     appt: &mut Appointment,
     practice: &Practice,
-    tz: Tz,
+    patient: Option<&Patient>,
     now: DateTime<Utc>,
 ) -> Vec<Write> {
-    let planned = planning::plan(appt, tz, &practice.settings, now);
+    let planned = match patient {
+        Some(p) => planning::plan_for(appt, p, &practice.settings, now),
+        None => planning::plan(appt, practice.settings.time_zone, &practice.settings, now),
+    };
     let new_keys: Vec<String> = planned.iter().map(keys::due_key_of).collect();
     let mut writes: Vec<Write> = appt
         .planned_due

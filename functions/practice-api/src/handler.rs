@@ -10,7 +10,8 @@ use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{
     appointments, batch, consents, email_preferences, erasure, idempotency, inbox, lists, messages,
-    patients, practices, replies, staff, task_actions, tasks, thread_link, webhooks,
+    patients, practices, release, replies, staff, task_actions, tasks, thread_link, waitlist,
+    webhooks,
 };
 
 pub async fn handle(
@@ -98,6 +99,10 @@ pub(crate) async fn serve(
         Route::CreateReply => replies::create(deps, req).await,
         Route::UpdateReply(id) => replies::update(deps, req, &id).await,
         Route::DeleteReply(id) => replies::delete(deps, req, &id).await,
+        Route::CreateWaitlistEntry => waitlist::create(deps, req).await,
+        Route::ListWaitlist => waitlist::list(deps, req).await,
+        Route::ReleaseAppointment(id) => release::release(deps, req, &id).await,
+        Route::DeleteWaitlistEntry(id) => waitlist::delete(deps, req, &id).await,
         Route::PreviewReply(id) => replies::preview(deps, req, &id).await,
         Route::EmailPreferencesPage => email_preferences::get(deps, req).await,
         Route::EmailPreferencesPost => email_preferences::post(deps, req).await,

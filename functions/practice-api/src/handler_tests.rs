@@ -518,10 +518,12 @@ async fn cancelling_removes_every_planned_reminder() {
         .call("POST", "/v1/appointments/a-1/cancel", Some(&key), None)
         .await;
     assert_eq!(s, 200);
-    assert!(app
-        .store
-        .all_due(&PracticeId::parse(pid).unwrap())
-        .is_empty());
+    let due = app.store.all_due(&PracticeId::parse(pid).unwrap());
+    assert!(
+        due.iter().all(|d| d.kind == DueKind::WaitlistOffer),
+        "no reminder is left, only the offer of the freed slot to the waitlist: {due:?}"
+    );
+    assert_eq!(due.len(), 1);
 }
 
 #[tokio::test]
@@ -911,3 +913,5 @@ mod idempotency_tests;
 mod rate_limit_tests;
 #[path = "webhooks_tests.rs"]
 mod webhooks_tests;
+#[path = "waitlist_tests.rs"]
+mod waitlist_tests;

@@ -29,6 +29,7 @@ mod ownership;
 mod patient_sync;
 mod patients;
 mod practices;
+mod release;
 mod replies;
 mod reply_delivery;
 pub mod router;
@@ -39,6 +40,7 @@ mod task_actions;
 mod tasks;
 mod thread_link;
 mod webhooks;
+mod waitlist;
 mod wire;
 pub use serve::serve;
 

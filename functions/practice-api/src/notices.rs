@@ -217,6 +217,7 @@ fn kind_label(kind: TaskKind) -> &'static str {
         TaskKind::ChannelSwitchRequest => "channel change request",
         TaskKind::FeedbackFollowUp => "feedback follow-up",
         TaskKind::SendFailed => "failed send",
+        TaskKind::WaitlistBooking => "waitlist booking",
     }
 }
 

@@ -336,6 +336,7 @@ fn build(
         patient.no_show_count = e.no_show_count;
         patient.recent_automated = e.recent_automated.clone();
         patient.thread = e.thread.clone();
+        patient.slot_offers = e.slot_offers.clone();
         patient.last_review_request_at = e.last_review_request_at;
         patient.open_feedback_task = e.open_feedback_task.clone();
         // A corrected number or address heals its channel; an unchanged one stays marked.

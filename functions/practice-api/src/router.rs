@@ -62,6 +62,10 @@ pub enum Route {
     ListWebhooks,
     DeleteWebhook(String),
     RotateWebhook(String),
+    CreateWaitlistEntry,
+    ListWaitlist,
+    DeleteWaitlistEntry(String),
+    ReleaseAppointment(String),
 }
 
 /// The path parameters of a matched route.
@@ -120,6 +124,9 @@ const TABLE: &[(&str, &str, Build)] = &[
     ("POST", "/v1/appointments/{appointment_id}/cancel", |p| {
         Route::Appointment(p.get("appointment_id"), AppointmentAction::Cancel)
     }),
+    ("POST", "/v1/appointments/{appointment_id}/release", |p| {
+        Route::ReleaseAppointment(p.get("appointment_id"))
+    }),
     ("GET", "/v1/tasks", |_| Route::ListTasks),
     ("POST", "/v1/tasks/{task_id}/resolve", |p| {
         Route::ResolveTask(p.get("task_id"))
@@ -164,6 +171,11 @@ const TABLE: &[(&str, &str, Build)] = &[
     }),
     ("POST", "/v1/practice/replies/{reply_id}/preview", |p| {
         Route::PreviewReply(p.get("reply_id"))
+    }),
+    ("POST", "/v1/waitlist", |_| Route::CreateWaitlistEntry),
+    ("GET", "/v1/waitlist", |_| Route::ListWaitlist),
+    ("DELETE", "/v1/waitlist/{entry_id}", |p| {
+        Route::DeleteWaitlistEntry(p.get("entry_id"))
     }),
     ("GET", "/public/email/preferences", |_| {
         Route::EmailPreferencesPage
@@ -244,6 +256,7 @@ mod tests {
             .replace("{thread_id}", "th1")
             .replace("{staff_id}", "s1")
             .replace("{webhook_id}", "wh_1")
+            .replace("{entry_id}", "wl_1")
     }
 
     #[test]

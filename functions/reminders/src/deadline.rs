@@ -1,8 +1,10 @@
-//! The confirmation deadline (the end of the day before the visit, on the patient's
-//! clock): an appointment still unconfirmed becomes a red-flag task for staff. Nothing is
-//! sent to the patient. Pure: [`crate::decide`] decides, this writes the task.
+//! The confirmation deadline (before the end of the prior business day, while the office
+//! is open: `frontdesk::policy::red_flag`, planned by `frontdesk::planning`): an
+//! appointment still unconfirmed becomes a red-flag task for staff. Nothing is sent to the
+//! patient. Pure: [`crate::decide`] decides, this writes the task.
 //!
-//! - Priority High; Urgent for a new patient, whose task says they are higher risk.
+//! - Priority High; Urgent for a new patient, whose task says they are higher risk (and
+//!   whose deadline comes earlier, so they are flagged first).
 //! - When the practice releases unconfirmed slots, the task says the slot may be offered
 //!   to another patient.
 //! - The task id is recorded on the appointment (so a later confirmation or check-in can

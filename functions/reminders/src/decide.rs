@@ -97,9 +97,10 @@ pub fn verdict(claimed: &DueWork, snapshot: &Snapshot, now: DateTime<Utc>) -> Ve
             Verdict::Remind(Purpose::DayOfNote)
         }
         // The engine hands this job only the reminders partition.
-        DueKind::NoShowCheck | DueKind::NoShowFollowUp | DueKind::ReviewRequest => {
-            Verdict::Stale("not_reminders_work")
-        }
+        DueKind::NoShowCheck
+        | DueKind::NoShowFollowUp
+        | DueKind::ReviewRequest
+        | DueKind::WaitlistOffer => Verdict::Stale("not_reminders_work"),
     }
 }
 

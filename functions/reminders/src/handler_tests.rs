@@ -78,12 +78,7 @@ impl World {
                 .iter()
                 .find(|p| p.patient_id == a.patient_id)
                 .unwrap();
-            let planned = planning::plan(
-                a,
-                p.zone(practice.settings.time_zone),
-                &practice.settings,
-                utc(planned_at),
-            );
+            let planned = planning::plan_for(a, p, &practice.settings, utc(planned_at));
             let mut a = (*a).clone();
             a.planned_due = planned.iter().map(frontdesk::keys::due_key_of).collect();
             writes.extend(planned.into_iter().map(|d| Write::Due(Box::new(d))));
@@ -178,7 +173,10 @@ const VISIT: &str = "2026-03-10T18:00:00Z";
 const WEEK_BEFORE: &str = "2026-03-03T18:00:00Z"; // 13:00 EST: a fixed 168 hours before
 const TWO_DAYS_BEFORE: &str = "2026-03-08T18:00:00Z";
 const MORNING_OF: &str = "2026-03-10T12:00:00Z"; // 08:00 EDT
-const DEADLINE: &str = "2026-03-10T04:00:00Z"; // midnight EDT
+                                                 // 16:00 EDT on Monday, the business day before: one hour before closing (new patients
+                                                 // two hours earlier still, at 14:00 EDT).
+const DEADLINE: &str = "2026-03-09T20:00:00Z";
+const NEW_PATIENT_DEADLINE: &str = "2026-03-09T18:00:00Z";
 
 #[tokio::test]
 async fn an_sms_patient_gets_each_reminder_once_at_its_offset_asking_for_c_or_r() {
@@ -681,11 +679,20 @@ async fn an_unconfirmed_visit_at_the_deadline_is_a_red_flag_and_new_patients_are
         "2026-03-09T12:00:00Z",
     )
     .await;
-    let r = w.sweep("2026-03-10T03:55:00Z").await;
-    assert_eq!(r.claimed, 0, "not before the end of the day: {r:?}");
+    let r = w.sweep("2026-03-09T17:55:00Z").await;
+    assert_eq!(
+        r.claimed, 0,
+        "not before the afternoon of the day before: {r:?}"
+    );
+    let r = w.sweep(NEW_PATIENT_DEADLINE).await;
+    assert_eq!(
+        count(&r, "red_flag_new_patient"),
+        1,
+        "new patients first: {r:?}"
+    );
+    assert_eq!(count(&r, "red_flag"), 0, "{r:?}");
     let r = w.sweep(DEADLINE).await;
     assert_eq!(count(&r, "red_flag"), 1, "{r:?}");
-    assert_eq!(count(&r, "red_flag_new_patient"), 1, "{r:?}");
     assert_eq!(count(&r, "deadline_confirmed"), 1, "{r:?}");
 
     assert!(
@@ -797,7 +804,7 @@ async fn a_red_flag_whose_appointment_changed_meanwhile_is_decided_again_on_the_
         .due()
         .iter()
         .all(|d| d.kind != DueKind::ConfirmationDeadline));
-    let r = w.sweep("2026-03-10T04:10:00Z").await;
+    let r = w.sweep("2026-03-09T20:10:00Z").await;
     assert_eq!(count(&r, "red_flag"), 0, "{r:?}");
     assert_eq!(w.store.all_tasks(&practice_id()).len(), 1);
 }

@@ -157,12 +157,7 @@ impl Stack {
                 .iter()
                 .find(|p| p.patient_id == a.patient_id)
                 .unwrap();
-            let planned = planning::plan(
-                a,
-                p.zone(practice.settings.time_zone),
-                &practice.settings,
-                utc(planned_at),
-            );
+            let planned = planning::plan_for(a, p, &practice.settings, utc(planned_at));
             let mut a = (*a).clone();
             a.planned_due = planned.iter().map(frontdesk::keys::due_key_of).collect();
             let mut writes: Vec<Write> = planned
@@ -516,33 +511,50 @@ async fn a_confirmation_stops_further_requests_and_leaves_a_day_of_note() {
 }
 
 #[tokio::test]
-async fn unconfirmed_visits_become_red_flags_at_the_deadline_with_new_patients_first() {
+async fn a_monday_visit_unconfirmed_raises_its_red_flag_on_friday_afternoon_new_patients_first() {
     let s = stack().await;
-    let practice = s.practice(|p| p.release_unconfirmed_slots = true);
+    // Office hours: Monday to Friday 08:00-17:00 New York; Saturday and Sunday closed.
+    // No reminders, so the sweeps below only have the red flags to raise.
+    let practice = s.practice(|p| {
+        p.release_unconfirmed_slots = true;
+        p.reminder_offsets = vec![];
+    });
     let regular = s.patient(1, Channel::Sms);
     let mut newbie = s.patient(2, Channel::Email);
     newbie.new_patient = true;
     let mut far = s.patient(3, Channel::Sms);
     far.time_zone = Some(chrono_tz::America::Los_Angeles);
-    let a1 = s.appointment("a1", &regular, "2026-03-10T18:00:00Z");
-    let a2 = s.appointment("a2", &newbie, "2026-03-10T19:00:00Z");
-    let a3 = s.appointment("a3", &far, "2026-03-10T20:00:00Z"); // its deadline is midnight PST
+    // Monday 2026-03-16, 10:00, 11:00 and 12:00 EDT.
+    let a1 = s.appointment("a1", &regular, "2026-03-16T14:00:00Z");
+    let a2 = s.appointment("a2", &newbie, "2026-03-16T15:00:00Z");
+    let a3 = s.appointment("a3", &far, "2026-03-16T16:00:00Z");
     s.seed(
         &practice,
         &[&regular, &newbie, &far],
         &[&a1, &a2, &a3],
-        "2026-03-09T12:00:00Z",
+        "2026-03-12T12:00:00Z",
     )
     .await;
 
-    let r = s.sweep("2026-03-10T04:00:00Z").await; // midnight in New York
+    let r = s.sweep("2026-03-13T17:55:00Z").await; // Friday 13:55
+    assert_eq!(r.claimed, 0, "{r:?}");
+    let r = s.sweep("2026-03-13T18:00:00Z").await; // Friday 14:00: new patients first
     assert_eq!(
         (count(&r, "red_flag"), count(&r, "red_flag_new_patient")),
-        (1, 1),
+        (0, 1),
         "{r:?}"
     );
+    let r = s.sweep("2026-03-13T20:00:00Z").await; // Friday 16:00, an hour before closing
+    assert_eq!(
+        (count(&r, "red_flag"), count(&r, "red_flag_new_patient")),
+        (2, 0),
+        "the patient in Los Angeles too: staff call on the practice's hours. {r:?}"
+    );
+    let r = s.sweep("2026-03-16T04:00:00Z").await; // midnight before the visit: nothing left
+    assert_eq!(r.claimed, 0, "{r:?}");
+
     let tasks = s.open_tasks().await;
-    assert_eq!(tasks.len(), 2);
+    assert_eq!(tasks.len(), 3);
     assert_eq!(tasks[0].priority, Priority::Urgent, "new patients first");
     assert_eq!(tasks[0].patient_id.as_ref().unwrap().as_str(), "pt2");
     assert!(
@@ -551,9 +563,15 @@ async fn unconfirmed_visits_become_red_flags_at_the_deadline_with_new_patients_f
         tasks[0].title
     );
     assert!(tasks[0].detail.contains("higher risk"));
-    assert_eq!(tasks[1].priority, Priority::High);
     for t in &tasks {
         assert_eq!(t.kind, TaskKind::UnconfirmedAppointment);
+        assert!(
+            t.created_at
+                .with_timezone(&chrono_tz::America::New_York)
+                .format("%a")
+                .to_string()
+                == "Fri"
+        );
         assert!(
             t.detail.contains("may be offered to another patient"),
             "{}",
@@ -564,9 +582,7 @@ async fn unconfirmed_visits_become_red_flags_at_the_deadline_with_new_patients_f
             .await;
         assert_eq!(a.tasks, vec![t.task_id.clone()]);
     }
-    let r = s.sweep("2026-03-10T08:00:00Z").await; // midnight in Los Angeles
-    assert_eq!(count(&r, "red_flag"), 1, "{r:?}");
-    assert_eq!(s.open_tasks().await.len(), 3);
+    assert_eq!(tasks[1].priority, Priority::High);
     assert!(
         s.texts().await.is_empty() && s.emails().await.is_empty(),
         "nothing is sent to patients"

@@ -10,11 +10,15 @@ use super::{AppointmentId, PatientId, PracticeId, ReminderOffset};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "snake_case")]
 pub enum DueKind {
-    Reminder { offset: ReminderOffset },
+    Reminder {
+        offset: ReminderOffset,
+    },
     ConfirmationDeadline,
     NoShowCheck,
     NoShowFollowUp,
     ReviewRequest,
+    /// The next batch of offers of a freed slot to waitlist patients.
+    WaitlistOffer,
 }
 
 impl DueKind {
@@ -24,6 +28,7 @@ impl DueKind {
             DueKind::Reminder { .. } | DueKind::ConfirmationDeadline => Sweep::Reminders,
             DueKind::NoShowCheck | DueKind::NoShowFollowUp => Sweep::NoShows,
             DueKind::ReviewRequest => Sweep::Reviews,
+            DueKind::WaitlistOffer => Sweep::Waitlist,
         }
     }
 
@@ -35,6 +40,7 @@ impl DueKind {
             DueKind::NoShowCheck => "noshow-check".into(),
             DueKind::NoShowFollowUp => "noshow-followup".into(),
             DueKind::ReviewRequest => "review".into(),
+            DueKind::WaitlistOffer => "waitlist-offer".into(),
         }
     }
 }
@@ -46,6 +52,8 @@ pub enum Sweep {
     Reminders,
     NoShows,
     Reviews,
+    /// Offers of freed slots (`crate::waitlist::offer_due`).
+    Waitlist,
 }
 
 impl Sweep {
@@ -54,6 +62,7 @@ impl Sweep {
             Sweep::Reminders => "reminders",
             Sweep::NoShows => "no-shows",
             Sweep::Reviews => "reviews",
+            Sweep::Waitlist => "waitlist",
         }
     }
 }

@@ -120,6 +120,22 @@ impl CannedReplyId {
     }
 }
 
+external_id!(
+    /// A waitlist entry. Generated (monotonic ULID), so ids sort in the order entries were
+    /// made: the waitlist's first come, first served order.
+    WaitlistEntryId,
+    "entry_id"
+);
+
+impl WaitlistEntryId {
+    pub fn generate() -> Self {
+        Self(format!(
+            "wl_{}",
+            monotonic_ulid().to_string().to_lowercase()
+        ))
+    }
+}
+
 impl PracticeId {
     /// A fresh, unguessable practice id.
     pub fn generate() -> Self {

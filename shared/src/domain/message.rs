@@ -35,6 +35,10 @@ pub enum Purpose {
     PatientMessage,
     /// The patient arrived after being marked a no-show (see `arrival`).
     LateArrival,
+    /// A freed slot offered from the waitlist, or the answer to taking it (see `waitlist`).
+    WaitlistOffer,
+    /// The practice released the patient's unconfirmed appointment.
+    SlotReleased,
     /// A staff member's answer to the patient (or unknown sender).
     StaffReply,
     /// A staff member worked on one of the patient's tasks (`Direction::Internal`).

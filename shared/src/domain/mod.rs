@@ -25,6 +25,7 @@ mod task;
 mod task_work;
 mod thread;
 pub mod thread_key;
+mod waitlist;
 
 pub use crate::error::Error as DomainError;
 pub use appointment::{Appointment, AppointmentStatus, Confirmation};
@@ -42,7 +43,9 @@ pub use contact::{EmailAddress, PhoneNumber, Region};
 pub use due::{bucket_of, DueKind, DueWork, Sweep, BUCKET_MINUTES};
 pub use hours::{ClockTime, DayOfWeek, OfficeHours, OpenWindow, QuietHours};
 pub use idempotency::{IdempotentRequest, StoredResponse, IDEMPOTENCY_LOCK, IDEMPOTENCY_TTL};
-pub use ids::{AppointmentId, CannedReplyId, MessageId, PatientId, PracticeId, TaskId};
+pub use ids::{
+    AppointmentId, CannedReplyId, MessageId, PatientId, PracticeId, TaskId, WaitlistEntryId,
+};
 pub use message::{Decision, Direction, Message, Purpose};
 pub use notice::UrgentNotice;
 pub use patient::{Patient, ThreadState};
@@ -64,3 +67,6 @@ pub use staff_session::{
 pub use task::{Priority, Task, TaskKind, TaskStatus};
 pub use task_work::{parse_outcome, TaskNote, TaskOutcome, TaskView, TaskWork, MAX_SNOOZE};
 pub use thread::{ThreadId, ThreadLink, UnknownThread, Waiting};
+pub use waitlist::{
+    FreedSlot, OfferedTo, SlotOffer, SlotReason, SlotState, WaitlistEntry, WaitlistWish,
+};

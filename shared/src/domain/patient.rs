@@ -39,6 +39,10 @@ pub struct Patient {
     pub recent_automated: Vec<DateTime<Utc>>,
     #[serde(default)]
     pub thread: ThreadState,
+    /// Freed slots offered to this patient from the waitlist and not answered yet: their
+    /// "YES" claims one (see `crate::waitlist`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slot_offers: Vec<super::SlotOffer>,
     /// When the last review request went out (the review cap spans visits).
     #[serde(default)]
     pub last_review_request_at: Option<DateTime<Utc>>,
@@ -121,6 +125,7 @@ impl Patient {
             no_show_count: 0,
             recent_automated: vec![],
             thread: ThreadState::default(),
+            slot_offers: vec![],
             last_review_request_at: None,
             open_feedback_task: None,
             sms_health: None,

@@ -96,6 +96,15 @@ pub struct PracticeSettings {
     pub day_of_note_for_confirmed: bool,
     /// Whether an unconfirmed appointment at the deadline may be offered to another patient.
     pub release_unconfirmed_slots: bool,
+    /// The red flag of an unconfirmed visit goes up this long before the prior business
+    /// day's closing (see `policy::red_flag`).
+    pub red_flag_minutes_before_close: u32,
+    /// New patients are flagged this much earlier still (they are called first).
+    pub new_patient_red_flag_extra_minutes: u32,
+    /// Waitlist patients offered a freed slot at once (see `frontdesk::waitlist`).
+    pub waitlist_batch_size: u32,
+    /// Minutes between two batches of offers of one freed slot.
+    pub waitlist_batch_minutes: u32,
 }
 
 impl Default for PracticeSettings {
@@ -149,6 +158,10 @@ impl Default for PracticeSettings {
             include_procedure_details: false,
             day_of_note_for_confirmed: true,
             release_unconfirmed_slots: false,
+            red_flag_minutes_before_close: 60,
+            new_patient_red_flag_extra_minutes: 120,
+            waitlist_batch_size: 5,
+            waitlist_batch_minutes: 10,
         }
     }
 }
@@ -255,6 +268,27 @@ impl PracticeSettings {
             return Err(invalid(
                 "answer_grace_minutes",
                 "must be at most 1440 (a day)",
+            ));
+        }
+        if self.red_flag_minutes_before_close > 720 {
+            return Err(invalid(
+                "red_flag_minutes_before_close",
+                "must be at most 720 (12 hours)",
+            ));
+        }
+        if self.new_patient_red_flag_extra_minutes > 720 {
+            return Err(invalid(
+                "new_patient_red_flag_extra_minutes",
+                "must be at most 720 (12 hours)",
+            ));
+        }
+        if self.waitlist_batch_size == 0 || self.waitlist_batch_size > 50 {
+            return Err(invalid("waitlist_batch_size", "must be between 1 and 50"));
+        }
+        if self.waitlist_batch_minutes < 5 || self.waitlist_batch_minutes > 1440 {
+            return Err(invalid(
+                "waitlist_batch_minutes",
+                "must be between 5 and 1440 (the sweep runs every 5 minutes)",
             ));
         }
         Ok(())

@@ -28,6 +28,8 @@ pub enum TaskKind {
     FeedbackFollowUp,
     /// A send that kept failing after its retries.
     SendFailed,
+    /// A waitlist patient took a freed slot: book it for them in the PMS.
+    WaitlistBooking,
 }
 
 /// Priority, most urgent first when sorted.

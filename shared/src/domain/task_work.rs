@@ -99,6 +99,7 @@ impl TaskKind {
             TaskKind::UnconfirmedAppointment
             | TaskKind::RescheduleRequest
             | TaskKind::CancelRequest => &[Rebooked, Reached, LeftVoicemail, NoAnswer],
+            TaskKind::WaitlistBooking => &[Rebooked, Reached, NoAnswer],
             TaskKind::InboxMessage | TaskKind::UnknownSender => &[Answered, NoReplyNeeded, Reached],
         }
     }

@@ -188,6 +188,18 @@ impl Store for DynamoStore {
         self.read_canned_replies(practice_id).await
     }
 
+    async fn waitlist(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::WaitlistEntry>> {
+        self.query_prefix_all(
+            crate::keys::practice_pk(practice_id),
+            crate::keys::WAITLIST_PREFIX,
+            codec::kind::WAITLIST_ENTRY,
+        )
+        .await
+    }
+
     async fn answers_due(
         &self,
         until: DateTime<Utc>,

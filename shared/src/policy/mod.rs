@@ -19,6 +19,7 @@ pub mod keywords;
 mod local_time;
 pub mod quiet_hours;
 mod reasons;
+pub mod red_flag;
 pub mod reply;
 pub mod route;
 pub mod segments;
@@ -53,6 +54,7 @@ pub use keywords::{
     OPT_IN_WORDS, OPT_OUT_WORDS,
 };
 pub use quiet_hours::{is_quiet, next_send_time};
+pub use red_flag::{prior_business_day, red_flag_at, RedFlagLead};
 pub use reply::{
     awaits_staff, in_conversation, note_inbound, reply_channel, route_reply, ReplyRefusal,
     ReplyRoute, ReplyTo, CONVERSATION_WINDOW,

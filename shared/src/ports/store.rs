@@ -22,6 +22,9 @@ pub enum Key {
     Task(TaskId),
     /// A remembered POST, by the hash of its `Idempotency-Key`.
     Idempotency(String),
+    /// A freed slot, by the appointment that freed it.
+    Slot(AppointmentId),
+    WaitlistEntry(crate::domain::WaitlistEntryId),
 }
 
 /// An item read.
@@ -32,6 +35,8 @@ pub enum Item {
     Appointment(Box<Appointment>),
     Task(Box<Task>),
     Idempotency(Box<crate::domain::IdempotentRequest>),
+    Slot(Box<crate::domain::FreedSlot>),
+    WaitlistEntry(Box<crate::domain::WaitlistEntry>),
 }
 
 /// What a change feed lists.
@@ -83,6 +88,21 @@ impl Fetched {
     pub fn task(&self, id: &TaskId) -> Option<&Task> {
         self.0.iter().find_map(|i| match i {
             Item::Task(t) if &t.task_id == id => Some(t.as_ref()),
+            _ => None,
+        })
+    }
+    pub fn slot(&self, id: &AppointmentId) -> Option<&crate::domain::FreedSlot> {
+        self.0.iter().find_map(|i| match i {
+            Item::Slot(s) if &s.appointment_id == id => Some(s.as_ref()),
+            _ => None,
+        })
+    }
+    pub fn waitlist_entry(
+        &self,
+        id: &crate::domain::WaitlistEntryId,
+    ) -> Option<&crate::domain::WaitlistEntry> {
+        self.0.iter().find_map(|i| match i {
+            Item::WaitlistEntry(e) if &e.entry_id == id => Some(e.as_ref()),
             _ => None,
         })
     }
@@ -255,6 +275,15 @@ pub trait Store: Send + Sync {
         _practice_id: &PracticeId,
     ) -> Result<Vec<crate::domain::CannedReply>> {
         Err(unsupported("canned_replies"))
+    }
+
+    /// The practice's waitlist, oldest entry first: one Query on its `WAITLIST#` items,
+    /// every page (a practice's waitlist is tens to hundreds of entries).
+    async fn waitlist(
+        &self,
+        _practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::WaitlistEntry>> {
+        Err(unsupported("waitlist"))
     }
 
     /// Inbox entries across practices whose answer deadline (`answer_by`, or `since` until

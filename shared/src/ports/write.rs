@@ -243,6 +243,20 @@ pub enum Write {
         channel: Channel,
         unhealthy: Option<Box<Unhealthy>>,
     },
+    /// Puts a patient on the waitlist (a new entry: conflicts if the id exists).
+    WaitlistEntry(Box<crate::domain::WaitlistEntry>),
+    /// Takes an entry off the waitlist (nothing to do if it is gone).
+    RemoveWaitlistEntry {
+        practice_id: PracticeId,
+        entry_id: crate::domain::WaitlistEntryId,
+    },
+    /// Writes a freed slot: `Absent` when it is freed, `Version(seen)` for every later
+    /// change, so the first "YES" claims it exactly once and a batch of offers never
+    /// overwrites a claim.
+    Slot {
+        slot: Box<crate::domain::FreedSlot>,
+        expect: Expect,
+    },
     /// Records a provider's delivery report: the sent message (as `sent_message` found it)
     /// with its new decision (`Delivered` or `Undelivered`), only while the stored one is
     /// still `Sent`. A second or late report conflicts and changes nothing.

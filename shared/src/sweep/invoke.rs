@@ -103,6 +103,8 @@ fn function_binary(sweep: Sweep) -> &'static str {
         Sweep::Reminders => "reminders",
         Sweep::NoShows => "no-shows",
         Sweep::Reviews => "review-requests",
+        // The outreach function runs the waitlist offers.
+        Sweep::Waitlist => "outreach",
     }
 }
 
@@ -111,6 +113,7 @@ fn function_name(sweep: Sweep) -> &'static str {
         Sweep::Reminders => "Reminders",
         Sweep::NoShows => "NoShows",
         Sweep::Reviews => "ReviewRequests",
+        Sweep::Waitlist => "Waitlist",
     }
 }
 

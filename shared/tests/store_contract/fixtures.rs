@@ -64,6 +64,7 @@ pub fn patient(practice_id: &PracticeId, id: &str, number: Option<&str>) -> Pati
         no_show_count: 0,
         recent_automated: vec![at(9, 30)],
         thread: Default::default(),
+        slot_offers: vec![],
         last_review_request_at: None,
         open_feedback_task: None,
         sms_health: None,

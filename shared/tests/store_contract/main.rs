@@ -20,6 +20,7 @@ mod notices;
 mod patients;
 mod practice_lists;
 mod webhooks;
+mod waitlist;
 
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::ports::Store;
@@ -126,6 +127,8 @@ contract! {
     notices::urgent_tasks_are_due_as_notices_until_removed_once,
     notices::the_notices_index_is_read_a_bounded_page_per_shard,
     canned::canned_replies_are_saved_listed_edited_and_removed_per_practice,
+    waitlist::waitlist_entries_are_listed_per_practice_oldest_first_and_removed,
+    waitlist::a_freed_slot_is_written_once_and_claimed_only_at_the_version_seen,
     practice_lists::patients_page_in_id_order_and_only_this_practices,
     practice_lists::appointments_page_in_id_order,
     practice_lists::appointments_of_a_range_come_soonest_first_from_each_day_touched,

@@ -156,6 +156,7 @@ pub(super) fn plan_known(input: &Input<'_>, known: &Known) -> frontdesk::Result<
         Action::Help => run.help()?,
         Action::Emergency => run.emergency_text()?,
         Action::Confirm => run.confirm()?,
+        Action::ClaimSlot => run.claim_slot()?,
         Action::AcceptCall | Action::CallMe => run.call_requested()?,
         Action::Reschedule => run.reschedule()?,
         Action::CancelClarify => run.cancel_clarify()?,

@@ -52,6 +52,8 @@ pub enum Action {
     Emergency,
     /// Confirms the next appointment.
     Confirm,
+    /// "Yes" to a freed slot offered from the waitlist (only while an offer is open).
+    ClaimSlot,
     /// "Yes" right after a call was suggested (and nothing automated since).
     AcceptCall,
     CallMe,
@@ -80,6 +82,7 @@ impl Action {
             Action::Help => "help",
             Action::Emergency => "emergency",
             Action::Confirm => "confirm",
+            Action::ClaimSlot => "claim_slot",
             Action::AcceptCall => "accept_call",
             Action::CallMe => "call_me",
             Action::Reschedule => "reschedule",
@@ -98,6 +101,11 @@ impl Action {
         self == Action::Confirm
     }
 
+    /// Whether the slots offered to the patient must be read first.
+    pub fn needs_slots(self) -> bool {
+        self == Action::ClaimSlot
+    }
+
     /// The intent the thread records (see `policy::record_inbound`).
     pub fn thread_intent(self) -> Intent {
         match self {
@@ -105,7 +113,7 @@ impl Action {
             Action::OptIn => Intent::OptIn,
             Action::Help => Intent::Help,
             Action::Emergency => Intent::Emergency,
-            Action::Confirm => Intent::Confirm,
+            Action::Confirm | Action::ClaimSlot => Intent::Confirm,
             Action::AcceptCall | Action::CallMe => Intent::CallMe,
             Action::Reschedule => Intent::Reschedule,
             Action::CancelClarify | Action::CancelVisit | Action::CancelAgain => {
@@ -174,6 +182,8 @@ pub fn decide(
         Intent::OptIn => Action::OptIn,
         Intent::Help => Action::Help,
         Intent::Emergency => Action::Emergency,
+        // An open waitlist offer takes precedence over the generic confirmation.
+        Intent::Confirm if p.slot_offers.iter().any(|o| o.is_live(now)) => Action::ClaimSlot,
         Intent::Confirm if suggestion_pending(p, now) => Action::AcceptCall,
         Intent::Confirm => Action::Confirm,
         Intent::CallMe => Action::CallMe,
@@ -211,6 +221,8 @@ pub struct Known {
     pub appointments: Option<Vec<Appointment>>,
     /// How the patient was picked among several on one phone (for staff).
     pub shared_note: Option<String>,
+    /// The freed slots offered to the patient, when read (for a "YES" to an offer).
+    pub slots: Vec<frontdesk::domain::FreedSlot>,
 }
 
 #[derive(Debug, Clone)]
@@ -278,6 +290,7 @@ mod arms;
 mod draft;
 mod emergency;
 mod known;
+mod slot_claim;
 mod unknown;
 
 use draft::*;

@@ -61,6 +61,8 @@ pub(super) mod kind {
     pub const NOTICE: &str = "notice";
     pub const WEBHOOK_ENDPOINT: &str = "webhook_endpoint";
     pub const WEBHOOK_EVENT: &str = "webhook_event";
+    pub const WAITLIST_ENTRY: &str = "waitlist_entry";
+    pub const FREED_SLOT: &str = "freed_slot";
 }
 
 mod batch;
@@ -72,6 +74,7 @@ mod sessions;
 mod staff;
 mod threads;
 mod webhooks;
+mod waitlist;
 mod writes;
 
 pub(super) use batch::collapse;
@@ -144,6 +147,8 @@ pub(super) fn key_of(practice_id: &PracticeId, key: &Key) -> (Attrs, &'static st
         Key::Appointment(id) => (keys::appointment_sk(id), kind::APPOINTMENT),
         Key::Task(id) => (keys::task_sk(id), kind::TASK),
         Key::Idempotency(hash) => (keys::idempotency_sk(hash), kind::IDEMPOTENCY),
+        Key::Slot(id) => (keys::slot_sk(id), kind::FREED_SLOT),
+        Key::WaitlistEntry(id) => (keys::waitlist_sk(id), kind::WAITLIST_ENTRY),
     };
     (key_attrs(pk, sk), ty)
 }
@@ -156,6 +161,8 @@ pub(super) fn decode_item(item: Attrs, ty: &'static str) -> Result<Item> {
         kind::APPOINTMENT => Item::Appointment(Box::new(decode(item, ty)?)),
         kind::TASK => Item::Task(Box::new(decode(item, ty)?)),
         kind::IDEMPOTENCY => Item::Idempotency(Box::new(decode(item, ty)?)),
+        kind::FREED_SLOT => Item::Slot(Box::new(decode(item, ty)?)),
+        kind::WAITLIST_ENTRY => Item::WaitlistEntry(Box::new(decode(item, ty)?)),
         other => return Err(corrupt(other, "no reader for this item type")),
     })
 }

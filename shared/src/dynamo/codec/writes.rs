@@ -387,6 +387,9 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::CannedReply { .. }
         | Write::RemoveCannedReply { .. }) => staff::expand(w, out)?,
         w @ (Write::ChannelHealth { .. } | Write::DeliveryReport(_)) => delivery::expand(w, out)?,
+        w @ (Write::WaitlistEntry(_) | Write::RemoveWaitlistEntry { .. } | Write::Slot { .. }) => {
+            waitlist::expand(w, out)?
+        }
         w @ (Write::StaffLogin { .. }
         | Write::RemoveStaffLogin { .. }
         | Write::ConsumeInvitation { .. }

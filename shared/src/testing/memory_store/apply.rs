@@ -219,6 +219,9 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
         w @ (Write::ChannelHealth { .. } | Write::DeliveryReport(_)) => {
             super::delivery::apply(t, w)?
         }
+        w @ (Write::WaitlistEntry(_) | Write::RemoveWaitlistEntry { .. } | Write::Slot { .. }) => {
+            super::waitlist::apply(t, w)?
+        }
         w @ (Write::StaffLogin { .. }
         | Write::RemoveStaffLogin { .. }
         | Write::ConsumeInvitation { .. }
@@ -249,10 +252,11 @@ fn due_key(d: &DueWork) -> K {
 }
 
 /// The version condition of a versioned item (patients and appointments).
-fn check(expect: Expect, existing: Option<&Stored>) -> Result<()> {
+pub(super) fn check(expect: Expect, existing: Option<&Stored>) -> Result<()> {
     let version = match existing {
         Some(Stored::Patient(p)) => Some(p.version),
         Some(Stored::Appointment(a)) => Some(a.version),
+        Some(Stored::Slot(s)) => Some(s.version),
         // Never under a patient's or an appointment's key; no version to match.
         Some(_) => Some(u64::MAX),
         None => None,

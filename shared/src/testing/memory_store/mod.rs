@@ -15,6 +15,7 @@ mod staff;
 mod store;
 mod threads;
 mod webhooks;
+mod waitlist;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -59,6 +60,8 @@ enum Stored {
     Idempotency(Box<crate::domain::IdempotentRequest>),
     WebhookEndpoint(Box<crate::webhooks::WebhookEndpoint>),
     WebhookEvent(Box<crate::webhooks::OutboxEvent>),
+    WaitlistEntry(Box<crate::domain::WaitlistEntry>),
+    Slot(Box<crate::domain::FreedSlot>),
 }
 
 /// `(PK, SK)` to item.
@@ -152,6 +155,8 @@ impl MemoryStore {
                 Some(Stored::Appointment(a)) => Some(Item::Appointment(a.clone())),
                 Some(Stored::Task(x)) => Some(Item::Task(x.clone())),
                 Some(Stored::Idempotency(r)) => Some(Item::Idempotency(r.clone())),
+                Some(Stored::Slot(x)) => Some(Item::Slot(x.clone())),
+                Some(Stored::WaitlistEntry(e)) => Some(Item::WaitlistEntry(e.clone())),
                 _ => None,
             })
             .collect())
@@ -176,6 +181,8 @@ fn key_of(practice_id: &PracticeId, key: &Key) -> (String, String) {
         Key::Appointment(id) => keys::appointment_sk(id),
         Key::Task(id) => keys::task_sk(id),
         Key::Idempotency(hash) => keys::idempotency_sk(hash),
+        Key::Slot(id) => keys::slot_sk(id),
+        Key::WaitlistEntry(id) => keys::waitlist_sk(id),
     };
     (keys::practice_pk(practice_id), sk)
 }

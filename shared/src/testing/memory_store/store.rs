@@ -445,6 +445,14 @@ impl Store for MemoryStore {
         Ok(staff::canned_replies(&*self.lock()?, practice_id))
     }
 
+    async fn waitlist(
+        &self,
+        practice_id: &PracticeId,
+    ) -> Result<Vec<crate::domain::WaitlistEntry>> {
+        self.count(1);
+        Ok(super::waitlist::entries(&*self.lock()?, practice_id))
+    }
+
     async fn answers_due(
         &self,
         until: DateTime<Utc>,
