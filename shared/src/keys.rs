@@ -166,7 +166,12 @@ pub fn due_sk(appointment: &AppointmentId, label: &str) -> String {
 }
 
 pub fn due_key_of(d: &DueWork) -> String {
-    due_sk(&d.appointment_id, &d.kind.label())
+    if d.kind.per_patient() {
+        // One item per patient of the subject (a broadcast's recipients).
+        format!("DUE#{}#{}#{}", d.appointment_id, d.kind.label(), d.patient_id)
+    } else {
+        due_sk(&d.appointment_id, &d.kind.label())
+    }
 }
 
 /// The due-work index partition for one sweep and one bucket.
@@ -308,4 +313,19 @@ pub fn deferred_reply_sort(
     message: &MessageId,
 ) -> String {
     format!("{}#{practice}#{message}", sortable_time(until))
+}
+
+/// A broadcast.
+pub fn broadcast_sk(id: &crate::domain::BroadcastId) -> String {
+    format!("BCAST#{id}")
+}
+
+/// Prefix of a broadcast's recipients (its progress is counted over them).
+pub fn recipient_prefix(id: &crate::domain::BroadcastId) -> String {
+    format!("BCAST#{id}#R#")
+}
+
+/// One recipient of a broadcast: the keyed send intent, created once.
+pub fn recipient_sk(id: &crate::domain::BroadcastId, patient: &PatientId) -> String {
+    format!("{}{patient}", recipient_prefix(id))
 }

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{
-    appointments, batch, consents, email_preferences, erasure, idempotency, inbox, lists, messages,
+    appointments, batch, broadcasts, consents, email_preferences, erasure, idempotency, inbox, lists, messages,
     patients, practices, replies, staff, task_actions, tasks,
 };
 
@@ -100,6 +100,9 @@ pub(crate) async fn serve(
         Route::PreviewReply(id) => replies::preview(deps, req, &id).await,
         Route::EmailPreferencesPage => email_preferences::get(deps, req).await,
         Route::EmailPreferencesPost => email_preferences::post(deps, req).await,
+        Route::CreateBroadcast => broadcasts::create(deps, req).await,
+        Route::GetBroadcast(id) => broadcasts::get(deps, req, &id).await,
+        Route::CancelBroadcast(id) => broadcasts::cancel(deps, req, &id).await,
     }
 }
 

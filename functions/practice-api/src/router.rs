@@ -57,6 +57,9 @@ pub enum Route {
     /// Public (no key): the signed link of every automated email.
     EmailPreferencesPage,
     EmailPreferencesPost,
+    CreateBroadcast,
+    GetBroadcast(String),
+    CancelBroadcast(String),
 }
 
 /// The path parameters of a matched route.
@@ -157,6 +160,13 @@ const TABLE: &[(&str, &str, Build)] = &[
     ("POST", "/v1/practice/replies/{reply_id}/preview", |p| {
         Route::PreviewReply(p.get("reply_id"))
     }),
+    ("POST", "/v1/broadcasts", |_| Route::CreateBroadcast),
+    ("GET", "/v1/broadcasts/{broadcast_id}", |p| {
+        Route::GetBroadcast(p.get("broadcast_id"))
+    }),
+    ("POST", "/v1/broadcasts/{broadcast_id}/cancel", |p| {
+        Route::CancelBroadcast(p.get("broadcast_id"))
+    }),
     ("GET", "/public/email/preferences", |_| {
         Route::EmailPreferencesPage
     }),
@@ -227,6 +237,7 @@ mod tests {
             .replace("{key_id}", "k1")
             .replace("{thread_id}", "th1")
             .replace("{staff_id}", "s1")
+            .replace("{broadcast_id}", "bc_1")
     }
 
     #[test]

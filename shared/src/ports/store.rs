@@ -22,6 +22,7 @@ pub enum Key {
     Task(TaskId),
     /// A remembered POST, by the hash of its `Idempotency-Key`.
     Idempotency(String),
+    Broadcast(crate::domain::BroadcastId),
 }
 
 /// An item read.
@@ -32,6 +33,7 @@ pub enum Item {
     Appointment(Box<Appointment>),
     Task(Box<Task>),
     Idempotency(Box<crate::domain::IdempotentRequest>),
+    Broadcast(Box<crate::domain::Broadcast>),
 }
 
 /// What a change feed lists.
@@ -83,6 +85,12 @@ impl Fetched {
     pub fn task(&self, id: &TaskId) -> Option<&Task> {
         self.0.iter().find_map(|i| match i {
             Item::Task(t) if &t.task_id == id => Some(t.as_ref()),
+            _ => None,
+        })
+    }
+    pub fn broadcast(&self, id: &crate::domain::BroadcastId) -> Option<&crate::domain::Broadcast> {
+        self.0.iter().find_map(|i| match i {
+            Item::Broadcast(b) if &b.broadcast_id == id => Some(b.as_ref()),
             _ => None,
         })
     }
@@ -249,6 +257,17 @@ pub trait Store: Send + Sync {
         Err(unsupported("resolved_tasks"))
     }
 
+    /// A broadcast's recipients in patient id order, one page at a time. One Query on its
+    /// `BCAST#<id>#R#` items.
+    async fn broadcast_recipients(
+        &self,
+        _practice_id: &PracticeId,
+        _broadcast: &crate::domain::BroadcastId,
+        _cursor: Option<&str>,
+        _limit: usize,
+    ) -> Result<Page<crate::domain::Recipient>> {
+        Err(unsupported("broadcast_recipients"))
+    }
     /// The practice's canned replies, oldest first (one Query).
     async fn canned_replies(
         &self,

@@ -64,7 +64,7 @@ pub async fn read_batch(store: &dyn Store, chunk: &[DueWork]) -> Result<Batch> {
                         .appointments
                         .insert((a.practice_id.clone(), a.appointment_id.clone()), *a);
                 }
-                Item::Task(_) | Item::Idempotency(_) => {}
+                Item::Task(_) | Item::Idempotency(_) | Item::Broadcast(_) => {}
             }
         }
     }

@@ -101,6 +101,7 @@ fn function_name(sweep: Sweep) -> &'static str {
         Sweep::Reminders => "Reminders",
         Sweep::NoShows => "NoShows",
         Sweep::Reviews => "ReviewRequests",
+        Sweep::Broadcasts => "Outreach.Broadcasts",
     }
 }
 

@@ -58,9 +58,12 @@ pub(super) mod kind {
     pub const SESSION: &str = "session";
     pub const SIGN_IN_FAILURES: &str = "sign_in_failures";
     pub const SENT_MESSAGE: &str = "sent_message";
+    pub const BROADCAST: &str = "broadcast";
+    pub const BROADCAST_RECIPIENT: &str = "broadcast_recipient";
 }
 
 mod batch;
+mod broadcasts;
 mod delivery;
 mod expression;
 mod ops;
@@ -139,6 +142,7 @@ pub(super) fn key_of(practice_id: &PracticeId, key: &Key) -> (Attrs, &'static st
         Key::Appointment(id) => (keys::appointment_sk(id), kind::APPOINTMENT),
         Key::Task(id) => (keys::task_sk(id), kind::TASK),
         Key::Idempotency(hash) => (keys::idempotency_sk(hash), kind::IDEMPOTENCY),
+        Key::Broadcast(id) => (keys::broadcast_sk(id), kind::BROADCAST),
     };
     (key_attrs(pk, sk), ty)
 }
@@ -151,6 +155,7 @@ pub(super) fn decode_item(item: Attrs, ty: &'static str) -> Result<Item> {
         kind::APPOINTMENT => Item::Appointment(Box::new(decode(item, ty)?)),
         kind::TASK => Item::Task(Box::new(decode(item, ty)?)),
         kind::IDEMPOTENCY => Item::Idempotency(Box::new(decode(item, ty)?)),
+        kind::BROADCAST => Item::Broadcast(Box::new(decode(item, ty)?)),
         other => return Err(corrupt(other, "no reader for this item type")),
     })
 }

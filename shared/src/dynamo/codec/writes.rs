@@ -372,6 +372,9 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::CannedReply { .. }
         | Write::RemoveCannedReply { .. }) => staff::expand(w, out)?,
         w @ (Write::ChannelHealth { .. } | Write::DeliveryReport(_)) => delivery::expand(w, out)?,
+        w @ (Write::Broadcast { .. } | Write::BroadcastRecipient { .. }) => {
+            broadcasts::expand(w, out)?
+        }
         w @ (Write::StaffLogin { .. }
         | Write::RemoveStaffLogin { .. }
         | Write::ConsumeInvitation { .. }

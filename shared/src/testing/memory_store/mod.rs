@@ -55,6 +55,8 @@ enum Stored {
     SignInFailures(crate::domain::Failures),
     Sent(Box<Message>),
     Idempotency(Box<crate::domain::IdempotentRequest>),
+    Broadcast(Box<crate::domain::Broadcast>),
+    Recipient(Box<crate::domain::Recipient>),
 }
 
 /// `(PK, SK)` to item.
@@ -148,6 +150,7 @@ impl MemoryStore {
                 Some(Stored::Appointment(a)) => Some(Item::Appointment(a.clone())),
                 Some(Stored::Task(x)) => Some(Item::Task(x.clone())),
                 Some(Stored::Idempotency(r)) => Some(Item::Idempotency(r.clone())),
+                Some(Stored::Broadcast(b)) => Some(Item::Broadcast(b.clone())),
                 _ => None,
             })
             .collect())
@@ -172,6 +175,7 @@ fn key_of(practice_id: &PracticeId, key: &Key) -> (String, String) {
         Key::Appointment(id) => keys::appointment_sk(id),
         Key::Task(id) => keys::task_sk(id),
         Key::Idempotency(hash) => keys::idempotency_sk(hash),
+        Key::Broadcast(id) => keys::broadcast_sk(id),
     };
     (keys::practice_pk(practice_id), sk)
 }

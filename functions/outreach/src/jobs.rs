@@ -1,0 +1,86 @@
+//! Which job an invocation runs: the EventBridge event's `detail.job` (each schedule in
+//! `template.yaml` sets it). One match arm per job: a new job (the waitlist) is a variant,
+//! its name, and its arm in [`handle`].
+
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
+
+use crate::broadcasts;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Broadcasts,
+}
+
+impl Job {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "broadcasts" => Some(Job::Broadcasts),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::Broadcasts => "broadcasts",
+        }
+    }
+
+    /// The job of a scheduled event: `detail.job`; an event without one (a hand-fired
+    /// test event) runs broadcasts, the job that must never wait.
+    pub fn of_event(event: &Value) -> Result<Self, Diagnostic> {
+        match event.get("detail").and_then(|d| d.get("job")) {
+            None | Some(Value::Null) => Ok(Job::Broadcasts),
+            Some(Value::String(name)) => Self::parse(name).ok_or_else(|| unknown(name)),
+            Some(_) => Err(unknown("(not a string)")),
+        }
+    }
+}
+
+fn unknown(name: &str) -> Diagnostic {
+    Diagnostic {
+        error_type: "Outreach.UnknownJob".into(),
+        error_message: format!(
+            "unknown outreach job {name:?}: set the schedule's detail to {{\"job\": \"broadcasts\"}}"
+        ),
+    }
+}
+
+/// The Lambda entry point: the job the event names, "now" from its `time`.
+pub async fn handle(
+    deps: &frontdesk::sweep::Deps,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Diagnostic> {
+    match Job::of_event(&event.payload)? {
+        Job::Broadcasts => broadcasts::handle(deps, event).await,
+    }
+}
+
+/// The whole `main`: tracing, templates checked, dependencies wired once (no I/O at init),
+/// then the runtime loop.
+pub async fn serve() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    frontdesk::policy::check_templates()?;
+    let config = frontdesk::config::Config::from_env()?;
+    let deps = frontdesk::sweep::wire(&config, &frontdesk::aws::Clients::from_env().await)?;
+    lambda_runtime::run(lambda_runtime::service_fn(|event: LambdaEvent<Value>| {
+        let deps = deps.clone();
+        async move { handle(&deps, event).await }
+    }))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_event_names_the_job() {
+        assert_eq!(Job::of_event(&json!({"detail": {"job": "broadcasts"}})).unwrap(), Job::Broadcasts);
+        assert_eq!(Job::of_event(&json!({"time": "2026-01-01T00:00:00Z"})).unwrap(), Job::Broadcasts);
+        let e = Job::of_event(&json!({"detail": {"job": "fireworks"}})).unwrap_err();
+        assert_eq!(e.error_type, "Outreach.UnknownJob");
+        assert_eq!(Job::parse(Job::Broadcasts.name()), Some(Job::Broadcasts));
+    }
+}
