@@ -60,5 +60,42 @@ class SerialDispatcher(_Base):
 
 server.DomainDispatcherApplication = SerialDispatcher
 
+
+# moto's TransactWriteItems backs up the whole table once per *operation* of the transaction
+# (a deep copy of every item, 100 times for a 100-item transaction), which makes a test with
+# a few thousand items take minutes. One backup per table per transaction restores exactly
+# the same state on failure. Requests are serialised above, so one cache is safe.
+try:
+    import copy as _copy
+    import moto.dynamodb.models as _dynamo_models
+
+    class _OneBackupPerTable:
+        cache = None
+
+        def deepcopy(self, x, memo=None):
+            if self.cache is not None and isinstance(x, _dynamo_models.Table):
+                if id(x) not in self.cache:
+                    self.cache[id(x)] = _copy.deepcopy(x, memo)
+                return self.cache[id(x)]
+            return _copy.deepcopy(x, memo)
+
+        def __getattr__(self, name):
+            return getattr(_copy, name)
+
+    _backups = _OneBackupPerTable()
+    _dynamo_models.copy = _backups
+    _transact = _dynamo_models.DynamoDBBackend.transact_write_items
+
+    def _transact_once(self, *args, **kwargs):
+        _backups.cache = {}
+        try:
+            return _transact(self, *args, **kwargs)
+        finally:
+            _backups.cache = None
+
+    _dynamo_models.DynamoDBBackend.transact_write_items = _transact_once
+except (ImportError, AttributeError):
+    pass
+
 if __name__ == "__main__":
     server.main(sys.argv[1:])

@@ -12,3 +12,6 @@ pub mod pace;
 
 pub use frontdesk::sweep::{wire, Deps, SweepError as Error};
 pub use jobs::{handle, serve, Job};
+
+#[cfg(test)]
+mod handler_tests;

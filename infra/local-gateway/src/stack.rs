@@ -148,6 +148,10 @@ pub async fn build_at(
     });
     scheduled.insert("answer-sla".to_string(), answer_sla);
     scheduled.insert(
+        "outreach".to_string(),
+        scheduled!(outreach, sweep_deps.clone()),
+    );
+    scheduled.insert(
         "review-requests".to_string(),
         scheduled!(review_requests, sweep_deps),
     );

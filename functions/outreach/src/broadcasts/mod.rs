@@ -108,3 +108,7 @@ impl DueHandler for Broadcasts {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "decide_tests.rs"]
+mod decide_tests;
