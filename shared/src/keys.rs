@@ -168,7 +168,12 @@ pub fn due_sk(appointment: &AppointmentId, label: &str) -> String {
 pub fn due_key_of(d: &DueWork) -> String {
     if d.kind.per_patient() {
         // One item per patient of the subject (a broadcast's recipients).
-        format!("DUE#{}#{}#{}", d.appointment_id, d.kind.label(), d.patient_id)
+        format!(
+            "DUE#{}#{}#{}",
+            d.appointment_id,
+            d.kind.label(),
+            d.patient_id
+        )
     } else {
         due_sk(&d.appointment_id, &d.kind.label())
     }

@@ -552,7 +552,9 @@ async fn every_operation_answers_as_the_openapi_document_says() {
         broadcasts,
         broadcasts,
         k,
-        Some(json!({"audience": {"type": "all_active"}, "kind": "marketing", "body": "{{ nope }}"})),
+        Some(
+            json!({"audience": {"type": "all_active"}, "kind": "marketing", "body": "{{ nope }}"}),
+        ),
     )
     .await;
     let one_broadcast = format!(
@@ -563,8 +565,16 @@ async fn every_operation_answers_as_the_openapi_document_says() {
     s.hit("GET", get_b, &one_broadcast, k, None).await;
     s.hit("GET", get_b, "/v1/broadcasts/bc_none", k, None).await;
     let cancel_b = "/v1/broadcasts/{broadcast_id}/cancel";
-    s.hit("POST", cancel_b, &format!("{one_broadcast}/cancel"), k, None).await;
-    s.hit("POST", cancel_b, "/v1/broadcasts/bc_none/cancel", k, None).await;
+    s.hit(
+        "POST",
+        cancel_b,
+        &format!("{one_broadcast}/cancel"),
+        k,
+        None,
+    )
+    .await;
+    s.hit("POST", cancel_b, "/v1/broadcasts/bc_none/cancel", k, None)
+        .await;
 
     // The patient's public preference page: a link that is not valid changes nothing.
     let prefs = "/public/email/preferences";

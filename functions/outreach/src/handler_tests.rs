@@ -43,7 +43,13 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 fn patient(i: usize, channel: Channel) -> Patient {
     let mut p = fixtures::patient("smile", &format!("p{i:03}"), channel);
     p.phone = Some(fixtures::phone(&format!("+1212555{:04}", 1000 + i)));
-    p.consents.set(channel, MessageKind::Marketing, true, ConsentSource::PatientForm, now());
+    p.consents.set(
+        channel,
+        MessageKind::Marketing,
+        true,
+        ConsentSource::PatientForm,
+        now(),
+    );
     p
 }
 
@@ -51,10 +57,21 @@ fn patient(i: usize, channel: Channel) -> Patient {
 /// all of them at `now()`.
 async fn seed(w: &World, n: usize) -> Broadcast {
     let practice = fixtures::practice("smile", |_| {});
-    let mut writes = vec![Write::Practice { practice: Box::new(practice.clone()), expect_absent: false }];
+    let mut writes = vec![Write::Practice {
+        practice: Box::new(practice.clone()),
+        expect_absent: false,
+    }];
     for i in 0..n {
-        let channel = if i % 3 == 2 { Channel::Voice } else { Channel::Sms };
-        writes.push(Write::Patient { patient: Box::new(patient(i, channel)), expect: Expect::Any, previous_phone: None });
+        let channel = if i % 3 == 2 {
+            Channel::Voice
+        } else {
+            Channel::Sms
+        };
+        writes.push(Write::Patient {
+            patient: Box::new(patient(i, channel)),
+            expect: Expect::Any,
+            previous_phone: None,
+        });
     }
     for chunk in writes.chunks(50) {
         w.store.write(chunk.to_vec()).await.unwrap();
@@ -71,8 +88,15 @@ async fn seed(w: &World, n: usize) -> Broadcast {
     .unwrap();
     w.store
         .write(vec![
-            Write::Broadcast { broadcast: Box::new(b.clone()), expect: Expect::Absent },
-            Write::Due(Box::new(DueWork::broadcast_expand(b.practice_id.clone(), &b.broadcast_id, now()))),
+            Write::Broadcast {
+                broadcast: Box::new(b.clone()),
+                expect: Expect::Absent,
+            },
+            Write::Due(Box::new(DueWork::broadcast_expand(
+                b.practice_id.clone(),
+                &b.broadcast_id,
+                now(),
+            ))),
         ])
         .await
         .unwrap();
@@ -84,20 +108,35 @@ async fn an_expansion_page_costs_three_round_trips_and_four_with_callers_after_t
     let w = world();
     let b = seed(&w, 90).await;
     let due = DueWork::broadcast_expand(b.practice_id.clone(), &b.broadcast_id, now());
-    let claimed = w.store.claim_due(&due, now() + Duration::minutes(10)).await.unwrap().unwrap();
+    let claimed = w
+        .store
+        .claim_due(&due, now() + Duration::minutes(10))
+        .await
+        .unwrap()
+        .unwrap();
     let practice = fixtures::practice("smile", |_| {});
     w.store.reset_requests();
-    let h = expand::expand(w.store.as_ref(), &claimed, &practice, now()).await.unwrap();
+    let h = expand::expand(w.store.as_ref(), &claimed, &practice, now())
+        .await
+        .unwrap();
     assert_eq!(h.label(), "broadcast_expanded");
     // Page 1: broadcast (R1), patients (Query), write. Page 2: the same plus the call
     // list's task (R1), which page 1 created.
     assert_eq!(w.store.requests(), 3 + 4);
-    let got = w.store.get_many(&b.practice_id, &[Key::Broadcast(b.broadcast_id.clone())]).await.unwrap();
+    let got = w
+        .store
+        .get_many(&b.practice_id, &[Key::Broadcast(b.broadcast_id.clone())])
+        .await
+        .unwrap();
     let after = got.broadcast(&b.broadcast_id).unwrap();
     assert_eq!((after.expanded, after.call_list), (90, 30));
     let tasks = w.store.all_tasks(&b.practice_id);
     assert_eq!(tasks.len(), 1, "one call list");
-    assert!(tasks[0].detail.contains("30 patients prefer a phone call"), "{}", tasks[0].detail);
+    assert!(
+        tasks[0].detail.contains("30 patients prefer a phone call"),
+        "{}",
+        tasks[0].detail
+    );
     assert_eq!(tasks[0].detail.matches("\n- ").count(), 30);
 }
 
@@ -107,7 +146,11 @@ async fn a_recipient_costs_two_round_trips_and_overlapping_runs_send_each_once()
     let b = seed(&w, 120).await;
     broadcasts::run(&w.deps, now()).await.unwrap(); // expansion
     let pid = &b.practice_id;
-    assert_eq!(w.store.all_due(pid).len(), 80, "one send item per texted patient");
+    assert_eq!(
+        w.store.all_due(pid).len(),
+        80,
+        "one send item per texted patient"
+    );
     // Two runs at once, twice, then the rest of the pace.
     for minute in [1, 1, 2] {
         let at = now() + Duration::minutes(minute);
@@ -126,11 +169,13 @@ async fn a_recipient_costs_two_round_trips_and_overlapping_runs_send_each_once()
     let b2 = seed(&w2, 1).await;
     broadcasts::run(&w2.deps, now()).await.unwrap();
     w2.store.reset_requests();
-    let r = broadcasts::run(&w2.deps, now() + Duration::minutes(1)).await.unwrap();
+    let r = broadcasts::run(&w2.deps, now() + Duration::minutes(1))
+        .await
+        .unwrap();
     assert_eq!(r.outcomes.get("broadcast_sent"), Some(&1));
     let buckets = r.buckets; // one R7 per bucket
-    // R9 cursor + R7 per bucket + R8 batch + C1 claim + R1 broadcast + the transaction (the
-    // cursor did not move: no cursor write).
+                             // R9 cursor + R7 per bucket + R8 batch + C1 claim + R1 broadcast + the transaction (the
+                             // cursor did not move: no cursor write).
     assert_eq!(w2.store.requests(), 1 + buckets + 1 + 1 + 1 + 1, "{r:?}");
     let _ = b2;
 }
@@ -141,6 +186,8 @@ async fn one_run_sends_at_most_the_pace_per_practice() {
     seed(&w, 200).await;
     broadcasts::run(&w.deps, now()).await.unwrap();
     // Late: everything is due at once; one run still sends at most the pace.
-    broadcasts::run(&w.deps, now() + Duration::minutes(30)).await.unwrap();
+    broadcasts::run(&w.deps, now() + Duration::minutes(30))
+        .await
+        .unwrap();
     assert_eq!(w.sms.sent().len() as u32, crate::pace::PER_MINUTE);
 }

@@ -77,8 +77,14 @@ mod tests {
 
     #[test]
     fn the_event_names_the_job() {
-        assert_eq!(Job::of_event(&json!({"detail": {"job": "broadcasts"}})).unwrap(), Job::Broadcasts);
-        assert_eq!(Job::of_event(&json!({"time": "2026-01-01T00:00:00Z"})).unwrap(), Job::Broadcasts);
+        assert_eq!(
+            Job::of_event(&json!({"detail": {"job": "broadcasts"}})).unwrap(),
+            Job::Broadcasts
+        );
+        assert_eq!(
+            Job::of_event(&json!({"time": "2026-01-01T00:00:00Z"})).unwrap(),
+            Job::Broadcasts
+        );
         let e = Job::of_event(&json!({"detail": {"job": "fireworks"}})).unwrap_err();
         assert_eq!(e.error_type, "Outreach.UnknownJob");
         assert_eq!(Job::parse(Job::Broadcasts.name()), Some(Job::Broadcasts));

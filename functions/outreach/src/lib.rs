@@ -6,9 +6,11 @@
 //! caps, channel health, and one call-list task for the patients who prefer a call.
 //! Sends are paced in one place ([`pace`]) so a broadcast never starves replies.
 
+pub mod birthdays;
 pub mod broadcasts;
 pub mod jobs;
 pub mod pace;
+pub mod recall;
 
 pub use frontdesk::sweep::{wire, Deps, SweepError as Error};
 pub use jobs::{handle, serve, Job};

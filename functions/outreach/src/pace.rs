@@ -79,7 +79,10 @@ mod tests {
     #[test]
     fn a_run_spends_at_most_its_budget_per_practice() {
         let b = Budget::default();
-        let (p1, p2) = (PracticeId::parse("p1").unwrap(), PracticeId::parse("p2").unwrap());
+        let (p1, p2) = (
+            PracticeId::parse("p1").unwrap(),
+            PracticeId::parse("p2").unwrap(),
+        );
         assert_eq!((0..100).filter(|_| b.take(&p1)).count() as u32, PER_MINUTE);
         assert!(b.take(&p2), "another practice has its own budget");
         b.give_back(&p1);

@@ -61,7 +61,12 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
     let body = match (input.body, &input.reply_id) {
         (Some(body), None) => body,
         (None, Some(id)) => find_reply(deps, &practice.practice_id, id).await?.body,
-        _ => return Err(invalid("body", "give either body or reply_id (a canned reply), not both")),
+        _ => {
+            return Err(invalid(
+                "body",
+                "give either body or reply_id (a canned reply), not both",
+            ))
+        }
     };
     let b = Broadcast::new(
         practice.practice_id.clone(),
@@ -98,8 +103,14 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
 
 /// The body must render with only the placeholders every patient has.
 fn check_body(b: &Broadcast, settings: &frontdesk::domain::PracticeSettings) -> ApiResult<()> {
-    let template = CannedReply::new(b.practice_id.clone(), "broadcast", &b.body, None, b.created_at)
-        .map_err(|e| invalid("body", e.to_string()))?;
+    let template = CannedReply::new(
+        b.practice_id.clone(),
+        "broadcast",
+        &b.body,
+        None,
+        b.created_at,
+    )
+    .map_err(|e| invalid("body", e.to_string()))?;
     let mut values = std::collections::BTreeMap::new();
     values.insert("first_name", "Alex".to_string());
     values.insert("practice_name", settings.name.clone());
@@ -123,7 +134,12 @@ async fn find_reply(
         .await?
         .into_iter()
         .find(|r| &r.reply_id == id)
-        .ok_or_else(|| invalid("reply_id", "no canned reply with this id; list them at GET /v1/practice/replies"))
+        .ok_or_else(|| {
+            invalid(
+                "reply_id",
+                "no canned reply with this id; list them at GET /v1/practice/replies",
+            )
+        })
 }
 
 pub async fn get(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
@@ -154,7 +170,12 @@ async fn progress(
     loop {
         let page = deps
             .store
-            .broadcast_recipients(practice_id, &b.broadcast_id, cursor.as_deref(), RECIPIENTS_PAGE)
+            .broadcast_recipients(
+                practice_id,
+                &b.broadcast_id,
+                cursor.as_deref(),
+                RECIPIENTS_PAGE,
+            )
             .await?;
         for r in &page.items {
             p.add(r, b.cancelled());
@@ -168,8 +189,7 @@ async fn progress(
 
 pub async fn cancel(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
     let id = broadcast_id(id)?;
-    let (practice, mut fetched) =
-        authenticate(deps, req, vec![Key::Broadcast(id.clone())]).await?;
+    let (practice, mut fetched) = authenticate(deps, req, vec![Key::Broadcast(id.clone())]).await?;
     for _ in 0..CANCEL_TRIES {
         let b = fetched
             .broadcast(&id)
@@ -177,7 +197,13 @@ pub async fn cancel(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewa
             .ok_or(ApiError::NotFound("broadcast"))?;
         if b.cancelled() {
             let progress = progress(deps, &practice.practice_id, &b).await?;
-            return Ok(json_response(StatusCode::OK, &BroadcastOut { broadcast: &b, progress }));
+            return Ok(json_response(
+                StatusCode::OK,
+                &BroadcastOut {
+                    broadcast: &b,
+                    progress,
+                },
+            ));
         }
         let now = deps.clock.now();
         let cancelled = Broadcast {

@@ -9,8 +9,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{
-    appointments, batch, broadcasts, consents, email_preferences, erasure, idempotency, inbox, lists, messages,
-    patients, practices, replies, staff, task_actions, tasks,
+    appointments, batch, broadcasts, consents, email_preferences, erasure, idempotency, inbox,
+    lists, messages, patients, practices, replies, staff, task_actions, tasks,
 };
 
 pub async fn handle(

@@ -7,7 +7,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{BroadcastId, CannedReplyId, Channel, DomainError, MessageKind, PatientId, PracticeId, TaskId};
+use super::{
+    BroadcastId, CannedReplyId, Channel, DomainError, MessageKind, PatientId, PracticeId, TaskId,
+};
 
 /// Patients in a list audience, at most.
 pub const MAX_LISTED_PATIENTS: usize = 5000;
@@ -142,13 +144,21 @@ impl Broadcast {
 pub enum RecipientOutcome {
     /// Not handled yet.
     Pending,
-    Sent { channel: Channel },
+    Sent {
+        channel: Channel,
+    },
     /// Quiet hours: it goes out at `until`.
-    Deferred { until: DateTime<Utc> },
+    Deferred {
+        until: DateTime<Utc>,
+    },
     /// Not sent, and no task (`code`: no_consent, opted_out, no_address, daily_cap, …).
-    Suppressed { code: String },
+    Suppressed {
+        code: String,
+    },
     /// A staff task of its own (the preferred channel cannot be used for care news).
-    StaffTask { task_id: TaskId },
+    StaffTask {
+        task_id: TaskId,
+    },
     /// On the broadcast's one call list (the patient prefers a call).
     CallList,
     /// The broadcast was cancelled before it went.

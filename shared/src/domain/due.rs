@@ -10,7 +10,9 @@ use super::{AppointmentId, BroadcastId, PatientId, PracticeId, ReminderOffset};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "snake_case")]
 pub enum DueKind {
-    Reminder { offset: ReminderOffset },
+    Reminder {
+        offset: ReminderOffset,
+    },
     ConfirmationDeadline,
     NoShowCheck,
     NoShowFollowUp,
@@ -112,7 +114,13 @@ impl DueWork {
         broadcast: &BroadcastId,
         at: DateTime<Utc>,
     ) -> Self {
-        Self::outreach(practice_id, broadcast, PatientId::whole_broadcast(), DueKind::BroadcastExpand, at)
+        Self::outreach(
+            practice_id,
+            broadcast,
+            PatientId::whole_broadcast(),
+            DueKind::BroadcastExpand,
+            at,
+        )
     }
 
     /// The send of a broadcast to one patient, due at `at`.
@@ -122,7 +130,13 @@ impl DueWork {
         patient_id: PatientId,
         at: DateTime<Utc>,
     ) -> Self {
-        Self::outreach(practice_id, broadcast, patient_id, DueKind::BroadcastSend, at)
+        Self::outreach(
+            practice_id,
+            broadcast,
+            patient_id,
+            DueKind::BroadcastSend,
+            at,
+        )
     }
 
     fn outreach(

@@ -45,7 +45,9 @@ pub use contact::{EmailAddress, PhoneNumber, Region};
 pub use due::{bucket_of, DueKind, DueWork, Sweep, BUCKET_MINUTES};
 pub use hours::{ClockTime, DayOfWeek, OfficeHours, OpenWindow, QuietHours};
 pub use idempotency::{IdempotentRequest, StoredResponse, IDEMPOTENCY_LOCK, IDEMPOTENCY_TTL};
-pub use ids::{AppointmentId, BroadcastId, CannedReplyId, MessageId, PatientId, PracticeId, TaskId};
+pub use ids::{
+    AppointmentId, BroadcastId, CannedReplyId, MessageId, PatientId, PracticeId, TaskId,
+};
 pub use message::{Decision, Direction, Message, Purpose};
 pub use patient::{Patient, ThreadState};
 pub use practice::{

@@ -42,7 +42,10 @@ pub async fn a_broadcast_is_created_once_and_moved_on_by_version<S: ContractStor
         expect: Expect::Absent,
     };
     store.write(vec![create()]).await.unwrap();
-    assert!(matches!(store.write(vec![create()]).await, Err(Error::Conflict)));
+    assert!(matches!(
+        store.write(vec![create()]).await,
+        Err(Error::Conflict)
+    ));
     let moved = Broadcast {
         expanded: 45,
         version: 1,
@@ -54,7 +57,10 @@ pub async fn a_broadcast_is_created_once_and_moved_on_by_version<S: ContractStor
     };
     store.write(vec![step(Expect::Version(0))]).await.unwrap();
     assert!(
-        matches!(store.write(vec![step(Expect::Version(0))]).await, Err(Error::Conflict)),
+        matches!(
+            store.write(vec![step(Expect::Version(0))]).await,
+            Err(Error::Conflict)
+        ),
         "a run that read version 0 has lost"
     );
     let got = store
@@ -67,7 +73,11 @@ pub async fn a_broadcast_is_created_once_and_moved_on_by_version<S: ContractStor
         .get_many(&other, &[Key::Broadcast(b.broadcast_id.clone())])
         .await
         .unwrap();
-    assert_eq!(theirs.broadcast(&b.broadcast_id), None, "never another practice's");
+    assert_eq!(
+        theirs.broadcast(&b.broadcast_id),
+        None,
+        "never another practice's"
+    );
 }
 
 pub async fn a_recipient_is_created_once_and_its_outcome_rewritten<S: ContractStore>(store: S) {
@@ -79,14 +89,27 @@ pub async fn a_recipient_is_created_once_and_its_outcome_rewritten<S: ContractSt
         create: true,
     };
     store
-        .write(vec![pending(&b, "pt-1"), pending(&b, "pt-2"), pending(&other, "pt-1")])
+        .write(vec![
+            pending(&b, "pt-1"),
+            pending(&b, "pt-2"),
+            pending(&other, "pt-1"),
+        ])
         .await
         .unwrap();
     assert!(
-        matches!(store.write(vec![pending(&b, "pt-1")]).await, Err(Error::Conflict)),
+        matches!(
+            store.write(vec![pending(&b, "pt-1")]).await,
+            Err(Error::Conflict)
+        ),
         "the intent exists: no second recipient, no second send"
     );
-    let sent = recipient(&b, "pt-1", RecipientOutcome::Sent { channel: Channel::Sms });
+    let sent = recipient(
+        &b,
+        "pt-1",
+        RecipientOutcome::Sent {
+            channel: Channel::Sms,
+        },
+    );
     store
         .write(vec![Write::BroadcastRecipient {
             recipient: Box::new(sent.clone()),
@@ -103,14 +126,20 @@ pub async fn a_recipient_is_created_once_and_its_outcome_rewritten<S: ContractSt
         "an outcome needs its intent"
     );
     store.reset_requests();
-    let first = store.broadcast_recipients(&p, &b.broadcast_id, None, 1).await.unwrap();
+    let first = store
+        .broadcast_recipients(&p, &b.broadcast_id, None, 1)
+        .await
+        .unwrap();
     assert_eq!(first.items, vec![sent]);
     let rest = store
         .broadcast_recipients(&p, &b.broadcast_id, first.next.as_deref(), 10)
         .await
         .unwrap();
     assert_eq!(store.requests(), 2, "one Query a page");
-    assert_eq!(rest.items, vec![recipient(&b, "pt-2", RecipientOutcome::Pending)]);
+    assert_eq!(
+        rest.items,
+        vec![recipient(&b, "pt-2", RecipientOutcome::Pending)]
+    );
     assert_eq!(rest.next, None);
     let none = store
         .broadcast_recipients(&PracticeId::generate(), &b.broadcast_id, None, 10)

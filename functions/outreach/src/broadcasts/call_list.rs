@@ -3,7 +3,9 @@
 //! page's version-checked transaction, so no caller is lost).
 
 use chrono::{DateTime, Utc};
-use frontdesk::domain::{Broadcast, MessageKind, Patient, Practice, Priority, Task, TaskId, TaskKind};
+use frontdesk::domain::{
+    Broadcast, MessageKind, Patient, Practice, Priority, Task, TaskId, TaskKind,
+};
 
 use super::content;
 
@@ -23,11 +25,19 @@ pub fn task(
     let mut lines: Vec<String> = previous
         .as_ref()
         .and_then(|t| t.detail.split_once(MARKER).map(|(_, l)| l.to_string()))
-        .map(|l| l.lines().filter(|l| l.starts_with("- ")).map(String::from).collect())
+        .map(|l| {
+            l.lines()
+                .filter(|l| l.starts_with("- "))
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default();
     for p in callers {
         if lines.len() < LISTED {
-            lines.push(format!("- {} {} ({})", p.first_name, p.last_name, p.patient_id));
+            lines.push(format!(
+                "- {} {} ({})",
+                p.first_name, p.last_name, p.patient_id
+            ));
         }
     }
     let more = (b.call_list as usize).saturating_sub(lines.len());
@@ -37,7 +47,9 @@ pub fn task(
         lines.join("\n")
     );
     if more > 0 {
-        detail.push_str(&format!("\n…and {more} more: see the broadcast's recipients."));
+        detail.push_str(&format!(
+            "\n…and {more} more: see the broadcast's recipients."
+        ));
     }
     let priority = match b.kind {
         MessageKind::Care => Priority::High,

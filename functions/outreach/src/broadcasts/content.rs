@@ -10,7 +10,10 @@ use frontdesk::domain::{Broadcast, CannedReply, MessageKind, Patient, PracticeSe
 pub const PLACEHOLDERS: &[&str] = &["first_name", "practice_name", "callback_number"];
 
 /// The values for `patient` (`None` for the check at creation: sample values).
-pub fn values(settings: &PracticeSettings, patient: Option<&Patient>) -> BTreeMap<&'static str, String> {
+pub fn values(
+    settings: &PracticeSettings,
+    patient: Option<&Patient>,
+) -> BTreeMap<&'static str, String> {
     let mut v = BTreeMap::new();
     v.insert(
         "first_name",
@@ -29,12 +32,22 @@ pub fn values(settings: &PracticeSettings, patient: Option<&Patient>) -> BTreeMa
 
 /// The body rendered with `values` (strict: a placeholder outside [`PLACEHOLDERS`] fails).
 pub fn render(b: &Broadcast, values: &BTreeMap<&'static str, String>) -> frontdesk::Result<String> {
-    let template = CannedReply::new(b.practice_id.clone(), "broadcast", &b.body, None, b.created_at)?;
+    let template = CannedReply::new(
+        b.practice_id.clone(),
+        "broadcast",
+        &b.body,
+        None,
+        b.created_at,
+    )?;
     Ok(template.render(values)?)
 }
 
 /// Every channel's text and the call script.
-pub fn content(b: &Broadcast, settings: &PracticeSettings, patient: &Patient) -> frontdesk::Result<Content> {
+pub fn content(
+    b: &Broadcast,
+    settings: &PracticeSettings,
+    patient: &Patient,
+) -> frontdesk::Result<Content> {
     let text = render(b, &values(settings, Some(patient)))?;
     let sms = match b.kind {
         MessageKind::Marketing => format!("{text} Reply STOP to opt out."),

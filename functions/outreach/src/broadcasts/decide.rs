@@ -3,14 +3,17 @@
 
 use chrono::{DateTime, Utc};
 use frontdesk::deliver::Delivery;
-use frontdesk::domain::{
-    Broadcast, Patient, PracticeSettings, RecipientOutcome,
-};
+use frontdesk::domain::{Broadcast, Patient, PracticeSettings, RecipientOutcome};
 use frontdesk::policy::{route, Route, StaffTaskReason, SuppressReason};
 
 /// True when the policy makes this patient's message a staff call: they go on the
 /// broadcast's one call list instead of a task each.
-pub fn on_call_list(patient: &Patient, settings: &PracticeSettings, b: &Broadcast, now: DateTime<Utc>) -> bool {
+pub fn on_call_list(
+    patient: &Patient,
+    settings: &PracticeSettings,
+    b: &Broadcast,
+    now: DateTime<Utc>,
+) -> bool {
     matches!(
         route(patient, settings, b.kind, now, None),
         Route::StaffTask {
@@ -20,7 +23,7 @@ pub fn on_call_list(patient: &Patient, settings: &PracticeSettings, b: &Broadcas
 }
 
 /// What one claimed recipient becomes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// The broadcast was cancelled (or removed): nothing goes out.
     Cancelled,

@@ -12,7 +12,11 @@ use testkit::fixtures;
 use super::decide::{step, Step};
 
 fn channel() -> impl Strategy<Value = Channel> {
-    prop_oneof![Just(Channel::Sms), Just(Channel::Email), Just(Channel::Voice)]
+    prop_oneof![
+        Just(Channel::Sms),
+        Just(Channel::Email),
+        Just(Channel::Voice)
+    ]
 }
 
 fn kind() -> impl Strategy<Value = MessageKind> {
@@ -30,7 +34,10 @@ fn zone() -> impl Strategy<Value = Option<chrono_tz::Tz>> {
 
 fn moment() -> impl Strategy<Value = DateTime<Utc>> {
     (0i64..(7 * 24 * 60)).prop_map(|m| {
-        DateTime::parse_from_rfc3339("2026-03-02T00:00:00Z").unwrap().to_utc() + Duration::minutes(m)
+        DateTime::parse_from_rfc3339("2026-03-02T00:00:00Z")
+            .unwrap()
+            .to_utc()
+            + Duration::minutes(m)
     })
 }
 
@@ -77,7 +84,8 @@ proptest! {
         } else if preferred == Channel::Voice && usable {
             prop_assert_eq!(s, Step::CallList, "a caller goes on the one call list");
         } else {
-            prop_assert!(matches!(s, Step::Deliver { .. }));
+            let delivers = matches!(s, Step::Deliver { .. });
+            prop_assert!(delivers, "{:?}", s);
         }
         if s == (Step::Deliver { sends: true }) {
             prop_assert!(usable && preferred != Channel::Voice);

@@ -10,9 +10,8 @@
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use frontdesk::domain::{
-    AppointmentStatus, Audience, Broadcast, BroadcastStatus, Decision, Direction, DueWork,
-    Message, MessageId, Patient, PatientId, Practice, Purpose, Recipient, RecipientOutcome,
-    TaskId,
+    AppointmentStatus, Audience, Broadcast, BroadcastStatus, Decision, Direction, DueWork, Message,
+    MessageId, Patient, PatientId, Practice, Purpose, Recipient, RecipientOutcome, TaskId,
 };
 use frontdesk::ports::{Expect, Key, Store, Write};
 use frontdesk::sweep::{self, Handled};
@@ -83,13 +82,21 @@ pub async fn expand(
     Ok(Handled::Released("broadcast_expanding"))
 }
 
-async fn finish(store: &dyn Store, claimed: &DueWork, label: &'static str) -> frontdesk::Result<Handled> {
+async fn finish(
+    store: &dyn Store,
+    claimed: &DueWork,
+    label: &'static str,
+) -> frontdesk::Result<Handled> {
     store.write(vec![sweep::done(claimed)]).await?;
     Ok(Handled::Done(label))
 }
 
 /// The next page of `b`'s audience, after its cursor.
-pub async fn read_page(store: &dyn Store, practice: &Practice, b: &Broadcast) -> frontdesk::Result<PageRead> {
+pub async fn read_page(
+    store: &dyn Store,
+    practice: &Practice,
+    b: &Broadcast,
+) -> frontdesk::Result<PageRead> {
     let pid = &practice.practice_id;
     match &b.audience {
         Audience::AllActive => {
@@ -219,7 +226,14 @@ pub fn page_writes(
     }
     if !callers.is_empty() {
         next.call_task = Some(call_task.clone());
-        let task = call_list::task(practice, &next, call_task, previous_call_task, &callers, now);
+        let task = call_list::task(
+            practice,
+            &next,
+            call_task,
+            previous_call_task,
+            &callers,
+            now,
+        );
         writes.push(Write::Task(Box::new(task)));
     }
     writes.push(Write::Broadcast {

@@ -5,9 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::deliver::{deliver, Outbound};
-use frontdesk::domain::{
-    Broadcast, DueWork, Priority, Purpose, Recipient, RecipientOutcome,
-};
+use frontdesk::domain::{Broadcast, DueWork, Priority, Purpose, Recipient, RecipientOutcome};
 use frontdesk::policy::route;
 use frontdesk::ports::Write;
 use frontdesk::sweep::{self, Handled, NoExtra, OnUnavailable, Snapshot};
@@ -53,16 +51,24 @@ pub async fn send(
         Ok(Handled::Done(label))
     };
     match decide::step(broadcast, snapshot.patient.as_ref(), settings, now) {
-        Step::Cancelled => return settle_as(RecipientOutcome::Cancelled, "broadcast_cancelled").await,
+        Step::Cancelled => {
+            return settle_as(RecipientOutcome::Cancelled, "broadcast_cancelled").await
+        }
         Step::PatientGone => {
-            let gone = RecipientOutcome::Suppressed { code: "patient_gone".into() };
+            let gone = RecipientOutcome::Suppressed {
+                code: "patient_gone".into(),
+            };
             return settle_as(gone, "broadcast_patient_gone").await;
         }
-        Step::CallList => return settle_as(RecipientOutcome::CallList, "broadcast_call_list").await,
+        Step::CallList => {
+            return settle_as(RecipientOutcome::CallList, "broadcast_call_list").await
+        }
         Step::Deliver { sends } => {
             if sends && !job.budget.take(&claimed.practice_id) {
                 // Over this run's budget: the next run, uncounted.
-                store.write(vec![sweep::release(claimed, now + Duration::minutes(1))]).await?;
+                store
+                    .write(vec![sweep::release(claimed, now + Duration::minutes(1))])
+                    .await?;
                 return Ok(Handled::Released("broadcast_paced"));
             }
         }
@@ -87,12 +93,21 @@ pub async fn send(
         now,
     )
     .await;
-    if !matches!(delivered.delivery, frontdesk::deliver::Delivery::Sent { .. }) {
+    if !matches!(
+        delivered.delivery,
+        frontdesk::deliver::Delivery::Sent { .. }
+    ) {
         job.budget.give_back(&claimed.practice_id);
     }
     let label = decide::label(&delivered.delivery);
     let outcome = decide::outcome(&delivered.delivery, &decided);
-    let mut settled = sweep::settle(claimed, delivered, label, now, OnUnavailable::RetryAt(now + RETRY))?;
+    let mut settled = sweep::settle(
+        claimed,
+        delivered,
+        label,
+        now,
+        OnUnavailable::RetryAt(now + RETRY),
+    )?;
     if let Some(w) = outcome.and_then(|o| recipient(claimed, o, now)) {
         settled.record.push(w);
     }
