@@ -97,7 +97,11 @@ pub fn verdict(claimed: &DueWork, snapshot: &Snapshot, now: DateTime<Utc>) -> Ve
             Verdict::Remind(Purpose::DayOfNote)
         }
         // The engine hands this job only the reminders partition.
-        DueKind::NoShowCheck | DueKind::NoShowFollowUp | DueKind::ReviewRequest => {
+        DueKind::NoShowCheck
+        | DueKind::NoShowFollowUp
+        | DueKind::ReviewRequest
+        | DueKind::BroadcastExpand
+        | DueKind::BroadcastSend => {
             Verdict::Stale("not_reminders_work")
         }
     }

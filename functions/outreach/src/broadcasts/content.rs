@@ -39,7 +39,7 @@ pub fn render(b: &Broadcast, values: &BTreeMap<&'static str, String>) -> frontde
         None,
         b.created_at,
     )?;
-    Ok(template.render(values)?)
+    template.render(values)
 }
 
 /// Every channel's text and the call script.

@@ -189,8 +189,7 @@ pub fn page_writes(
         }),
         create: true,
     };
-    let mut index = b.expanded;
-    for p in &page.patients {
+    for (index, p) in (b.expanded..).zip(page.patients.iter()) {
         if on_call_list(p, settings, b, now) {
             writes.push(recipient(p.patient_id.clone(), RecipientOutcome::CallList));
             writes.push(call_entry(b, p, &call_task, now));
@@ -205,7 +204,6 @@ pub fn page_writes(
                 at,
             ))));
         }
-        index += 1;
     }
     for id in &page.missing {
         let outcome = RecipientOutcome::Suppressed {

@@ -23,11 +23,14 @@ mod send;
 /// How long a run trusts a broadcast it read (a cancel is seen within this).
 const FRESH_FOR: StdDuration = StdDuration::from_secs(2);
 
+/// Broadcasts a run has read, with when.
+type Seen = HashMap<(PracticeId, BroadcastId), (Instant, Option<Broadcast>)>;
+
 /// The broadcasts job: the run's dependencies, its send budget, and the broadcasts it read.
 pub struct Broadcasts {
     pub(crate) deps: frontdesk::sweep::Deps,
     pub(crate) budget: crate::pace::Budget,
-    seen: Mutex<HashMap<(PracticeId, BroadcastId), (Instant, Option<Broadcast>)>>,
+    seen: Mutex<Seen>,
 }
 
 impl frontdesk::sweep::Job for Broadcasts {
