@@ -101,9 +101,7 @@ pub fn verdict(claimed: &DueWork, snapshot: &Snapshot, now: DateTime<Utc>) -> Ve
         | DueKind::NoShowFollowUp
         | DueKind::ReviewRequest
         | DueKind::BroadcastExpand
-        | DueKind::BroadcastSend => {
-            Verdict::Stale("not_reminders_work")
-        }
+        | DueKind::BroadcastSend => Verdict::Stale("not_reminders_work"),
     }
 }
 
