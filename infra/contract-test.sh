@@ -52,7 +52,7 @@ else
 fi
 [ -x "$bin" ] || die "practice-api binary not found (got '$bin')"
 declare -A BINS=([practice-api]="$bin")
-for f in inbound-sms reminders no-shows review-requests staff-console; do
+for f in inbound-sms reminders no-shows review-requests outreach staff-console; do
   log "==> cargo build -p $f"
   BINS[$f]="$(build_bin "$f" "$f")"
   [ -x "${BINS[$f]}" ] || die "$f binary not found (got '${BINS[$f]}')"
@@ -250,7 +250,7 @@ else
 fi
 stop_function
 
-for f in reminders no-shows review-requests; do
+for f in reminders no-shows review-requests outreach; do
   echo "Runtime contract tests: $f under aws-lambda-rie"
   start_function "$f"
   name="$f-scheduled-event"

@@ -60,5 +60,67 @@ class SerialDispatcher(_Base):
 
 server.DomainDispatcherApplication = SerialDispatcher
 
+
+# moto's TransactWriteItems backs up the whole table (a deep copy of every item) once per
+# *operation* of the transaction before applying it, so a test with a few thousand items
+# spends minutes copying. The backup here restores exactly the same state for less: the
+# table object with its own item maps (puts and deletes replace map entries), and deep
+# copies only of the items an Update of this transaction changes in place. Requests are
+# serialised above, so one transaction at a time uses the backup.
+try:
+    import copy as _copy
+    from collections import defaultdict as _defaultdict
+
+    import moto.dynamodb.models as _dynamo_models
+    from moto.dynamodb.models.dynamo_type import DynamoType as _DynamoType
+
+    class _Backups:
+        updates = None  # {table name: [key dicts of Update operations]} during a transaction
+
+        def deepcopy(self, x, memo=None):
+            if self.updates is not None and isinstance(x, _dynamo_models.Table):
+                return _backup(x, self.updates.get(x.name, []))
+            return _copy.deepcopy(x, memo)
+
+        def __getattr__(self, name):
+            return getattr(_copy, name)
+
+    def _backup(table, update_keys):
+        backup = _copy.copy(table)
+        backup.items = _defaultdict(dict)
+        for hash_value, stored in table.items.items():
+            backup.items[hash_value] = dict(stored) if table.has_range_key else stored
+        for key in update_keys:
+            h = _DynamoType(key[table.hash_key_attr])
+            if table.has_range_key:
+                r = _DynamoType(key[table.range_key_attr])
+                item = table.items.get(h, {}).get(r)
+                if item is not None:
+                    backup.items[h][r] = _copy.deepcopy(item)
+            elif h in table.items:
+                backup.items[h] = _copy.deepcopy(table.items[h])
+        return backup
+
+    _backups = _Backups()
+    _dynamo_models.copy = _backups
+    _transact = _dynamo_models.DynamoDBBackend.transact_write_items
+
+    def _transact_with_light_backups(self, transact_items, *args, **kwargs):
+        updates = {}
+        for entry in transact_items:
+            for kind, op in entry.items():
+                if kind == "Update" and "Key" in op:
+                    updates.setdefault(op.get("TableName"), []).append(op["Key"])
+        _backups.updates = updates
+        try:
+            return _transact(self, transact_items, *args, **kwargs)
+        finally:
+            _backups.updates = None
+
+    _dynamo_models.DynamoDBBackend.transact_write_items = _transact_with_light_backups
+except (ImportError, AttributeError):
+    pass
+
+
 if __name__ == "__main__":
     server.main(sys.argv[1:])

@@ -166,7 +166,17 @@ pub fn due_sk(appointment: &AppointmentId, label: &str) -> String {
 }
 
 pub fn due_key_of(d: &DueWork) -> String {
-    due_sk(&d.appointment_id, &d.kind.label())
+    if d.kind.per_patient() {
+        // One item per patient of the subject (a broadcast's recipients).
+        format!(
+            "DUE#{}#{}#{}",
+            d.appointment_id,
+            d.kind.label(),
+            d.patient_id
+        )
+    } else {
+        due_sk(&d.appointment_id, &d.kind.label())
+    }
 }
 
 /// The due-work index partition for one sweep and one bucket.
@@ -375,4 +385,19 @@ pub fn webhook_due_shard_pk(shard: u32) -> String {
 /// Due first, then the practice and the event.
 pub fn webhook_due_sort(next_at: DateTime<Utc>, practice: &PracticeId, event_id: &str) -> String {
     format!("{}#{practice}#{event_id}", sortable_time(next_at))
+}
+
+/// A broadcast.
+pub fn broadcast_sk(id: &crate::domain::BroadcastId) -> String {
+    format!("BCAST#{id}")
+}
+
+/// Prefix of a broadcast's recipients (its progress is counted over them).
+pub fn recipient_prefix(id: &crate::domain::BroadcastId) -> String {
+    format!("BCAST#{id}#R#")
+}
+
+/// One recipient of a broadcast: the keyed send intent, created once.
+pub fn recipient_sk(id: &crate::domain::BroadcastId, patient: &PatientId) -> String {
+    format!("{}{patient}", recipient_prefix(id))
 }

@@ -395,7 +395,10 @@ impl Engine<'_> {
 async fn give_up(store: &dyn Store, claimed: &DueWork, now: DateTime<Utc>) -> Result<()> {
     let task = Task {
         patient_id: Some(claimed.patient_id.clone()),
-        appointment_id: Some(claimed.appointment_id.clone()),
+        appointment_id: claimed
+            .kind
+            .about_appointment()
+            .then(|| claimed.appointment_id.clone()),
         ..Task::open(
             claimed.practice_id.clone(),
             TaskId::generate(),
@@ -403,7 +406,7 @@ async fn give_up(store: &dyn Store, claimed: &DueWork, now: DateTime<Utc>) -> Re
             Priority::High,
             "Automated message could not be sent",
             format!(
-                "The {} for this appointment failed {} times. Please contact the patient directly.",
+                "The {} for this patient failed {} times. Please contact the patient directly.",
                 claimed.kind.label(),
                 claimed.attempts - 1
             ),

@@ -626,6 +626,52 @@ async fn every_operation_answers_as_the_openapi_document_says() {
     s.hit("POST", rotate, &format!("{made_path}/rotate"), k, None)
         .await;
 
+    // Broadcasts: scheduled, read with their progress, cancelled; bad input refused.
+    let broadcasts = "/v1/broadcasts";
+    let (st, b) = s
+        .hit(
+            "POST",
+            broadcasts,
+            broadcasts,
+            k,
+            Some(json!({
+                "audience": {"type": "patients", "patient_ids": ["pt-1"]},
+                "kind": "care",
+                "body": "Hi {{ first_name }}, the office is closed today.",
+                "send_at": "2099-01-01T15:00:00Z"
+            })),
+        )
+        .await;
+    assert_eq!(st, 201, "{b}");
+    s.hit(
+        "POST",
+        broadcasts,
+        broadcasts,
+        k,
+        Some(
+            json!({"audience": {"type": "all_active"}, "kind": "marketing", "body": "{{ nope }}"}),
+        ),
+    )
+    .await;
+    let one_broadcast = format!(
+        "/v1/broadcasts/{}",
+        b["broadcast_id"].as_str().unwrap_or_default()
+    );
+    let get_b = "/v1/broadcasts/{broadcast_id}";
+    s.hit("GET", get_b, &one_broadcast, k, None).await;
+    s.hit("GET", get_b, "/v1/broadcasts/bc_none", k, None).await;
+    let cancel_b = "/v1/broadcasts/{broadcast_id}/cancel";
+    s.hit(
+        "POST",
+        cancel_b,
+        &format!("{one_broadcast}/cancel"),
+        k,
+        None,
+    )
+    .await;
+    s.hit("POST", cancel_b, "/v1/broadcasts/bc_none/cancel", k, None)
+        .await;
+
     // The patient's public preference page: a link that is not valid changes nothing.
     let prefs = "/public/email/preferences";
     s.hit(

@@ -24,6 +24,7 @@ const FUNCTIONS: &[&str] = &[
     "answer-sla",
     "staff-replies",
     "webhooks",
+    "outreach",
 ];
 
 fn chosen() -> Option<String> {
@@ -56,6 +57,7 @@ async fn main() -> Result<(), Error> {
         Some("answer-sla") => practice_api::serve::answer_sla().await,
         Some("staff-replies") => practice_api::serve::staff_replies().await,
         Some("webhooks") => practice_api::serve::webhooks().await,
+        Some("outreach") => outreach::serve().await,
         other => Err(format!(
             "unknown function {other:?}: set {FUNCTION_ENV} to one of {}",
             FUNCTIONS.join(", ")

@@ -9,9 +9,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{
-    appointments, batch, consents, email_preferences, erasure, idempotency, inbox, lists, messages,
-    patients, practices, release, replies, staff, task_actions, tasks, thread_link, waitlist,
-    webhooks,
+    appointments, batch, broadcasts, consents, email_preferences, erasure, idempotency, inbox,
+    lists, messages, patients, practices, release, replies, staff, task_actions, tasks,
+    thread_link, waitlist, webhooks,
 };
 
 pub async fn handle(
@@ -110,6 +110,9 @@ pub(crate) async fn serve(
         Route::ListWebhooks => webhooks::list(deps, req).await,
         Route::DeleteWebhook(id) => webhooks::delete(deps, req, &id).await,
         Route::RotateWebhook(id) => webhooks::rotate(deps, req, &id).await,
+        Route::CreateBroadcast => broadcasts::create(deps, req).await,
+        Route::GetBroadcast(id) => broadcasts::get(deps, req, &id).await,
+        Route::CancelBroadcast(id) => broadcasts::cancel(deps, req, &id).await,
     }
 }
 

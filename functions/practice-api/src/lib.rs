@@ -10,6 +10,7 @@ mod arrivals;
 pub mod as_staff;
 pub mod auth;
 mod batch;
+mod broadcasts;
 mod consents;
 mod deps;
 pub mod email_preferences;

@@ -66,6 +66,9 @@ pub enum Route {
     ListWaitlist,
     DeleteWaitlistEntry(String),
     ReleaseAppointment(String),
+    CreateBroadcast,
+    GetBroadcast(String),
+    CancelBroadcast(String),
 }
 
 /// The path parameters of a matched route.
@@ -177,6 +180,13 @@ const TABLE: &[(&str, &str, Build)] = &[
     ("DELETE", "/v1/waitlist/{entry_id}", |p| {
         Route::DeleteWaitlistEntry(p.get("entry_id"))
     }),
+    ("POST", "/v1/broadcasts", |_| Route::CreateBroadcast),
+    ("GET", "/v1/broadcasts/{broadcast_id}", |p| {
+        Route::GetBroadcast(p.get("broadcast_id"))
+    }),
+    ("POST", "/v1/broadcasts/{broadcast_id}/cancel", |p| {
+        Route::CancelBroadcast(p.get("broadcast_id"))
+    }),
     ("GET", "/public/email/preferences", |_| {
         Route::EmailPreferencesPage
     }),
@@ -257,6 +267,7 @@ mod tests {
             .replace("{staff_id}", "s1")
             .replace("{webhook_id}", "wh_1")
             .replace("{entry_id}", "wl_1")
+            .replace("{broadcast_id}", "bc_1")
     }
 
     #[test]

@@ -100,7 +100,9 @@ pub fn verdict(claimed: &DueWork, snapshot: &Snapshot, now: DateTime<Utc>) -> Ve
         DueKind::NoShowCheck
         | DueKind::NoShowFollowUp
         | DueKind::ReviewRequest
-        | DueKind::WaitlistOffer => Verdict::Stale("not_reminders_work"),
+        | DueKind::WaitlistOffer
+        | DueKind::BroadcastExpand
+        | DueKind::BroadcastSend => Verdict::Stale("not_reminders_work"),
     }
 }
 

@@ -293,6 +293,7 @@ pub const SCHEDULED: &[(&str, &str)] = &[
     ("reminders", "RemindersFunction"),
     ("no-shows", "NoShowsFunction"),
     ("review-requests", "ReviewRequestsFunction"),
+    ("outreach", "OutreachFunction"),
     ("staff-replies", "StaffRepliesFunction"),
     ("answer-sla", "AnswerSlaFunction"),
     ("webhooks", "WebhooksFunction"),

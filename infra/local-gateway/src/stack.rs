@@ -182,6 +182,10 @@ pub async fn build_at(
     });
     scheduled.insert("webhooks".to_string(), webhooks);
     scheduled.insert(
+        "outreach".to_string(),
+        scheduled!(outreach, sweep_deps.clone()),
+    );
+    scheduled.insert(
         "review-requests".to_string(),
         scheduled!(review_requests, sweep_deps),
     );

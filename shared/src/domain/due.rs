@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AppointmentId, PatientId, PracticeId, ReminderOffset};
+use super::{AppointmentId, BroadcastId, PatientId, PracticeId, ReminderOffset};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "snake_case")]
@@ -19,6 +19,12 @@ pub enum DueKind {
     ReviewRequest,
     /// The next batch of offers of a freed slot to waitlist patients.
     WaitlistOffer,
+    /// Outreach: the next pages of a broadcast's audience (`appointment_id` holds the
+    /// broadcast id; see [`DueWork::broadcast_expand`]).
+    BroadcastExpand,
+    /// Outreach: one broadcast recipient (`appointment_id` holds the broadcast id; the key
+    /// names the patient, see [`DueWork::broadcast_send`]).
+    BroadcastSend,
 }
 
 impl DueKind {
@@ -29,6 +35,7 @@ impl DueKind {
             DueKind::NoShowCheck | DueKind::NoShowFollowUp => Sweep::NoShows,
             DueKind::ReviewRequest => Sweep::Reviews,
             DueKind::WaitlistOffer => Sweep::Waitlist,
+            DueKind::BroadcastExpand | DueKind::BroadcastSend => Sweep::Broadcasts,
         }
     }
 
@@ -41,7 +48,21 @@ impl DueKind {
             DueKind::NoShowFollowUp => "noshow-followup".into(),
             DueKind::ReviewRequest => "review".into(),
             DueKind::WaitlistOffer => "waitlist-offer".into(),
+            DueKind::BroadcastExpand => "bcast-expand".into(),
+            DueKind::BroadcastSend => "bcast-send".into(),
         }
+    }
+
+    /// Whether `appointment_id` names a real appointment. Outreach work is about a patient
+    /// (or a broadcast), and its `appointment_id` holds that subject's id instead.
+    pub fn about_appointment(&self) -> bool {
+        !matches!(self, DueKind::BroadcastExpand | DueKind::BroadcastSend)
+    }
+
+    /// Whether one item of this kind exists per patient of its subject: its key names the
+    /// patient too.
+    pub fn per_patient(&self) -> bool {
+        matches!(self, DueKind::BroadcastSend)
     }
 }
 
@@ -54,6 +75,8 @@ pub enum Sweep {
     Reviews,
     /// Offers of freed slots (`crate::waitlist::offer_due`).
     Waitlist,
+    /// Outreach: broadcasts (expansion and sends).
+    Broadcasts,
 }
 
 impl Sweep {
@@ -63,6 +86,7 @@ impl Sweep {
             Sweep::NoShows => "no-shows",
             Sweep::Reviews => "reviews",
             Sweep::Waitlist => "waitlist",
+            Sweep::Broadcasts => "broadcasts",
         }
     }
 }
@@ -88,6 +112,64 @@ pub struct DueWork {
     /// Send attempts so far (bounded retries).
     #[serde(default)]
     pub attempts: u32,
+}
+
+impl DueWork {
+    /// The expansion work of a broadcast, due at `at`.
+    pub fn broadcast_expand(
+        practice_id: PracticeId,
+        broadcast: &BroadcastId,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self::outreach(
+            practice_id,
+            broadcast,
+            PatientId::whole_broadcast(),
+            DueKind::BroadcastExpand,
+            at,
+        )
+    }
+
+    /// The send of a broadcast to one patient, due at `at`.
+    pub fn broadcast_send(
+        practice_id: PracticeId,
+        broadcast: &BroadcastId,
+        patient_id: PatientId,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self::outreach(
+            practice_id,
+            broadcast,
+            patient_id,
+            DueKind::BroadcastSend,
+            at,
+        )
+    }
+
+    fn outreach(
+        practice_id: PracticeId,
+        subject: &BroadcastId,
+        patient_id: PatientId,
+        kind: DueKind,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            practice_id,
+            appointment_id: AppointmentId::of_broadcast(subject),
+            patient_id,
+            kind,
+            due_at: at,
+            planned_for: at,
+            attempts: 0,
+        }
+    }
+
+    /// The broadcast an outreach item belongs to.
+    pub fn broadcast_id(&self) -> Option<BroadcastId> {
+        (!self.kind.about_appointment())
+            .then(|| BroadcastId::parse(self.appointment_id.as_str()).ok())
+            .flatten()
+    }
 }
 
 #[cfg(test)]

@@ -224,3 +224,33 @@ mod tests {
         assert!(serde_json::from_str::<AppointmentId>("\"no#pe\"").is_err());
     }
 }
+
+external_id!(
+    /// A broadcast (one message to many patients). Generated (ULID).
+    BroadcastId,
+    "broadcast_id"
+);
+
+impl BroadcastId {
+    pub fn generate() -> Self {
+        Self(format!(
+            "bc_{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        ))
+    }
+}
+
+impl AppointmentId {
+    /// The subject id of outreach due work about a broadcast (broadcast ids are valid
+    /// appointment ids).
+    pub(crate) fn of_broadcast(b: &BroadcastId) -> Self {
+        Self(b.0.clone())
+    }
+}
+
+impl PatientId {
+    /// The patient id of due work about a whole broadcast (no one patient).
+    pub(crate) fn whole_broadcast() -> Self {
+        Self("broadcast".into())
+    }
+}

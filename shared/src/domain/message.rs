@@ -46,6 +46,8 @@ pub enum Purpose {
     /// The patient changed their preferences: one-click unsubscribe or the preference page
     /// (`Direction::Internal`).
     PreferenceChange,
+    /// One message of a broadcast (an office closure, practice news).
+    Broadcast,
 }
 
 /// What happened to an outbound attempt, or that an inbound one arrived.

@@ -2,6 +2,7 @@
 
 mod appointment;
 mod appointment_upsert;
+mod broadcast;
 mod canned_reply;
 mod channel;
 mod channel_health;
@@ -30,6 +31,10 @@ mod waitlist;
 pub use crate::error::Error as DomainError;
 pub use appointment::{Appointment, AppointmentStatus, Confirmation};
 pub use appointment_upsert::{AppointmentChange, UpsertRefused};
+pub use broadcast::{
+    Audience, Broadcast, BroadcastStatus, DeferredRange, Progress, Recipient, RecipientOutcome,
+    MAX_BODY as MAX_BROADCAST_BODY, MAX_LISTED_PATIENTS,
+};
 pub use canned_reply::{
     CannedReply, MAX_PER_PRACTICE as MAX_CANNED_REPLIES, PLACEHOLDERS as CANNED_REPLY_PLACEHOLDERS,
 };
@@ -44,7 +49,8 @@ pub use due::{bucket_of, DueKind, DueWork, Sweep, BUCKET_MINUTES};
 pub use hours::{ClockTime, DayOfWeek, OfficeHours, OpenWindow, QuietHours};
 pub use idempotency::{IdempotentRequest, StoredResponse, IDEMPOTENCY_LOCK, IDEMPOTENCY_TTL};
 pub use ids::{
-    AppointmentId, CannedReplyId, MessageId, PatientId, PracticeId, TaskId, WaitlistEntryId,
+    AppointmentId, BroadcastId, CannedReplyId, MessageId, PatientId, PracticeId, TaskId,
+    WaitlistEntryId,
 };
 pub use message::{Decision, Direction, Message, Purpose};
 pub use notice::UrgentNotice;

@@ -181,6 +181,23 @@ impl Store for DynamoStore {
         self.read_resolved_tasks(practice_id, cursor, limit).await
     }
 
+    async fn broadcast_recipients(
+        &self,
+        practice_id: &PracticeId,
+        broadcast: &crate::domain::BroadcastId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::Recipient>> {
+        self.query_prefix_page(
+            crate::keys::practice_pk(practice_id),
+            crate::keys::recipient_prefix(broadcast),
+            cursor,
+            limit,
+            codec::kind::BROADCAST_RECIPIENT,
+        )
+        .await
+    }
+
     async fn canned_replies(
         &self,
         practice_id: &PracticeId,

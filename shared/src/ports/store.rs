@@ -25,6 +25,7 @@ pub enum Key {
     /// A freed slot, by the appointment that freed it.
     Slot(AppointmentId),
     WaitlistEntry(crate::domain::WaitlistEntryId),
+    Broadcast(crate::domain::BroadcastId),
 }
 
 /// An item read.
@@ -37,6 +38,7 @@ pub enum Item {
     Idempotency(Box<crate::domain::IdempotentRequest>),
     Slot(Box<crate::domain::FreedSlot>),
     WaitlistEntry(Box<crate::domain::WaitlistEntry>),
+    Broadcast(Box<crate::domain::Broadcast>),
 }
 
 /// What a change feed lists.
@@ -103,6 +105,12 @@ impl Fetched {
     ) -> Option<&crate::domain::WaitlistEntry> {
         self.0.iter().find_map(|i| match i {
             Item::WaitlistEntry(e) if &e.entry_id == id => Some(e.as_ref()),
+            _ => None,
+        })
+    }
+    pub fn broadcast(&self, id: &crate::domain::BroadcastId) -> Option<&crate::domain::Broadcast> {
+        self.0.iter().find_map(|i| match i {
+            Item::Broadcast(b) if &b.broadcast_id == id => Some(b.as_ref()),
             _ => None,
         })
     }
@@ -269,6 +277,17 @@ pub trait Store: Send + Sync {
         Err(unsupported("resolved_tasks"))
     }
 
+    /// A broadcast's recipients in patient id order, one page at a time. One Query on its
+    /// `BCAST#<id>#R#` items.
+    async fn broadcast_recipients(
+        &self,
+        _practice_id: &PracticeId,
+        _broadcast: &crate::domain::BroadcastId,
+        _cursor: Option<&str>,
+        _limit: usize,
+    ) -> Result<Page<crate::domain::Recipient>> {
+        Err(unsupported("broadcast_recipients"))
+    }
     /// The practice's canned replies, oldest first (one Query).
     async fn canned_replies(
         &self,

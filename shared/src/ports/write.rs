@@ -74,6 +74,17 @@ pub enum Write {
         key: String,
         expires_at: DateTime<Utc>,
     },
+    /// Saves a broadcast (`Expect::Absent` to create it, `Version` to move it on).
+    Broadcast {
+        broadcast: Box<crate::domain::Broadcast>,
+        expect: Expect,
+    },
+    /// A broadcast recipient: `create` is the keyed send intent (conflicts if the patient is
+    /// already a recipient); otherwise its outcome, rewritten.
+    BroadcastRecipient {
+        recipient: Box<crate::domain::Recipient>,
+        create: bool,
+    },
     /// Plans due work (replacing any with the same appointment and kind).
     Due(Box<DueWork>),
     /// Removes planned due work by its key (see `Appointment::planned_due`).

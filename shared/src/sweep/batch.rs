@@ -64,7 +64,11 @@ pub async fn read_batch(store: &dyn Store, chunk: &[DueWork]) -> Result<Batch> {
                         .appointments
                         .insert((a.practice_id.clone(), a.appointment_id.clone()), *a);
                 }
-                Item::Task(_) | Item::Idempotency(_) | Item::Slot(_) | Item::WaitlistEntry(_) => {}
+                Item::Task(_)
+                | Item::Idempotency(_)
+                | Item::Slot(_)
+                | Item::WaitlistEntry(_)
+                | Item::Broadcast(_) => {}
             }
         }
     }

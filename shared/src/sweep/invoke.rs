@@ -103,8 +103,8 @@ fn function_binary(sweep: Sweep) -> &'static str {
         Sweep::Reminders => "reminders",
         Sweep::NoShows => "no-shows",
         Sweep::Reviews => "review-requests",
-        // The outreach function runs the waitlist offers.
-        Sweep::Waitlist => "outreach",
+        // The outreach function runs broadcasts and the waitlist offers.
+        Sweep::Waitlist | Sweep::Broadcasts => "outreach",
     }
 }
 
@@ -113,7 +113,8 @@ fn function_name(sweep: Sweep) -> &'static str {
         Sweep::Reminders => "Reminders",
         Sweep::NoShows => "NoShows",
         Sweep::Reviews => "ReviewRequests",
-        Sweep::Waitlist => "Waitlist",
+        Sweep::Waitlist => "Outreach.Waitlist",
+        Sweep::Broadcasts => "Outreach.Broadcasts",
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod answers;
 mod backfill;
+mod broadcasts;
 mod canned;
 mod claims;
 mod delivery;
@@ -87,6 +88,8 @@ macro_rules! contract {
 }
 
 contract! {
+    broadcasts::a_broadcast_is_created_once_and_moved_on_by_version,
+    broadcasts::a_recipient_is_created_once_and_its_outcome_rewritten,
     claims::a_claim_can_be_made_only_once,
     claims::creating_a_patient_that_already_exists_conflicts,
     claims::a_stale_version_conflicts_and_the_current_version_wins,

@@ -63,9 +63,12 @@ pub(super) mod kind {
     pub const WEBHOOK_EVENT: &str = "webhook_event";
     pub const WAITLIST_ENTRY: &str = "waitlist_entry";
     pub const FREED_SLOT: &str = "freed_slot";
+    pub const BROADCAST: &str = "broadcast";
+    pub const BROADCAST_RECIPIENT: &str = "broadcast_recipient";
 }
 
 mod batch;
+mod broadcasts;
 mod delivery;
 mod expression;
 mod notices;
@@ -149,6 +152,7 @@ pub(super) fn key_of(practice_id: &PracticeId, key: &Key) -> (Attrs, &'static st
         Key::Idempotency(hash) => (keys::idempotency_sk(hash), kind::IDEMPOTENCY),
         Key::Slot(id) => (keys::slot_sk(id), kind::FREED_SLOT),
         Key::WaitlistEntry(id) => (keys::waitlist_sk(id), kind::WAITLIST_ENTRY),
+        Key::Broadcast(id) => (keys::broadcast_sk(id), kind::BROADCAST),
     };
     (key_attrs(pk, sk), ty)
 }
@@ -163,6 +167,7 @@ pub(super) fn decode_item(item: Attrs, ty: &'static str) -> Result<Item> {
         kind::IDEMPOTENCY => Item::Idempotency(Box::new(decode(item, ty)?)),
         kind::FREED_SLOT => Item::Slot(Box::new(decode(item, ty)?)),
         kind::WAITLIST_ENTRY => Item::WaitlistEntry(Box::new(decode(item, ty)?)),
+        kind::BROADCAST => Item::Broadcast(Box::new(decode(item, ty)?)),
         other => return Err(corrupt(other, "no reader for this item type")),
     })
 }

@@ -390,6 +390,9 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         w @ (Write::WaitlistEntry(_) | Write::RemoveWaitlistEntry { .. } | Write::Slot { .. }) => {
             waitlist::expand(w, out)?
         }
+        w @ (Write::Broadcast { .. } | Write::BroadcastRecipient { .. }) => {
+            broadcasts::expand(w, out)?
+        }
         w @ (Write::StaffLogin { .. }
         | Write::RemoveStaffLogin { .. }
         | Write::ConsumeInvitation { .. }

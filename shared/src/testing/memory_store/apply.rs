@@ -216,6 +216,24 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
         | Write::DoneDeferReply { .. }
         | Write::CannedReply { .. }
         | Write::RemoveCannedReply { .. }) => super::staff::apply(t, w)?,
+        Write::Broadcast { broadcast, expect } => {
+            let k = (
+                keys::practice_pk(&broadcast.practice_id),
+                keys::broadcast_sk(&broadcast.broadcast_id),
+            );
+            check(expect, t.get(&k))?;
+            t.insert(k, Stored::Broadcast(broadcast));
+        }
+        Write::BroadcastRecipient { recipient, create } => {
+            let k = (
+                keys::practice_pk(&recipient.practice_id),
+                keys::recipient_sk(&recipient.broadcast_id, &recipient.patient_id),
+            );
+            if create == t.contains_key(&k) {
+                return Err(Error::Conflict);
+            }
+            t.insert(k, Stored::Recipient(recipient));
+        }
         w @ (Write::ChannelHealth { .. } | Write::DeliveryReport(_)) => {
             super::delivery::apply(t, w)?
         }
@@ -257,6 +275,7 @@ pub(super) fn check(expect: Expect, existing: Option<&Stored>) -> Result<()> {
         Some(Stored::Patient(p)) => Some(p.version),
         Some(Stored::Appointment(a)) => Some(a.version),
         Some(Stored::Slot(s)) => Some(s.version),
+        Some(Stored::Broadcast(b)) => Some(b.version),
         // Never under a patient's or an appointment's key; no version to match.
         Some(_) => Some(u64::MAX),
         None => None,

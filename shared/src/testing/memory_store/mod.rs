@@ -62,6 +62,8 @@ enum Stored {
     WebhookEvent(Box<crate::webhooks::OutboxEvent>),
     WaitlistEntry(Box<crate::domain::WaitlistEntry>),
     Slot(Box<crate::domain::FreedSlot>),
+    Broadcast(Box<crate::domain::Broadcast>),
+    Recipient(Box<crate::domain::Recipient>),
 }
 
 /// `(PK, SK)` to item.
@@ -157,6 +159,7 @@ impl MemoryStore {
                 Some(Stored::Idempotency(r)) => Some(Item::Idempotency(r.clone())),
                 Some(Stored::Slot(x)) => Some(Item::Slot(x.clone())),
                 Some(Stored::WaitlistEntry(e)) => Some(Item::WaitlistEntry(e.clone())),
+                Some(Stored::Broadcast(b)) => Some(Item::Broadcast(b.clone())),
                 _ => None,
             })
             .collect())
@@ -183,6 +186,7 @@ fn key_of(practice_id: &PracticeId, key: &Key) -> (String, String) {
         Key::Idempotency(hash) => keys::idempotency_sk(hash),
         Key::Slot(id) => keys::slot_sk(id),
         Key::WaitlistEntry(id) => keys::waitlist_sk(id),
+        Key::Broadcast(id) => keys::broadcast_sk(id),
     };
     (keys::practice_pk(practice_id), sk)
 }

@@ -127,6 +127,25 @@ impl Store for MemoryStore {
         )
     }
 
+    async fn broadcast_recipients(
+        &self,
+        practice_id: &PracticeId,
+        broadcast: &crate::domain::BroadcastId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<crate::domain::Recipient>> {
+        self.prefix_page(
+            keys::practice_pk(practice_id),
+            keys::recipient_prefix(broadcast),
+            cursor,
+            limit,
+            |v| match v {
+                Stored::Recipient(x) => Some((**x).clone()),
+                _ => None,
+            },
+        )
+    }
+
     async fn appointments_page(
         &self,
         practice_id: &PracticeId,
