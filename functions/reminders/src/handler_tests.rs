@@ -45,6 +45,7 @@ fn world_over(store: Option<Arc<dyn Store>>) -> World {
                 email: email.clone(),
             },
             options: SweepOptions::default(),
+            governor: frontdesk::sweep::Governor::unlimited(),
         },
         store: memory,
         sms,
@@ -1066,3 +1067,7 @@ impl WriteHook for BumpBeforeWrite {
 
 #[path = "overlap_tests.rs"]
 mod overlap;
+
+#[cfg(test)]
+#[path = "governed_tests.rs"]
+mod governed_tests;

@@ -67,6 +67,7 @@ async fn stack() -> Stack {
                 email: Arc::new(SesEmail::from_conf(&config, None)),
             },
             options: SweepOptions::default(),
+            governor: frontdesk::sweep::Governor::unlimited(),
         },
         store,
         name: format!("Clinic {tag}"),

@@ -22,12 +22,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::domain::{
-    bucket_of, Appointment, DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber,
-    Practice, PracticeId, Sweep, Task, TaskStatus,
+    Appointment, DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber, Practice,
+    PracticeId, Sweep, Task, TaskStatus,
 };
 use crate::dynamo::{cursor, rules};
 use crate::keys;
-use crate::ports::{Fetched, Item, Key, Page, Store, Write};
+use crate::ports::{
+    DuePartition, Fetched, Item, Key, LeasedClaim, Page, PatientLease, Store, Write,
+};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -55,6 +57,8 @@ enum Stored {
     SignInFailures(crate::domain::Failures),
     Sent(Box<Message>),
     Idempotency(Box<crate::domain::IdempotentRequest>),
+    /// A patient's sending lease: holder and end.
+    Lease(String, DateTime<Utc>),
 }
 
 /// `(PK, SK)` to item.
