@@ -230,3 +230,7 @@ mod tests;
 #[cfg(test)]
 #[path = "sweep/lease_tests.rs"]
 mod lease_tests;
+
+#[cfg(test)]
+#[path = "sweep/deadline_tests.rs"]
+mod deadline_tests;

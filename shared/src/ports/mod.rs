@@ -2,6 +2,7 @@
 //! implement them against AWS; `testing` implements them in memory.
 
 mod clock;
+mod due;
 mod ownership;
 mod senders;
 mod store;

@@ -107,6 +107,10 @@ fn earliest(left: &mut Option<DateTime<Utc>>, bucket: DateTime<Utc>) {
     *left = Some(left.map_or(bucket, |l| l.min(bucket)));
 }
 
+/// One patient's items with their results, and an item of theirs if this run took the
+/// patient's lease.
+type PatientRun = (Vec<(DueWork, Outcome)>, Option<DueWork>);
+
 /// One item's result.
 enum Outcome {
     NotClaimed,
@@ -198,12 +202,11 @@ impl Engine<'_> {
                 return chunk.iter().map(|d| bucket_of(d.due_at)).min();
             }
         };
-        let results: Vec<(Vec<(DueWork, Outcome)>, Option<DueWork>)> =
-            stream::iter(batch::by_patient(chunk))
-                .map(|group| self.run_patient(group, &batch))
-                .buffer_unordered(self.opts.concurrency.max(1))
-                .collect()
-                .await;
+        let results: Vec<PatientRun> = stream::iter(batch::by_patient(chunk))
+            .map(|group| self.run_patient(group, &batch))
+            .buffer_unordered(self.opts.concurrency.max(1))
+            .collect()
+            .await;
         let (results, leased): (Vec<_>, Vec<_>) = results.into_iter().unzip();
         self.release_leases(leased.into_iter().flatten()).await;
         let mut left = None;

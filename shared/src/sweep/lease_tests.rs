@@ -49,8 +49,8 @@ impl DueHandler for Overlap {
 fn item(practice: &PracticeId, patient: usize, n: usize, kind: DueKind) -> DueWork {
     DueWork {
         practice_id: practice.clone(),
-        appointment_id: AppointmentId::parse(&format!("appt-{patient}-{n}")).unwrap(),
-        patient_id: PatientId::parse(&format!("pat-{patient}")).unwrap(),
+        appointment_id: AppointmentId::parse(format!("appt-{patient}-{n}")).unwrap(),
+        patient_id: PatientId::parse(format!("pat-{patient}")).unwrap(),
         kind,
         due_at: utc("2026-01-01T10:01:00Z"),
         planned_for: utc("2026-01-02T10:00:00Z"),
