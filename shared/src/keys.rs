@@ -179,9 +179,53 @@ pub fn due_key_of(d: &DueWork) -> String {
     }
 }
 
-/// The due-work index partition for one sweep and one bucket.
+/// Shards of each sweep's due work per UTC day (GSI1 `DUE#<sweep>#<day>#<shard>`). Writers
+/// and sweeps must agree on it, so it is a constant of the code, not a setting: changing it
+/// strands work in the shards a sweep no longer reads. 32 keeps the 08:00 pile-up of one
+/// time zone (about 0.9 M reminders at 2 M appointments a day) at about 28 k items, and
+/// their claims, per key (see docs/data-model.md, "Due work at scale").
+pub const DUE_SHARDS: u32 = 32;
+
+/// The unsharded due-work partition of one sweep and 5-minute bucket: where due work was
+/// indexed before sharding. Sweeps still read it (see `SweepOptions::read_unsharded`)
+/// until the work written before the change has drained; nothing new is written to it.
 pub fn due_bucket_pk(sweep: Sweep, bucket: DateTime<Utc>) -> String {
     format!("DUE#{}#{}", sweep.as_str(), bucket.format("%Y-%m-%dT%H:%M"))
+}
+
+/// One shard of a sweep's due work of one UTC day: `DUE#<sweep>#<YYYY-MM-DD>#<shard, 2
+/// digits>`, sorted by due time. A sweep reads any range of time within a day (a late run's
+/// many buckets) with one Query per shard.
+pub fn due_shard_pk(sweep: Sweep, day: chrono::NaiveDate, shard: u32) -> String {
+    format!(
+        "DUE#{}#{}#{shard:02}",
+        sweep.as_str(),
+        day.format("%Y-%m-%d")
+    )
+}
+
+/// The shard of a due item: a stable hash (FNV-1a) of its practice and its key, so one
+/// practice's work spreads over every shard, and a claim or release keeps its shard.
+pub fn due_shard_of(d: &DueWork) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    let key = due_key_of(d);
+    for b in d
+        .practice_id
+        .as_str()
+        .bytes()
+        .chain(std::iter::once(b'#'))
+        .chain(key.bytes())
+    {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h % DUE_SHARDS
+}
+
+/// The GSI1 partition a due item is indexed under: its sweep, the UTC day of its
+/// `due_at`, its shard.
+pub fn due_partition_of(d: &DueWork) -> String {
+    due_shard_pk(d.kind.sweep(), d.due_at.date_naive(), due_shard_of(d))
 }
 
 pub fn due_sort(d: &DueWork) -> String {
@@ -193,9 +237,19 @@ pub fn due_sort(d: &DueWork) -> String {
     )
 }
 
+/// Lower bound of the due-index sort key for "due at or after `from`".
+pub fn due_sort_from(from: DateTime<Utc>) -> String {
+    sortable_time(from)
+}
+
 /// Upper bound of the due-index sort key for "due at or before `until`".
 pub fn due_sort_until(until: DateTime<Utc>) -> String {
     format!("{}#~", sortable_time(until))
+}
+
+/// A patient's sending lease (one item per patient, in the practice's partition).
+pub fn patient_lease_sk(patient: &PatientId) -> String {
+    format!("LEASE#{patient}")
 }
 
 /// The cursor item of a sweep (system item, not practice data).

@@ -10,8 +10,8 @@
 
 pub mod arrival;
 pub mod aws;
-pub mod channel_healing;
 pub mod backfill;
+pub mod channel_healing;
 pub mod channel_health;
 pub mod config;
 pub mod deliver;
@@ -38,7 +38,7 @@ pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod time;
-pub mod webhooks;
 pub mod waitlist;
+pub mod webhooks;
 
 pub use error::{Error, Result};

@@ -150,6 +150,7 @@ fn world() -> World {
             email,
         },
         options: Default::default(),
+        governor: crate::sweep::Governor::unlimited(),
     };
     World { store, sms, deps }
 }

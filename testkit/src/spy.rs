@@ -14,7 +14,9 @@ use frontdesk::domain::{
     Appointment, ConsentEvent, DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber,
     PracticeId, StaffId, StaffMember, Sweep, Task, ThreadId, UnknownThread, Waiting,
 };
-use frontdesk::ports::{Fetched, Item, Key, Page, Store, Write};
+use frontdesk::ports::{
+    DuePartition, Fetched, Item, Key, LeasedClaim, Page, PatientLease, Store, Write,
+};
 use frontdesk::testing::MemoryStore;
 
 /// What happens to a batch on its way to the inner store.
@@ -183,14 +185,18 @@ impl<H: WriteHook<S>, S: Store> Store for SpyStore<H, S> {
     ) -> frontdesk::Result<Page<Task>> {
         self.counted(self.inner.open_tasks(p, cursor, limit)).await
     }
-    async fn due_in_bucket(
+    async fn due_page(
         &self,
         s: Sweep,
-        b: DateTime<Utc>,
+        partition: DuePartition,
+        from: DateTime<Utc>,
         u: DateTime<Utc>,
-    ) -> frontdesk::Result<Vec<DueWork>> {
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> frontdesk::Result<Page<DueWork>> {
         tokio::task::yield_now().await;
-        self.counted(self.inner.due_in_bucket(s, b, u)).await
+        self.counted(self.inner.due_page(s, partition, from, u, cursor, limit))
+            .await
     }
     async fn appointments_for_patient(
         &self,
@@ -301,6 +307,16 @@ impl<H: WriteHook<S>, S: Store> Store for SpyStore<H, S> {
         limit: usize,
     ) -> frontdesk::Result<Page<Message>> {
         self.counted(self.inner.unknown_timeline(p, number, cursor, limit))
+            .await
+    }
+    async fn claim_due_leased(
+        &self,
+        d: &DueWork,
+        until: DateTime<Utc>,
+        lease: &PatientLease,
+    ) -> frontdesk::Result<LeasedClaim> {
+        tokio::task::yield_now().await;
+        self.counted(self.inner.claim_due_leased(d, until, lease))
             .await
     }
     async fn sweep_cursor(&self, s: Sweep) -> frontdesk::Result<Option<DateTime<Utc>>> {

@@ -10,9 +10,12 @@ use lambda_runtime::{Error, LambdaEvent};
 pub async fn serve() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let deps = crate::wire(&Config::from_env()?, &Clients::from_env().await);
-    frontdesk::telemetry::run("delivery-events", |event: LambdaEvent<serde_json::Value>| {
-        let deps = deps.clone();
-        async move { crate::handle(&deps, event).await }
-    })
+    frontdesk::telemetry::run(
+        "delivery-events",
+        |event: LambdaEvent<serde_json::Value>| {
+            let deps = deps.clone();
+            async move { crate::handle(&deps, event).await }
+        },
+    )
     .await
 }

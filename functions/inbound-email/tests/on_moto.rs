@@ -230,6 +230,7 @@ async fn stop_by_email_opts_out_and_the_next_reminder_is_a_staff_task() {
             store: deps.store.clone(),
             senders: deps.senders.clone(),
             options: deps.options.clone(),
+            governor: deps.governor.clone(),
         },
         utc("2026-03-12T15:00:00Z"),
     )

@@ -58,6 +58,7 @@ async fn two_patients_answering_yes_at_once_exactly_one_gets_the_slot() {
         store: s.store.clone(),
         senders: s.deps.senders.clone(),
         options: Default::default(),
+        governor: frontdesk::sweep::Governor::unlimited(),
     };
     let r = frontdesk::waitlist::offer_due(&sweep, office_hours())
         .await

@@ -251,7 +251,7 @@ pub(crate) async fn handle(
         on_unavailable: OnUnavailable::Fail,
         extra: &mut NoExtra,
     };
-    sweep::send(store, &deps.senders, claimed, &snapshot, message, now, how).await
+    sweep::send(deps, claimed, &snapshot, message, now, how).await
 }
 
 /// Reads the appointment's tasks (one round trip, only when it has any) and looks for a

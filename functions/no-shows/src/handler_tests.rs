@@ -56,6 +56,7 @@ fn world() -> World {
             email: email.clone(),
         },
         options: SweepOptions::default(),
+        governor: frontdesk::sweep::Governor::unlimited(),
     };
     let practice = Practice {
         practice_id: PracticeId::parse("smile").unwrap(),

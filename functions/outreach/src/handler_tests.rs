@@ -25,13 +25,15 @@ struct World {
 fn world() -> World {
     let store = Arc::new(MemoryStore::new());
     let sms = Arc::new(RecordingSms::default());
+    let senders = Senders {
+        sms: sms.clone(),
+        email: Arc::new(RecordingEmail::default()),
+    };
     let deps = Deps {
         store: store.clone(),
-        senders: Senders {
-            sms: sms.clone(),
-            email: Arc::new(RecordingEmail::default()),
-        },
+        senders,
         options: SweepOptions::default(),
+        governor: frontdesk::sweep::Governor::unlimited(),
     };
     World { store, sms, deps }
 }

@@ -911,7 +911,7 @@ mod idempotency_tests;
 
 #[path = "rate_limit_tests.rs"]
 mod rate_limit_tests;
-#[path = "webhooks_tests.rs"]
-mod webhooks_tests;
 #[path = "waitlist_tests.rs"]
 mod waitlist_tests;
+#[path = "webhooks_tests.rs"]
+mod webhooks_tests;

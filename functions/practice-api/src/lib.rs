@@ -40,8 +40,8 @@ mod staff;
 mod task_actions;
 mod tasks;
 mod thread_link;
-mod webhooks;
 mod waitlist;
+mod webhooks;
 mod wire;
 pub use serve::serve;
 

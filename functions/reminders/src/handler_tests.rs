@@ -45,6 +45,7 @@ fn world_over(store: Option<Arc<dyn Store>>) -> World {
                 email: email.clone(),
             },
             options: SweepOptions::default(),
+            governor: frontdesk::sweep::Governor::unlimited(),
         },
         store: memory,
         sms,
@@ -877,15 +878,29 @@ async fn a_missed_run_catches_up_and_a_reminder_costs_two_round_trips() {
     .await;
     // A run just before, then nothing for an hour.
     w.sweep("2026-03-08T17:55:00Z").await;
+    // The shards the hour's reminders are in: one page each.
+    let shards: std::collections::HashSet<String> = w
+        .store
+        .all_due(&practice_id())
+        .iter()
+        .filter(|d| d.kind.sweep() == Sweep::Reminders && d.due_at <= utc("2026-03-08T19:00:00Z"))
+        .map(frontdesk::keys::due_partition_of)
+        .collect();
     w.store.reset_requests();
     let r = w.sweep("2026-03-08T19:00:00Z").await;
     assert_eq!(count(&r, "reminder_sent"), 20, "{r:?}");
     assert_eq!(w.sms.sent().len(), 20);
-    // cursor read + one query per bucket + one batch read per bucket holding work (the
-    // engine batches within a bucket: 12 here) + 20 × (claim + transaction) + cursor write.
+    // cursor read + one range query per shard of the day (32) + one per unsharded bucket
+    // (14) + per page holding work one batch read and one lease release + 20 × (claim with
+    // the patient's lease + transaction) + cursor write.
     let requests = w.store.requests();
     assert_eq!(r.buckets, 14);
-    assert_eq!(requests, 1 + 14 + 12 + 2 * 20 + 1, "{r:?}");
+    assert_eq!(r.pages, 32 + 14);
+    assert_eq!(
+        requests,
+        1 + 32 + 14 + 2 * shards.len() + 2 * 20 + 1,
+        "{r:?}"
+    );
     let r = w.sweep("2026-03-08T19:05:00Z").await;
     assert_eq!(r.found, 0);
 }
@@ -1073,3 +1088,7 @@ impl WriteHook for BumpBeforeWrite {
 
 #[path = "overlap_tests.rs"]
 mod overlap;
+
+#[cfg(test)]
+#[path = "governed_tests.rs"]
+mod governed_tests;

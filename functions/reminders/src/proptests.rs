@@ -544,6 +544,7 @@ async fn simulate(scn: Scenario) -> Result<(), String> {
                 concurrency: scn.concurrency,
                 ..SweepOptions::default()
             },
+            governor: frontdesk::sweep::Governor::unlimited(),
         },
         store,
         audit,

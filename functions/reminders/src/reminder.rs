@@ -53,8 +53,7 @@ pub(crate) async fn remind(
         on_unavailable: OnUnavailable::RetryAt(now + retry_delay(claimed.attempts)),
         extra: &mut NoExtra,
     };
-    let (store, senders) = (deps.store.as_ref(), &deps.senders);
-    sweep::send(store, senders, claimed, snapshot, message, now, how).await
+    sweep::send(deps, claimed, snapshot, message, now, how).await
 }
 
 /// 5 min, 15 min, 45 min… capped at 4 hours. `attempts` counts this one.

@@ -138,6 +138,7 @@ async fn a_send_and_a_sweep_run_produce_their_metrics_and_no_patient_data() {
         store: store.clone() as Arc<dyn Store>,
         senders,
         options: SweepOptions::default(),
+        governor: frontdesk::sweep::Governor::unlimited(),
     };
     let _ = no_shows_free_run(&deps, now).await;
     let docs = flush();

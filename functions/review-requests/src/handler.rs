@@ -119,8 +119,7 @@ impl ReviewRequests {
             on_unavailable: OnUnavailable::Fail,
             extra: &mut stamp,
         };
-        let (store, senders) = (self.deps.store.as_ref(), &self.deps.senders);
-        sweep::send(store, senders, claimed, snapshot, message, now, how).await
+        sweep::send(&self.deps, claimed, snapshot, message, now, how).await
     }
 }
 

@@ -80,6 +80,7 @@ fn world_with(settings: impl FnOnce(&mut PracticeSettings)) -> World {
             email: email.clone(),
         },
         options: SweepOptions::default(),
+        governor: frontdesk::sweep::Governor::unlimited(),
     };
     World {
         store,

@@ -42,6 +42,19 @@ pub(crate) fn open_tasks_rules(practice_id: &PracticeId) -> [(&'static str, Rule
     ]
 }
 
+/// The key attributes of a due-work page cursor (GSI1, with the base table's key).
+pub(crate) const DUE_KEYS: [&str; 4] = [keys::PK, keys::SK, keys::GSI1_PK, keys::GSI1_SK];
+
+/// A due-work cursor stays on due items and the one due-index partition being read.
+pub(crate) fn due_rules(partition: &str) -> [(&'static str, Rule); 4] {
+    [
+        (keys::PK, Rule::StartsWith("P#".into())),
+        (keys::SK, Rule::StartsWith("DUE#".into())),
+        (keys::GSI1_PK, Rule::Equals(partition.to_string())),
+        (keys::GSI1_SK, Rule::StartsWith(String::new())),
+    ]
+}
+
 /// What one key attribute of a valid cursor must look like.
 pub(crate) enum Rule {
     Equals(String),

@@ -32,7 +32,9 @@ use chrono::{DateTime, Utc};
 use crate::domain::{
     DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber, PracticeId, Sweep, Task,
 };
-use crate::ports::{Fetched, Item, Key, Page, Store, Write};
+use crate::ports::{
+    DuePartition, Fetched, Item, Key, LeasedClaim, Page, PatientLease, Store, Write,
+};
 use crate::Result;
 
 use counter::RequestCounter;
@@ -123,13 +125,17 @@ impl Store for DynamoStore {
         self.read_open_tasks(practice_id, cursor, limit).await
     }
 
-    async fn due_in_bucket(
+    async fn due_page(
         &self,
         sweep: Sweep,
-        bucket: DateTime<Utc>,
+        partition: DuePartition,
+        from: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<DueWork>> {
-        self.read_due(sweep, bucket, until).await
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<DueWork>> {
+        self.read_due_page(sweep, partition, from, until, cursor, limit)
+            .await
     }
 
     async fn get_across(&self, keys: &[(PracticeId, Key)]) -> Result<Vec<Item>> {
@@ -142,6 +148,15 @@ impl Store for DynamoStore {
         lease_until: DateTime<Utc>,
     ) -> Result<Option<DueWork>> {
         self.claim(due, lease_until).await
+    }
+
+    async fn claim_due_leased(
+        &self,
+        due: &DueWork,
+        lease_until: DateTime<Utc>,
+        lease: &PatientLease,
+    ) -> Result<LeasedClaim> {
+        self.claim_leased(due, lease_until, lease).await
     }
 
     async fn sweep_cursor(&self, sweep: Sweep) -> Result<Option<DateTime<Utc>>> {

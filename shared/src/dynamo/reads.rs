@@ -13,9 +13,9 @@ use super::errors::{build, storage};
 use super::paging::{page, page_request_limit};
 use super::rules;
 use super::DynamoStore;
-use crate::domain::{bucket_of, Appointment, DueWork, Message, PatientId, PracticeId, Sweep, Task};
+use crate::domain::{Appointment, DueWork, Message, PatientId, PracticeId, Sweep, Task};
 use crate::keys;
-use crate::ports::{Fetched, Item, Key, Page};
+use crate::ports::{DuePartition, Fetched, Item, Key, Page};
 use crate::{Error, Result};
 
 #[path = "lookup_reads.rs"]
@@ -259,42 +259,47 @@ impl DynamoStore {
             .collect()
     }
 
-    /// Queries GSI1 (`DUE#<sweep>#<bucket>`, `GSI1SK <= <until>#~`), following pages.
-    pub(super) async fn read_due(
+    /// One page of GSI1 partition `partition` of `sweep`
+    /// (`GSI1SK BETWEEN <from> AND <until>#~`), ascending, `Limit` one more than the page.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn read_due_page(
         &self,
         sweep: Sweep,
-        bucket: DateTime<Utc>,
+        partition: DuePartition,
+        from: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<DueWork>> {
-        let query = self
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<DueWork>> {
+        let partition = partition.key(sweep);
+        let start = cursor
+            .map(|c| cursor::decode(c, &cursor::due_rules(&partition)))
+            .transpose()?;
+        let limit = rules::page_limit(limit);
+        let out = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(keys::GSI1)
-            .key_condition_expression("#pk = :pk AND #sk <= :until")
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :until")
             .expression_attribute_names("#pk", keys::GSI1_PK)
             .expression_attribute_names("#sk", keys::GSI1_SK)
-            .expression_attribute_values(":pk", s(keys::due_bucket_pk(sweep, bucket_of(bucket))))
+            .expression_attribute_values(":pk", s(partition))
+            .expression_attribute_values(":from", s(keys::due_sort_from(from)))
             .expression_attribute_values(":until", s(keys::due_sort_until(until)))
-            .scan_index_forward(true);
-        let mut due = Vec::new();
-        let mut start = None;
-        loop {
-            let out = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| storage("Query", &e))?;
-            for item in out.items.unwrap_or_default() {
-                due.push(codec::decode(item, kind::DUE)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                tracing::debug!(sweep = sweep.as_str(), items = due.len(), "due work read");
-                return Ok(due);
-            }
-        }
+            .scan_index_forward(true)
+            .limit(page_request_limit(limit))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| storage("Query", &e))?;
+        page(
+            out.items.unwrap_or_default(),
+            limit,
+            out.last_evaluated_key,
+            &cursor::DUE_KEYS,
+            kind::DUE,
+        )
     }
 }
 

@@ -12,7 +12,7 @@ use super::errors::{build, storage};
 use super::rules;
 use super::DynamoStore;
 use crate::domain::DueWork;
-use crate::ports::Write;
+use crate::ports::{LeasedClaim, PatientLease, Write};
 use crate::{Error, Result};
 
 /// How often a batch is re-sent after dropping lenient operations whose condition failed.
@@ -155,6 +155,35 @@ impl DynamoStore {
                     "due work already claimed, replanned or done"
                 );
                 Ok(None)
+            }
+            Err(Failure::Other(e)) => Err(e),
+        }
+    }
+
+    /// Claims due work and takes the patient's lease in one TransactWriteItems; which
+    /// condition failed says whether the work is gone or the patient busy.
+    pub(super) async fn claim_leased(
+        &self,
+        seen: &DueWork,
+        lease_until: DateTime<Utc>,
+        lease: &PatientLease,
+    ) -> Result<LeasedClaim> {
+        let claimed = rules::claimed(seen, lease_until)?;
+        let ops = [
+            codec::claim_op(seen, &claimed)?,
+            codec::lease_op(seen, lease)?,
+        ];
+        match self.transact(&ops).await {
+            Ok(()) => Ok(LeasedClaim::Claimed(claimed)),
+            // The claim's own condition first: work that is gone is not ours whatever the
+            // lease says.
+            Err(Failure::Conditions(failed)) if failed.contains(&0) => Ok(LeasedClaim::Gone),
+            Err(Failure::Conditions(_)) => {
+                tracing::debug!(
+                    sweep = seen.kind.sweep().as_str(),
+                    "patient busy in another run"
+                );
+                Ok(LeasedClaim::PatientBusy)
             }
             Err(Failure::Other(e)) => Err(e),
         }

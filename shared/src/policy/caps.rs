@@ -71,6 +71,27 @@ pub fn record_automated_send(patient: &mut Patient, at: DateTime<Utc>) {
     }
 }
 
+/// Stale entries (older than every cap's window) a history may carry before a sweep trims
+/// it: trimming costs a write, so it waits until it is worth one.
+pub const TRIM_AT: usize = 8;
+
+/// What `history` should be trimmed to at `now`, if it carries at least [`TRIM_AT`]
+/// entries that can no longer count toward any cap: the rest, in time order. Entries
+/// later than `now` (clock skew) are kept: they still count.
+pub fn history_to_keep(
+    history: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+) -> Option<Vec<DateTime<Utc>>> {
+    let cutoff = now.checked_sub_signed(CAP_WEEK)?;
+    let stale = history.iter().filter(|t| **t <= cutoff).count();
+    if stale < TRIM_AT {
+        return None;
+    }
+    let mut keep: Vec<DateTime<Utc>> = history.iter().copied().filter(|t| *t > cutoff).collect();
+    keep.sort_unstable();
+    Some(keep)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +158,38 @@ mod tests {
                 utc("2026-03-02T12:00:00Z"),
             ]
         );
+    }
+
+    #[test]
+    fn a_history_is_trimmed_only_once_enough_of_it_is_stale() {
+        let now = utc("2026-03-20T12:00:00Z");
+        let old: Vec<_> = (0..TRIM_AT as i64)
+            .map(|d| utc("2026-03-01T12:00:00Z") + Duration::hours(d))
+            .collect();
+        let recent = [utc("2026-03-19T12:00:00Z"), utc("2026-03-20T11:00:00Z")];
+        let few: Vec<_> = old[1..].iter().chain(&recent).copied().collect();
+        assert_eq!(history_to_keep(&few, now), None, "not worth a write yet");
+        let many: Vec<_> = recent.iter().chain(&old).copied().collect();
+        assert_eq!(history_to_keep(&many, now), Some(recent.to_vec()));
+    }
+
+    proptest::proptest! {
+        /// Trimming never changes a cap decision at or after the moment it was trimmed.
+        #[test]
+        fn trimming_never_changes_a_cap_decision_from_then_on(
+            hours_ago in proptest::collection::vec(-48i64..24 * 30, 0..40),
+            later_hours in 0i64..24 * 10,
+            per_day in 1u32..5,
+            per_week in 1u32..12,
+        ) {
+            let now = utc("2026-03-20T12:00:00Z");
+            let history: Vec<_> = hours_ago.iter().map(|h| now - Duration::hours(*h)).collect();
+            let caps = MessageCaps { per_day, per_week };
+            if let Some(keep) = history_to_keep(&history, now) {
+                proptest::prop_assert!(keep.len() <= history.len() - TRIM_AT);
+                let at = now + Duration::hours(later_hours);
+                proptest::prop_assert_eq!(cap_reached(&history, caps, at), cap_reached(&keep, caps, at));
+            }
+        }
     }
 }

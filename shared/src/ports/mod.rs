@@ -2,6 +2,7 @@
 //! implement them against AWS; `testing` implements them in memory.
 
 mod clock;
+mod due;
 mod ownership;
 mod senders;
 mod store;
@@ -10,4 +11,7 @@ mod write;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ownership::{EmailIdentities, IdentityStatus, NumberCheck, Owners, ProviderNumbers};
 pub use senders::{Email, EmailSender, PatientMail, Sms, SmsSender};
-pub use store::{ChangeKind, Expect, Fetched, Item, Key, Page, Store, Write};
+pub use store::{
+    ChangeKind, DuePartition, Expect, Fetched, Item, Key, LeasedClaim, Page, PatientLease, Store,
+    Write, DUE_PAGE,
+};

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use super::due::{DuePartition, LeasedClaim, PatientLease, DUE_PAGE};
 pub use super::write::{Expect, Write};
 use crate::domain::{
     Appointment, AppointmentId, ConsentEvent, DueWork, EmailAddress, Message, Patient, PatientId,
@@ -162,13 +163,51 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Page<Task>>;
 
-    /// Due work of one sweep in one time bucket, due at or before `until`, across practices.
+    /// One page of due work of `sweep` on one partition, due in `[from, until]`, across
+    /// practices, in due order. One Query with `Limit`; `next` continues it. Sweeps stream
+    /// these pages, so memory stays bounded however much is due.
+    async fn due_page(
+        &self,
+        sweep: Sweep,
+        partition: DuePartition,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<DueWork>>;
+
+    /// Every item of one sweep's 5-minute bucket due at or before `until`: every page of
+    /// the bucket's day's shards (the bucket's range only), then of its unsharded
+    /// partition. For tests and tools; sweeps stream pages.
     async fn due_in_bucket(
         &self,
         sweep: Sweep,
         bucket: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<DueWork>>;
+    ) -> Result<Vec<DueWork>> {
+        let start = crate::domain::bucket_of(bucket);
+        let end = start + chrono::Duration::minutes(crate::domain::BUCKET_MINUTES)
+            - chrono::Duration::milliseconds(1);
+        let until = until.min(end);
+        let mut out = Vec::new();
+        let partitions = DuePartition::shards(start.date_naive())
+            .chain(std::iter::once(DuePartition::Unsharded { bucket: start }));
+        for partition in partitions {
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = self
+                    .due_page(sweep, partition, start, until, cursor.as_deref(), DUE_PAGE)
+                    .await?;
+                out.extend(page.items);
+                match page.next {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+        }
+        out.sort_by_key(crate::keys::due_sort);
+        Ok(out)
+    }
 
     /// A patient's appointments starting at or after `from`, soonest first (at most
     /// `limit`). One Query on the patient's appointment index.
@@ -190,6 +229,17 @@ pub trait Store: Send + Sync {
     /// `None` when another run claimed it, or it was re-planned or removed.
     async fn claim_due(&self, due: &DueWork, lease_until: DateTime<Utc>)
         -> Result<Option<DueWork>>;
+
+    /// Claims due work as [`Store::claim_due`] does and, in the same transaction, takes or
+    /// renews the patient's sending lease for `lease.holder` (one TransactWriteItems: a
+    /// claim costs one round trip either way). Refused with `PatientBusy`, changing
+    /// nothing, while another holder's lease lasts past `lease.now`.
+    async fn claim_due_leased(
+        &self,
+        due: &DueWork,
+        lease_until: DateTime<Utc>,
+        lease: &PatientLease,
+    ) -> Result<LeasedClaim>;
 
     /// The bucket a sweep should start from, if it has run before.
     async fn sweep_cursor(&self, sweep: Sweep) -> Result<Option<DateTime<Utc>>>;

@@ -111,6 +111,26 @@ pub enum Write {
         phone: Option<PhoneNumber>,
         at: DateTime<Utc>,
     },
+    /// Trims a patient's `recent_automated` (and its phone copy's) to `keep`, only if the
+    /// patient is still at `seen_version` (no send was noted since it was read; noting a
+    /// send bumps the version). Never a conflict: when the patient moved on, or a copy is
+    /// gone, there is nothing to do (the next send trims). Does not bump the version, so a
+    /// client's ETag stays valid. See `policy::caps::history_to_keep`.
+    TrimAutomatedSends {
+        practice_id: PracticeId,
+        patient_id: PatientId,
+        phone: Option<PhoneNumber>,
+        seen_version: u64,
+        keep: Vec<DateTime<Utc>>,
+    },
+    /// Ends a patient's sending lease (`Store::claim_due_leased`) if `holder` still holds
+    /// it; nothing when it does not (it ended and another run took it). A sweep run ends
+    /// the leases of a page's patients once their work is settled, many in one batch.
+    ReleasePatientLease {
+        practice_id: PracticeId,
+        patient_id: PatientId,
+        holder: String,
+    },
     /// Where a sweep should start next time (the earliest bucket that may hold work).
     SweepCursor {
         sweep: Sweep,

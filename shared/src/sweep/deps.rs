@@ -8,22 +8,26 @@ use crate::config::Config;
 use crate::deliver::Senders;
 use crate::ports::Store;
 
-use super::SweepOptions;
+use super::{Governor, Limits, SweepOptions};
 
 #[derive(Clone)]
 pub struct Deps {
     pub store: Arc<dyn Store>,
     pub senders: Senders,
     pub options: SweepOptions,
+    /// Paces every automated send of the function's runs (one per container).
+    pub governor: Governor,
 }
 
 impl Deps {
-    /// As deployed: leases from the wall clock (see [`SweepOptions::deployed`]).
+    /// As deployed: leases from the wall clock (see [`SweepOptions::deployed`]), sends
+    /// paced by the limits the environment sets ([`Limits::from_env`]).
     pub fn new(store: Arc<dyn Store>, senders: Senders) -> Self {
         Self {
             store,
             senders,
             options: SweepOptions::deployed(),
+            governor: Governor::new(Limits::from_env()),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::deliver::{deliver, Content, Delivery, Outbound, Senders};
+use crate::deliver::{deliver, Content, Delivery, Outbound};
 use crate::domain::{
     Appointment, Channel, Decision, Direction, DueWork, Message, MessageId, MessageKind, Patient,
     Priority, Purpose,
@@ -12,7 +12,7 @@ use crate::domain::{
 use crate::ports::{Store, Write};
 use crate::{Error, Result};
 
-use super::{commit, settle, Handled, OnUnavailable, SentRecord, Snapshot};
+use super::{commit, settle, Deps, Handled, Lane, OnUnavailable, SentRecord, Snapshot};
 
 /// An automated outbound entry on the patient's timeline about `appointment`.
 pub fn entry(
@@ -60,10 +60,10 @@ pub struct Settling<'a> {
     pub extra: &'a mut dyn SentRecord,
 }
 
-/// Delivers `message` to the snapshot's patient and settles the claim with its record.
+/// Delivers `message` to the snapshot's patient, once the governor lets a bulk send on
+/// the patient's channel through, and settles the claim with its record.
 pub async fn send(
-    store: &dyn Store,
-    senders: &Senders,
+    deps: &Deps,
     claimed: &DueWork,
     snapshot: &Snapshot,
     message: Automated,
@@ -73,8 +73,14 @@ pub async fn send(
     let (practice, patient, appointment) = snapshot
         .complete()
         .ok_or_else(|| Error::Storage("claimed work lost its records meanwhile".into()))?;
+    let store = deps.store.as_ref();
+    // Waiting here is never a failed attempt: throttling never becomes a staff task.
+    let _permit = deps
+        .governor
+        .acquire(practice, patient.preferred_channel, Lane::Bulk)
+        .await;
     let delivered = deliver(
-        senders,
+        &deps.senders,
         Outbound {
             practice,
             patient,
@@ -90,6 +96,32 @@ pub async fn send(
     )
     .await;
     let label = (how.label)(&delivered.delivery);
+    let sent = matches!(delivered.delivery, Delivery::Sent { .. });
     let settled = settle(claimed, delivered, label, now, how.on_unavailable)?;
-    commit(store, claimed, settled, how.extra).await
+    let handled = commit(store, claimed, settled, how.extra).await?;
+    if sent {
+        trim_history(store, patient, now).await;
+    }
+    Ok(handled)
+}
+
+/// Trims the patient's send history once enough of it can no longer count toward a cap
+/// (`policy::caps::history_to_keep`): one more write, now and then, never a failure. The
+/// send just noted bumped the version by one.
+async fn trim_history(store: &dyn Store, patient: &Patient, now: DateTime<Utc>) {
+    let mut history = patient.recent_automated.clone();
+    history.push(now);
+    let Some(keep) = crate::policy::caps::history_to_keep(&history, now) else {
+        return;
+    };
+    let trim = Write::TrimAutomatedSends {
+        practice_id: patient.practice_id.clone(),
+        patient_id: patient.patient_id.clone(),
+        phone: patient.phone.clone(),
+        seen_version: patient.version + 1,
+        keep,
+    };
+    if let Err(e) = store.write(vec![trim]).await {
+        tracing::warn!(practice_id = %patient.practice_id, error = %e, "send history not trimmed; the next send tries again");
+    }
 }

@@ -1,5 +1,6 @@
 use super::*;
-use crate::domain::{AppointmentId, DueKind, PatientId, PracticeId};
+use crate::domain::{AppointmentId, DueKind, PatientId, PracticeId, Sweep, TaskKind};
+use crate::ports::{Store, Write};
 use crate::testing::MemoryStore;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -344,17 +345,20 @@ async fn work_of_another_sweep_is_refused_not_handled() {
     seed(&store, std::slice::from_ref(&d)).await;
     let h = Finish(AtomicUsize::new(0), store.clone());
     let opts = SweepOptions::default();
-    let engine = Engine {
+    let engine = engine::Engine {
         store: store.as_ref(),
         sweep: Sweep::NoShows,
         now: utc("2026-01-01T10:01:00Z"),
         opts: &opts,
         handler: &h,
+        holder: "test".into(),
     };
     // Handed over directly: the engine's queries never mix partitions.
-    let err = engine.handle_one(&d, &Batch::default(), false).await;
+    let err = engine
+        .handle_one(&d, &Batch::default(), false, &mut None)
+        .await;
     assert!(
-        matches!(&err, Err(crate::Error::Invalid { reason, .. }) if reason.contains("reviews sweep")),
+        matches!(&err, Err(engine::Busy::Failed(crate::Error::Invalid { reason, .. })) if reason.contains("reviews sweep")),
         "{err:?}"
     );
     assert_eq!(h.0.load(Ordering::SeqCst), 0);

@@ -171,3 +171,57 @@ async fn a_lenient_condition_that_fails_in_a_batch_costs_one_resend() {
     store.write(vec![unroute()]).await.unwrap();
     assert_eq!(store.requests(), 1, "one DeleteItem");
 }
+
+#[tokio::test]
+async fn work_indexed_before_sharding_is_read_from_the_unsharded_partition_and_moves_on_claim() {
+    use frontdesk::domain::{bucket_of, Sweep};
+    use frontdesk::ports::{DuePartition, LeasedClaim, PatientLease};
+    let store = crate::dynamo_store().await;
+    let p = PracticeId::generate();
+    let old = no_show_check(&p, "appt-old", at(10, 1));
+    plan(&store, &[&old]).await;
+    // As the item was indexed before sharding.
+    raw_client()
+        .await
+        .update_item()
+        .table_name(store.table_name())
+        .key(keys::PK, AttributeValue::S(keys::practice_pk(&p)))
+        .key(keys::SK, AttributeValue::S(keys::due_key_of(&old)))
+        .update_expression("SET GSI1PK = :legacy")
+        .expression_attribute_values(
+            ":legacy",
+            AttributeValue::S(keys::due_bucket_pk(Sweep::NoShows, bucket_of(old.due_at))),
+        )
+        .send()
+        .await
+        .unwrap();
+    let shard = DuePartition::of(&old);
+    let read = |partition| {
+        let store = store.clone();
+        async move {
+            store
+                .due_page(Sweep::NoShows, partition, at(10, 0), at(11, 0), None, 10)
+                .await
+                .unwrap()
+                .items
+        }
+    };
+    let unsharded = |b| DuePartition::Unsharded { bucket: b };
+    assert!(read(shard).await.is_empty());
+    assert_eq!(read(unsharded(at(10, 0))).await, vec![old.clone()]);
+    let lease = PatientLease {
+        holder: "run".into(),
+        until: at(10, 4),
+        now: at(10, 2),
+    };
+    let LeasedClaim::Claimed(claimed) = store
+        .claim_due_leased(&old, at(10, 12), &lease)
+        .await
+        .unwrap()
+    else {
+        panic!("the old item is claimable");
+    };
+    assert!(read(unsharded(at(10, 0))).await.is_empty());
+    assert!(read(unsharded(at(10, 10))).await.is_empty());
+    assert_eq!(read(shard).await, vec![claimed], "now under its shard");
+}

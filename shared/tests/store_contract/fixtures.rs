@@ -187,15 +187,19 @@ pub fn note_send(
 }
 
 /// Plans due work in one batch.
+/// Plans due work, 100 items (one transaction) at a time.
 pub async fn plan<S: Store>(store: &S, work: &[&DueWork]) {
-    store
-        .write(
-            work.iter()
-                .map(|d| Write::Due(Box::new((*d).clone())))
-                .collect(),
-        )
-        .await
-        .unwrap();
+    for chunk in work.chunks(100) {
+        store
+            .write(
+                chunk
+                    .iter()
+                    .map(|d| Write::Due(Box::new((*d).clone())))
+                    .collect(),
+            )
+            .await
+            .unwrap();
+    }
 }
 
 /// Asserts the error is the "bad cursor" one.

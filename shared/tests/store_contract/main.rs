@@ -12,6 +12,7 @@ mod canned;
 mod claims;
 mod delivery;
 mod due;
+mod due_pages;
 mod dynamo_only;
 mod emails;
 mod erasure;
@@ -20,8 +21,8 @@ mod listings;
 mod notices;
 mod patients;
 mod practice_lists;
-mod webhooks;
 mod waitlist;
+mod webhooks;
 
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::ports::Store;
@@ -119,6 +120,11 @@ contract! {
     due::releasing_due_work_moves_it_to_its_next_bucket,
     due::releasing_due_work_as_other_work_is_refused,
     due::due_work_is_due_by_the_millisecond_as_the_index_keeps_it,
+    due_pages::due_pages_stream_each_shard_in_due_order_a_bounded_page_at_a_time,
+    due_pages::a_due_cursor_from_another_partition_is_rejected,
+    due_pages::a_claim_takes_the_patients_lease_and_another_run_waits_for_it,
+    due_pages::racing_runs_never_both_hold_one_patient,
+    due_pages::a_lease_is_ended_only_by_its_holder,
     delivery::a_sent_message_is_found_by_provider_id_only_in_its_practice,
     delivery::a_delivery_report_applies_once_and_never_backwards,
     delivery::a_channel_is_marked_once_with_its_task_and_healed_on_both_copies,

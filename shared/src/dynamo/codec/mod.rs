@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::errors::redact;
-use crate::domain::{bucket_of, DueWork, PracticeId, Sweep};
+use crate::domain::{DueWork, PracticeId, Sweep};
 use crate::keys;
 use crate::ports::{Item, Key};
 use crate::{Error, Result};
@@ -65,23 +65,26 @@ pub(super) mod kind {
     pub const FREED_SLOT: &str = "freed_slot";
     pub const BROADCAST: &str = "broadcast";
     pub const BROADCAST_RECIPIENT: &str = "broadcast_recipient";
+    pub const PATIENT_LEASE: &str = "patient_lease";
 }
 
 mod batch;
 mod broadcasts;
 mod delivery;
 mod expression;
+mod lease;
 mod notices;
 mod ops;
 mod sessions;
 mod staff;
 mod threads;
-mod webhooks;
 mod waitlist;
+mod webhooks;
 mod writes;
 
 pub(super) use batch::collapse;
 pub(super) use expression::{Action, Condition, Update};
+pub(super) use lease::{lease_op, release_op};
 pub(super) use ops::{claim_op, Op};
 pub(super) use writes::expand;
 
@@ -190,12 +193,10 @@ pub(super) fn due_key(d: &DueWork) -> Attrs {
     key_attrs(keys::practice_pk(&d.practice_id), keys::due_key_of(d))
 }
 
-/// The GSI1 keys of due work: its sweep's bucket of `due_at`, and its due-order sort key.
+/// The GSI1 keys of due work: its sweep's bucket of `due_at` and its shard, and its
+/// due-order sort key.
 pub(super) fn due_index_keys(d: &DueWork) -> (String, String) {
-    (
-        keys::due_bucket_pk(d.kind.sweep(), bucket_of(d.due_at)),
-        keys::due_sort(d),
-    )
+    (keys::due_partition_of(d), keys::due_sort(d))
 }
 
 /// A due item: the `DueWork` with its GSI1 keys.

@@ -313,7 +313,18 @@ fn a_claim_moves_the_due_item_to_the_lease_bucket() {
             .unwrap();
         values[&n.replace('#', ":")].clone()
     };
-    assert_eq!(set_value("GSI1PK"), s("DUE#no-shows#2026-01-02T03:10"));
+    // The lease's day, in the item's own shard (a stable hash of practice and key), sorted
+    // by the lease's end.
+    let shard = keys::due_shard_of(&seen);
+    assert_eq!(
+        keys::due_shard_of(&claimed),
+        shard,
+        "a claim keeps its shard"
+    );
+    assert_eq!(
+        set_value("GSI1PK"),
+        s(format!("DUE#no-shows#2026-01-02#{shard:02}"))
+    );
     assert_eq!(set_value("GSI1SK"), s(keys::due_sort(&claimed)));
     assert_eq!(set_value("due_at"), s("2026-01-02T03:14:05Z"));
     assert_eq!(set_value("attempts"), AttributeValue::N("1".into()));

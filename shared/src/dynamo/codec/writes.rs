@@ -349,6 +349,45 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                 out.push(copy);
             }
         }
+        Write::ReleasePatientLease {
+            practice_id,
+            patient_id,
+            holder,
+        } => out.push(super::release_op(&practice_id, &patient_id, &holder)),
+        Write::TrimAutomatedSends {
+            practice_id,
+            patient_id,
+            phone,
+            seen_version,
+            keep,
+        } => {
+            let pk = keys::practice_pk(&practice_id);
+            let update = Update {
+                set: vec![(RECENT_AUTOMATED, attribute(&keep, kind::PATIENT)?)],
+                append: vec![],
+                increment: vec![],
+            };
+            let mut patient = Op::update(
+                pk.clone(),
+                keys::patient_sk(&patient_id),
+                update.clone(),
+                kind::PATIENT,
+                Condition::version(seen_version),
+            );
+            patient.lenient = true;
+            out.push(patient);
+            if let Some(phone) = &phone {
+                let mut copy = Op::update(
+                    pk,
+                    keys::phone_sk(phone, &patient_id),
+                    update,
+                    kind::PATIENT_PHONE,
+                    Condition::version(seen_version),
+                );
+                copy.lenient = true;
+                out.push(copy);
+            }
+        }
         Write::SweepCursor { sweep, bucket } => {
             let item = encode(
                 &SweepCursor { sweep, bucket },

@@ -178,6 +178,40 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
             still_held(t, &k, &claimed)?;
             t.insert(due_key(&next), Stored::Due(next));
         }
+        Write::ReleasePatientLease {
+            practice_id,
+            patient_id,
+            holder,
+        } => {
+            let k = (
+                keys::practice_pk(&practice_id),
+                keys::patient_lease_sk(&patient_id),
+            );
+            if matches!(t.get(&k), Some(Stored::Lease(h, _)) if *h == holder) {
+                t.remove(&k);
+            }
+        }
+        Write::TrimAutomatedSends {
+            practice_id,
+            patient_id,
+            phone,
+            seen_version,
+            keep,
+        } => {
+            // Lenient, as the adapter's: a patient that moved on is left alone.
+            let pk = keys::practice_pk(&practice_id);
+            let mut sks = vec![keys::patient_sk(&patient_id)];
+            sks.extend(phone.iter().map(|ph| keys::phone_sk(ph, &patient_id)));
+            for sk in sks {
+                if let Some(Stored::Patient(p) | Stored::PhoneIndex(p)) =
+                    t.get_mut(&(pk.clone(), sk))
+                {
+                    if p.version == seen_version {
+                        p.recent_automated = keep.clone();
+                    }
+                }
+            }
+        }
         Write::NoteAutomatedSend {
             practice_id,
             patient_id,

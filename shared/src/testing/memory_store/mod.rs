@@ -14,8 +14,8 @@ mod sessions;
 mod staff;
 mod store;
 mod threads;
-mod webhooks;
 mod waitlist;
+mod webhooks;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -24,12 +24,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::domain::{
-    bucket_of, Appointment, DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber,
-    Practice, PracticeId, Sweep, Task, TaskStatus,
+    Appointment, DueWork, EmailAddress, Message, Patient, PatientId, PhoneNumber, Practice,
+    PracticeId, Sweep, Task, TaskStatus,
 };
 use crate::dynamo::{cursor, rules};
 use crate::keys;
-use crate::ports::{Fetched, Item, Key, Page, Store, Write};
+use crate::ports::{
+    DuePartition, Fetched, Item, Key, LeasedClaim, Page, PatientLease, Store, Write,
+};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -64,6 +66,8 @@ enum Stored {
     Slot(Box<crate::domain::FreedSlot>),
     Broadcast(Box<crate::domain::Broadcast>),
     Recipient(Box<crate::domain::Recipient>),
+    /// A patient's sending lease: holder and end.
+    Lease(String, DateTime<Utc>),
 }
 
 /// `(PK, SK)` to item.

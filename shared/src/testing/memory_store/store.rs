@@ -303,17 +303,27 @@ impl Store for MemoryStore {
         })
     }
 
-    /// As the GSI1 Query: the bucket's partition, sort keys up to `until` at millisecond
-    /// precision, in sort-key order.
-    async fn due_in_bucket(
+    /// As the GSI1 Query: one partition (work stored here is always indexed under its
+    /// shard, so the unsharded partitions are empty), sort keys from `from` to `until` at
+    /// millisecond precision, in sort-key order, one page.
+    async fn due_page(
         &self,
         sweep: Sweep,
-        bucket: DateTime<Utc>,
+        partition: DuePartition,
+        from: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<DueWork>> {
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<DueWork>> {
+        let wanted = partition;
+        let partition = partition.key(sweep);
+        let rules = cursor::due_rules(&partition);
+        let after = super::start_at(cursor, &rules, keys::GSI1_SK)?;
         self.count(1);
-        let partition = keys::due_bucket_pk(sweep, bucket_of(bucket));
-        let until = keys::due_sort_until(until);
+        // The sort key starts with the due time at millisecond precision, so comparing
+        // milliseconds is comparing sort keys; cheap checks first (benchmarks page through
+        // 100,000 items).
+        let (from_ms, until_ms) = (from.timestamp_millis(), until.timestamp_millis());
         let t = self.lock()?;
         let mut out: Vec<(String, DueWork)> = t
             .values()
@@ -321,12 +331,22 @@ impl Store for MemoryStore {
                 Stored::Due(d) => Some(d),
                 _ => None,
             })
-            .filter(|d| keys::due_bucket_pk(d.kind.sweep(), bucket_of(d.due_at)) == partition)
-            .map(|d| (keys::due_sort(d), (**d).clone()))
-            .filter(|(sort, _)| sort <= &until)
+            .filter(|d| d.kind.sweep() == sweep)
+            .filter(|d| (from_ms..=until_ms).contains(&d.due_at.timestamp_millis()))
+            .filter(|d| DuePartition::of(d) == wanted)
+            .map(|d| (keys::due_sort(d), d))
+            .filter(|(sort, _)| after.as_ref().is_none_or(|a| sort > a))
+            .map(|(sort, d)| (sort, (**d).clone()))
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(out.into_iter().map(|(_, d)| d).collect())
+        super::paginate(out, after, limit, |sort, d| {
+            vec![
+                (keys::PK, keys::practice_pk(&d.practice_id)),
+                (keys::SK, keys::due_key_of(d)),
+                (keys::GSI1_PK, partition.clone()),
+                (keys::GSI1_SK, sort.to_string()),
+            ]
+        })
     }
 
     /// As the GSI2 Query: start-time sort keys from `from` at millisecond precision.
@@ -381,6 +401,41 @@ impl Store for MemoryStore {
             }
             _ => Ok(None),
         }
+    }
+
+    /// As the adapter's transaction: the claim's condition first, then the lease's; both
+    /// change, or nothing does.
+    async fn claim_due_leased(
+        &self,
+        due: &DueWork,
+        lease_until: DateTime<Utc>,
+        lease: &PatientLease,
+    ) -> Result<LeasedClaim> {
+        rules::claimed(due, lease_until)?;
+        self.count(1);
+        let mut t = self.lock()?;
+        let pk = keys::practice_pk(&due.practice_id);
+        let k = (pk.clone(), keys::due_key_of(due));
+        let claimed = match t.get(&k) {
+            Some(Stored::Due(stored)) if rules::still_held(stored, due) => {
+                rules::claimed(due, lease_until)?
+            }
+            _ => return Ok(LeasedClaim::Gone),
+        };
+        let lk = (pk, keys::patient_lease_sk(&due.patient_id));
+        let free = match t.get(&lk) {
+            Some(Stored::Lease(holder, until)) => {
+                keys::sortable_time(*until) < keys::sortable_time(lease.now)
+                    || holder == &lease.holder
+            }
+            _ => true,
+        };
+        if !free {
+            return Ok(LeasedClaim::PatientBusy);
+        }
+        t.insert(k, Stored::Due(Box::new(claimed.clone())));
+        t.insert(lk, Stored::Lease(lease.holder.clone(), lease.until));
+        Ok(LeasedClaim::Claimed(claimed))
     }
 
     async fn sweep_cursor(&self, sweep: Sweep) -> Result<Option<DateTime<Utc>>> {

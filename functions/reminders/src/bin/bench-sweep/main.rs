@@ -1,0 +1,247 @@
+//! Benchmark: one reminders sweep over many due reminders across many practices, through
+//! the real sweep code (`reminders::run`), against the bare store calls such a sweep must
+//! make.
+//!
+//! ```text
+//! cargo run --release -p reminders --features bench --bin bench-sweep -- \
+//!     [--store memory|moto] [--reminders 100000] [--practices 2000] [--buckets 1]
+//!     [--concurrency 16] [--order bare-first|sweeps-first]
+//! ```
+//!
+//! - `--store memory` (the default): `MemoryStore`, the in-memory store the store contract
+//!   proves equal to the DynamoDB adapter, round trips included (it counts requests as the
+//!   adapter does). 100,000 reminders take minutes here; against moto they would take
+//!   hours (moto's GSI queries scan the table and it serves one request at a time: 10,000
+//!   reminders took ~7 minutes per phase), so the 100k figures are the sweep's own cost and
+//!   its round trips, not DynamoDB latency.
+//! - `--store moto`: `DynamoStore` on the bench's own moto (`bench/moto_bench.py`, see
+//!   there), three tables, adding a sweep that publishes through SNS in moto. Use ≤ 10,000.
+//!
+//! 1. Seeds fresh stores with the same N reminders (one SMS patient and appointment each,
+//!    all due in `--buckets` 5-minute buckets: 1 is the 08:00 pile-up of one time zone),
+//!    with Store writes of at most 100 item operations each.
+//! 2. Baseline: the same pages of the same partitions, then per item only a claim and one
+//!    transaction of the shape the sweep writes. Then the sweep's batch reads alone.
+//! 3. The sweep with an SMS sender that answers at once (and, on moto, through SNS).
+//! 4. Prints wall time, items per second, requests per item, peak RSS and its growth over
+//!    the sweep (VmHWM, reset before each), and the largest share of a bucket's index writes
+//!    on one GSI1 key.
+
+mod measure;
+mod moto;
+mod report;
+mod seed;
+
+use std::error::Error;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use frontdesk::dynamo::DynamoStore;
+use frontdesk::ses::SesEmail;
+use frontdesk::sns::SnsSms;
+use frontdesk::sweep::SweepOptions;
+use frontdesk::testing::MemoryStore;
+
+use measure::{BenchStore, Clocks, InstantSms, NoEmail};
+use report::Bare;
+use seed::Shape;
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+/// The sweep's "now": 10:00 in New York, outside quiet hours.
+const NOW: &str = "2026-03-10T14:00:00Z";
+
+struct Args {
+    moto: bool,
+    shape: Shape,
+    concurrency: usize,
+    sweeps_first: bool,
+}
+
+fn args() -> Result<Args, BoxError> {
+    let mut out = Args {
+        moto: false,
+        shape: Shape {
+            reminders: 100_000,
+            practices: 2_000,
+            buckets: 1,
+        },
+        concurrency: SweepOptions::default().concurrency,
+        sweeps_first: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--store" => {
+                out.moto = match value.as_str() {
+                    "memory" => false,
+                    "moto" => true,
+                    _ => return Err("--store is memory or moto".into()),
+                }
+            }
+            "--reminders" => out.shape.reminders = value.parse()?,
+            "--practices" => out.shape.practices = value.parse()?,
+            "--buckets" => out.shape.buckets = value.parse()?,
+            "--concurrency" => out.concurrency = value.parse()?,
+            "--order" => {
+                out.sweeps_first = match value.as_str() {
+                    "bare-first" => false,
+                    "sweeps-first" => true,
+                    _ => return Err("--order is bare-first or sweeps-first".into()),
+                }
+            }
+            other => {
+                return Err(format!("unknown flag {other}; see the bench's doc comment").into())
+            }
+        }
+    }
+    let s = out.shape;
+    if s.reminders == 0 || s.reminders > 999_999 || s.practices == 0 || s.practices > 9_999 {
+        return Err("--reminders must be 1..=999999 and --practices 1..=9999".into());
+    }
+    if s.buckets == 0 || s.buckets > 60 || out.concurrency == 0 {
+        return Err("--buckets must be 1..=60 and --concurrency at least 1".into());
+    }
+    Ok(out)
+}
+
+fn main() -> Result<(), BoxError> {
+    let args = args()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    if args.moto {
+        let (moto, guard) = moto::moto()?;
+        let pid = guard.as_ref().map(|g| g.0.id());
+        runtime.block_on(on_moto(&args, moto, pid))
+    } else {
+        runtime.block_on(in_memory(&args))
+    }
+}
+
+fn now() -> Result<DateTime<Utc>, BoxError> {
+    let now = DateTime::parse_from_rfc3339(NOW)?.to_utc();
+    Ok(now.duration_trunc(Duration::seconds(1))?)
+}
+
+fn options(args: &Args) -> SweepOptions {
+    SweepOptions {
+        concurrency: args.concurrency,
+        ..SweepOptions::default()
+    }
+}
+
+async fn bare<S: BenchStore>(
+    store: &S,
+    args: &Args,
+    moto_pid: Option<u32>,
+) -> Result<Bare, BoxError> {
+    let (now, opts, n) = (now()?, options(args), args.shape.reminders);
+    store.reset_requests();
+    let clocks = Clocks::start(moto_pid);
+    let done = measure::baseline(store, now, &opts).await?;
+    let calls = clocks.stop(moto_pid);
+    let calls_requests = store.requests();
+    if done != n {
+        return Err(format!("the baseline finished {done} of {n} items").into());
+    }
+    store.reset_requests();
+    let clocks = Clocks::start(moto_pid);
+    measure::batch_reads(store, args.shape, now, &opts).await?;
+    Ok(Bare {
+        calls,
+        calls_requests,
+        reads: clocks.stop(moto_pid),
+        reads_requests: store.requests(),
+    })
+}
+
+async fn seeded<S: BenchStore>(store: S, shape: Shape) -> Result<S, BoxError> {
+    let started = Instant::now();
+    seed::seed(&store, shape, now()?).await?;
+    println!(
+        "seeded {} reminders across {} practices in {:.1} s",
+        shape.reminders,
+        shape.practices,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(store)
+}
+
+async fn in_memory(args: &Args) -> Result<(), BoxError> {
+    let (now, opts, n) = (now()?, options(args), args.shape.reminders);
+    println!("MemoryStore; concurrency {}", opts.concurrency);
+    let sweep = || async {
+        let store = seeded(MemoryStore::new(), args.shape).await?;
+        let sms = Arc::new(InstantSms(AtomicUsize::new(0)));
+        measure::sweep(&store, sms, Arc::new(NoEmail), &opts, now, n, None).await
+    };
+    let base = || async { bare(&seeded(MemoryStore::new(), args.shape).await?, args, None).await };
+    let (base, instant) = if args.sweeps_first {
+        let instant = sweep().await?;
+        (base().await?, instant)
+    } else {
+        let base = base().await?;
+        (base, sweep().await?)
+    };
+    report::table(
+        n,
+        &base,
+        &[("reminders sweep, sender answering at once", &instant)],
+    );
+    report::partition_load(args.shape, now)
+}
+
+async fn on_moto(args: &Args, moto: local_stack::Moto, pid: Option<u32>) -> Result<(), BoxError> {
+    let (now, opts, n) = (now()?, options(args), args.shape.reminders);
+    let config = moto.sdk_config();
+    let table = || async {
+        let store = DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&config),
+            moto.fresh_table().await?,
+        );
+        seeded(store, args.shape).await
+    };
+    println!(
+        "moto at {}; concurrency {}",
+        moto.endpoint, opts.concurrency
+    );
+    let (base_store, instant_store, sns_store) = (table().await?, table().await?, table().await?);
+    let email = || Arc::new(SesEmail::from_conf(&config, None));
+    let instant = || {
+        let sms = Arc::new(InstantSms(AtomicUsize::new(0)));
+        measure::sweep(&instant_store, sms, email(), &opts, now, n, pid)
+    };
+    let sns = || {
+        measure::sweep(
+            &sns_store,
+            Arc::new(SnsSms::from_conf(&config)),
+            email(),
+            &opts,
+            now,
+            n,
+            pid,
+        )
+    };
+    let (base, instant, sns) = if args.sweeps_first {
+        let sns = sns().await?;
+        let instant = instant().await?;
+        (bare(&base_store, args, pid).await?, instant, sns)
+    } else {
+        let base = bare(&base_store, args, pid).await?;
+        let instant = instant().await?;
+        (base, instant, sns().await?)
+    };
+    report::table(
+        n,
+        &base,
+        &[
+            ("reminders sweep, sender answering at once", &instant),
+            ("reminders sweep, sending through SNS (moto)", &sns),
+        ],
+    );
+    report::partition_load(args.shape, now)
+}
