@@ -172,11 +172,18 @@ async fn a_recipient_costs_two_round_trips_and_overlapping_runs_send_each_once()
     let w2 = world();
     let b2 = seed(&w2, 1).await;
     broadcasts::run(&w2.deps, now()).await.unwrap();
+    // The expanding run streams its shards, so it sends the recipient itself when the
+    // recipient's shard is read after the expansion wrote it: then there is nothing to count.
+    let already = w2.sms.sent().len();
     w2.store.reset_requests();
     let r = broadcasts::run(&w2.deps, now() + Duration::minutes(1))
         .await
         .unwrap();
-    assert_eq!(r.outcomes.get("broadcast_sent"), Some(&1));
+    let sent = r.outcomes.get("broadcast_sent").copied().unwrap_or(0);
+    assert_eq!(already + sent, 1, "sent once: {r:?}");
+    if already == 1 {
+        return;
+    }
     // R9 cursor + one due page per shard read (and the unsharded bucket) + R8 batch + the
     // claim with the patient's lease + R1 broadcast + the transaction + the page's lease
     // release (the cursor did not move: no cursor write).
