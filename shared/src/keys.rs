@@ -4,9 +4,15 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::domain::{
-    AppointmentId, ConsentEvent, DueWork, EmailAddress, Message, MessageId, PatientId, PhoneNumber,
-    PracticeId, Priority, StaffId, Sweep, TaskId, ThreadId,
+    AppointmentId, ConsentEvent, EmailAddress, Message, PatientId, PhoneNumber, PracticeId,
+    Priority, TaskId, ThreadId,
 };
+
+mod due;
+mod staff;
+
+pub use due::*;
+pub use staff::*;
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -161,104 +167,6 @@ pub fn open_task_sort(priority: Priority, created_at: DateTime<Utc>, id: &TaskId
     format!("{}#{inverted:020}#{id}", priority.rank())
 }
 
-pub fn due_sk(appointment: &AppointmentId, label: &str) -> String {
-    format!("DUE#{appointment}#{label}")
-}
-
-pub fn due_key_of(d: &DueWork) -> String {
-    if d.kind.per_patient() {
-        // One item per patient of the subject (a broadcast's recipients).
-        format!(
-            "DUE#{}#{}#{}",
-            d.appointment_id,
-            d.kind.label(),
-            d.patient_id
-        )
-    } else {
-        due_sk(&d.appointment_id, &d.kind.label())
-    }
-}
-
-/// Shards of each sweep's due work per UTC day (GSI1 `DUE#<sweep>#<day>#<shard>`). Writers
-/// and sweeps must agree on it, so it is a constant of the code, not a setting: changing it
-/// strands work in the shards a sweep no longer reads. 32 keeps the 08:00 pile-up of one
-/// time zone (about 0.9 M reminders at 2 M appointments a day) at about 28 k items, and
-/// their claims, per key (see docs/data-model.md, "Due work at scale").
-pub const DUE_SHARDS: u32 = 32;
-
-/// The unsharded due-work partition of one sweep and 5-minute bucket: where due work was
-/// indexed before sharding. Sweeps still read it (see `SweepOptions::read_unsharded`)
-/// until the work written before the change has drained; nothing new is written to it.
-pub fn due_bucket_pk(sweep: Sweep, bucket: DateTime<Utc>) -> String {
-    format!("DUE#{}#{}", sweep.as_str(), bucket.format("%Y-%m-%dT%H:%M"))
-}
-
-/// One shard of a sweep's due work of one UTC day: `DUE#<sweep>#<YYYY-MM-DD>#<shard, 2
-/// digits>`, sorted by due time. A sweep reads any range of time within a day (a late run's
-/// many buckets) with one Query per shard.
-pub fn due_shard_pk(sweep: Sweep, day: chrono::NaiveDate, shard: u32) -> String {
-    format!(
-        "DUE#{}#{}#{shard:02}",
-        sweep.as_str(),
-        day.format("%Y-%m-%d")
-    )
-}
-
-/// The shard of a due item: a stable hash (FNV-1a) of its practice and its key, so one
-/// practice's work spreads over every shard, and a claim or release keeps its shard.
-pub fn due_shard_of(d: &DueWork) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    let key = due_key_of(d);
-    for b in d
-        .practice_id
-        .as_str()
-        .bytes()
-        .chain(std::iter::once(b'#'))
-        .chain(key.bytes())
-    {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h % DUE_SHARDS
-}
-
-/// The GSI1 partition a due item is indexed under: its sweep, the UTC day of its
-/// `due_at`, its shard.
-pub fn due_partition_of(d: &DueWork) -> String {
-    due_shard_pk(d.kind.sweep(), d.due_at.date_naive(), due_shard_of(d))
-}
-
-pub fn due_sort(d: &DueWork) -> String {
-    format!(
-        "{}#{}#{}",
-        sortable_time(d.due_at),
-        d.practice_id,
-        due_key_of(d)
-    )
-}
-
-/// Lower bound of the due-index sort key for "due at or after `from`".
-pub fn due_sort_from(from: DateTime<Utc>) -> String {
-    sortable_time(from)
-}
-
-/// Upper bound of the due-index sort key for "due at or before `until`".
-pub fn due_sort_until(until: DateTime<Utc>) -> String {
-    format!("{}#~", sortable_time(until))
-}
-
-/// A patient's sending lease (one item per patient, in the practice's partition).
-pub fn patient_lease_sk(patient: &PatientId) -> String {
-    format!("LEASE#{patient}")
-}
-
-/// The cursor item of a sweep (system item, not practice data).
-pub fn sweep_cursor_pk(sweep: Sweep) -> String {
-    format!("SWEEP#{}", sweep.as_str())
-}
-
-pub const SWEEP_CURSOR_SK: &str = "CURSOR";
-
 /// The appointment index partition of one patient (GSI2, sorted by start time).
 pub fn patient_appointments_pk(p: &PracticeId, patient: &PatientId) -> String {
     format!("P#{p}#PT#{patient}#APPTS")
@@ -276,51 +184,6 @@ pub fn waiting_sk(since: DateTime<Utc>, thread: &ThreadId) -> String {
     format!("{WAITING_PREFIX}{}#{thread}", sortable_time(since))
 }
 
-/// Shards of the answer-deadline index (GSI1 `DUE#answers#<n>`): practices spread over
-/// them by id, and the sweep queries each.
-pub const ANSWER_SHARDS: u32 = 4;
-
-/// The answer-deadline index partition of a practice's inbox entries.
-pub fn answers_due_pk(practice: &PracticeId) -> String {
-    let shard = practice
-        .as_str()
-        .bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-        % ANSWER_SHARDS;
-    answers_due_shard_pk(shard)
-}
-
-pub fn answers_due_shard_pk(shard: u32) -> String {
-    format!("DUE#answers#{shard}")
-}
-
-/// Deadline first, then the entry.
-pub fn answers_due_sort(at: DateTime<Utc>, practice: &PracticeId, sk: &str) -> String {
-    format!("{}#{practice}#{sk}", sortable_time(at))
-}
-
-/// A notice due of an urgent task, in the practice's partition.
-pub fn notice_sk(at: DateTime<Utc>, task: &TaskId) -> String {
-    format!("NOTICE#{}#{task}", sortable_time(at))
-}
-
-/// Shards of the notices-due index (GSI1 `DUE#notices#<n>`), like the answer index's.
-pub const NOTICE_SHARDS: u32 = 4;
-
-/// The notices-due index partition of a practice's notices.
-pub fn notices_due_pk(practice: &PracticeId) -> String {
-    let shard = practice
-        .as_str()
-        .bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-        % NOTICE_SHARDS;
-    notices_due_shard_pk(shard)
-}
-
-pub fn notices_due_shard_pk(shard: u32) -> String {
-    format!("DUE#notices#{shard}")
-}
-
 /// An unknown sender's thread item (the number behind the opaque thread id).
 pub fn unknown_thread_sk(thread: &ThreadId) -> String {
     format!("THREAD#{thread}")
@@ -335,9 +198,6 @@ pub fn resolved_task_sort(resolved_at: DateTime<Utc>, id: &TaskId) -> String {
     let inverted = i64::MAX - resolved_at.timestamp_millis();
     format!("{inverted:020}#{id}")
 }
-
-/// Prefix of a practice's staff members.
-pub const STAFF_PREFIX: &str = "STAFF#";
 
 /// A practice's canned replies (one item each, listed by prefix).
 pub const CANNED_REPLY_PREFIX: &str = "REPLY#";
@@ -358,56 +218,6 @@ pub fn slot_sk(id: &AppointmentId) -> String {
     format!("SLOT#{id}")
 }
 
-pub fn staff_sk(id: &StaffId) -> String {
-    format!("{STAFF_PREFIX}{id}")
-}
-
-/// The staff email index: one staff member per email within a practice (sign-in looks
-/// the email up here).
-pub fn staff_email_sk(email: &EmailAddress) -> String {
-    format!("STAFFEMAIL#{}", email.as_str().to_ascii_lowercase())
-}
-
-/// A pending staff invitation, by the SHA-256 of its token.
-pub fn invitation_sk(token_hash: &str) -> String {
-    format!("INVITE#{token_hash}")
-}
-
-/// Prefix of a practice's console sessions.
-pub const SESSION_PREFIX: &str = "SESSION#";
-
-/// A console session, by the SHA-256 of its cookie token.
-pub fn session_sk(token_hash: &str) -> String {
-    format!("{SESSION_PREFIX}{token_hash}")
-}
-
-/// The global sign-in index: which practice and staff member an email signs in as.
-pub fn staff_login_pk(email: &EmailAddress) -> String {
-    format!("LOGIN#{}", email.as_str().to_ascii_lowercase())
-}
-pub const STAFF_LOGIN_SK: &str = "LOGIN";
-
-/// Failed sign-ins of one scope, by the hash of the scope (never an email or address).
-pub fn sign_in_failures_pk(scope_key: &str) -> String {
-    format!("SIGNINFAIL#{scope_key}")
-}
-pub const SIGN_IN_FAILURES_SK: &str = "SIGNINFAIL";
-
-/// The GSI1 partition of staff replies deferred past quiet hours (few: one partition).
-pub const DEFERRED_REPLIES_PK: &str = "DUE#staff-replies";
-
-pub fn deferred_reply_sk(message: &MessageId) -> String {
-    format!("DEFER#{message}")
-}
-
-pub fn deferred_reply_sort(
-    until: DateTime<Utc>,
-    practice: &PracticeId,
-    message: &MessageId,
-) -> String {
-    format!("{}#{practice}#{message}", sortable_time(until))
-}
-
 /// A practice's webhook subscriptions (one item each, listed by prefix).
 pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
 
@@ -418,27 +228,6 @@ pub fn webhook_sk(webhook_id: &str) -> String {
 /// An outbox item (an event for the practice's webhooks).
 pub fn webhook_event_sk(event_id: &str) -> String {
     format!("WHEVT#{event_id}")
-}
-
-/// Shards of the outbox index (GSI1 `DUE#webhooks#<n>`), like the answer-deadline index.
-pub const WEBHOOK_SHARDS: u32 = 4;
-
-pub fn webhook_due_pk(practice: &PracticeId) -> String {
-    let shard = practice
-        .as_str()
-        .bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-        % WEBHOOK_SHARDS;
-    webhook_due_shard_pk(shard)
-}
-
-pub fn webhook_due_shard_pk(shard: u32) -> String {
-    format!("DUE#webhooks#{shard}")
-}
-
-/// Due first, then the practice and the event.
-pub fn webhook_due_sort(next_at: DateTime<Utc>, practice: &PracticeId, event_id: &str) -> String {
-    format!("{}#{practice}#{event_id}", sortable_time(next_at))
 }
 
 /// A broadcast.

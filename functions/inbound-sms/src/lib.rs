@@ -16,6 +16,7 @@ pub mod inbound;
 pub mod plan;
 pub mod process;
 pub mod providers;
+mod reply_send;
 pub mod serve;
 pub mod status;
 #[cfg(test)]

@@ -18,16 +18,15 @@ use std::cmp::Reverse;
 
 use chrono::{DateTime, Utc};
 use frontdesk::channel_healing::{self, Healed, HealedBy};
-use frontdesk::domain::{Appointment, Decision, Patient, Practice};
-use frontdesk::ports::{Fetched, Key, Write};
+use frontdesk::domain::{Appointment, Patient, Practice};
+use frontdesk::ports::{Fetched, Key};
 use futures_util::future::join_all;
 
 use crate::deps::Deps;
 use crate::error::InboundError;
 use crate::inbound::Inbound;
-use crate::plan::{
-    self, Delivery, Input, Known, Outgoing, Plan, Recipient, Sender, APPOINTMENT_LOOKAHEAD,
-};
+use crate::plan::{self, Input, Known, Sender, APPOINTMENT_LOOKAHEAD};
+use crate::reply_send::deliver;
 
 /// Patients on one phone whose appointments are compared to pick the sender.
 const MAX_COMPARED: usize = 10;
@@ -215,11 +214,6 @@ fn refresh(sender: Sender, fresh: &Fetched) -> Sender {
     }
 }
 
-/// Picks the patient a text is from. One patient on the number: them. Several (a family's
-/// shared phone): the one with the soonest upcoming scheduled appointment, since a reply is
-/// most likely about the next visit; then the one who most recently got an automated
-/// message; then by patient id, so the choice is stable. The others are kept, so that an
-/// opt-out covers the whole number, and the task tells staff how the choice was made.
 /// A text from the number healed SMS for everyone on it: their "fix the contact" tasks
 /// close, recorded on each timeline. Best effort after the committed plan (a failure
 /// leaves the task for staff, logged without PHI).
@@ -254,6 +248,11 @@ async fn close_healed(deps: &Deps, practice: &Practice, sender: &Sender, now: Da
     }
 }
 
+/// Picks the patient a text is from. One patient on the number: them. Several (a family's
+/// shared phone): the one with the soonest upcoming scheduled appointment, since a reply is
+/// most likely about the next visit; then the one who most recently got an automated
+/// message; then by patient id, so the choice is stable. The others are kept, so that an
+/// opt-out covers the whole number, and the task tells staff how the choice was made.
 async fn identify(
     deps: &Deps,
     practice: &Practice,
@@ -349,104 +348,4 @@ async fn identify(
         )),
         slots: Vec::new(),
     }))
-}
-
-/// Sends what the committed plan says: on-call alerts first (concurrently), then the
-/// replies to the patient in order. Failures rewrite their timeline entries.
-async fn deliver(deps: &Deps, practice: &Practice, mut plan: Plan, sender: &Sender) -> Outcome {
-    let mut corrections: Vec<Write> = Vec::new();
-    let mut sent = 0;
-    let mut failed = 0;
-
-    let forwards: Vec<&Outgoing> = plan
-        .sends
-        .iter()
-        .filter(|o| o.recipient == Recipient::OnCall)
-        .collect();
-    let results = join_all(forwards.iter().map(|o| send(deps, &o.delivery))).await;
-    let any_forward = !forwards.is_empty();
-    let mut alerted = false;
-    for (out, result) in forwards.iter().zip(results) {
-        match result {
-            Ok(()) => {
-                sent += 1;
-                alerted = true;
-            }
-            Err(reason) => {
-                failed += 1;
-                corrections.push(failed_record(&out.record, reason));
-            }
-        }
-    }
-    if let Some(fallback) = plan.emergency.take() {
-        if any_forward && !alerted {
-            tracing::error!(
-                practice_id = %practice.practice_id,
-                "no on-call alert got through for an emergency text"
-            );
-            let mut task = fallback.task;
-            task.detail.push_str(
-                " ALERT FAILED: no on-call alert could be delivered; call the patient back now.",
-            );
-            corrections.push(Write::Task(Box::new(task)));
-            if let Some((i, text)) = fallback.reply {
-                if let Some(out) = plan.sends.get_mut(i) {
-                    if let Delivery::Sms(sms) = &mut out.delivery {
-                        sms.body = text.clone();
-                    }
-                    out.record.body = text;
-                    corrections.push(Write::Message(Box::new(out.record.clone())));
-                }
-            }
-        }
-    }
-
-    for out in plan
-        .sends
-        .iter()
-        .filter(|o| o.recipient == Recipient::Patient)
-    {
-        match send(deps, &out.delivery).await {
-            Ok(()) => sent += 1,
-            Err(reason) => {
-                failed += 1;
-                corrections.push(failed_record(&out.record, reason));
-            }
-        }
-    }
-
-    if !corrections.is_empty() {
-        if let Err(e) = deps.store.write(corrections).await {
-            tracing::error!(
-                practice_id = %practice.practice_id,
-                error = %e,
-                "failed sends could not be recorded on the timeline"
-            );
-        }
-    }
-    Outcome {
-        action: plan.action.label(),
-        known_sender: matches!(sender, Sender::Known(_)),
-        duplicate: false,
-        sent,
-        failed,
-        suppressed: plan.suppressed,
-    }
-}
-
-async fn send(deps: &Deps, delivery: &Delivery) -> Result<(), String> {
-    let result = match delivery {
-        Delivery::Sms(sms) => deps.senders.sms.send_sms(sms).await,
-        Delivery::Email(email) => deps.senders.email.send_email(email).await,
-    };
-    result.map(|_| ()).map_err(|e| e.to_string())
-}
-
-fn failed_record(record: &frontdesk::domain::Message, reason: String) -> Write {
-    let mut m = record.clone();
-    m.decision = Decision::Failed {
-        reason,
-        attempts: 1,
-    };
-    Write::Message(Box::new(m))
 }

@@ -3,6 +3,7 @@
 
 mod clock;
 mod due;
+mod items;
 mod ownership;
 mod senders;
 mod store;

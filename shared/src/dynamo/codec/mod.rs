@@ -71,6 +71,7 @@ pub(super) mod kind {
 mod batch;
 mod broadcasts;
 mod delivery;
+mod due_writes;
 mod expression;
 mod lease;
 mod notices;
