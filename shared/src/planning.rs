@@ -9,7 +9,9 @@ use chrono_tz::Tz;
 use crate::domain::{
     Appointment, AppointmentStatus, DueKind, DueWork, Patient, PracticeSettings, ReminderOffset,
 };
-use crate::policy::{red_flag_at, RedFlagLead};
+use crate::policy::{
+    red_flag_at, red_flag_floor, spread_deadline, spread_reminder, RedFlagLead, SpreadKey,
+};
 
 /// When a reminder at `offset` is due for an appointment starting at `starts_at`,
 /// read in the patient's zone `tz`. `None` if the day-of time would not be before the start.
@@ -71,7 +73,8 @@ pub fn plan_for(
 }
 
 /// The due work an appointment should have at `now`. Only future work is planned: a
-/// reminder whose time has passed is not sent late.
+/// reminder whose time has passed is not sent late. The day-of reminder and the red flag
+/// are spread over the practice's `spread_minutes` (`policy::spread`).
 /// `tz` is the patient's zone (see `Patient::zone`). The red flag is planned as for a
 /// patient who is not new; [`plan_for`] knows the patient.
 pub fn plan(
@@ -99,6 +102,11 @@ fn plan_with(
         planned_for: appointment.starts_at,
         attempts: 0,
     };
+    let key = SpreadKey {
+        practice: &appointment.practice_id,
+        appointment: &appointment.appointment_id,
+    };
+    let window = practice.spread_minutes;
     let mut out = Vec::new();
     match appointment.status {
         AppointmentStatus::Scheduled => {
@@ -116,6 +124,18 @@ fn plan_with(
                 }
                 seen.push(*offset);
                 if let Some(due) = reminder_due(*offset, appointment.starts_at, tz) {
+                    // The clock-aligned day-of reminder is spread (`policy::spread`).
+                    let due = match offset {
+                        ReminderOffset::DayOf { .. } => spread_reminder(
+                            key,
+                            due,
+                            window,
+                            appointment.starts_at,
+                            &practice.quiet_hours,
+                            tz,
+                        ),
+                        ReminderOffset::Before { .. } => due,
+                    };
                     if due > now {
                         out.push(make(DueKind::Reminder { offset: *offset }, due));
                     }
@@ -125,7 +145,15 @@ fn plan_with(
                 confirmation_deadline(appointment.starts_at, practice, new_patient)
             {
                 if deadline > now {
-                    out.push(make(DueKind::ConfirmationDeadline, deadline));
+                    // Spread earlier, from the office's opening on (`policy::spread`); a
+                    // spread time already past is due at once.
+                    let floor = red_flag_floor(
+                        appointment.starts_at,
+                        practice.time_zone,
+                        &practice.office_hours,
+                    );
+                    let spread = spread_deadline(key, deadline, window, floor).max(now);
+                    out.push(make(DueKind::ConfirmationDeadline, spread));
                 }
             }
             let check = appointment.starts_at
@@ -158,6 +186,8 @@ mod tests {
         let practice = PracticeSettings {
             name: "Smile".into(),
             time_zone: chrono_tz::America::New_York,
+            // The exact times; `the_day_of_reminder_and_the_red_flag_are_spread` spreads.
+            spread_minutes: 0,
             ..Default::default()
         };
         let patient = Patient::new(
@@ -210,6 +240,54 @@ mod tests {
                 ("noshow-check".into(), "2026-03-10T18:01:00+00:00".into()),
             ]
         );
+    }
+
+    #[test]
+    fn the_day_of_reminder_and_the_red_flag_are_spread_and_re_planning_moves_nothing() {
+        let (a, p, mut s) = fixtures("2026-03-10T18:00:00Z", AppointmentStatus::Scheduled);
+        s.spread_minutes = 30;
+        let planned = plan(&a, p.zone(s.time_zone), &s, utc("2026-02-01T00:00:00Z"));
+        let at = |kind: &str| {
+            planned
+                .iter()
+                .find(|d| d.kind.label() == kind)
+                .map(|d| d.due_at)
+                .unwrap()
+        };
+        // The fixed-lead reminders keep their times.
+        assert_eq!(at("reminder-b2880"), utc("2026-03-08T18:00:00Z"));
+        // 08:00 New York, within the next 30 minutes.
+        let day_of = at("reminder-d0800");
+        assert!(day_of >= utc("2026-03-10T12:00:00Z") && day_of < utc("2026-03-10T12:30:00Z"));
+        // 16:00 the day before, within the 30 minutes before.
+        let flag = at("confirm-deadline");
+        assert!(flag > utc("2026-03-09T19:30:00Z") && flag <= utc("2026-03-09T20:00:00Z"));
+        // Deterministic: planning again (every appointment write does) gives the same.
+        let again = plan(&a, p.zone(s.time_zone), &s, utc("2026-02-02T00:00:00Z"));
+        assert_eq!(planned, again);
+        // Another appointment of the same practice lands elsewhere in the window.
+        let spread: std::collections::BTreeSet<_> = (0..20)
+            .map(|i| {
+                let mut b = a.clone();
+                b.appointment_id = AppointmentId::parse(&format!("a{i}")).unwrap();
+                plan(&b, p.zone(s.time_zone), &s, utc("2026-02-01T00:00:00Z"))[2].due_at
+            })
+            .collect();
+        assert!(spread.len() > 10, "{spread:?}");
+    }
+
+    #[test]
+    fn a_red_flag_spread_into_the_past_is_due_at_once() {
+        let (a, p, mut s) = fixtures("2026-03-10T18:00:00Z", AppointmentStatus::Scheduled);
+        s.spread_minutes = 120;
+        // Booked at 15:59 the day before, a minute before the unspread 16:00 flag.
+        let now = utc("2026-03-09T19:59:00Z");
+        let planned = plan(&a, p.zone(s.time_zone), &s, now);
+        let flag = planned
+            .iter()
+            .find(|d| d.kind == DueKind::ConfirmationDeadline)
+            .unwrap();
+        assert!(flag.due_at >= now && flag.due_at <= utc("2026-03-09T20:00:00Z"));
     }
 
     #[test]

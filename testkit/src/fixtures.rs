@@ -29,12 +29,14 @@ pub fn practice_id(id: &str) -> PracticeId {
 }
 
 /// "Smile Dental", New York, with an SMS number and a sender; `settings` adjusts the rest.
+/// Due work at its exact times (`spread_minutes: 0`): tests that spread set it.
 pub fn practice(id: &str, settings: impl FnOnce(&mut PracticeSettings)) -> Practice {
     let mut s = PracticeSettings {
         name: "Smile Dental".into(),
         time_zone: chrono_tz::America::New_York,
         sms_number: Some(phone(PRACTICE_SMS)),
         email_from: Some(email("front@smile.example")),
+        spread_minutes: 0,
         ..Default::default()
     };
     settings(&mut s);

@@ -82,6 +82,8 @@ impl Stack {
             time_zone: chrono_tz::America::New_York,
             sms_number: Some(PhoneNumber::parse_e164("+12125550100").unwrap()),
             email_from: Some(EmailAddress::parse(FROM_EMAIL).unwrap()),
+            // Exact times: these tests sweep at 08:00 sharp.
+            spread_minutes: 0,
             ..Default::default()
         };
         edit(&mut settings);

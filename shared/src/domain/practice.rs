@@ -101,6 +101,10 @@ pub struct PracticeSettings {
     pub red_flag_minutes_before_close: u32,
     /// New patients are flagged this much earlier still (they are called first).
     pub new_patient_red_flag_extra_minutes: u32,
+    /// Minutes over which the clock-aligned due work of one practice's day (the day-of
+    /// reminder, later; the red flag, earlier) is spread, per appointment and
+    /// deterministically (`policy::spread`). 0 keeps the exact times.
+    pub spread_minutes: u32,
     /// Waitlist patients offered a freed slot at once (see `frontdesk::waitlist`).
     pub waitlist_batch_size: u32,
     /// Minutes between two batches of offers of one freed slot.
@@ -160,6 +164,7 @@ impl Default for PracticeSettings {
             release_unconfirmed_slots: false,
             red_flag_minutes_before_close: 60,
             new_patient_red_flag_extra_minutes: 120,
+            spread_minutes: 30,
             waitlist_batch_size: 5,
             waitlist_batch_minutes: 10,
         }
@@ -281,6 +286,9 @@ impl PracticeSettings {
                 "new_patient_red_flag_extra_minutes",
                 "must be at most 720 (12 hours)",
             ));
+        }
+        if self.spread_minutes > crate::policy::MAX_SPREAD_MINUTES {
+            return Err(invalid("spread_minutes", "must be at most 120 (two hours)"));
         }
         if self.waitlist_batch_size == 0 || self.waitlist_batch_size > 50 {
             return Err(invalid("waitlist_batch_size", "must be between 1 and 50"));

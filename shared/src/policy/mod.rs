@@ -7,6 +7,8 @@
 //! - [`quiet_hours`]: quiet hours on the patient's wall clock, DST-safe.
 //! - [`keywords`]: what an inbound text asks for (opt-out, confirm, reschedule, emergency…).
 //! - [`escalation`]: when to suggest a call in a stalled thread; the auto-reply rate limit.
+//! - [`spread`]: deterministic per-appointment offsets that spread the 08:00 day-of
+//!   reminders and the red flags of one practice's day over a window.
 //! - [`templates`] with [`template_context`]: the message texts (minijinja), with minimum
 //!   necessary health information enforced by the typed contexts.
 //!
@@ -23,6 +25,7 @@ pub mod red_flag;
 pub mod reply;
 pub mod route;
 pub mod segments;
+pub mod spread;
 pub mod template_context;
 mod template_text;
 pub mod templates;
@@ -54,13 +57,14 @@ pub use keywords::{
     OPT_IN_WORDS, OPT_OUT_WORDS,
 };
 pub use quiet_hours::{is_quiet, next_send_time};
-pub use red_flag::{prior_business_day, red_flag_at, RedFlagLead};
+pub use red_flag::{prior_business_day, red_flag_at, red_flag_floor, RedFlagLead};
 pub use reply::{
     awaits_staff, in_conversation, note_inbound, reply_channel, route_reply, ReplyRefusal,
     ReplyRoute, ReplyTo, CONVERSATION_WINDOW,
 };
 pub use route::{channel_problem, route, ChannelProblem, Route, StaffTaskReason, SuppressReason};
 pub use segments::{segment_count, segments, Encoding, SegmentCount};
+pub use spread::{spread_deadline, spread_reminder, SpreadKey, MAX_SPREAD_MINUTES};
 pub use template_context::{
     EmergencyForwardContext, NoShowContext, ReminderContext, ReplyContext, ReviewContext,
 };

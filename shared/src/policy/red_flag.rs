@@ -61,6 +61,19 @@ pub fn red_flag_at(
     local(tz, at).filter(|t| *t < starts_at)
 }
 
+/// When the office opens on the prior business day of a visit starting at `starts_at`:
+/// the earliest a spread red flag may go up (`policy::spread`). `None` for a practice
+/// with no opening hours.
+pub fn red_flag_floor(
+    starts_at: DateTime<Utc>,
+    tz: Tz,
+    hours: &OfficeHours,
+) -> Option<DateTime<Utc>> {
+    let visit_day = starts_at.with_timezone(&tz).date_naive();
+    let (day, window) = prior_business_day(visit_day, hours)?;
+    local(tz, day.and_time(window.open.0))
+}
+
 /// A local wall-clock time as an instant; a time a DST gap swallows moves forward to the
 /// first one that exists (within 3 hours).
 fn local(tz: Tz, at: NaiveDateTime) -> Option<DateTime<Utc>> {
