@@ -1092,3 +1092,7 @@ mod overlap;
 #[cfg(test)]
 #[path = "governed_tests.rs"]
 mod governed_tests;
+
+#[cfg(test)]
+#[path = "spread_tests.rs"]
+mod spread_tests;
