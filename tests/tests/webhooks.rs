@@ -338,3 +338,29 @@ async fn a_no_show_wellbeing_task_reaches_the_pms_once_and_its_resolution_too() 
         s.attempts.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids.len(), 2, "one webhook-id per event: {:?}", s.attempts);
 }
+
+#[tokio::test]
+async fn deliveries_to_internal_addresses_are_refused_at_connect_time_unless_loopback_is_allowed() {
+    use frontdesk::webhooks::deliver::{HttpTransport, Transport, REFUSED};
+    use frontdesk::webhooks::target::TargetPolicy;
+    let (url, seen) = receiver().await;
+    seen.lock().expect("state").secret =
+        WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").ok();
+    let by_name = url.replace("127.0.0.1", "localhost");
+    let deployed = HttpTransport::new(TargetPolicy::public_only()).expect("client");
+    for target in [&url, &by_name] {
+        let got = deployed.post(target, vec![], "{}".into()).await;
+        assert_eq!(got, Err(REFUSED.to_string()), "{target}");
+    }
+    assert!(
+        seen.lock().expect("state").attempts.is_empty(),
+        "nothing reached the receiver"
+    );
+    // The explicit local setting admits loopback (the receiver answers; it refuses the
+    // unsigned request, which is the receiver's business).
+    let local = HttpTransport::new(TargetPolicy::with_loopback()).expect("client");
+    for target in [&url, &by_name] {
+        let got = local.post(target, vec![], "{}".into()).await;
+        assert_eq!(got, Ok(401), "{target}");
+    }
+}

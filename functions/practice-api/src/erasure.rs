@@ -17,7 +17,7 @@
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::DateTime;
-use frontdesk::domain::{Patient, PatientId, PracticeId, Task, TaskStatus, ThreadId};
+use frontdesk::domain::{PatientId, Task, TaskStatus, ThreadId};
 use frontdesk::ports::{Key, Write};
 use http::StatusCode;
 use serde_json::json;
