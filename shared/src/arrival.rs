@@ -75,9 +75,7 @@ pub fn late_arrival(
         })
         .map(|t| {
             let mut t = t.clone();
-            t.status = TaskStatus::Resolved;
-            t.resolved_at = Some(now);
-            t.resolution = Some(ARRIVED_LATE.into());
+            t.resolve_as(ARRIVED_LATE, now);
             t
         })
         .collect();

@@ -1,4 +1,5 @@
-//! Index backfill: rewrites one practice's patients and appointments exactly as they are,
+//! Index backfill: rewrites one practice's patients and appointments exactly as they are
+//! (and puts its tasks into their patients' task index, GSI4),
 //! so every index attribute the current code writes (the day schedule in GSI1, the change
 //! feed in GSI3, the email index in GSI4, and any added later) is set on items stored
 //! before it existed. An operator tool (`cargo run -p practice-api --bin backfill`), not a
@@ -20,6 +21,9 @@ pub const PAGE: usize = 40;
 pub struct Report {
     pub patients: usize,
     pub appointments: usize,
+    /// Tasks about a patient put into that patient's task index (GSI4, erasure's lookup).
+    #[serde(default)]
+    pub tasks: usize,
     /// Changed meanwhile by someone else (whose write set the attributes): left alone.
     pub changed_meanwhile: usize,
 }
@@ -76,7 +80,45 @@ pub async fn practice(store: &dyn Store, practice_id: &PracticeId) -> Result<Rep
             None => break,
         }
     }
+    report.tasks = index_tasks(store, practice_id).await?;
     Ok(report)
+}
+
+/// Puts every task about a patient, open and resolved, into the patient's task index: an
+/// UpdateItem of the index attributes only, while the task exists (`Write::IndexTask`), so
+/// a concurrent change to the task is never undone. Pages the practice's task lists once:
+/// an operator run, not a request path.
+async fn index_tasks(store: &dyn Store, practice_id: &PracticeId) -> Result<usize> {
+    let mut indexed = 0;
+    for open in [true, false] {
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = if open {
+                store
+                    .open_tasks(practice_id, cursor.as_deref(), PAGE)
+                    .await?
+            } else {
+                store
+                    .resolved_tasks(practice_id, cursor.as_deref(), PAGE)
+                    .await?
+            };
+            let writes: Vec<Write> = page
+                .items
+                .into_iter()
+                .filter(|t| t.patient_id.is_some())
+                .map(|t| Write::IndexTask(Box::new(t)))
+                .collect();
+            indexed += writes.len();
+            if !writes.is_empty() {
+                store.write(writes).await?;
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    Ok(indexed)
 }
 
 /// One transaction for the page; if an item changed meanwhile, each alone.

@@ -96,6 +96,12 @@ pub fn task_sk(id: &TaskId) -> String {
     format!("TASK#{id}")
 }
 
+/// The task index partition (GSI4) of one patient: every task about them, open and
+/// resolved, so an erasure finds them by key whatever the practice's other tasks.
+pub fn patient_tasks_pk(p: &PracticeId, patient: &PatientId) -> String {
+    format!("P#{p}#PT#{patient}#TASKS")
+}
+
 /// The timeline thread of a patient, or of an unknown sender's number.
 pub fn thread_prefix(patient: Option<&PatientId>, unknown: Option<&PhoneNumber>) -> String {
     match (patient, unknown) {

@@ -257,6 +257,13 @@ impl<H: WriteHook<S>, S: Store> Store for SpyStore<H, S> {
     ) -> frontdesk::Result<Page<Waiting>> {
         self.counted(self.inner.waiting(p, cursor, limit)).await
     }
+    async fn patient_tasks(
+        &self,
+        p: &PracticeId,
+        patient: &frontdesk::domain::PatientId,
+    ) -> frontdesk::Result<Vec<Task>> {
+        self.counted(self.inner.patient_tasks(p, patient)).await
+    }
     async fn resolved_tasks(
         &self,
         p: &PracticeId,

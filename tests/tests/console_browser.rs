@@ -12,9 +12,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use e2e_tests::spawn_app;
-use frontdesk::domain::{
-    PatientId, PracticeId, Priority, StaffRole, Task, TaskId, TaskKind, TaskStatus,
-};
+use frontdesk::domain::{PatientId, PracticeId, Priority, StaffRole, Task, TaskId, TaskKind};
 use frontdesk::ports::{Store, Write};
 use serde_json::{json, Value};
 
@@ -398,22 +396,17 @@ async fn staff_work_the_console_in_a_browser() {
     .await
     .unwrap();
     let task = Task {
-        practice_id: a.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::CallPatient,
-        priority: Priority::High,
-        status: TaskStatus::Open,
-        title: "Call Ann back".into(),
-        detail: "She asked to move her visit.".into(),
         script: Some("Hello, this is Lakeside Dental.".into()),
-        voicemail_script: None,
         patient_id: Some(patient.clone()),
-        appointment_id: None,
-        due_at: now - chrono::Duration::minutes(1),
-        created_at: now - chrono::Duration::minutes(1),
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+        ..Task::open(
+            a.clone(),
+            TaskId::generate(),
+            TaskKind::CallPatient,
+            Priority::High,
+            "Call Ann back",
+            "She asked to move her visit.",
+            now - chrono::Duration::minutes(1),
+        )
     };
     store
         .write(vec![Write::Task(Box::new(task.clone()))])

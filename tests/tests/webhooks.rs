@@ -282,3 +282,85 @@ async fn a_run_that_dies_after_claiming_loses_nothing() {
     assert_eq!(s.accepted[0]["data"]["patient_id"], "pt-1");
     assert_eq!(s.accepted[0]["data"]["channel"], "sms");
 }
+
+#[tokio::test]
+async fn a_no_show_wellbeing_task_reaches_the_pms_once_and_its_resolution_too() {
+    let t = setup(&["task.created", "task.resolved"]).await;
+    let now = Utc::now();
+    let starts = now - Duration::minutes(20);
+    let (s, b) = t
+        .app
+        .call(
+            "PUT",
+            "/v1/appointments/ap-2",
+            Some(&t.key),
+            Some(json!({"patient_id": "pt-1", "starts_at": starts.to_rfc3339(), "duration_minutes": 30})),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    // The real no-show sweep opens the wellbeing call; nothing else wrote an event for it.
+    let report = t.app.fire("no-shows", now + Duration::minutes(1)).await;
+    assert_eq!(report["result"]["outcomes"]["no_show"], 1, "{report}");
+
+    let at = now + Duration::minutes(2);
+    let (a, b) = tokio::join!(t.deliver_at(at), t.deliver_at(at));
+    let delivered = a["delivered"].as_u64().unwrap_or(0) + b["delivered"].as_u64().unwrap_or(0);
+    assert_eq!(delivered, 1, "{a} {b}");
+    assert_eq!(t.accepted_types(), ["task.created"]);
+    let task_id = {
+        let s = t.seen.lock().expect("state");
+        assert!(
+            s.attempts.iter().all(|(_, st)| *st == 204),
+            "{:?}",
+            s.attempts
+        );
+        let created = &s.accepted[0]["data"];
+        assert_eq!(created["kind"], "wellbeing_call", "{created}");
+        assert_eq!(created["appointment_id"], "ap-2");
+        assert_eq!(created["patient_id"], "pt-1");
+        created["task_id"].as_str().unwrap_or_default().to_string()
+    };
+    let r = t.deliver_at(at + Duration::hours(1)).await;
+    assert_eq!(r["due"], 0, "delivered once: {r}");
+
+    // The patient turns up: the check-in resolves the call, and that is an event too.
+    let (s, appt) = t
+        .app
+        .call("POST", "/v1/appointments/ap-2/check-in", Some(&t.key), None)
+        .await;
+    assert_eq!(s, 200, "{appt}");
+    let r = t.deliver_at(Utc::now() + Duration::minutes(1)).await;
+    assert_eq!(r["delivered"], 1, "{r}");
+    assert_eq!(t.accepted_types(), ["task.created", "task.resolved"]);
+    let s = t.seen.lock().expect("state");
+    assert_eq!(s.accepted[1]["data"]["task_id"], task_id.as_str());
+    let ids: std::collections::HashSet<&str> =
+        s.attempts.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids.len(), 2, "one webhook-id per event: {:?}", s.attempts);
+}
+
+#[tokio::test]
+async fn deliveries_to_internal_addresses_are_refused_at_connect_time_unless_loopback_is_allowed() {
+    use frontdesk::webhooks::deliver::{HttpTransport, Transport, REFUSED};
+    use frontdesk::webhooks::target::TargetPolicy;
+    let (url, seen) = receiver().await;
+    seen.lock().expect("state").secret =
+        WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").ok();
+    let by_name = url.replace("127.0.0.1", "localhost");
+    let deployed = HttpTransport::new(TargetPolicy::public_only()).expect("client");
+    for target in [&url, &by_name] {
+        let got = deployed.post(target, vec![], "{}".into()).await;
+        assert_eq!(got, Err(REFUSED.to_string()), "{target}");
+    }
+    assert!(
+        seen.lock().expect("state").attempts.is_empty(),
+        "nothing reached the receiver"
+    );
+    // The explicit local setting admits loopback (the receiver answers; it refuses the
+    // unsigned request, which is the receiver's business).
+    let local = HttpTransport::new(TargetPolicy::with_loopback()).expect("client");
+    for target in [&url, &by_name] {
+        let got = local.post(target, vec![], "{}".into()).await;
+        assert_eq!(got, Ok(401), "{target}");
+    }
+}

@@ -25,7 +25,9 @@ pub struct Deps {
     /// The per-practice token bucket of API-key requests (`None`: unlimited).
     pub limiter: Option<Arc<dyn frontdesk::rate_limit::RateLimiter>>,
     /// Whether webhook URLs may be `http://127.0.0.1` / `localhost` (local runs and tests
-    /// only; deployed, every webhook is https to a public address).
+    /// only; deployed, every webhook is https to a public address). Also the registration
+    /// check's policy (`webhooks::target`): a host that resolves to an internal address is
+    /// refused, loopback too unless this is set.
     pub webhook_loopback: bool,
 }
 
@@ -98,5 +100,7 @@ pub fn wire(config: &Config, clients: &Clients) -> frontdesk::Result<Deps> {
         clients.owners(config),
     )
     .with_email_links(config.email_links.clone())
-    .with_rate_limiter(clients.rate_limiter(config)))
+    .with_rate_limiter(clients.rate_limiter(config))
+    // Deployed: off (the template sets `WEBHOOKS_ALLOW_LOOPBACK=false`).
+    .with_webhook_loopback(frontdesk::webhooks::target::TargetPolicy::from_env().allows_loopback()))
 }

@@ -11,13 +11,13 @@
 //! data and belong to the PMS (cancel or delete them there).
 //!
 //! Round trips: 1 read (practice + patient), one Query per 200 timeline entries, one for
-//! the appointments, one per 100 open and per 100 resolved tasks of the practice (tasks
-//! are not indexed by patient; an erasure is rare), then one transaction per 100 writes. The patient item goes in the
+//! the appointments, one for the patient's tasks (their task index, GSI4: the practice's
+//! other tasks are never read), then one transaction per 100 writes. The patient item goes in the
 //! last transaction, so a retry after a failure part-way finds the patient and finishes.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::DateTime;
-use frontdesk::domain::{Patient, PatientId, PracticeId, Task, TaskStatus, ThreadId};
+use frontdesk::domain::{PatientId, Task, TaskStatus, ThreadId};
 use frontdesk::ports::{Key, Write};
 use http::StatusCode;
 use serde_json::json;
@@ -33,8 +33,6 @@ const PAGE: usize = 200;
 const PER_TRANSACTION: usize = 100;
 /// Appointments whose due work is removed (a patient's whole history is far fewer).
 const MAX_APPOINTMENTS: usize = 1000;
-/// Tasks read per Query.
-const TASK_PAGE: usize = 100;
 
 pub async fn erase(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatewayV2httpResponse> {
     let patient_id = PatientId::parse(id).map_err(|_| ApiError::NotFound("patient"))?;
@@ -84,7 +82,8 @@ pub async fn erase(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGateway
             });
         }
     }
-    let tasks = patient_tasks(deps, practice_id, &patient).await?;
+    // By the patient's task index (one Query per 1 MB), not the practice's task list.
+    let tasks = deps.store.patient_tasks(practice_id, &patient_id).await?;
     let task_count = tasks.len();
     let now = deps.clock.now();
     writes.extend(
@@ -130,39 +129,6 @@ pub async fn erase(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGateway
             "kept": "consent history (channels, kinds, grants, sources and times; no contact data) and the appointment records (no contact data; cancel or delete them in the PMS)",
         }),
     ))
-}
-
-/// Every task of the practice about this patient, open and resolved.
-async fn patient_tasks(
-    deps: &Deps,
-    practice_id: &PracticeId,
-    patient: &Patient,
-) -> ApiResult<Vec<Task>> {
-    let mut out = Vec::new();
-    for open in [true, false] {
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = if open {
-                deps.store
-                    .open_tasks(practice_id, cursor.as_deref(), TASK_PAGE)
-                    .await?
-            } else {
-                deps.store
-                    .resolved_tasks(practice_id, cursor.as_deref(), TASK_PAGE)
-                    .await?
-            };
-            out.extend(
-                page.items
-                    .into_iter()
-                    .filter(|t| t.patient_id.as_ref() == Some(&patient.patient_id)),
-            );
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The task without anything personal: ids, kind, priority and times stay (the practice's

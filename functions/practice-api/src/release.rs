@@ -81,9 +81,7 @@ pub async fn release(deps: &Deps, req: &Request, id: &str) -> ApiResult<ApiGatew
         if let Some(t) = more.task(task_id) {
             if t.kind == TaskKind::UnconfirmedAppointment && t.status == TaskStatus::Open {
                 let mut t = t.clone();
-                t.status = TaskStatus::Resolved;
-                t.resolved_at = Some(now);
-                t.resolution = Some(RELEASED.into());
+                t.resolve_as(RELEASED, now);
                 writes.push(Write::Task(Box::new(t)));
             }
         }

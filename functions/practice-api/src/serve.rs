@@ -64,7 +64,9 @@ pub async fn webhooks() -> Result<(), Error> {
     let config = Config::from_env()?;
     let clients = Clients::from_env().await;
     let store: Arc<dyn Store> = Arc::new(clients.store(&config));
-    let http = Arc::new(HttpTransport::new()?);
+    // Public addresses only unless the (template: false) loopback setting is on.
+    let policy = frontdesk::webhooks::target::TargetPolicy::from_env();
+    let http = Arc::new(HttpTransport::new(policy)?);
     frontdesk::telemetry::run("webhooks", |event: LambdaEvent<serde_json::Value>| {
         let (store, http) = (store.clone(), http.clone());
         async move {

@@ -6,6 +6,7 @@
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Utc};
 use frontdesk::ports::Write;
+use frontdesk::webhooks::target::{check_registration, TargetPolicy};
 use frontdesk::webhooks::{EndpointState, EventType, WebhookEndpoint, MAX_ENDPOINTS};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -107,6 +108,17 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
         deps.webhook_loopback,
         deps.clock.now(),
     )?;
+    let policy = if deps.webhook_loopback {
+        TargetPolicy::with_loopback()
+    } else {
+        TargetPolicy::public_only()
+    };
+    check_registration(&endpoint.url, policy)
+        .await
+        .map_err(|r| frontdesk::domain::DomainError::Invalid {
+            field: "url",
+            reason: r.to_string(),
+        })?;
     let existing = deps.store.webhook_endpoints(&practice.practice_id).await?;
     if existing.len() >= MAX_ENDPOINTS {
         return Err(ApiError::Conflict(format!(

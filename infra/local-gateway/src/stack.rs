@@ -167,8 +167,13 @@ pub async fn build_at(
     });
     scheduled.insert("answer-sla".to_string(), answer_sla);
     // The webhooks job: the outbox delivered, signed, to the practices' receivers.
-    let webhook_http =
-        Arc::new(frontdesk::webhooks::deliver::HttpTransport::new().map_err(config_error)?);
+    let webhook_http = Arc::new(
+        // Local receivers are on 127.0.0.1: loopback admitted, everything internal else refused.
+        frontdesk::webhooks::deliver::HttpTransport::new(
+            frontdesk::webhooks::target::TargetPolicy::with_loopback(),
+        )
+        .map_err(config_error)?,
+    );
     let webhook_store = store.clone();
     let webhooks: ScheduledFunction = Arc::new(move |now| {
         let (store, http) = (webhook_store.clone(), webhook_http.clone());

@@ -70,7 +70,7 @@ pub use staff_session::{
     is_loopback_host, parse_cookie_value, session_cookie, Session, SessionEnd, SESSION_COOKIE,
     SESSION_IDLE, SESSION_MAX,
 };
-pub use task::{Priority, Task, TaskKind, TaskStatus};
+pub use task::{Priority, Task, TaskKind, TaskNews, TaskStatus};
 pub use task_work::{parse_outcome, TaskNote, TaskOutcome, TaskView, TaskWork, MAX_SNOOZE};
 pub use thread::{ThreadId, ThreadLink, UnknownThread, Waiting};
 pub use waitlist::{

@@ -92,6 +92,43 @@ pub struct Task {
     /// Staff work: assignee, snooze, notes, outcome.
     #[serde(default)]
     pub work: super::TaskWork,
+    /// What writing this task tells the practice's systems: set by [`Task::open`]
+    /// (`task.created`) and by resolving it ([`Task::resolve_as`], `TaskWork`'s resolve and
+    /// close), so every store write of a new or just-resolved task carries its outbox event
+    /// (see `webhooks::derive::with_task_events`). Never stored: a task read back has none.
+    #[serde(skip)]
+    pub news: TaskNews,
+}
+
+/// The news a task write carries (see `Task::news`). Not part of the task's value: any two
+/// are equal, so a task read back equals the one written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TaskNews {
+    created: bool,
+    resolved: bool,
+}
+
+impl TaskNews {
+    /// Just opened: its write is `task.created`.
+    pub fn created(self) -> bool {
+        self.created
+    }
+
+    /// Just resolved: its write is `task.resolved`.
+    pub fn resolved(self) -> bool {
+        self.resolved
+    }
+
+    /// Nothing to tell (a task as stored).
+    pub fn none() -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for TaskNews {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Task {
@@ -123,6 +160,24 @@ impl Task {
             resolved_at: None,
             resolution: None,
             work: super::TaskWork::default(),
+            news: TaskNews {
+                created: true,
+                resolved: false,
+            },
         }
+    }
+
+    /// Resolves the task at `now` with `resolution` (a service's own resolution: checked in
+    /// late, released); its write is `task.resolved`.
+    pub fn resolve_as(&mut self, resolution: impl Into<String>, now: DateTime<Utc>) {
+        self.status = TaskStatus::Resolved;
+        self.resolved_at = Some(now);
+        self.resolution = Some(resolution.into());
+        self.news.resolved = true;
+    }
+
+    /// Marks the task as just resolved (for `TaskWork`'s resolutions).
+    pub(super) fn note_resolved(&mut self) {
+        self.news.resolved = true;
     }
 }

@@ -219,6 +219,7 @@ impl Task {
         self.work.outcome = outcome;
         self.work.resolved_by = Some(actor);
         self.work.snoozed_until = None;
+        self.note_resolved();
     }
 
     /// Resolves an open task that the service itself settled (a healed channel): the
@@ -230,6 +231,7 @@ impl Task {
         self.work.outcome = Some(outcome);
         self.work.resolved_by = None;
         self.work.snoozed_until = None;
+        self.note_resolved();
     }
 }
 

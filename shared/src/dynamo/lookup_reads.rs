@@ -6,17 +6,17 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use super::super::codec::{self, kind, s, Attrs, Route};
 use super::super::errors::storage;
 use super::super::DynamoStore;
-use crate::domain::{EmailAddress, Message, Patient, PhoneNumber, PracticeId};
+use crate::domain::{EmailAddress, Message, Patient, PatientId, PhoneNumber, PracticeId, Task};
 use crate::keys;
 use crate::Result;
 
 impl DynamoStore {
     /// Every page of `query`, each item decoded as `kind`.
-    async fn query_all_patients(
+    async fn query_all<T: serde::de::DeserializeOwned>(
         &self,
         query: QueryFluentBuilder,
         kind: &'static str,
-    ) -> Result<Vec<Patient>> {
+    ) -> Result<Vec<T>> {
         let mut patients = Vec::new();
         let mut start = None;
         loop {
@@ -66,7 +66,7 @@ impl DynamoStore {
             .expression_attribute_values(":pk", s(keys::practice_pk(practice_id)))
             .expression_attribute_values(":prefix", s(keys::phone_prefix(phone)))
             .consistent_read(true);
-        self.query_all_patients(query, kind::PATIENT_PHONE).await
+        self.query_all(query, kind::PATIENT_PHONE).await
     }
 
     /// One Query on GSI4 (the patients with this email in the practice; eventually
@@ -84,7 +84,26 @@ impl DynamoStore {
             .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", keys::GSI4_PK)
             .expression_attribute_values(":pk", s(keys::patient_email_pk(practice_id, email)));
-        self.query_all_patients(query, kind::PATIENT).await
+        self.query_all(query, kind::PATIENT).await
+    }
+
+    /// Every task about one patient, open and resolved: Queries on GSI4's
+    /// `P#<practice>#PT#<patient>#TASKS` (one per 1 MB page), never the practice's task
+    /// list, so the cost does not grow with other patients' tasks.
+    pub(in crate::dynamo) async fn read_patient_tasks(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+    ) -> Result<Vec<Task>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI4)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", keys::GSI4_PK)
+            .expression_attribute_values(":pk", s(keys::patient_tasks_pk(practice_id, patient_id)));
+        self.query_all(query, kind::TASK).await
     }
 
     /// One GetItem on `NUMBER#<number>` / `ROUTE`.

@@ -267,6 +267,14 @@ impl Store for DynamoStore {
         self.read_webhook_events_due(until, limit).await
     }
 
+    async fn patient_tasks(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+    ) -> Result<Vec<Task>> {
+        self.read_patient_tasks(practice_id, patient_id).await
+    }
+
     async fn staff_member(
         &self,
         practice_id: &PracticeId,

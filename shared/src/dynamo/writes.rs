@@ -31,6 +31,8 @@ impl DynamoStore {
         if writes.is_empty() {
             return Ok(());
         }
+        // Every batch carries the outbox items of its tasks' news (task.created/resolved).
+        let writes = crate::webhooks::derive::with_task_events(writes);
         let mut ops = rules::operations(writes)?;
         for _ in 0..=LENIENT_RESENDS {
             let outcome = match ops.as_slice() {

@@ -366,6 +366,16 @@ pub trait Store: Send + Sync {
 
     /// Outbox items across practices due at or before `until`, oldest first, at most
     /// `limit` per shard of the outbox index (one Query per shard).
+    /// Every task about one patient, open and resolved (erasure), read by the patient's
+    /// task index: never by paging the practice's tasks.
+    async fn patient_tasks(
+        &self,
+        _practice_id: &PracticeId,
+        _patient_id: &PatientId,
+    ) -> Result<Vec<Task>> {
+        Err(unsupported("patient_tasks"))
+    }
+
     async fn webhook_events_due(
         &self,
         _until: DateTime<Utc>,

@@ -61,6 +61,10 @@ pub enum Write {
     },
     Message(Box<Message>),
     Task(Box<Task>),
+    /// Puts a stored task about a patient into that patient's task index, only while it
+    /// exists, changing nothing else (the index backfill; a task gone meanwhile is nothing
+    /// to do). Tasks written since the index exists are in it already.
+    IndexTask(Box<Task>),
     /// Puts a notice due of an urgent task (`UrgentNotice`): pair it with the task's
     /// write, as `Write::open_task` does.
     Notice(Box<UrgentNotice>),

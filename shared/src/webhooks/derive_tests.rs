@@ -14,6 +14,16 @@ fn types(writes: &[Write]) -> Vec<EventType> {
     events(writes, now()).iter().map(|e| e.event_type).collect()
 }
 
+fn task_types(writes: &[Write]) -> Vec<EventType> {
+    task_events(writes).iter().map(|e| e.event_type).collect()
+}
+
+/// A task as the store gives it back: no news.
+fn stored(mut t: Task) -> Task {
+    t.news = crate::domain::TaskNews::none();
+    t
+}
+
 fn task(kind: TaskKind, title: &str, created: DateTime<Utc>) -> Task {
     let mut t = Task::open(
         crate::domain::PracticeId::parse("prc_test").unwrap(),
@@ -49,7 +59,7 @@ fn a_confirmation_now_is_an_event_and_a_later_rewrite_is_not() {
 }
 
 #[test]
-fn tasks_created_now_are_events_and_requests_name_what_the_patient_asked() {
+fn opened_tasks_are_events_and_requests_name_what_the_patient_asked() {
     let writes = vec![
         Write::Task(Box::new(task(
             TaskKind::RescheduleRequest,
@@ -66,14 +76,16 @@ fn tasks_created_now_are_events_and_requests_name_what_the_patient_asked() {
             "Cancel request (to clarify)",
             now(),
         ))),
-        Write::Task(Box::new(task(
+        // Read back and rewritten (a snooze, an escalation): nothing.
+        Write::Task(Box::new(stored(task(
             TaskKind::InboxMessage,
             "old",
             now() - chrono::Duration::days(1),
-        ))),
+        )))),
     ];
+    assert!(types(&writes).is_empty(), "tasks are the store's to derive");
     assert_eq!(
-        types(&writes),
+        task_types(&writes),
         vec![
             EventType::AppointmentRescheduleRequested,
             EventType::TaskCreated,
@@ -85,18 +97,19 @@ fn tasks_created_now_are_events_and_requests_name_what_the_patient_asked() {
 }
 
 #[test]
-fn a_task_resolved_now_is_an_event() {
-    let mut t = task(
+fn a_task_just_resolved_is_an_event_and_its_later_rewrite_is_not() {
+    let mut t = stored(task(
         TaskKind::CallPatient,
         "Call",
         now() - chrono::Duration::hours(2),
-    );
-    t.status = TaskStatus::Resolved;
-    t.resolved_at = Some(now());
-    let got = events(&[Write::Task(Box::new(t))], now());
+    ));
+    t.resolve_as("reached", now());
+    let got = task_events(&[Write::Task(Box::new(t.clone()))]);
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].event_type, EventType::TaskResolved);
+    assert_eq!(got[0].occurred_at, now());
     assert_eq!(got[0].data["kind"], "call_patient");
+    assert!(task_events(&[Write::Task(Box::new(stored(t)))]).is_empty());
 }
 
 fn consent(granted: bool, source: ConsentChangeSource) -> Write {
@@ -158,7 +171,7 @@ fn an_inbound_message_is_an_event_without_its_body() {
 fn deriving_twice_adds_each_event_once() {
     let t = task(TaskKind::InboxMessage, "x", now());
     let writes = vec![Write::Task(Box::new(t.clone())), Write::Task(Box::new(t))];
-    let with = with_events(writes, now());
+    let with = with_task_events(with_task_events(writes));
     let outbox = with
         .iter()
         .filter(|w| matches!(w, Write::WebhookEvent { .. }))

@@ -124,20 +124,15 @@ pub fn check_url(url: &str, allow_http_loopback: bool) -> Result<(), DomainError
         "http" if allow_http_loopback && loopback => {}
         _ => return Err(bad("must be an https URL")),
     }
-    // No internal targets: private, loopback, link-local (cloud metadata) and unspecified
-    // addresses given as IP literals are refused (names are resolved by the sender).
-    let internal = match parsed.host() {
-        Some(url::Host::Ipv4(ip)) => {
-            ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified()
-        }
-        Some(url::Host::Ipv6(ip)) => {
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
-        }
-        _ => false,
+    // No internal targets given as IP literals (private, loopback, link-local, CGNAT,
+    // multicast, metadata; IPv4-mapped too). Names are resolved and checked at
+    // registration (`target::check_registration`) and on every delivery.
+    let literal = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+        _ => None,
     };
+    let internal = literal.is_some_and(|ip| !super::target::is_public(ip));
     if internal && !(allow_http_loopback && loopback) {
         return Err(bad("must not point at a private or internal address"));
     }
@@ -242,6 +237,9 @@ mod tests {
         assert!(check_url("https://169.254.169.254/latest", false).is_err());
         assert!(check_url("https://10.0.0.8/h", false).is_err());
         assert!(check_url("https://[::1]/h", false).is_err());
+        assert!(check_url("https://[::ffff:169.254.169.254]/h", false).is_err());
+        assert!(check_url("https://100.64.1.1/h", false).is_err());
+        assert!(check_url("https://[ff02::1]/h", false).is_err());
     }
 
     #[test]

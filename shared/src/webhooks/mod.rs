@@ -10,6 +10,7 @@
 //!   HMAC-SHA256 of "id.timestamp.body">`, and the verification a receiver does.
 //! - [`backoff`]: the retry schedule (exponential with jitter, for up to 24 hours).
 //! - [`deliver`]: the `webhooks` job that drains the outbox.
+//! - [`target`]: where a webhook may go (public addresses only, checked at connect time).
 
 pub mod backoff;
 pub mod deliver;
@@ -17,6 +18,7 @@ pub mod derive;
 pub mod endpoint;
 pub mod event;
 pub mod signature;
+pub mod target;
 
 pub use derive::with_events;
 pub use endpoint::{

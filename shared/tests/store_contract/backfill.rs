@@ -13,13 +13,22 @@ use crate::fixtures::*;
 
 /// Removes the index attributes from an item, as if it had been stored before them.
 async fn strip(store: &frontdesk::dynamo::DynamoStore, pk: String, sk: String) {
+    strip_these(store, pk, sk, "REMOVE GSI1PK, GSI1SK, GSI3PK, GSI3SK").await;
+}
+
+async fn strip_these(
+    store: &frontdesk::dynamo::DynamoStore,
+    pk: String,
+    sk: String,
+    expression: &str,
+) {
     let moto = Moto::shared().await.expect("moto starts");
     aws_sdk_dynamodb::Client::new(&moto.sdk_config())
         .update_item()
         .table_name(store.table_name())
         .key(keys::PK, AttributeValue::S(pk))
         .key(keys::SK, AttributeValue::S(sk))
-        .update_expression("REMOVE GSI1PK, GSI1SK, GSI3PK, GSI3SK")
+        .update_expression(expression)
         .send()
         .await
         .expect("stripped");
@@ -128,4 +137,60 @@ async fn a_backfill_puts_old_items_into_the_new_indexes_and_changes_nothing_else
     // Running it again is harmless.
     let again = frontdesk::backfill::practice(&store, &p).await.unwrap();
     assert_eq!(again.patients, 45);
+}
+
+#[tokio::test]
+async fn a_backfill_puts_old_tasks_into_their_patients_task_index_and_nothing_else() {
+    use frontdesk::domain::{PatientId, Priority};
+    let store = crate::dynamo_store().await;
+    let p = PracticeId::generate();
+    let mut open = task(&p, Priority::High, at(9, 0));
+    open.patient_id = Some(PatientId::parse("pt-1").unwrap());
+    let mut resolved = task(&p, Priority::Low, at(9, 1));
+    resolved.patient_id = Some(PatientId::parse("pt-1").unwrap());
+    resolved.resolve_as("reached", at(10, 0));
+    let nobody = task(&p, Priority::Low, at(9, 2));
+    store
+        .write(
+            [&open, &resolved, &nobody]
+                .into_iter()
+                .map(|t| Write::Task(Box::new(t.clone())))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    for t in [&open, &resolved] {
+        strip_these(
+            &store,
+            keys::practice_pk(&p),
+            keys::task_sk(&t.task_id),
+            "REMOVE GSI4PK, GSI4SK",
+        )
+        .await;
+    }
+    let pt = PatientId::parse("pt-1").unwrap();
+    assert!(store.patient_tasks(&p, &pt).await.unwrap().is_empty());
+    let due_before = store
+        .webhook_events_due(at(23, 0), 500)
+        .await
+        .unwrap()
+        .len();
+
+    let report = frontdesk::backfill::practice(&store, &p).await.unwrap();
+    assert_eq!(report.tasks, 2, "the two tasks about a patient");
+    let mut found = store.patient_tasks(&p, &pt).await.unwrap();
+    found.sort_by_key(|t| t.created_at);
+    assert_eq!(found, vec![open, resolved], "in the index, unchanged");
+    assert_eq!(
+        store
+            .webhook_events_due(at(23, 0), 500)
+            .await
+            .unwrap()
+            .len(),
+        due_before,
+        "no webhook event from a backfill"
+    );
+    // Twice is harmless.
+    frontdesk::backfill::practice(&store, &p).await.unwrap();
+    assert_eq!(store.patient_tasks(&p, &pt).await.unwrap().len(), 2);
 }

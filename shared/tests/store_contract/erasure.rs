@@ -70,3 +70,73 @@ pub async fn an_erased_message_takes_its_sent_copy_and_deferred_reply_with_it<S:
         "another patient's stays"
     );
 }
+
+/// Erasure finds a patient's tasks by key (their task index): the round trips are the same
+/// with 3 or 150 other patients' tasks in the practice, and only theirs come back, open
+/// and resolved, and never another practice's.
+pub async fn a_patients_tasks_are_found_by_key_whatever_the_other_patients_tasks<
+    S: ContractStore,
+>(
+    store: S,
+) {
+    use frontdesk::domain::{PatientId, Priority, Task};
+    let p = PracticeId::generate();
+    let elsewhere = PracticeId::generate();
+    let about = |practice: &PracticeId, patient: &str, m: u32| -> Task {
+        let mut t = task(practice, Priority::Normal, at(9, m % 60));
+        t.patient_id = Some(PatientId::parse(patient).unwrap());
+        t
+    };
+    let mine = vec![about(&p, "pt-1", 1), about(&p, "pt-1", 2)];
+    let mut resolved = about(&p, "pt-1", 3);
+    resolved.resolve_as("reached", at(11, 0));
+    let mut writes: Vec<Write> = mine
+        .iter()
+        .chain([&resolved])
+        .map(|t| Write::Task(Box::new(t.clone())))
+        .collect();
+    writes.push(Write::Task(Box::new(about(&elsewhere, "pt-1", 4))));
+    writes.extend((0..3).map(|i| Write::Task(Box::new(about(&p, &format!("pt-o{i}"), i)))));
+    store.write(writes).await.unwrap();
+
+    store.reset_requests();
+    let few = store
+        .patient_tasks(&p, &PatientId::parse("pt-1").unwrap())
+        .await
+        .unwrap();
+    let trips_with_few = store.requests();
+    let mut want: Vec<_> = mine
+        .iter()
+        .chain([&resolved])
+        .map(|t| t.task_id.clone())
+        .collect();
+    want.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    let mut got: Vec<_> = few.iter().map(|t| t.task_id.clone()).collect();
+    got.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(got, want, "open and resolved, only this practice's");
+
+    for chunk in (3..150).collect::<Vec<u32>>().chunks(40) {
+        let writes = chunk
+            .iter()
+            .map(|i| Write::Task(Box::new(about(&p, &format!("pt-o{i}"), *i))))
+            .collect();
+        store.write(writes).await.unwrap();
+    }
+    store.reset_requests();
+    let many = store
+        .patient_tasks(&p, &PatientId::parse("pt-1").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(many.len(), 3);
+    assert_eq!(
+        store.requests(),
+        trips_with_few,
+        "no growth with others' tasks"
+    );
+    assert_eq!(trips_with_few, 1, "one Query");
+    assert!(store
+        .patient_tasks(&p, &PatientId::parse("pt-none").unwrap())
+        .await
+        .unwrap()
+        .is_empty());
+}

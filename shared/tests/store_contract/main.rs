@@ -21,6 +21,7 @@ mod listings;
 mod notices;
 mod patients;
 mod practice_lists;
+mod task_events;
 mod waitlist;
 mod webhooks;
 
@@ -147,4 +148,6 @@ contract! {
     webhooks::webhook_endpoints_are_created_once_listed_per_practice_and_removed,
     webhooks::outbox_items_are_due_across_practices_claimed_by_version_and_finished,
     erasure::an_erased_message_takes_its_sent_copy_and_deferred_reply_with_it,
+    erasure::a_patients_tasks_are_found_by_key_whatever_the_other_patients_tasks,
+    task_events::every_task_write_carries_its_created_and_resolved_events,
 }

@@ -167,21 +167,9 @@ impl<'a> Draft<'a> {
 
     pub(super) fn task(&mut self, spec: TaskSpec) -> Task {
         let task = Task {
-            practice_id: self.input.practice.practice_id.clone(),
-            task_id: TaskId::generate(),
-            kind: spec.kind,
-            priority: spec.priority,
-            status: TaskStatus::Open,
-            title: spec.title,
-            detail: spec.detail,
-            script: None,
-            voicemail_script: None,
             patient_id: self.patient_id.clone(),
             appointment_id: spec.appointment_id,
             due_at: spec.due_at,
-            created_at: self.input.now,
-            resolved_at: None,
-            resolution: None,
             // An unknown sender's task points at their thread (staff work on it there).
             work: TaskWork {
                 thread_id: self
@@ -190,6 +178,15 @@ impl<'a> Draft<'a> {
                     .map(|n| ThreadId::unknown(&self.input.practice.practice_id, n)),
                 ..TaskWork::default()
             },
+            ..Task::open(
+                self.input.practice.practice_id.clone(),
+                TaskId::generate(),
+                spec.kind,
+                spec.priority,
+                spec.title,
+                spec.detail,
+                self.input.now,
+            )
         };
         self.writes.push(Write::Task(Box::new(task.clone())));
         task

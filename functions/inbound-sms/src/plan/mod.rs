@@ -22,8 +22,8 @@ use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{
     Appointment, AppointmentId, Channel, Confirmation, ConsentBlock, ConsentSource, Decision,
     Direction, Message, MessageId, MessageKind, Patient, PatientId, PhoneNumber, Practice,
-    PracticeSettings, Priority, Purpose, Task, TaskId, TaskKind, TaskStatus, TaskWork, ThreadId,
-    ThreadState, Waiting,
+    PracticeSettings, Priority, Purpose, Task, TaskId, TaskKind, TaskWork, ThreadId, ThreadState,
+    Waiting,
 };
 use frontdesk::policy::templates::{self, Reply};
 use frontdesk::policy::{

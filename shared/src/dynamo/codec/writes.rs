@@ -264,7 +264,39 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
                     s(keys::resolved_task_sort(at, &t.task_id)),
                 );
             }
+            // The patient's task index (GSI4): erasure finds their tasks by key.
+            if let Some(patient) = &t.patient_id {
+                item.insert(
+                    keys::GSI4_PK.into(),
+                    s(keys::patient_tasks_pk(&t.practice_id, patient)),
+                );
+                item.insert(keys::GSI4_SK.into(), s(keys::task_sk(&t.task_id)));
+            }
             out.push(Op::put(item, kind::TASK, None)?);
+        }
+        Write::IndexTask(t) => {
+            if let Some(patient) = &t.patient_id {
+                let update = Update {
+                    set: vec![
+                        (
+                            keys::GSI4_PK,
+                            s(keys::patient_tasks_pk(&t.practice_id, patient)),
+                        ),
+                        (keys::GSI4_SK, s(keys::task_sk(&t.task_id))),
+                    ],
+                    append: vec![],
+                    increment: vec![],
+                };
+                let mut op = Op::update(
+                    keys::practice_pk(&t.practice_id),
+                    keys::task_sk(&t.task_id),
+                    update,
+                    kind::TASK,
+                    Condition::exists(),
+                );
+                op.lenient = true;
+                out.push(op);
+            }
         }
         Write::Claim {
             practice_id,

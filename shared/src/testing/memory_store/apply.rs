@@ -143,7 +143,11 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
                 Stored::Message(m),
             );
         }
-        Write::Task(x) => {
+        // The memory store reads a patient's tasks off the tasks themselves: no index to set.
+        Write::IndexTask(_) => {}
+        Write::Task(mut x) => {
+            // Stored as DynamoDB stores it: without the write's news.
+            x.news = crate::domain::TaskNews::none();
             t.insert(
                 (keys::practice_pk(&x.practice_id), keys::task_sk(&x.task_id)),
                 Stored::Task(x),

@@ -558,6 +558,27 @@ impl Store for MemoryStore {
         Ok(super::webhooks::endpoints(&*self.lock()?, practice_id))
     }
 
+    /// As the GSI4 Query: one round trip, the patient's tasks in task-id order.
+    async fn patient_tasks(
+        &self,
+        practice_id: &PracticeId,
+        patient_id: &PatientId,
+    ) -> Result<Vec<Task>> {
+        self.count(1);
+        let pk = keys::practice_pk(practice_id);
+        let t = self.lock()?;
+        let mut out: Vec<Task> = t
+            .iter()
+            .filter(|((p, _), _)| p == &pk)
+            .filter_map(|(_, v)| match v {
+                Stored::Task(x) if x.patient_id.as_ref() == Some(patient_id) => Some((**x).clone()),
+                _ => None,
+            })
+            .collect();
+        out.sort_by(|a, b| a.task_id.as_str().cmp(b.task_id.as_str()));
+        Ok(out)
+    }
+
     async fn webhook_events_due(
         &self,
         until: DateTime<Utc>,
@@ -664,6 +685,8 @@ impl Store for MemoryStore {
         if writes.is_empty() {
             return Ok(());
         }
+        // As the DynamoDB adapter: the outbox items of the batch's tasks' news.
+        let writes = crate::webhooks::derive::with_task_events(writes);
         rules::check_batch(&writes)?;
         self.count(1);
         let mut t = self.lock()?;
