@@ -259,7 +259,7 @@ for f in reminders no-shows review-requests outreach; do
   invoke_file "$name" "$work/scheduled.json"
   # outreach's schedule runs each of its jobs: one sweep report per job.
   if jq -e 'def ok: (.claimed | type == "number") and (.failures == []);
-            if has("broadcasts") then (.broadcasts | ok) and (.waitlist | ok) else ok end' \
+            if has("broadcasts") then (.broadcasts | ok) and (.waitlist | ok) and (.birthdays | ok) and (.recall | ok) else ok end' \
     "$work/$name.response.json" >/dev/null 2>&1; then
     pass "$name (sweep report, no failures)"
   else

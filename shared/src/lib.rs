@@ -11,6 +11,7 @@
 pub mod arrival;
 pub mod aws;
 pub mod backfill;
+pub mod birthdays;
 pub mod channel_healing;
 pub mod channel_health;
 pub mod config;
@@ -26,6 +27,7 @@ pub mod policy;
 pub mod ports;
 pub mod providers;
 pub mod rate_limit;
+pub mod recall;
 pub mod secrets;
 pub mod sender_guard;
 pub mod ses;

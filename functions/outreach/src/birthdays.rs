@@ -1,107 +1,218 @@
-//! Birthdays, decided purely (the job that sends them is not wired yet): a birthday
-//! message goes at 10:00 on the patient's clock, once a year, only with marketing consent;
-//! someone born on 29 February is greeted on 28 February in other years.
+//! The birthdays job (`Sweep::Birthdays`): each patient with a birth date has one due
+//! item (planned by every patient write, see [`frontdesk::birthdays::plan`]); when it
+//! comes due the greeting goes through the shared delivery path as a **marketing**
+//! message: marketing consent only, the patient's preferred channel, quiet hours, caps,
+//! channel health.
 //!
-//! Intended wiring (see the report of issue 15): when a patient with a `birth_date` is
-//! stored, one due item per patient (`DUE#<patient>#birthday`, replaced on every write)
-//! is planned at [`next_send`]; the send is idempotent per patient and year through a
-//! claim `birthday:<patient>:<year>` in the same transaction, and plans next year's item.
+//! Once a year, whatever overlaps: the year's claim (`birthday:<patient>:<year>`) is
+//! taken in the same transaction that moves the item on to next year's greeting, before
+//! anything is sent (see [`crate::once`]).
+//!
+//! Patients who prefer a call get no call task unless the practice asks for them
+//! (`birthday_call_tasks`): a greeting is not worth a staff call by default; the skip is
+//! on the timeline.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use frontdesk::birthdays::{claim_key, next_send, not_after, year_of};
+use frontdesk::deliver::{Content, Delivery, Outbound};
+use frontdesk::domain::{
+    Channel, Decision, Direction, DueWork, Message, MessageId, MessageKind, Patient, Practice,
+    PracticeSettings, Priority, Purpose, Sweep,
+};
+use frontdesk::policy::{route, Route, StaffTaskReason};
+use frontdesk::ports::Write;
+use frontdesk::sweep::{self, DueHandler, Handled, Snapshot};
 
-/// The local time of a birthday message.
-pub fn send_time() -> NaiveTime {
-    NaiveTime::from_hms_opt(10, 0, 0).unwrap_or(NaiveTime::MIN)
+use crate::once::{claim_then_deliver, end, Occasion};
+
+frontdesk::sweep_job!(
+    /// The birthdays job: one run's dependencies.
+    Birthdays,
+    Sweep::Birthdays
+);
+
+/// How long a year's claim is kept (from the send): past the next greeting's item, so it
+/// never lapses while it can still matter.
+const CLAIM_KEPT: Duration = Duration::days(400);
+
+/// What a claimed greeting becomes (pure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Move on to next year without sending: greetings off, or a call the practice does
+    /// not want (recorded on the timeline).
+    Skip(&'static str),
+    /// Quiet hours on the patient's clock: give it back for `until`.
+    Defer(DateTime<Utc>),
+    /// Claim the year and deliver (the delivery path records a suppression itself).
+    Greet,
 }
 
-/// The day of `year` on which someone born on `birth` is greeted: their birthday, or
-/// 28 February for 29 February in a year without one.
-pub fn birthday_in(birth: NaiveDate, year: i32) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(year, birth.month(), birth.day())
-        .or_else(|| NaiveDate::from_ymd_opt(year, 2, 28))
+pub fn step(
+    settings: &PracticeSettings,
+    patient: &Patient,
+    greeting: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Step {
+    if !settings.birthday_greetings {
+        return Step::Skip("birthday_off");
+    }
+    let tz = patient.zone(settings.time_zone);
+    match route(
+        patient,
+        settings,
+        MessageKind::Marketing,
+        now,
+        Some(not_after(greeting, tz)),
+    ) {
+        Route::Defer { until, .. } => Step::Defer(until),
+        Route::StaffTask {
+            reason: StaffTaskReason::CallPatient,
+        } if !settings.birthday_call_tasks => Step::Skip("birthday_no_call"),
+        _ => Step::Greet,
+    }
 }
 
-/// The first birthday greeting strictly after `after`: 10:00 on the birthday on the
-/// patient's clock `tz`.
-pub fn next_send(birth: NaiveDate, tz: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let this_year = after.with_timezone(&tz).year();
-    (this_year..=this_year + 1).find_map(|year| {
-        let day = birthday_in(birth, year)?;
-        let at = tz
-            .from_local_datetime(&day.and_time(send_time()))
-            .earliest()?
-            .with_timezone(&Utc);
-        (at > after).then_some(at)
-    })
+/// The greeting on every channel (the practice's offer appended when it has one).
+pub fn content(settings: &PracticeSettings, patient: &Patient) -> Content {
+    let practice = &settings.name;
+    let first = &patient.first_name;
+    let offer = settings
+        .birthday_offer
+        .as_deref()
+        .map(|o| format!(" {}", o.trim()))
+        .unwrap_or_default();
+    let text = format!(
+        "Happy birthday, {first}! Everyone at {practice} wishes you a wonderful day.{offer}"
+    );
+    Content {
+        sms: format!("{text} Reply STOP to opt out."),
+        email_subject: format!("Happy birthday from {practice}"),
+        email_text: text,
+        call_script: format!("Wish the patient a happy birthday from {practice}.{offer}"),
+        voicemail_script: None,
+        task_title: "Birthday: wish the patient a happy birthday".into(),
+    }
 }
 
-/// The idempotency key of one year's greeting.
-pub fn claim_key(patient: &frontdesk::domain::PatientId, year: i32) -> String {
-    format!("birthday:{patient}:{year}")
+/// The report's label for a delivery.
+pub fn label(delivery: &Delivery) -> &'static str {
+    match delivery {
+        Delivery::Sent { .. } => "birthday_sent",
+        Delivery::Deferred { .. } => "birthday_deferred",
+        Delivery::Task { .. } => "birthday_staff_task",
+        Delivery::Suppressed { .. } => "birthday_suppressed",
+        Delivery::Rejected { .. } => "birthday_rejected",
+        Delivery::Unavailable { .. } => "birthday_unavailable",
+    }
+}
+
+/// The claimed item moved on to next year's greeting (only while the claim is ours).
+fn advance(claimed: &DueWork, patient: &Patient, settings: &PracticeSettings) -> Write {
+    let tz = patient.zone(settings.time_zone);
+    let after = not_after(claimed.planned_for, tz);
+    match patient.birth_date.and_then(|b| next_send(b, tz, after)) {
+        Some(at) => Write::ReleaseDue {
+            claimed: Box::new(claimed.clone()),
+            next: Box::new(DueWork::birthday(
+                claimed.practice_id.clone(),
+                claimed.patient_id.clone(),
+                at,
+                at,
+            )),
+        },
+        None => sweep::done(claimed),
+    }
+}
+
+/// The timeline's record of a greeting skipped because the patient prefers a call.
+fn no_call_entry(patient: &Patient, now: DateTime<Utc>) -> Write {
+    Write::Message(Box::new(Message {
+        practice_id: patient.practice_id.clone(),
+        patient_id: Some(patient.patient_id.clone()),
+        unknown_sender: None,
+        message_id: MessageId::generate(),
+        at: now,
+        channel: Channel::Voice,
+        direction: Direction::Outbound,
+        purpose: Purpose::Birthday,
+        body: String::new(),
+        decision: Decision::Suppressed {
+            reason: "birthday greeting: the patient prefers a call, and the practice does not call for birthdays (birthday_call_tasks)".into(),
+        },
+        appointment_id: None,
+        actor: None,
+    }))
+}
+
+#[async_trait]
+impl DueHandler for Birthdays {
+    async fn handle(
+        &self,
+        claimed: DueWork,
+        snapshot: Snapshot,
+        now: DateTime<Utc>,
+    ) -> frontdesk::Result<Handled> {
+        let store = self.deps.store.as_ref();
+        let (Some(practice), Some(patient)) =
+            (snapshot.practice.as_ref(), snapshot.patient.as_ref())
+        else {
+            return end(store, vec![sweep::done(&claimed)], "birthday_patient_gone").await;
+        };
+        if patient.birth_date.is_none() {
+            return end(store, vec![sweep::done(&claimed)], "birthday_no_birth_date").await;
+        }
+        let settings = &practice.settings;
+        let next = advance(&claimed, patient, settings);
+        match step(settings, patient, claimed.planned_for, now) {
+            Step::Skip(label) => {
+                let mut writes = vec![next];
+                if label == "birthday_no_call" {
+                    writes.push(no_call_entry(patient, now));
+                }
+                end(store, writes, label).await
+            }
+            Step::Defer(until) => {
+                store.write(vec![sweep::release(&claimed, until)]).await?;
+                Ok(Handled::Released("birthday_deferred"))
+            }
+            Step::Greet => greet(self, &claimed, practice, patient, next, now).await,
+        }
+    }
+}
+
+/// Claims the year with the item moved on, then delivers and records the delivery.
+async fn greet(
+    job: &Birthdays,
+    claimed: &DueWork,
+    practice: &Practice,
+    patient: &Patient,
+    next: Write,
+    now: DateTime<Utc>,
+) -> frontdesk::Result<Handled> {
+    let settings = &practice.settings;
+    let tz = patient.zone(settings.time_zone);
+    let outbound = Outbound {
+        practice,
+        patient,
+        kind: MessageKind::Marketing,
+        purpose: Purpose::Birthday,
+        appointment_id: None,
+        not_after: Some(not_after(claimed.planned_for, tz)),
+        content: content(settings, patient),
+        task_priority: Priority::Low,
+        task_due: now,
+    };
+    let occasion = Occasion {
+        key: claim_key(&patient.patient_id, year_of(claimed.planned_for, tz)),
+        kept: CLAIM_KEPT,
+        next,
+        label,
+        already: "birthday_already_sent",
+    };
+    claim_then_deliver(&job.deps, claimed, outbound, occasion, now).await
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::{Duration, Timelike};
-    use proptest::prelude::*;
-
-    fn zone() -> impl Strategy<Value = Tz> {
-        prop_oneof![
-            Just(chrono_tz::America::New_York),
-            Just(chrono_tz::Asia::Tokyo),
-            Just(chrono_tz::Pacific::Auckland),
-            Just(chrono_tz::America::Los_Angeles),
-            Just(chrono_tz::UTC),
-        ]
-    }
-
-    proptest! {
-        #[test]
-        fn a_greeting_goes_at_ten_on_the_patients_birthday_within_a_year(
-            days in 0i64..(120 * 365),
-            after_minutes in 0i64..(6 * 365 * 24 * 60),
-            tz in zone(),
-        ) {
-            let birth = NaiveDate::from_ymd_opt(1920, 1, 1).unwrap() + Duration::days(days);
-            let after = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").unwrap().to_utc()
-                + Duration::minutes(after_minutes);
-            let at = next_send(birth, tz, after).expect("every year has the day");
-            prop_assert!(at > after);
-            prop_assert!(at <= after + Duration::days(367));
-            let local = at.with_timezone(&tz);
-            prop_assert_eq!((local.hour(), local.minute()), (10, 0));
-            let leap_day = birth.month() == 2 && birth.day() == 29;
-            let no_leap_day = NaiveDate::from_ymd_opt(local.year(), 2, 29).is_none();
-            if leap_day && no_leap_day {
-                prop_assert_eq!((local.month(), local.day()), (2, 28));
-            } else {
-                prop_assert_eq!((local.month(), local.day()), (birth.month(), birth.day()));
-            }
-            // Once a year: the next one is a year on.
-            let again = next_send(birth, tz, at).expect("next year");
-            prop_assert_eq!(again.with_timezone(&tz).year(), local.year() + 1);
-        }
-    }
-
-    #[test]
-    fn the_29th_of_february_is_greeted_on_the_28th_in_other_years() {
-        let birth = NaiveDate::from_ymd_opt(2000, 2, 29).unwrap();
-        let tz = chrono_tz::America::New_York;
-        let after = DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z")
-            .unwrap()
-            .to_utc();
-        assert_eq!(
-            next_send(birth, tz, after).unwrap().to_rfc3339(),
-            "2027-02-28T15:00:00+00:00"
-        );
-        let leap = DateTime::parse_from_rfc3339("2028-01-01T00:00:00Z")
-            .unwrap()
-            .to_utc();
-        assert_eq!(
-            next_send(birth, tz, leap).unwrap().to_rfc3339(),
-            "2028-02-29T15:00:00+00:00"
-        );
-    }
-}
+#[path = "birthdays_tests.rs"]
+mod tests;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use frontdesk::domain::Sweep;
 use frontdesk::sweep::SweepError;
 
-use crate::broadcasts;
+use crate::{birthdays, broadcasts, recall};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
@@ -17,6 +17,10 @@ pub enum Job {
     Broadcasts,
     /// Offers of freed slots to waitlist patients, in batches (`frontdesk::waitlist`).
     Waitlist,
+    /// Birthday greetings (see [`crate::birthdays`]).
+    Birthdays,
+    /// Recall invitations (see [`crate::recall`]).
+    Recall,
 }
 
 impl Job {
@@ -25,6 +29,8 @@ impl Job {
             "all" => Some(Job::All),
             "broadcasts" => Some(Job::Broadcasts),
             "waitlist" => Some(Job::Waitlist),
+            "birthdays" => Some(Job::Birthdays),
+            "recall" => Some(Job::Recall),
             _ => None,
         }
     }
@@ -34,6 +40,8 @@ impl Job {
             Job::All => "all",
             Job::Broadcasts => "broadcasts",
             Job::Waitlist => "waitlist",
+            Job::Birthdays => "birthdays",
+            Job::Recall => "recall",
         }
     }
 
@@ -52,8 +60,8 @@ fn unknown(name: &str) -> Diagnostic {
     Diagnostic {
         error_type: "Outreach.UnknownJob".into(),
         error_message: format!(
-            "unknown outreach job {name:?}: set the schedule's detail to {{\"job\": \"broadcasts\"}} \
-             or {{\"job\": \"waitlist\"}}"
+            "unknown outreach job {name:?}: set the schedule's detail to {{\"job\": \"broadcasts\"}}, \
+             {{\"job\": \"waitlist\"}}, {{\"job\": \"birthdays\"}} or {{\"job\": \"recall\"}}"
         ),
     }
 }
@@ -66,11 +74,20 @@ pub async fn handle(
     match Job::of_event(&event.payload)? {
         Job::Broadcasts => broadcasts::handle(deps, event).await,
         Job::Waitlist => waitlist(deps, event).await,
+        Job::Birthdays => birthdays::handle(deps, event).await,
+        Job::Recall => recall::handle(deps, event).await,
         Job::All => {
-            // Both run even if the first fails; the invocation fails if either did.
+            // Every job runs even if one fails; the invocation fails if any did.
             let sent = broadcasts::handle(deps, event.clone()).await;
-            let offered = waitlist(deps, event).await;
-            Ok(serde_json::json!({"broadcasts": sent?, "waitlist": offered?}))
+            let offered = waitlist(deps, event.clone()).await;
+            let greeted = birthdays::handle(deps, event.clone()).await;
+            let invited = recall::handle(deps, event).await;
+            Ok(serde_json::json!({
+                "broadcasts": sent?,
+                "waitlist": offered?,
+                "birthdays": greeted?,
+                "recall": invited?,
+            }))
         }
     }
 }
@@ -122,6 +139,14 @@ mod tests {
         assert_eq!(
             Job::of_event(&json!({"detail": {"job": "waitlist"}})).unwrap(),
             Job::Waitlist
+        );
+        assert_eq!(
+            Job::of_event(&json!({"detail": {"job": "birthdays"}})).unwrap(),
+            Job::Birthdays
+        );
+        assert_eq!(
+            Job::of_event(&json!({"detail": {"job": "recall"}})).unwrap(),
+            Job::Recall
         );
     }
 }

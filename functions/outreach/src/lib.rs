@@ -5,10 +5,13 @@
 //! (care or marketing), quiet hours on the patient's clock (deferred, never dropped),
 //! caps, channel health, and one call-list task for the patients who prefer a call.
 //! Sends are paced in one place ([`pace`]) so a broadcast never starves replies.
+//! Birthdays ([`birthdays`], marketing) and recall ([`recall`], care) are per-patient
+//! series planned by the patient's writes, each occasion sent once ([`once`]).
 
 pub mod birthdays;
 pub mod broadcasts;
 pub mod jobs;
+pub mod once;
 pub mod pace;
 pub mod recall;
 

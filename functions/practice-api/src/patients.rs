@@ -1,5 +1,7 @@
 //! Patients: upsert (2 round trips: read practice + patient, then one transaction that
-//! writes the patient, its phone index and one consent-history item per consent change),
+//! writes the patient, its phone index, one consent-history item per consent change and
+//! its birthday and recall items, see `frontdesk::birthdays::plan` and
+//! `frontdesk::recall::plan`),
 //! get, and the timeline.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
@@ -78,6 +80,20 @@ pub(crate) async fn upsert(
         .into_iter()
         .map(|e| Write::ConsentEvent(Box::new(e))),
     );
+    // The patient's one birthday item, replaced (or removed with the birth date).
+    writes.extend(frontdesk::birthdays::plan(
+        &patient,
+        existing,
+        &practice.settings,
+        now,
+    ));
+    // A new or changed recall date starts its series again (an unchanged one leaves it).
+    writes.extend(frontdesk::recall::plan(
+        &patient,
+        existing,
+        &practice.settings,
+        now,
+    ));
     deps.store.write(writes).await?;
     if let Some(e) = existing {
         close_healed(deps, practice, e, &patient, now).await;
@@ -204,6 +220,9 @@ fn kind(field: &str, s: &str) -> ApiResult<MessageKind> {
     }
 }
 
+/// How far from today a `recall_due` may be, either way.
+const RECALL_DUE_DAYS: i64 = 3660;
+
 /// How far ahead of our clock a `consent_at` may be (the PMS's clock may run fast).
 const CONSENT_AT_SKEW_MINUTES: i64 = 5;
 
@@ -280,6 +299,21 @@ fn build(
                 .ok_or_else(|| ApiError::invalid("birth_date", "must be a past date as YYYY-MM-DD"))
         })
         .transpose()?;
+    let recall_due = input
+        .recall_due
+        .as_deref()
+        .map(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|d| (*d - now.date_naive()).num_days().abs() <= RECALL_DUE_DAYS)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "recall_due",
+                        "must be a date as YYYY-MM-DD within 10 years of today",
+                    )
+                })
+        })
+        .transpose()?;
 
     let mut consents: Consents = existing.map(|e| e.consents.clone()).unwrap_or_default();
     let mut granted_care = Vec::new();
@@ -319,6 +353,7 @@ fn build(
         consents,
         time_zone,
         birth_date,
+        recall_due,
         voicemail_waiver: input.voicemail_waiver.unwrap_or(false),
         new_patient: input.new_patient.unwrap_or(false),
         ..Patient::new(

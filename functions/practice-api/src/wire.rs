@@ -35,6 +35,10 @@ pub struct PatientIn {
     pub time_zone: Option<String>,
     #[serde(default)]
     pub birth_date: Option<String>,
+    /// When the patient is due for a recall visit (YYYY-MM-DD): plans the recall
+    /// invitations; null or absent clears it.
+    #[serde(default)]
+    pub recall_due: Option<String>,
     #[serde(default)]
     pub voicemail_waiver: Option<bool>,
     #[serde(default)]
@@ -52,6 +56,7 @@ pub struct PatientOut<'a> {
     pub consents: &'a Consents,
     pub time_zone: Option<String>,
     pub birth_date: Option<NaiveDate>,
+    pub recall_due: Option<NaiveDate>,
     pub voicemail_waiver: bool,
     pub new_patient: bool,
     pub no_show_count: u32,
@@ -84,6 +89,7 @@ impl<'a> From<&'a Patient> for PatientOut<'a> {
             consents: &p.consents,
             time_zone: p.time_zone.map(|z| z.name().to_string()),
             birth_date: p.birth_date,
+            recall_due: p.recall_due,
             voicemail_waiver: p.voicemail_waiver,
             new_patient: p.new_patient,
             no_show_count: p.no_show_count,

@@ -102,7 +102,9 @@ pub fn verdict(claimed: &DueWork, snapshot: &Snapshot, now: DateTime<Utc>) -> Ve
         | DueKind::ReviewRequest
         | DueKind::WaitlistOffer
         | DueKind::BroadcastExpand
-        | DueKind::BroadcastSend => Verdict::Stale("not_reminders_work"),
+        | DueKind::BroadcastSend
+        | DueKind::Birthday
+        | DueKind::Recall { .. } => Verdict::Stale("not_reminders_work"),
     }
 }
 

@@ -2,7 +2,7 @@
 //! a follow-up, a review request). Planned when an appointment is written; read by the
 //! scheduled sweeps through a time-bucketed index, never by Scan.
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{AppointmentId, BroadcastId, PatientId, PracticeId, ReminderOffset};
@@ -25,6 +25,15 @@ pub enum DueKind {
     /// Outreach: one broadcast recipient (`appointment_id` holds the broadcast id; the key
     /// names the patient, see [`DueWork::broadcast_send`]).
     BroadcastSend,
+    /// Outreach: a patient's next birthday greeting (`appointment_id` holds the patient's
+    /// id, `planned_for` the greeting's 10:00 local; see [`DueWork::birthday`]).
+    Birthday,
+    /// Outreach: recall invitation `invitation` (0-based) of the recall due on `due`
+    /// (`appointment_id` holds the patient's id; see [`DueWork::recall`]).
+    Recall {
+        due: NaiveDate,
+        invitation: u32,
+    },
 }
 
 impl DueKind {
@@ -36,6 +45,8 @@ impl DueKind {
             DueKind::ReviewRequest => Sweep::Reviews,
             DueKind::WaitlistOffer => Sweep::Waitlist,
             DueKind::BroadcastExpand | DueKind::BroadcastSend => Sweep::Broadcasts,
+            DueKind::Birthday => Sweep::Birthdays,
+            DueKind::Recall { .. } => Sweep::Recall,
         }
     }
 
@@ -50,13 +61,21 @@ impl DueKind {
             DueKind::WaitlistOffer => "waitlist-offer".into(),
             DueKind::BroadcastExpand => "bcast-expand".into(),
             DueKind::BroadcastSend => "bcast-send".into(),
+            DueKind::Birthday => "birthday".into(),
+            DueKind::Recall { .. } => "recall".into(),
         }
     }
 
     /// Whether `appointment_id` names a real appointment. Outreach work is about a patient
     /// (or a broadcast), and its `appointment_id` holds that subject's id instead.
     pub fn about_appointment(&self) -> bool {
-        !matches!(self, DueKind::BroadcastExpand | DueKind::BroadcastSend)
+        !matches!(
+            self,
+            DueKind::BroadcastExpand
+                | DueKind::BroadcastSend
+                | DueKind::Birthday
+                | DueKind::Recall { .. }
+        )
     }
 
     /// Whether one item of this kind exists per patient of its subject: its key names the
@@ -77,6 +96,10 @@ pub enum Sweep {
     Waitlist,
     /// Outreach: broadcasts (expansion and sends).
     Broadcasts,
+    /// Outreach: birthday greetings (one item per patient with a birth date).
+    Birthdays,
+    /// Outreach: recall invitations (one item per patient with a `recall_due`).
+    Recall,
 }
 
 impl Sweep {
@@ -87,6 +110,8 @@ impl Sweep {
             Sweep::Reviews => "reviews",
             Sweep::Waitlist => "waitlist",
             Sweep::Broadcasts => "broadcasts",
+            Sweep::Birthdays => "birthdays",
+            Sweep::Recall => "recall",
         }
     }
 }
@@ -164,9 +189,49 @@ impl DueWork {
         }
     }
 
+    /// A patient's birthday greeting planned for `greeting` (10:00 on their clock), due at
+    /// `at` (the greeting, or now when a write comes later on the birthday itself). One
+    /// per patient (`DUE#<patient>#birthday`): every write replaces it.
+    pub fn birthday(
+        practice_id: PracticeId,
+        patient_id: PatientId,
+        greeting: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            practice_id,
+            appointment_id: AppointmentId::of_patient(&patient_id),
+            patient_id,
+            kind: DueKind::Birthday,
+            due_at: at,
+            planned_for: greeting,
+            attempts: 0,
+        }
+    }
+
+    /// Recall invitation `invitation` of the recall due on `due`, due at `at`. One per
+    /// patient (`DUE#<patient>#recall`): the next invitation replaces it.
+    pub fn recall(
+        practice_id: PracticeId,
+        patient_id: PatientId,
+        due: NaiveDate,
+        invitation: u32,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            practice_id,
+            appointment_id: AppointmentId::of_patient(&patient_id),
+            patient_id,
+            kind: DueKind::Recall { due, invitation },
+            due_at: at,
+            planned_for: at,
+            attempts: 0,
+        }
+    }
+
     /// The broadcast an outreach item belongs to.
     pub fn broadcast_id(&self) -> Option<BroadcastId> {
-        (!self.kind.about_appointment())
+        matches!(self.kind, DueKind::BroadcastExpand | DueKind::BroadcastSend)
             .then(|| BroadcastId::parse(self.appointment_id.as_str()).ok())
             .flatten()
     }

@@ -246,6 +246,12 @@ impl AppointmentId {
     pub(crate) fn of_broadcast(b: &BroadcastId) -> Self {
         Self(b.0.clone())
     }
+
+    /// The subject id of outreach due work about one patient (a birthday): the patient's
+    /// id, so the item's key is `DUE#<patient>#<label>`.
+    pub(crate) fn of_patient(p: &PatientId) -> Self {
+        Self(p.0.clone())
+    }
 }
 
 impl PatientId {

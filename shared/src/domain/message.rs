@@ -48,6 +48,10 @@ pub enum Purpose {
     PreferenceChange,
     /// One message of a broadcast (an office closure, practice news).
     Broadcast,
+    /// A birthday greeting (marketing).
+    Birthday,
+    /// An invitation to book a recall visit (care).
+    Recall,
 }
 
 /// What happened to an outbound attempt, or that an inbound one arrived.

@@ -27,6 +27,10 @@ pub struct Patient {
     pub time_zone: Option<Tz>,
     #[serde(default)]
     pub birth_date: Option<NaiveDate>,
+    /// When the patient is due for a recall visit (a checkup), as the PMS sets it: the
+    /// recall invitations are planned from it (see `crate::recall`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recall_due: Option<NaiveDate>,
     /// A signed waiver allowing clinical details in voicemail.
     #[serde(default)]
     pub voicemail_waiver: bool,
@@ -120,6 +124,7 @@ impl Patient {
             consents: Consents::default(),
             time_zone: None,
             birth_date: None,
+            recall_due: None,
             voicemail_waiver: false,
             new_patient: false,
             no_show_count: 0,

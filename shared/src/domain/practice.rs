@@ -109,6 +109,21 @@ pub struct PracticeSettings {
     pub waitlist_batch_size: u32,
     /// Minutes between two batches of offers of one freed slot.
     pub waitlist_batch_minutes: u32,
+    /// Whether patients with a birth date and marketing consent get a birthday greeting
+    /// (10:00 on their clock; see `frontdesk::birthdays`). Off until the practice turns it on.
+    pub birthday_greetings: bool,
+    /// An optional practice-written offer added to the birthday greeting ("10% off
+    /// whitening this month"): at most 300 characters, no placeholders.
+    pub birthday_offer: Option<String>,
+    /// Whether a patient who prefers a call gets a (low-priority) call task to be wished
+    /// a happy birthday. Off: staff time goes to care; the greeting is skipped, on record.
+    pub birthday_call_tasks: bool,
+    /// Recall: the first invitation goes this many weeks before the patient's `recall_due`.
+    pub recall_lead_weeks: u32,
+    /// Recall: weeks between two invitations of one series.
+    pub recall_every_weeks: u32,
+    /// Recall: invitations per series at most (0 turns recall off).
+    pub recall_max_invitations: u32,
 }
 
 impl Default for PracticeSettings {
@@ -167,6 +182,12 @@ impl Default for PracticeSettings {
             spread_minutes: 30,
             waitlist_batch_size: 5,
             waitlist_batch_minutes: 10,
+            birthday_greetings: false,
+            birthday_offer: None,
+            birthday_call_tasks: false,
+            recall_lead_weeks: 4,
+            recall_every_weeks: 6,
+            recall_max_invitations: 3,
         }
     }
 }
@@ -298,6 +319,32 @@ impl PracticeSettings {
                 "waitlist_batch_minutes",
                 "must be between 5 and 1440 (the sweep runs every 5 minutes)",
             ));
+        }
+        if self.recall_lead_weeks > 26 {
+            return Err(invalid("recall_lead_weeks", "must be at most 26"));
+        }
+        if self.recall_every_weeks == 0 || self.recall_every_weeks > 52 {
+            return Err(invalid("recall_every_weeks", "must be between 1 and 52"));
+        }
+        if self.recall_max_invitations > 10 {
+            return Err(invalid(
+                "recall_max_invitations",
+                "must be at most 10 (0 turns recall off)",
+            ));
+        }
+        if let Some(offer) = &self.birthday_offer {
+            let t = offer.trim();
+            if t.is_empty()
+                || t.chars().count() > 300
+                || t.chars().any(char::is_control)
+                || t.contains("{{")
+                || t.contains("{%")
+            {
+                return Err(invalid(
+                    "birthday_offer",
+                    "must be 1 to 300 characters with no control characters and no placeholders (or null for none)",
+                ));
+            }
         }
         Ok(())
     }

@@ -104,7 +104,7 @@ fn function_binary(sweep: Sweep) -> &'static str {
         Sweep::NoShows => "no-shows",
         Sweep::Reviews => "review-requests",
         // The outreach function runs broadcasts and the waitlist offers.
-        Sweep::Waitlist | Sweep::Broadcasts => "outreach",
+        Sweep::Waitlist | Sweep::Broadcasts | Sweep::Birthdays | Sweep::Recall => "outreach",
     }
 }
 
@@ -115,6 +115,8 @@ fn function_name(sweep: Sweep) -> &'static str {
         Sweep::Reviews => "ReviewRequests",
         Sweep::Waitlist => "Outreach.Waitlist",
         Sweep::Broadcasts => "Outreach.Broadcasts",
+        Sweep::Birthdays => "Outreach.Birthdays",
+        Sweep::Recall => "Outreach.Recall",
     }
 }
 

@@ -59,6 +59,7 @@ pub fn patient(practice_id: &PracticeId, id: &str, number: Option<&str>) -> Pati
         consents: Consents(BTreeMap::from([(Channel::Sms, sms)])),
         time_zone: Some(chrono_tz::Europe::London),
         birth_date: None,
+        recall_due: None,
         voicemail_waiver: false,
         new_patient: true,
         no_show_count: 0,
