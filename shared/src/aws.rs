@@ -46,6 +46,8 @@ pub struct Clients {
     pub sesv2: aws_sdk_sesv2::Client,
     /// The operator secret (practice-api).
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// The sweeps' work-unit queue (`SWEEP_QUEUE_URL`).
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 impl Clients {
@@ -55,6 +57,7 @@ impl Clients {
             sns: aws_sdk_sns::Client::new(config),
             sesv2: aws_sdk_sesv2::Client::new(config),
             secrets: aws_sdk_secretsmanager::Client::new(config),
+            sqs: aws_sdk_sqs::Client::new(config),
         }
     }
 

@@ -33,6 +33,7 @@ pub mod sender_guard;
 pub mod ses;
 pub mod ses_identities;
 pub mod sns;
+pub mod sqs;
 pub mod staff_replies;
 pub mod staff_signin;
 pub mod sweep;

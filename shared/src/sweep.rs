@@ -29,10 +29,10 @@
 //!    for it is never a failed attempt.
 //! 7. Failures are counted in the report (the first `FAILURES_KEPT` kept), never hidden.
 //!
-//! Fan-out over SQS (a coordinator enqueuing (bucket, shard) units for workers) is not
-//! built: one invocation streams pages at bounded memory and stops before its deadline,
-//! and a page costs about two round trips per item, so one worker per sweep carries the
-//! send rates the providers allow (see docs/benchmarks.md, "Reminder sweep at 100,000").
+//! 8. **Fan-out** ([`fanout`], [`worker`]): with `SWEEP_QUEUE_URL` set, the scheduled
+//!    invocation is a coordinator that enqueues (partition, range) work units on SQS, and
+//!    `sweep-worker` invocations stream them with the same engine, checkpointing by page
+//!    and stopping before their deadline. Without it, one invocation runs the whole sweep.
 
 use std::collections::BTreeMap;
 
@@ -44,13 +44,17 @@ use crate::domain::DueWork;
 use crate::Result;
 
 mod batch;
+mod claim;
 mod deps;
 mod engine;
+pub mod fanout;
 pub mod governor;
 mod invoke;
 pub mod send;
 pub mod settle;
 mod snapshot;
+mod stream;
+pub mod worker;
 
 pub use batch::{fair_order, read_batch, Batch};
 pub use deps::{wire, Deps};
@@ -63,6 +67,7 @@ pub use settle::{
     OnUnavailable, Plan, SentRecord, Settled,
 };
 pub use snapshot::Snapshot;
+pub use worker::{coordinate_event, coordinate_job, serve_worker, Worked, Workers};
 
 /// Failures kept in a report (the count covers them all): a report stays small however
 /// much fails.
@@ -234,3 +239,11 @@ mod lease_tests;
 #[cfg(test)]
 #[path = "sweep/deadline_tests.rs"]
 mod deadline_tests;
+
+#[cfg(test)]
+#[path = "sweep/fanout_tests.rs"]
+mod fanout_tests;
+
+#[cfg(test)]
+#[path = "sweep/fanout_proptests.rs"]
+mod fanout_proptests;

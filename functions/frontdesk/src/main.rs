@@ -25,6 +25,7 @@ const FUNCTIONS: &[&str] = &[
     "staff-replies",
     "webhooks",
     "outreach",
+    "sweep-worker",
 ];
 
 fn chosen() -> Option<String> {
@@ -58,6 +59,15 @@ async fn main() -> Result<(), Error> {
         Some("staff-replies") => practice_api::serve::staff_replies().await,
         Some("webhooks") => practice_api::serve::webhooks().await,
         Some("outreach") => outreach::serve().await,
+        // Every fanned-out sweep's work units, dispatched by the unit's sweep.
+        Some("sweep-worker") => {
+            frontdesk::sweep::serve_worker(|w| {
+                w.with::<reminders::Reminders>()
+                    .with::<no_shows::NoShows>()
+                    .with::<review_requests::ReviewRequests>()
+            })
+            .await
+        }
         other => Err(format!(
             "unknown function {other:?}: set {FUNCTION_ENV} to one of {}",
             FUNCTIONS.join(", ")

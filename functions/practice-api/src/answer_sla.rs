@@ -88,6 +88,7 @@ fn diagnostic(e: SweepError) -> Diagnostic {
     let what = match &e {
         SweepError::BadEvent(_) => "BadEvent",
         SweepError::Sweep(_) => "SweepFailed",
+        SweepError::Coordinate(_) => "CoordinateFailed",
         SweepError::AllFailed { .. } => "AllFailed",
         SweepError::Report(_) => "Report",
     };

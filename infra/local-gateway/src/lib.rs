@@ -17,6 +17,7 @@
 pub mod apigw;
 pub mod console_seed;
 pub mod error;
+pub mod fanout;
 pub mod providers;
 pub mod routes;
 pub mod ses_inbound;

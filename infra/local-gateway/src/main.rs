@@ -35,7 +35,16 @@ async fn main() -> Result<(), GatewayError> {
         .filter(|v| !v.trim().is_empty())
         .unwrap_or_else(|| format!("http://127.0.0.1:{http_port}"));
     let gw = Arc::new(
-        stack::build_at(moto, stack::LOCAL_TABLE, &operator, Some(public_base_url)).await?,
+        // The sweeps as deployed: coordinators enqueue work units on moto's SQS, the
+        // gateway drains them into the worker in-process.
+        stack::build_with(
+            moto,
+            stack::LOCAL_TABLE,
+            &operator,
+            Some(public_base_url),
+            stack::Sweeps::FanOut,
+        )
+        .await?,
     );
     let demo = stack::seed_demo(&gw, &operator).await?;
     local_gateway::console_seed::seed_console_demo(&gw, &demo).await?;

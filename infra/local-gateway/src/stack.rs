@@ -87,6 +87,37 @@ pub async fn build_at(
     operator_secret: &str,
     public_base_url: Option<String>,
 ) -> Result<Gateway, GatewayError> {
+    build_with(
+        moto,
+        table,
+        operator_secret,
+        public_base_url,
+        Sweeps::Direct,
+    )
+    .await
+}
+
+/// How the local gateway runs reminders, no-shows and review-requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sweeps {
+    /// One in-process invocation sweeps everything (what the e2e suite replays).
+    Direct,
+    /// As deployed: the scheduled invocation coordinates onto an SQS queue in moto, and
+    /// the gateway drains the queue into the worker in-process (`make run`).
+    FanOut,
+}
+
+/// The queue `make run`'s coordinators fill in moto.
+pub const LOCAL_SWEEP_QUEUE: &str = "frontdesk-local-sweep-work";
+
+/// [`build_at`], choosing how the sweeps run.
+pub async fn build_with(
+    moto: Moto,
+    table: &str,
+    operator_secret: &str,
+    public_base_url: Option<String>,
+    sweeps: Sweeps,
+) -> Result<Gateway, GatewayError> {
     let template_path = local_stack::template_path();
     let template = Template::load(&template_path)?;
     let clients = Clients::new(&moto.sdk_config());
@@ -192,8 +223,12 @@ pub async fn build_at(
     );
     scheduled.insert(
         "review-requests".to_string(),
-        scheduled!(review_requests, sweep_deps),
+        scheduled!(review_requests, sweep_deps.clone()),
     );
+    if sweeps == Sweeps::FanOut {
+        let queue = crate::fanout::local_queue(&clients, LOCAL_SWEEP_QUEUE).await?;
+        crate::fanout::wire(&mut scheduled, sweep_deps, queue);
+    }
 
     let sdk = moto.sdk_config();
     let s3 = aws_sdk_s3::Client::from_conf(

@@ -5,8 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{DueWork, Sweep};
 
-/// A partition of a sweep's due work on the due-work index (GSI1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A partition of a sweep's due work on the due-work index (GSI1). Serialised in the
+/// sweeps' work units (`{"kind":"shard","day":"2026-01-01","shard":7}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DuePartition {
     /// `DUE#<sweep>#<day>#<shard>`: one shard (`0..keys::DUE_SHARDS`) of one UTC day.
     Shard { day: NaiveDate, shard: u32 },

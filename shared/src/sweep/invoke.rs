@@ -7,7 +7,10 @@ use chrono::{DateTime, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use thiserror::Error;
 
-use super::{event_time, run, wire, Deps, DueHandler, SweepReport};
+use std::sync::Arc;
+
+use super::fanout::UnitQueue;
+use super::{coordinate_event, event_time, run, wire, Deps, DueHandler, SweepReport};
 use crate::domain::Sweep;
 
 /// A scheduled job on the engine: its sweep and its handler for one run. Each scheduled
@@ -39,12 +42,21 @@ pub async fn serve<J: Job>() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     crate::policy::check_templates()?;
     let config = crate::config::Config::from_env()?;
-    let deps = wire(&config, &crate::aws::Clients::from_env().await)?;
+    let clients = crate::aws::Clients::from_env().await;
+    let deps = wire(&config, &clients)?;
+    // With a work-unit queue, this invocation coordinates and `sweep-worker` sweeps.
+    let queue: Option<Arc<dyn UnitQueue>> =
+        crate::sqs::SqsQueue::from_env(&clients).map(|q| Arc::new(q) as Arc<dyn UnitQueue>);
     crate::telemetry::run(
         function_binary(J::SWEEP),
         |event: LambdaEvent<serde_json::Value>| {
-            let deps = deps.clone();
-            async move { invoke::<J>(&deps, event).await }
+            let (deps, queue) = (deps.clone(), queue.clone());
+            async move {
+                match queue {
+                    Some(q) => coordinate_event::<J>(&deps, q.as_ref(), event).await,
+                    None => invoke::<J>(&deps, event).await,
+                }
+            }
         },
     )
     .await
@@ -65,6 +77,10 @@ pub enum SweepError {
     #[error("the sweep could not start ({0}); the next scheduled run retries")]
     Sweep(#[source] crate::Error),
 
+    /// The coordinator could not read the cursor, enqueue the units or move the cursor.
+    #[error("the sweep's work units were not all enqueued ({0}); the next scheduled run enqueues them again")]
+    Coordinate(#[source] crate::Error),
+
     /// Work was found and every item tried failed.
     #[error(
         "all {failures} due items tried failed (first: {first}); claimed work comes back when \
@@ -83,6 +99,7 @@ impl SweepError {
         let what = match self {
             SweepError::BadEvent(_) => "BadEvent",
             SweepError::Sweep(_) => "SweepFailed",
+            SweepError::Coordinate(_) => "CoordinateFailed",
             SweepError::AllFailed { .. } => "AllFailed",
             SweepError::Report(_) => "Report",
         };

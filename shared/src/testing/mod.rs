@@ -3,10 +3,12 @@
 
 mod memory_store;
 mod ownership;
+mod queue;
 mod senders;
 
 pub use memory_store::MemoryStore;
 pub use ownership::{owners, FakeIdentities, FakeNumbers};
+pub use queue::MemoryQueue;
 pub use senders::{RecordingEmail, RecordingSms};
 
 /// Parses an RFC 3339 instant for a test. Panics on a bad literal (test code only).
