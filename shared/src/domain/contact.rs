@@ -1,4 +1,11 @@
-//! Contact addresses: E.164 phone numbers (via the `phonenumber` crate) and email addresses.
+//! Contact addresses: E.164 phone numbers and email addresses.
+//!
+//! Numbers from outside (API input, providers' webhooks) are validated by libphonenumber's
+//! rules (the `phonenumber` crate). Numbers read back from the table or any other
+//! serialised form (serde) were validated on the way in, so they get only a structural
+//! E.164 check ([`PhoneNumber::from_stored`]): that keeps libphonenumber's metadata
+//! (loaded and its patterns compiled on first use) off every cold path that only reads a
+//! patient or a practice.
 
 use phonenumber::country::Id as CountryId;
 use serde::{Deserialize, Serialize};
@@ -7,7 +14,8 @@ use std::str::FromStr;
 
 use super::DomainError;
 
-/// A phone number in E.164 form (`+14155550123`), validated by libphonenumber's rules.
+/// A phone number in E.164 form (`+14155550123`), validated by libphonenumber's rules when
+/// it comes in; deserialising checks only the E.164 shape (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PhoneNumber(String);
@@ -82,6 +90,22 @@ impl PhoneNumber {
         Self::parse(input, None)
     }
 
+    /// A number read back from storage, already validated when it came in: only the E.164
+    /// shape is checked (`+`, then 1 to 15 digits, the first not 0), without libphonenumber.
+    pub fn from_stored(s: String) -> Result<Self, DomainError> {
+        let digits = s.strip_prefix('+').unwrap_or_default();
+        let shape_ok = (1..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        if !shape_ok {
+            return Err(DomainError::Invalid {
+                field: "phone",
+                reason: "a stored number must be E.164 such as +14155550123".into(),
+            });
+        }
+        Ok(Self(s))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -97,7 +121,7 @@ impl PhoneNumber {
 impl TryFrom<String> for PhoneNumber {
     type Error = DomainError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse_e164(&s)
+        Self::from_stored(s)
     }
 }
 
@@ -195,6 +219,37 @@ mod tests {
     fn e164_parse_requires_plus() {
         assert!(PhoneNumber::parse_e164("4155552671").is_err());
         assert!(PhoneNumber::parse_e164("+14155552671").is_ok());
+    }
+
+    #[test]
+    fn stored_numbers_get_the_e164_shape_check_only() {
+        let read = |s: &str| serde_json::from_value::<PhoneNumber>(serde_json::json!(s));
+        assert_eq!(read("+14155552671").unwrap().as_str(), "+14155552671");
+        assert_eq!(read("+442079460018").unwrap().as_str(), "+442079460018");
+        for bad in [
+            "",
+            "+",
+            "14155552671",
+            "+0123",
+            " +14155552671",
+            "+1415555267a",
+            "+1 415 555 2671",
+            "+1234567890123456",
+        ] {
+            assert!(read(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the validating parser accepts and stores reads back, unchanged.
+        #[test]
+        fn every_validated_number_reads_back(digits in "[2-9][0-9]{2}[2-9][0-9]{6}") {
+            if let Ok(p) = PhoneNumber::parse(&digits, Some(Region::us())) {
+                let json = serde_json::to_value(&p).unwrap();
+                let back: PhoneNumber = serde_json::from_value(json).unwrap();
+                proptest::prop_assert_eq!(back, p);
+            }
+        }
     }
 
     #[test]
