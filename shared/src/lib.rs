@@ -26,6 +26,7 @@ pub mod policy;
 pub mod ports;
 pub mod providers;
 pub mod rate_limit;
+pub mod reply_intents;
 pub mod secrets;
 pub mod sender_guard;
 pub mod ses;
