@@ -140,6 +140,22 @@ pub async fn deliver(senders: &Senders, out: Outbound<'_>, now: DateTime<Utc>) -
     delivered
 }
 
+/// A message whose earlier attempts failed (the provider or the store) and whose latest
+/// useful moment (`not_after`) has now passed: a staff task, not the silent "too late"
+/// suppression a first attempt gets, since the patient was meant to have it.
+pub fn missed_after_failures(out: Outbound<'_>, now: DateTime<Utc>) -> Delivered {
+    let delivered = staff_task(
+        &out,
+        TaskKind::SendFailed,
+        "Earlier attempts to send this failed and it is now too late to send it; \
+         contact the patient."
+            .to_string(),
+        now,
+    );
+    crate::telemetry::delivered(out.patient.preferred_channel, &delivered.delivery);
+    delivered
+}
+
 async fn decide_and_send(senders: &Senders, out: Outbound<'_>, now: DateTime<Utc>) -> Delivered {
     let decision = route(
         out.patient,

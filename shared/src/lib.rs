@@ -28,6 +28,7 @@ pub mod ports;
 pub mod providers;
 pub mod rate_limit;
 pub mod recall;
+pub mod reply_intents;
 pub mod secrets;
 pub mod sender_guard;
 pub mod ses;

@@ -34,6 +34,8 @@ pub struct DeferredReport {
     /// Taken by an overlapping run, or the thread changed: tried again next run.
     pub skipped: usize,
     pub failed: usize,
+    /// Automatic replies' send intents completed by the same run (`reply_intents`).
+    pub intents: crate::reply_intents::IntentReport,
 }
 
 enum Outcome {
@@ -45,7 +47,8 @@ enum Outcome {
     Failed,
 }
 
-/// Sends every deferred staff reply due at or before `now`.
+/// Sends every deferred staff reply due at or before `now`, then completes the automatic
+/// replies' send intents that came due (see `reply_intents`).
 pub async fn send_due(
     store: &dyn Store,
     senders: &Senders,
@@ -71,6 +74,7 @@ pub async fn send_due(
             }
         }
     }
+    report.intents = crate::reply_intents::complete_due(store, senders, now).await?;
     Ok(report)
 }
 

@@ -289,6 +289,14 @@ impl<H: WriteHook<S>, S: Store> Store for SpyStore<H, S> {
     async fn deferred_replies(&self, until: DateTime<Utc>) -> frontdesk::Result<Vec<Message>> {
         self.counted(self.inner.deferred_replies(until)).await
     }
+    async fn reply_intents_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> frontdesk::Result<Vec<frontdesk::ports::ReplyIntent>> {
+        self.counted(self.inner.reply_intents_due(until, limit))
+            .await
+    }
     async fn staff_member(
         &self,
         p: &PracticeId,

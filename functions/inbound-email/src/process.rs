@@ -3,16 +3,19 @@
 //! Round trips to DynamoDB for an email from a known patient, in order: the practice item
 //! (GetItem); the email index (one GSI4 Query); the upcoming appointments only for a
 //! confirmation; one `TransactWriteItems` (the claim `inbound:ses:<message id>` with
-//! everything else). Plus one S3 GetObject before, and the SES send after. The
-//! reply goes after the commit, so SES delivering the message twice, even concurrently,
-//! finds the claim taken and nothing is done or sent again.
+//! everything else, and the reply's send intent). Plus one S3 GetObject before, and the
+//! SES send after, between the intent's claim and settle (two more writes). The reply goes
+//! after the commit, so SES delivering the message twice, even concurrently, finds the
+//! claim taken and nothing is done or sent again.
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use frontdesk::deliver::Senders;
-use frontdesk::domain::{Decision, PracticeId};
+use frontdesk::domain::PracticeId;
 use frontdesk::email_links::parse_reply_to;
-use frontdesk::ports::{Clock, Fetched, Key, Store, Write};
+use frontdesk::ports::{Clock, Fetched, IntentSend, Key, ReplyIntent, Store, Write};
+use frontdesk::reply_intents::{self, Attempt};
 
 use crate::error::EmailError;
 use crate::mime;
@@ -80,14 +83,14 @@ pub async fn process(deps: &Deps, receipt: &Receipt, raw: &[u8]) -> Result<Outco
     if !receipt.passed() {
         tracing::info!(practice_id = %practice_id, checks = ?receipt.failed_checks, "email failed sender checks; not acted on");
         let p = plan::plan_unverified(&practice, &receipt.claim_key(), &receipt.failed_checks, now);
-        return commit_once(deps, p).await;
+        return commit_once(deps, p, now).await;
     }
     let parsed = match mime::parse(raw) {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(practice_id = %practice_id, error = %e, "an email could not be read");
             let p = plan::plan_unverified(&practice, &receipt.claim_key(), &["mime"], now);
-            return commit_once(deps, p).await;
+            return commit_once(deps, p, now).await;
         }
     };
     let mail = Mail {
@@ -104,7 +107,7 @@ pub async fn process(deps: &Deps, receipt: &Receipt, raw: &[u8]) -> Result<Outco
     candidates.sort_by(|a, b| a.patient_id.cmp(&b.patient_id));
     if candidates.is_empty() {
         let p = plan::plan_unknown(&practice, &mail, now)?;
-        return commit_once(deps, p).await;
+        return commit_once(deps, p, now).await;
     }
     let patient = candidates.remove(0);
     let mut sender = Sender {
@@ -137,9 +140,10 @@ pub async fn process(deps: &Deps, receipt: &Receipt, raw: &[u8]) -> Result<Outco
             );
         }
         let p = plan::plan_known(&practice, &mail, &sender, action, now)?;
-        let writes = frontdesk::webhooks::with_events(p.writes.clone(), now);
+        let mut writes = frontdesk::webhooks::with_events(p.writes.clone(), now);
+        writes.extend(intent_of(&p, now));
         match deps.store.write(writes).await {
-            Ok(()) => return Ok(send(deps, p).await),
+            Ok(()) => return Ok(send(deps, p, now).await),
             Err(frontdesk::Error::Conflict) => {}
             Err(e) => return Err(e.into()),
         }
@@ -179,9 +183,11 @@ fn version_in(fetched: &Fetched, key: &Key) -> Option<u64> {
 }
 
 /// A plan with no versioned items: a conflict can only be the claim (a duplicate).
-async fn commit_once(deps: &Deps, p: Plan) -> Result<Outcome, EmailError> {
-    match deps.store.write(p.writes.clone()).await {
-        Ok(()) => Ok(send(deps, p).await),
+async fn commit_once(deps: &Deps, p: Plan, now: DateTime<Utc>) -> Result<Outcome, EmailError> {
+    let mut writes = p.writes.clone();
+    writes.extend(intent_of(&p, now));
+    match deps.store.write(writes).await {
+        Ok(()) => Ok(send(deps, p, now).await),
         Err(frontdesk::Error::Conflict) => Ok(Outcome {
             action: "duplicate",
             duplicate: true,
@@ -191,22 +197,34 @@ async fn commit_once(deps: &Deps, p: Plan) -> Result<Outcome, EmailError> {
     }
 }
 
-async fn send(deps: &Deps, p: Plan) -> Outcome {
+/// A reply to a patient commits with its send intent (`frontdesk::reply_intents`): a
+/// failed send, or a commit whose answer was lost, is completed by the staff-replies
+/// schedule or handed to staff. An unknown sender's reply has no timeline to settle.
+fn intent_of(p: &Plan, now: DateTime<Utc>) -> Option<Write> {
+    let (email, record) = p.reply.as_ref()?;
+    record.patient_id.as_ref()?;
+    Some(reply_intents::pending(
+        record,
+        IntentSend::Email(email.clone()),
+        now,
+    ))
+}
+
+async fn send(deps: &Deps, p: Plan, now: DateTime<Utc>) -> Outcome {
     let mut sent = 0;
     if let Some((email, record)) = p.reply {
-        match deps.senders.email.send_email(&email).await {
-            Ok(_) => sent += 1,
-            Err(e) if record.patient_id.is_some() => {
-                let mut m = record;
-                m.decision = Decision::Failed {
-                    reason: e.to_string(),
-                    attempts: 1,
-                };
-                if let Err(e) = deps.store.write(vec![Write::Message(Box::new(m))]).await {
-                    tracing::error!(error = %e, "a failed reply could not be recorded");
-                }
+        if record.patient_id.is_some() {
+            let intent = ReplyIntent::pending(record, IntentSend::Email(email), now);
+            match reply_intents::attempt(deps.store.as_ref(), &deps.senders, &intent, now).await {
+                Ok(Attempt::Sent) => sent += 1,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "a reply's send intent could not be settled; the completer takes it"
+                ),
             }
-            Err(e) => tracing::warn!(error = %e, "the reply to an unknown sender failed"),
+        } else if let Err(e) = deps.senders.email.send_email(&email).await {
+            tracing::warn!(error = %e, "the reply to an unknown sender failed");
         }
     }
     Outcome {

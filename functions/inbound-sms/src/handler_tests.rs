@@ -40,15 +40,16 @@ fn nothing_stored(app: &App) {
 // --- Signatures -----------------------------------------------------------------------
 
 #[tokio::test]
-async fn a_signed_twilio_text_from_a_patient_is_stored_answered_and_costs_three_requests() {
+async fn a_signed_twilio_text_from_a_patient_is_stored_answered_and_costs_five_requests() {
     let app = app_with_patient(office_hours()).await;
     let r = app
         .twilio("SM0001", PATIENT_PHONE, "What should I bring?")
         .await;
     assert_eq!(status(&r), 200, "{}", body_text(&r));
     assert!(is_twiml(&r));
-    // Practice GetItem + phone Query (concurrent), then one transaction.
-    assert_eq!(app.store.requests(), 3);
+    // Practice GetItem + phone Query (concurrent), then one transaction; the reply's send
+    // intent claimed and settled around its send.
+    assert_eq!(app.store.requests(), 5);
 
     let timeline = app.timeline("pat-1").await;
     assert_eq!(timeline.len(), 2);
@@ -460,7 +461,7 @@ async fn help_names_the_practice_its_phone_and_how_to_opt_out() {
 }
 
 #[tokio::test]
-async fn c_confirms_the_next_pending_appointment_in_four_requests() {
+async fn c_confirms_the_next_pending_appointment_in_six_requests() {
     let app = app_with_patient(office_hours()).await;
     app.add_appointment("past", "pat-1", office_hours() - hours(48))
         .await;
@@ -470,7 +471,8 @@ async fn c_confirms_the_next_pending_appointment_in_four_requests() {
         .await;
     let r = app.text("C").await;
     assert_eq!(status(&r), 200);
-    assert_eq!(app.store.requests(), 4);
+    // Four, then the reply's intent claimed and settled.
+    assert_eq!(app.store.requests(), 6);
     let next = app.appointment("next").await;
     let c = next.confirmation.clone().expect("confirmed");
     assert_eq!(c.channel, Channel::Sms);
@@ -895,7 +897,7 @@ async fn a_shared_family_phone_files_the_text_under_the_patient_with_the_soonest
 }
 
 #[tokio::test]
-async fn a_failed_reply_is_recorded_as_failed() {
+async fn a_reply_refused_for_good_is_recorded_as_a_staff_task() {
     let app = app_with_patient(office_hours()).await;
     *app.sms.fail_with.lock().unwrap() = Some(frontdesk::Error::SendRejected(
         "SNS Publish: InvalidParameter (HTTP 400)".into(),
@@ -903,11 +905,13 @@ async fn a_failed_reply_is_recorded_as_failed() {
     let r = app.text("hello").await;
     assert_eq!(status(&r), 200);
     let reply = app.timeline("pat-1").await.pop().unwrap();
+    // Its send intent hands it to staff at once (a refusal is not retried).
     assert!(
-        matches!(reply.decision, Decision::Failed { attempts: 1, .. }),
+        matches!(reply.decision, Decision::StaffTask { .. }),
         "{:?}",
         reply.decision
     );
+    assert_eq!(app.tasks_of(TaskKind::SendFailed).len(), 1);
 }
 
 #[tokio::test]

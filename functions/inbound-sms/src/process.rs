@@ -7,8 +7,10 @@
 //!    entries, tasks, and the patient/appointment changes.
 //!
 //! The replies are sent after the batch commits, so a provider retry, even a concurrent
-//! one, finds the claim taken and is acknowledged without a second reply. A send that
-//! fails afterwards rewrites its timeline entry as failed (one more write, only then).
+//! one, finds the claim taken and is acknowledged without a second reply. Each reply
+//! commits with a send intent (`frontdesk::reply_intents`): claimed and settled around its
+//! send (two more writes per reply); a send that fails, or a commit whose answer was lost,
+//! leaves the intent to the staff-replies schedule, which sends it once or opens a task.
 //!
 //! A conflict in the batch is either the claim (a duplicate) or a patient/appointment that
 //! changed since it was read. The versioned items are read again: unchanged means the claim
@@ -124,7 +126,7 @@ pub async fn process(
         match deps.store.write(writes).await {
             Ok(()) => {
                 close_healed(deps, practice, &sender, now).await;
-                return Ok(deliver(deps, practice, plan, &sender).await);
+                return Ok(deliver(deps, practice, plan, &sender, now).await);
             }
             Err(frontdesk::Error::Conflict) => {}
             Err(e) => return Err(e.into()),

@@ -1,8 +1,11 @@
 //! After the plan commits: sending what it says, on-call alerts first, and rewriting the
-//! timeline entries of sends that failed.
+//! timeline entries of alerts that failed. Replies to the patient go through their send
+//! intents (`frontdesk::reply_intents`).
 
+use chrono::{DateTime, Utc};
 use frontdesk::domain::{Decision, Practice};
-use frontdesk::ports::Write;
+use frontdesk::ports::{IntentSend, ReplyIntent, Write};
+use frontdesk::reply_intents::{self, Attempt};
 use futures_util::future::join_all;
 
 use crate::deps::Deps;
@@ -16,6 +19,7 @@ pub(crate) async fn deliver(
     practice: &Practice,
     mut plan: Plan,
     sender: &Sender,
+    now: DateTime<Utc>,
 ) -> Outcome {
     let mut corrections: Vec<Write> = Vec::new();
     let mut sent = 0;
@@ -64,16 +68,25 @@ pub(crate) async fn deliver(
         }
     }
 
+    // The replies to the patient go through their send intents (committed with the
+    // plan): claimed, sent, settled; a failure leaves the intent to the completer.
     for out in plan
         .sends
         .iter()
         .filter(|o| o.recipient == Recipient::Patient)
     {
-        match send(deps, &out.delivery).await {
-            Ok(()) => sent += 1,
-            Err(reason) => {
+        let intent = ReplyIntent::pending(out.record.clone(), intent_send(&out.delivery), now);
+        match reply_intents::attempt(deps.store.as_ref(), &deps.senders, &intent, now).await {
+            Ok(Attempt::Sent) => sent += 1,
+            Ok(Attempt::Skipped) => {}
+            Ok(Attempt::Released | Attempt::HandedToStaff) => failed += 1,
+            Err(e) => {
                 failed += 1;
-                corrections.push(failed_record(&out.record, reason));
+                tracing::warn!(
+                    practice_id = %practice.practice_id,
+                    error = %e,
+                    "a reply's send intent could not be settled; the completer takes it"
+                );
             }
         }
     }
@@ -97,6 +110,13 @@ pub(crate) async fn deliver(
     }
 }
 
+fn intent_send(delivery: &Delivery) -> IntentSend {
+    match delivery {
+        Delivery::Sms(sms) => IntentSend::Sms(sms.clone()),
+        Delivery::Email(email) => IntentSend::Email(email.clone()),
+    }
+}
+
 async fn send(deps: &Deps, delivery: &Delivery) -> Result<(), String> {
     let result = match delivery {
         Delivery::Sms(sms) => deps.senders.sms.send_sms(sms).await,
@@ -113,3 +133,7 @@ fn failed_record(record: &frontdesk::domain::Message, reason: String) -> Write {
     };
     Write::Message(Box::new(m))
 }
+
+#[cfg(test)]
+#[path = "reply_send_tests.rs"]
+mod tests;

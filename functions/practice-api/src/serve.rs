@@ -49,6 +49,9 @@ pub async fn staff_replies() -> Result<(), Error> {
                 due = report.due,
                 sent = report.sent,
                 failed = report.failed,
+                intents_due = report.intents.due,
+                intents_sent = report.intents.sent,
+                intents_to_staff = report.intents.handed_to_staff,
                 "staff replies swept"
             );
             Ok::<_, Error>(serde_json::to_value(report)?)

@@ -252,6 +252,14 @@ impl Store for DynamoStore {
         self.read_deferred_replies(until).await
     }
 
+    async fn reply_intents_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::ports::ReplyIntent>> {
+        self.read_reply_intents_due(until, limit).await
+    }
+
     async fn webhook_endpoints(
         &self,
         practice_id: &PracticeId,

@@ -78,4 +78,37 @@ impl DynamoStore {
             .scan_index_forward(true);
         self.every_page(query, kind::DEFERRED_REPLY).await
     }
+
+    /// R16b: reply intents due at or before `until` (GSI1 `DUE#replies#<shard>`), at most
+    /// `limit` per shard, oldest first: one Query per shard.
+    pub(in crate::dynamo) async fn read_reply_intents_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::ports::ReplyIntent>> {
+        let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+        let mut out = Vec::new();
+        for shard in 0..keys::REPLY_INTENT_SHARDS {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI1)
+                .key_condition_expression("#pk = :pk AND #sk <= :until")
+                .expression_attribute_names("#pk", keys::GSI1_PK)
+                .expression_attribute_names("#sk", keys::GSI1_SK)
+                .expression_attribute_values(":pk", s(keys::reply_intents_due_shard_pk(shard)))
+                .expression_attribute_values(":until", s(keys::due_sort_until(until)))
+                .scan_index_forward(true)
+                .limit(limit)
+                .send()
+                .await
+                .map_err(|e| storage("Query", &e))?;
+            for item in page.items.unwrap_or_default() {
+                out.push(codec::decode(item, kind::REPLY_INTENT)?);
+            }
+        }
+        out.sort_by_key(|i: &crate::ports::ReplyIntent| i.due_at);
+        Ok(out)
+    }
 }

@@ -180,3 +180,28 @@ fn practice_shard(practice: &PracticeId, shards: u32) -> u32 {
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
         % shards
 }
+
+/// An automatic reply's send intent, in the practice's partition.
+pub fn reply_intent_sk(message: &MessageId) -> String {
+    format!("INTENT#REPLY#{message}")
+}
+
+/// Shards of the reply-intent index (GSI1 `DUE#replies#<n>`), like the answer index's.
+pub const REPLY_INTENT_SHARDS: u32 = 4;
+
+pub fn reply_intents_due_pk(practice: &PracticeId) -> String {
+    reply_intents_due_shard_pk(practice_shard(practice, REPLY_INTENT_SHARDS))
+}
+
+pub fn reply_intents_due_shard_pk(shard: u32) -> String {
+    format!("DUE#replies#{shard}")
+}
+
+/// Due first, then the practice and the reply.
+pub fn reply_intent_due_sort(
+    due_at: DateTime<Utc>,
+    practice: &PracticeId,
+    message: &MessageId,
+) -> String {
+    format!("{}#{practice}#{message}", sortable_time(due_at))
+}

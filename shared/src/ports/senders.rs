@@ -1,10 +1,11 @@
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{EmailAddress, MessageKind, PatientId, PhoneNumber, PracticeId};
 use crate::Result;
 
 /// One SMS. `from` is the practice's origination number.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sms {
     /// The practice sending it: its `sms_provider` decides the path (see `providers`).
     pub practice_id: PracticeId,
@@ -14,7 +15,7 @@ pub struct Sms {
 }
 
 /// One email from the practice's verified sender.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email {
     /// The practice sending it: its sender must be one it owns (see `sender_guard`).
     pub practice_id: PracticeId,
@@ -28,7 +29,7 @@ pub struct Email {
 }
 
 /// Who an email to a patient is for and, when automated, its kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatientMail {
     pub patient_id: PatientId,
     /// `Some` for automated email (List-Unsubscribe for that kind); `None` for a personal

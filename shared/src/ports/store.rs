@@ -268,6 +268,16 @@ pub trait Store: Send + Sync {
         Err(unsupported("deferred_replies"))
     }
 
+    /// Reply intents due at or before `until`, across practices, oldest first, at most
+    /// `limit` per shard of the reply-intent index.
+    async fn reply_intents_due(
+        &self,
+        _until: DateTime<Utc>,
+        _limit: usize,
+    ) -> Result<Vec<crate::ports::ReplyIntent>> {
+        Err(unsupported("reply_intents_due"))
+    }
+
     /// A staff member of the practice.
     async fn staff_member(
         &self,

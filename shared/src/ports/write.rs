@@ -232,6 +232,19 @@ pub enum Write {
         practice_id: PracticeId,
         message_id: crate::domain::MessageId,
     },
+    /// An automatic reply's send intent: created (`expect: None`, conflicts if it exists)
+    /// or claimed/released (`Some(v)`: only while its version is still `v`).
+    ReplyIntent {
+        intent: Box<crate::ports::ReplyIntent>,
+        expect: Option<u64>,
+    },
+    /// Settles an intent (sent, or handed to staff): deletes it, only while its version is
+    /// still `version`.
+    SettleReplyIntent {
+        practice_id: PracticeId,
+        message_id: crate::domain::MessageId,
+        version: u64,
+    },
     /// Claims an email for sign-in across practices (`LOGIN#<email>`): conflicts if any
     /// practice's staff member already uses it. Written with `StaffEmail`.
     StaffLogin {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::deliver::{deliver, Content, Delivery, Outbound};
+use crate::deliver::{deliver, missed_after_failures, Content, Delivery, Outbound};
 use crate::domain::{
     Appointment, Channel, Decision, Direction, DueWork, Message, MessageId, MessageKind, Patient,
     Priority, Purpose,
@@ -79,22 +79,25 @@ pub async fn send(
         .governor
         .acquire(practice, patient.preferred_channel, Lane::Bulk)
         .await;
-    let delivered = deliver(
-        &deps.senders,
-        Outbound {
-            practice,
-            patient,
-            kind: message.kind,
-            purpose: message.purpose,
-            appointment_id: Some(&appointment.appointment_id),
-            not_after: message.not_after,
-            content: message.content,
-            task_priority: message.task_priority,
-            task_due: now,
-        },
-        now,
-    )
-    .await;
+    // An earlier claim of this work did not finish (attempts counts this one) and the
+    // message is now too late: staff are told rather than it being dropped as late.
+    let missed = claimed.attempts > 1 && message.not_after.is_some_and(|d| now > d);
+    let out = Outbound {
+        practice,
+        patient,
+        kind: message.kind,
+        purpose: message.purpose,
+        appointment_id: Some(&appointment.appointment_id),
+        not_after: message.not_after,
+        content: message.content,
+        task_priority: message.task_priority,
+        task_due: now,
+    };
+    let delivered = if missed {
+        missed_after_failures(out, now)
+    } else {
+        deliver(&deps.senders, out, now).await
+    };
     let label = (how.label)(&delivered.delivery);
     let sent = matches!(delivered.delivery, Delivery::Sent { .. });
     let settled = settle(claimed, delivered, label, now, how.on_unavailable)?;

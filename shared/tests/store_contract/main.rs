@@ -22,6 +22,7 @@ mod notices;
 mod patients;
 mod practice_lists;
 mod task_events;
+mod reply_intents;
 mod waitlist;
 mod webhooks;
 
@@ -150,4 +151,13 @@ contract! {
     erasure::an_erased_message_takes_its_sent_copy_and_deferred_reply_with_it,
     erasure::a_patients_tasks_are_found_by_key_whatever_the_other_patients_tasks,
     task_events::every_task_write_carries_its_created_and_resolved_events,
+    reply_intents::a_committed_intent_is_not_due_until_it_goes_stale,
+    reply_intents::a_reply_sent_right_after_the_commit_is_settled_and_never_sent_again,
+    reply_intents::a_lost_commit_answer_is_completed_once_by_the_sweep,
+    reply_intents::a_failed_send_is_retried_then_handed_to_staff,
+    reply_intents::a_failed_send_that_recovers_goes_out_once,
+    reply_intents::a_send_refused_for_good_becomes_a_task_at_once,
+    reply_intents::a_crash_between_send_and_settle_becomes_a_task_not_a_second_send,
+    reply_intents::two_completers_at_once_send_once,
+    reply_intents::two_completers_of_an_interrupted_send_open_one_task,
 }

@@ -111,14 +111,22 @@ impl<'a> Draft<'a> {
                         provider_message_id: None,
                     },
                 );
+                let sms = Sms {
+                    practice_id: self.input.practice.practice_id.clone(),
+                    from: self.reply_from.clone(),
+                    to: self.input.inbound.from.clone(),
+                    body,
+                };
                 self.writes.push(Write::Message(Box::new(record.clone())));
+                // Its send intent commits with it: a reply whose send fails, or whose
+                // commit's answer is lost, is completed later or handed to staff.
+                self.writes.push(frontdesk::reply_intents::pending(
+                    &record,
+                    frontdesk::ports::IntentSend::Sms(sms.clone()),
+                    self.input.now,
+                ));
                 self.sends.push(Outgoing {
-                    delivery: Delivery::Sms(Sms {
-                        practice_id: self.input.practice.practice_id.clone(),
-                        from: self.reply_from.clone(),
-                        to: self.input.inbound.from.clone(),
-                        body,
-                    }),
+                    delivery: Delivery::Sms(sms),
                     recipient: Recipient::Patient,
                     record,
                 });

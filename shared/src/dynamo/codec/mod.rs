@@ -66,6 +66,7 @@ pub(super) mod kind {
     pub const BROADCAST: &str = "broadcast";
     pub const BROADCAST_RECIPIENT: &str = "broadcast_recipient";
     pub const PATIENT_LEASE: &str = "patient_lease";
+    pub const REPLY_INTENT: &str = "reply_intent";
 }
 
 mod batch;
@@ -76,6 +77,7 @@ mod expression;
 mod lease;
 mod notices;
 mod ops;
+mod reply_intents;
 mod sessions;
 mod staff;
 mod threads;

@@ -223,9 +223,18 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
             }
             if matches!(m.decision, crate::domain::Decision::Deferred { .. }) {
                 out.push(Op::delete(
-                    pk,
+                    pk.clone(),
                     keys::deferred_reply_sk(&m.message_id),
                     kind::DEFERRED_REPLY,
+                ));
+            }
+            // An automatic reply not yet settled: its send intent (nothing of an erased
+            // patient goes out afterwards).
+            if crate::reply_intents::may_have_intent(&m) {
+                out.push(Op::delete(
+                    pk,
+                    keys::reply_intent_sk(&m.message_id),
+                    kind::REPLY_INTENT,
                 ));
             }
         }
@@ -348,6 +357,9 @@ pub(in crate::dynamo) fn expand(write: Write, out: &mut Vec<Op>) -> Result<()> {
         | Write::CannedReply { .. }
         | Write::RemoveCannedReply { .. }) => staff::expand(w, out)?,
         w @ (Write::ChannelHealth { .. } | Write::DeliveryReport(_)) => delivery::expand(w, out)?,
+        w @ (Write::ReplyIntent { .. } | Write::SettleReplyIntent { .. }) => {
+            super::reply_intents::expand(w, out)?
+        }
         w @ (Write::WaitlistEntry(_) | Write::RemoveWaitlistEntry { .. } | Write::Slot { .. }) => {
             waitlist::expand(w, out)?
         }

@@ -133,7 +133,10 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
                 t.remove(&(pk.clone(), keys::sent_sk(id)));
             }
             if matches!(m.decision, crate::domain::Decision::Deferred { .. }) {
-                t.remove(&(pk, keys::deferred_reply_sk(&m.message_id)));
+                t.remove(&(pk.clone(), keys::deferred_reply_sk(&m.message_id)));
+            }
+            if crate::reply_intents::may_have_intent(&m) {
+                t.remove(&(pk, keys::reply_intent_sk(&m.message_id)));
             }
         }
         Write::Message(m) => {
@@ -254,6 +257,9 @@ pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
         | Write::DoneDeferReply { .. }
         | Write::CannedReply { .. }
         | Write::RemoveCannedReply { .. }) => super::staff::apply(t, w)?,
+        w @ (Write::ReplyIntent { .. } | Write::SettleReplyIntent { .. }) => {
+            super::reply_intents::apply(t, w)?
+        }
         Write::Broadcast { broadcast, expect } => {
             let k = (
                 keys::practice_pk(&broadcast.practice_id),

@@ -10,6 +10,7 @@
 
 mod apply;
 mod delivery;
+mod reply_intents;
 mod sessions;
 mod staff;
 mod store;
@@ -54,6 +55,7 @@ enum Stored {
     StaffEmail,
     Invitation(Box<crate::domain::Invitation>),
     DeferredReply(Box<Message>),
+    ReplyIntent(Box<crate::ports::ReplyIntent>),
     CannedReply(Box<crate::domain::CannedReply>),
     StaffLogin(PracticeId, crate::domain::StaffId),
     Session(Box<crate::domain::Session>),

@@ -550,6 +550,15 @@ impl Store for MemoryStore {
         Ok(staff::deferred_replies(&*self.lock()?, until))
     }
 
+    async fn reply_intents_due(
+        &self,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::ports::ReplyIntent>> {
+        self.count(crate::keys::REPLY_INTENT_SHARDS as usize);
+        Ok(super::reply_intents::due(&*self.lock()?, until, limit))
+    }
+
     async fn webhook_endpoints(
         &self,
         practice_id: &PracticeId,
