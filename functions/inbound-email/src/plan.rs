@@ -13,8 +13,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{
-    Channel, Decision, Direction, EmailAddress, Message, MessageId, MessageKind, Patient, Practice,
-    Priority, Purpose, Task, TaskId, TaskKind, TaskStatus, TaskWork,
+    Channel, Decision, Direction, EmailAddress, Message, MessageKind, Patient, Practice, Priority,
+    Purpose, Task, TaskId, TaskKind,
 };
 use frontdesk::policy::templates;
 use frontdesk::policy::ReplyContext;
@@ -67,22 +67,17 @@ fn task(
 ) -> Task {
     let s = &practice.settings;
     Task {
-        practice_id: practice.practice_id.clone(),
-        task_id: TaskId::generate(),
-        kind,
-        priority,
-        status: TaskStatus::Open,
-        title: title.into(),
-        detail,
-        script: None,
-        voicemail_script: None,
         patient_id: patient.map(|p| p.patient_id.clone()),
-        appointment_id: None,
         due_at: s.office_hours.next_opening(now, s.time_zone).unwrap_or(now),
-        created_at: now,
-        resolved_at: None,
-        resolution: None,
-        work: TaskWork::default(),
+        ..Task::open(
+            practice.practice_id.clone(),
+            TaskId::generate(),
+            kind,
+            priority,
+            title,
+            detail,
+            now,
+        )
     }
 }
 
@@ -195,20 +190,16 @@ fn entry(
     body: String,
     decision: Decision,
 ) -> Message {
-    Message {
-        practice_id: practice.practice_id.clone(),
-        patient_id: patient.map(|p| p.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
+    Message::new(
+        practice.practice_id.clone(),
         at,
-        channel: Channel::Email,
+        Channel::Email,
         direction,
         purpose,
         body,
         decision,
-        appointment_id: None,
-        actor: None,
-    }
+    )
+    .on_thread(patient.map(|p| p.patient_id.clone()), None)
 }
 
 /// Whether the patient asked to stop everything ("STOP ALL", "unsubscribe from everything").

@@ -355,22 +355,17 @@ async fn staff_sign_in_answer_the_waiting_thread_and_resolve_a_task() {
 
     // A task: assign to me, resolve; recorded with the staff id.
     let task = Task {
-        practice_id: pid.clone(),
-        task_id: TaskId::generate(),
-        kind: TaskKind::CallPatient,
-        priority: Priority::High,
-        status: TaskStatus::Open,
-        title: "Call Ann back".into(),
-        detail: "She asked to move her visit.".into(),
         script: Some("Hello, this is Lakeside Dental.".into()),
-        voicemail_script: None,
         patient_id: Some(patient.clone()),
-        appointment_id: None,
-        due_at: Utc::now() - Duration::minutes(1),
-        created_at: Utc::now() - Duration::minutes(1),
-        resolved_at: None,
-        resolution: None,
-        work: Default::default(),
+        ..Task::open(
+            pid.clone(),
+            TaskId::generate(),
+            TaskKind::CallPatient,
+            Priority::High,
+            "Call Ann back",
+            "She asked to move her visit.",
+            Utc::now() - Duration::minutes(1),
+        )
     };
     app.store
         .write(vec![Write::Task(Box::new(task.clone()))])

@@ -1,6 +1,6 @@
 //! Reads of staff members (R14, R15), in the practice's own partition.
 
-use super::super::codec::{self, kind, s};
+use super::super::codec::{self, kind};
 use super::super::errors::storage;
 use super::super::DynamoStore;
 use chrono::{DateTime, Utc};
@@ -65,17 +65,7 @@ impl DynamoStore {
         &self,
         until: DateTime<Utc>,
     ) -> Result<Vec<Message>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .key_condition_expression("#pk = :pk AND #sk <= :until")
-            .expression_attribute_names("#pk", keys::GSI1_PK)
-            .expression_attribute_names("#sk", keys::GSI1_SK)
-            .expression_attribute_values(":pk", s(keys::DEFERRED_REPLIES_PK))
-            .expression_attribute_values(":until", s(keys::due_sort_until(until)))
-            .scan_index_forward(true);
+        let query = self.due_query(keys::DEFERRED_REPLIES_PK.to_string(), until);
         self.every_page(query, kind::DEFERRED_REPLY).await
     }
 }
