@@ -222,7 +222,7 @@ mod constructor_tests {
     fn a_new_entry_is_on_one_thread_with_a_fresh_id() {
         let practice = PracticeId::parse("prc_1").unwrap();
         let patient = PatientId::parse("pt_1").unwrap();
-        let number = PhoneNumber::parse_e164("+15555550123").unwrap();
+        let number = PhoneNumber::parse_e164("+12125550177").unwrap();
         let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let new = || {
             Message::new(
