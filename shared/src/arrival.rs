@@ -17,8 +17,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Appointment, AppointmentStatus, Channel, Decision, Direction, DueKind, Message, MessageId,
-    Patient, Purpose, Task, TaskKind, TaskStatus,
+    Appointment, AppointmentStatus, Channel, Decision, Direction, DueKind, Message, Patient,
+    Purpose, Task, TaskKind, TaskStatus,
 };
 use crate::keys;
 use crate::ports::{Expect, Write};
@@ -91,20 +91,17 @@ pub fn late_arrival(
         });
     let cancelled_follow_up =
         keys::due_sk(&before.appointment_id, &DueKind::NoShowFollowUp.label());
-    let timeline = Message {
-        practice_id: before.practice_id.clone(),
-        patient_id: Some(before.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: now,
-        channel: Channel::Voice,
-        direction: Direction::Inbound,
-        purpose: Purpose::LateArrival,
-        body: LATE_ARRIVAL_NOTE.into(),
-        decision: Decision::Received,
-        appointment_id: Some(before.appointment_id.clone()),
-        actor: None,
-    };
+    let timeline = Message::new(
+        before.practice_id.clone(),
+        now,
+        Channel::Voice,
+        Direction::Inbound,
+        Purpose::LateArrival,
+        LATE_ARRIVAL_NOTE,
+        Decision::Received,
+    )
+    .for_patient(&before.patient_id)
+    .on_appointment(&before.appointment_id);
     Some(LateArrival {
         resolved_tasks,
         patient,

@@ -21,6 +21,7 @@ pub mod domain;
 pub mod dynamo;
 pub mod email_links;
 mod error;
+pub mod http_edge;
 pub mod keys;
 pub mod planning;
 pub mod policy;

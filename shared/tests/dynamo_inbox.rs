@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use frontdesk::domain::{
-    Channel, Decision, Direction, Message, MessageId, PatientId, PhoneNumber, PracticeId, Purpose,
-    ThreadId, Waiting,
+    Channel, Decision, Direction, Message, PatientId, PhoneNumber, PracticeId, Purpose, ThreadId,
+    Waiting,
 };
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::ports::{Store, Write};
@@ -31,20 +31,16 @@ fn number() -> PhoneNumber {
 }
 
 fn stranger_text(p: &PracticeId, when: DateTime<Utc>) -> Message {
-    Message {
-        practice_id: p.clone(),
-        patient_id: None,
-        unknown_sender: Some(number()),
-        message_id: MessageId::generate(),
-        at: when,
-        channel: Channel::Sms,
-        direction: Direction::Inbound,
-        purpose: Purpose::PatientMessage,
-        body: "Is this the dentist?".into(),
-        decision: Decision::Received,
-        appointment_id: None,
-        actor: None,
-    }
+    Message::new(
+        p.clone(),
+        when,
+        Channel::Sms,
+        Direction::Inbound,
+        Purpose::PatientMessage,
+        "Is this the dentist?",
+        Decision::Received,
+    )
+    .from_unknown(&number())
 }
 
 fn stranger_texted(p: &PracticeId, when: DateTime<Utc>, waiting: bool) -> Vec<Write> {

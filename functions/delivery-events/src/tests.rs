@@ -6,8 +6,8 @@ use chrono::{TimeZone, Utc};
 use frontdesk::delivery_status::Applied;
 use frontdesk::domain::{
     Channel, ChannelConsent, ConsentChangeSource, ConsentGrant, ConsentSource, Consents, Decision,
-    Direction, EmailAddress, Message, MessageId, MessageKind, Patient, PatientId, PhoneNumber,
-    Practice, PracticeId, Purpose, TaskKind,
+    Direction, EmailAddress, Message, MessageKind, Patient, PatientId, PhoneNumber, Practice,
+    PracticeId, Purpose, TaskKind,
 };
 use frontdesk::ports::{Expect, FixedClock, Key, Store, Write};
 use frontdesk::testing::MemoryStore;
@@ -30,22 +30,18 @@ struct World {
 }
 
 fn sent(p: &PracticeId, channel: Channel, purpose: Purpose, id: &str, minute: u32) -> Message {
-    Message {
-        practice_id: p.clone(),
-        patient_id: Some(PatientId::parse("pat-1").unwrap()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: Utc.with_ymd_and_hms(2026, 3, 10, 14, minute, 0).unwrap(),
+    Message::new(
+        p.clone(),
+        Utc.with_ymd_and_hms(2026, 3, 10, 14, minute, 0).unwrap(),
         channel,
-        direction: Direction::Outbound,
+        Direction::Outbound,
         purpose,
-        body: "Reminder".into(),
-        decision: Decision::Sent {
+        "Reminder",
+        Decision::Sent {
             provider_message_id: Some(id.into()),
         },
-        appointment_id: None,
-        actor: None,
-    }
+    )
+    .for_patient(&PatientId::parse("pat-1").unwrap())
 }
 
 async fn world() -> World {

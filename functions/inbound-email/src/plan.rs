@@ -13,8 +13,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{
-    Channel, Decision, Direction, EmailAddress, Message, MessageId, MessageKind, Patient, Practice,
-    Priority, Purpose, Task, TaskId, TaskKind,
+    Channel, Decision, Direction, EmailAddress, Message, MessageKind, Patient, Practice, Priority,
+    Purpose, Task, TaskId, TaskKind,
 };
 use frontdesk::policy::templates;
 use frontdesk::policy::ReplyContext;
@@ -190,20 +190,16 @@ fn entry(
     body: String,
     decision: Decision,
 ) -> Message {
-    Message {
-        practice_id: practice.practice_id.clone(),
-        patient_id: patient.map(|p| p.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
+    Message::new(
+        practice.practice_id.clone(),
         at,
-        channel: Channel::Email,
+        Channel::Email,
         direction,
         purpose,
         body,
         decision,
-        appointment_id: None,
-        actor: None,
-    }
+    )
+    .on_thread(patient.map(|p| p.patient_id.clone()), None)
 }
 
 /// Whether the patient asked to stop everything ("STOP ALL", "unsubscribe from everything").

@@ -12,16 +12,16 @@
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::sns::SnsEvent;
 use frontdesk::domain::PracticeId;
-use http::Method;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{json, Value};
 
 use crate::deps::Deps;
 use crate::error::{InboundError, Refusal};
-use crate::http_io::{error_response, json_ok, twiml_ok, Request};
+use crate::http_io::{error_response, json_ok, twiml_ok, Request, MAX_BODY_BYTES};
 use crate::inbound::{Parsed, Provider};
 use crate::process::{process, Outcome};
 use crate::providers::{self, aws};
+use crate::routes::{self, Hook};
 use crate::status;
 
 /// The two event shapes this function accepts.
@@ -116,25 +116,33 @@ fn to_value(resp: ApiGatewayV2httpResponse) -> Result<Value, Diagnostic> {
 
 /// Answers one webhook request. Also called in-process by the local gateway.
 pub async fn respond(deps: &Deps, event: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
-    let path = event
-        .raw_path
-        .as_deref()
-        .or(event.request_context.http.path.as_deref());
-    if let Some((p, id)) = path.and_then(status::status_route) {
-        let (p, id) = (p.to_string(), id.to_string());
-        return status_response(deps, &p, &id, event).await;
-    }
-    let route = path
-        .and_then(providers::webhook_route)
-        .map(|(p, id)| (Provider::from_path(p), id.to_string()));
-    let (provider, practice) = match route {
-        Some((Some(provider), practice)) => (provider, practice),
-        _ => {
-            tracing::info!(status = 404, "no webhook route");
-            return error_response(&InboundError::NotFound);
+    let req = match Request::from_event(event, MAX_BODY_BYTES) {
+        Ok(req) => req,
+        Err(e) => {
+            let e = InboundError::from(e);
+            tracing::info!(
+                status = e.status().as_u16(),
+                code = e.code(),
+                "webhook refused"
+            );
+            return error_response(&e);
         }
     };
-    match webhook(deps, provider, &practice, event).await {
+    let (hook, provider, practice) = match routes::route(&req.method, &req.path) {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::info!(status = e.status().as_u16(), "no webhook route");
+            return error_response(&e);
+        }
+    };
+    if hook == Hook::Status {
+        return status_response(deps, provider, practice, &req).await;
+    }
+    let Some(provider) = Provider::from_path(provider) else {
+        tracing::info!(status = 404, "no webhook route");
+        return error_response(&InboundError::NotFound);
+    };
+    match webhook(deps, provider, practice, &req).await {
         Ok(ack) => {
             tracing::info!(
                 provider = provider.as_str(),
@@ -173,13 +181,13 @@ async fn status_response(
     deps: &Deps,
     provider: &str,
     practice: &str,
-    event: ApiGatewayV2httpRequest,
+    req: &Request,
 ) -> ApiGatewayV2httpResponse {
     let Some(provider) = Provider::from_path(provider) else {
         tracing::info!(status = 404, "no status route");
         return error_response(&InboundError::NotFound);
     };
-    match status::status_webhook(deps, provider, practice, event).await {
+    match status::status_webhook(deps, provider, practice, req).await {
         Ok(ack) => {
             tracing::info!(
                 provider = provider.as_str(),
@@ -231,15 +239,11 @@ async fn webhook(
     deps: &Deps,
     provider: Provider,
     practice: &str,
-    event: ApiGatewayV2httpRequest,
+    req: &Request,
 ) -> Result<Ack, InboundError> {
-    let req = Request::from_event(event)?;
-    if req.method != Method::POST {
-        return Err(InboundError::MethodNotAllowed);
-    }
     let now = deps.clock.now();
     // Signature and timestamp present and fresh, before anything is read.
-    let unverified = providers::read(provider, &req, now, deps.public_base_url.as_deref())?;
+    let unverified = providers::read(provider, req, now, deps.public_base_url.as_deref())?;
     let practice_id = PracticeId::parse(practice)
         .map_err(|_| InboundError::Forbidden(Refusal::UnknownPractice))?;
     // Trip 1: the practice (for its secret) and the sender's patients, concurrently.

@@ -17,6 +17,7 @@ pub mod plan;
 pub mod process;
 pub mod providers;
 mod reply_send;
+mod routes;
 pub mod serve;
 pub mod status;
 #[cfg(test)]

@@ -1,13 +1,14 @@
 //! The decision and the batch, without I/O.
 
-use frontdesk::domain::{Channel, PracticeId, PracticeSettings};
+use frontdesk::domain::{
+    Channel, ConsentSource, Direction, MessageKind, PatientId, PracticeId, PracticeSettings,
+};
 use frontdesk::ports::{Expect, Key, Write};
 use proptest::prelude::*;
 
 use super::*;
 use crate::inbound::{Inbound, Provider};
 use crate::testkit::{hours, office_hours, phone, settings, utc, PATIENT_PHONE};
-
 fn practice(settings: PracticeSettings) -> Practice {
     Practice {
         practice_id: PracticeId::parse("prc_p").unwrap(),

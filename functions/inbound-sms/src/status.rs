@@ -11,10 +11,8 @@
 //! within that practice (another practice's, or one we never sent: 404, nothing stored),
 //! applied once, never backwards.
 
-use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use frontdesk::delivery_status::{self, Applied, Report, Reported};
 use frontdesk::domain::PracticeId;
-use http::Method;
 use serde_json::Value;
 
 use crate::deps::Deps;
@@ -22,17 +20,6 @@ use crate::error::{InboundError, Refusal};
 use crate::http_io::Request;
 use crate::inbound::{Provider, MAX_MESSAGE_ID};
 use crate::providers::{telnyx, twilio, vonage};
-
-/// `/webhooks/sms-status/{provider}/{practice_id}` (after any stage prefix).
-pub fn status_route(path: &str) -> Option<(&str, &str)> {
-    let (_, rest) = path.split_once("/webhooks/sms-status/")?;
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
-    let (provider, practice) = rest.split_once('/')?;
-    if provider.is_empty() || practice.is_empty() || practice.contains('/') {
-        return None;
-    }
-    Some((provider, practice))
-}
 
 /// How a status callback was acknowledged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,21 +42,17 @@ pub async fn status_webhook(
     deps: &Deps,
     provider: Provider,
     practice: &str,
-    event: ApiGatewayV2httpRequest,
+    req: &Request,
 ) -> Result<StatusAck, InboundError> {
-    let req = Request::from_event(event)?;
-    if req.method != Method::POST {
-        return Err(InboundError::MethodNotAllowed);
-    }
     let now = deps.clock.now();
     // Signature (and timestamp) present and fresh before anything is read.
     let (proof, content) = match provider {
         Provider::Twilio => {
-            let (proof, params) = twilio::read_form(&req, deps.public_base_url.as_deref())?;
+            let (proof, params) = twilio::read_form(req, deps.public_base_url.as_deref())?;
             (proof, twilio_report(&params))
         }
         Provider::Telnyx => {
-            let proof = telnyx::read_signed(&req, now)?;
+            let proof = telnyx::read_signed(req, now)?;
             let content = match req.media_type().as_deref() {
                 None | Some("application/json") => telnyx_report(&req.body),
                 Some(_) => Err(InboundError::UnsupportedMediaType("application/json")),
@@ -77,7 +60,7 @@ pub async fn status_webhook(
             (proof, content)
         }
         Provider::Vonage => {
-            let (proof, params) = vonage::read_params(&req, now)?;
+            let (proof, params) = vonage::read_params(req, now)?;
             (proof, vonage_report(&params))
         }
         Provider::Aws => return Err(InboundError::NotFound),
@@ -195,20 +178,6 @@ fn vonage_report(params: &[(String, String)]) -> Result<Option<Report>, InboundE
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn status_routes_are_two_segments_after_the_prefix() {
-        assert_eq!(
-            status_route("/webhooks/sms-status/twilio/prc_1"),
-            Some(("twilio", "prc_1"))
-        );
-        assert_eq!(
-            status_route("/prod/webhooks/sms-status/vonage/prc_1/"),
-            Some(("vonage", "prc_1"))
-        );
-        assert_eq!(status_route("/webhooks/sms-status/twilio"), None);
-        assert_eq!(status_route("/webhooks/sms/twilio/prc_1"), None);
-    }
 
     #[test]
     fn each_provider_body_is_read_into_a_report() {

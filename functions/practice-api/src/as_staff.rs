@@ -7,7 +7,8 @@
 //! from outside can claim it. Staff management (`/v1/staff`) needs an admin.
 
 use frontdesk::domain::{PracticeId, StaffId, StaffRole};
-use http::{HeaderMap, Method};
+use frontdesk::http_edge::{body_text, HttpRequest};
+use http::Method;
 
 use crate::deps::Deps;
 use crate::error::{ApiError, ApiResult};
@@ -31,31 +32,19 @@ pub async fn call(
     query: &[(&str, &str)],
     body: Option<serde_json::Value>,
 ) -> (u16, serde_json::Value) {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
+    let http = HttpRequest::new(method, path)
+        .with_query(query)
+        .with_header("content-type", "application/json")
+        .with_body(body.map(|b| b.to_string().into_bytes()).unwrap_or_default());
     let req = Request {
-        method,
-        path: path.to_string(),
-        headers,
-        query: query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
+        http,
         staff: Some(principal.clone()),
     };
     let resp = match crate::handler::dispatch(deps, &req).await {
         Ok(r) => r,
         Err(e) => error_response(&e),
     };
-    let text = match resp.body {
-        Some(aws_lambda_events::encodings::Body::Text(t)) => t,
-        _ => String::new(),
-    };
-    let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    let json = serde_json::from_str(body_text(&resp)).unwrap_or(serde_json::Value::Null);
     (u16::try_from(resp.status_code).unwrap_or(500), json)
 }
 

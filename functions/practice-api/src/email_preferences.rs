@@ -15,7 +15,7 @@ use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{
     consent_changes, Channel, ConsentChangeSource, ConsentEvent, ConsentSource, Decision,
-    Direction, Message, MessageId, MessageKind, Patient, Practice, Purpose,
+    Direction, Message, MessageKind, Patient, Practice, Purpose,
 };
 use frontdesk::email_links::{TokenError, Unsubscribe};
 use frontdesk::ports::{Expect, Key, Write};
@@ -294,20 +294,18 @@ pub async fn post(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRespo
     .into_iter()
     .map(|e| Write::ConsentEvent(Box::new(e)))
     .collect();
-    writes.push(Write::Message(Box::new(Message {
-        practice_id: practice.practice_id.clone(),
-        patient_id: Some(patient.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: now,
-        channel: Channel::Email,
-        direction: Direction::Internal,
-        purpose: Purpose::PreferenceChange,
-        body,
-        decision: Decision::Received,
-        appointment_id: None,
-        actor: None,
-    })));
+    writes.push(Write::Message(Box::new(
+        Message::new(
+            practice.practice_id.clone(),
+            now,
+            Channel::Email,
+            Direction::Internal,
+            Purpose::PreferenceChange,
+            body,
+            Decision::Received,
+        )
+        .for_patient(&patient.patient_id),
+    )));
     next.version = patient.version.saturating_add(1);
     next.updated_at = now;
     writes.push(Write::Patient {

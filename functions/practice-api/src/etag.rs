@@ -54,21 +54,14 @@ pub fn check_if_match(req: &Request, current: Option<&str>) -> ApiResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderMap;
+    use frontdesk::http_edge::HttpRequest;
 
     fn req(if_match: Option<&str>) -> Request {
-        let mut headers = HeaderMap::new();
+        let mut http = HttpRequest::new(http::Method::PUT, "/");
         if let Some(v) = if_match {
-            headers.insert("if-match", HeaderValue::from_str(v).unwrap());
+            http = http.with_header("if-match", v);
         }
-        Request {
-            method: http::Method::PUT,
-            path: "/".into(),
-            headers,
-            query: vec![],
-            body: vec![],
-            staff: None,
-        }
+        http.into()
     }
 
     #[test]

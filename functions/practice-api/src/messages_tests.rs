@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{
-    Channel, ConsentSource, Decision, Direction, Message, MessageId, PatientId, PhoneNumber,
-    PracticeId, Purpose, ThreadId, Waiting,
+    Channel, ConsentSource, Decision, Direction, Message, PatientId, PhoneNumber, PracticeId,
+    Purpose, ThreadId, Waiting,
 };
 use frontdesk::ports::{Expect, Key, Store, Write};
 use serde_json::{json, Value};
@@ -128,20 +128,16 @@ fn inbound(
     number: Option<&PhoneNumber>,
     at: DateTime<Utc>,
 ) -> Message {
-    Message {
-        practice_id: practice_id.clone(),
-        patient_id: patient_id.cloned(),
-        unknown_sender: number.cloned(),
-        message_id: MessageId::generate(),
+    Message::new(
+        practice_id.clone(),
         at,
-        channel: Channel::Sms,
-        direction: Direction::Inbound,
-        purpose: Purpose::PatientMessage,
-        body: "Can I bring my son too?".into(),
-        decision: Decision::Received,
-        appointment_id: None,
-        actor: None,
-    }
+        Channel::Sms,
+        Direction::Inbound,
+        Purpose::PatientMessage,
+        "Can I bring my son too?",
+        Decision::Received,
+    )
+    .on_thread(patient_id.cloned(), number.cloned())
 }
 
 #[tokio::test]

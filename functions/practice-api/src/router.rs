@@ -3,9 +3,9 @@
 //! are tested against; an unknown path is a 404, a known path with another method a 405
 //! that names the allowed methods.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use frontdesk::http_edge::{Miss, Routes};
 use http::Method;
 
 use crate::error::{ApiError, ApiResult};
@@ -214,42 +214,34 @@ pub const ROUTES: &[(&str, &str)] = &{
     out
 };
 
-/// The templates, each with the operations (method, index into `TABLE`) it serves.
-fn router() -> &'static matchit::Router<Vec<(&'static str, usize)>> {
-    static ROUTER: OnceLock<matchit::Router<Vec<(&'static str, usize)>>> = OnceLock::new();
-    ROUTER.get_or_init(|| {
-        let mut by_template: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
-        for (i, (method, template, _)) in TABLE.iter().enumerate() {
-            by_template.entry(template).or_default().push((method, i));
-        }
-        let mut router = matchit::Router::new();
-        for (template, ops) in by_template {
-            // The table is a constant checked by the tests below: a bad template is a bug
-            // caught before any request, never request input.
-            if router.insert(template, ops).is_err() {
-                tracing::error!(template, "route template rejected by the router");
-            }
-        }
-        router
+/// The table as a router: each template with the operations (method, index into `TABLE`).
+fn routes() -> &'static Routes<usize> {
+    static ROUTES_BY_TEMPLATE: OnceLock<Routes<usize>> = OnceLock::new();
+    ROUTES_BY_TEMPLATE.get_or_init(|| {
+        let table = TABLE
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (method, template, _))| {
+                Method::from_bytes(method.as_bytes())
+                    .ok()
+                    .map(|m| (m, *template, i))
+            });
+        // The table is a constant checked by the tests below: a bad template is a bug
+        // caught before any request, never request input.
+        Routes::new(table).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "route table rejected by the router");
+            Routes::empty()
+        })
     })
 }
 
 /// Matches a request to a route: 404 for an unknown path, 405 (with the allowed methods)
 /// for a known path with another method.
 pub fn route(method: &Method, path: &str) -> ApiResult<Route> {
-    let trimmed = match path.trim_end_matches('/') {
-        "" => "/",
-        p => p,
-    };
-    let matched = router()
-        .at(trimmed)
-        .map_err(|_| ApiError::NotFound("route"))?;
-    let ops = matched.value;
-    match ops.iter().find(|(m, _)| *m == method.as_str()) {
-        Some((_, i)) => Ok((TABLE[*i].2)(&Params(matched.params))),
-        None => Err(ApiError::MethodNotAllowed(
-            ops.iter().map(|(m, _)| *m).collect::<Vec<_>>().join(", "),
-        )),
+    match routes().at(method, path) {
+        Ok((i, params)) => Ok((TABLE[i].2)(&Params(params))),
+        Err(Miss::NotFound) => Err(ApiError::NotFound("route")),
+        Err(Miss::MethodNotAllowed(allow)) => Err(ApiError::MethodNotAllowed(allow)),
     }
 }
 
@@ -276,10 +268,19 @@ mod tests {
             let method = Method::from_bytes(m.as_bytes()).unwrap();
             let path = concrete(p);
             let got = route(&method, &path).unwrap_or_else(|e| panic!("{m} {p}: {e}"));
-            let matched = router().at(&path).unwrap();
-            assert_eq!(got, build(&Params(matched.params)), "{m} {p}");
-            assert!(matched.value.contains(&(*m, i)));
+            let (at, params) = routes().at(&method, &path).unwrap();
+            assert_eq!(got, build(&Params(params)), "{m} {p}");
+            assert_eq!(at, i, "{m} {p}");
         }
+    }
+
+    #[test]
+    fn the_table_is_accepted_by_the_router() {
+        let table = TABLE
+            .iter()
+            .enumerate()
+            .map(|(i, (m, p, _))| (Method::from_bytes(m.as_bytes()).unwrap(), *p, i));
+        assert!(Routes::new(table).is_ok());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! complaint (open or resolved) changes whether, when or how a patient is asked for a
 //! review. Both the pure verdict and the whole sweep are checked.
 
-use frontdesk::domain::{Direction, Message, MessageId};
+use frontdesk::domain::{Direction, Message};
 
 use super::*;
 use crate::request::verdict;
@@ -60,20 +60,16 @@ fn complaint(p: &Patient, status: TaskStatus) -> Task {
 }
 
 fn said(p: &Patient, body: &str) -> Message {
-    Message {
-        practice_id: p.practice_id.clone(),
-        patient_id: Some(p.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: completed() + Duration::minutes(30),
-        channel: Channel::Sms,
-        direction: Direction::Inbound,
-        purpose: Purpose::PatientMessage,
-        body: body.into(),
-        decision: Decision::Received,
-        appointment_id: None,
-        actor: None,
-    }
+    Message::new(
+        p.practice_id.clone(),
+        completed() + Duration::minutes(30),
+        Channel::Sms,
+        Direction::Inbound,
+        Purpose::PatientMessage,
+        body,
+        Decision::Received,
+    )
+    .for_patient(&p.patient_id)
 }
 
 /// The sentiment's writes, and the patient as it reads with that sentiment.

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{
-    hash_password, Channel, Decision, Direction, EmailAddress, Message, MessageId, PatientId,
-    PracticeId, Purpose, StaffMember, StaffRole, StaffStatus, Waiting,
+    hash_password, Channel, Decision, Direction, EmailAddress, Message, PatientId, PracticeId,
+    Purpose, StaffMember, StaffRole, StaffStatus, Waiting,
 };
 use frontdesk::ports::{Expect, Key, Store, Write};
 
@@ -62,20 +62,18 @@ pub async fn patient_texted(
     let seen = p.version;
     p.thread.last_inbound_at = Some(at);
     p.thread.last_inbound_channel = Some(Channel::Sms);
-    let mut writes = vec![Write::Message(Box::new(Message {
-        practice_id: practice_id.clone(),
-        patient_id: Some(patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at,
-        channel: Channel::Sms,
-        direction: Direction::Inbound,
-        purpose: Purpose::PatientMessage,
-        body: body.to_string(),
-        decision: Decision::Received,
-        appointment_id: None,
-        actor: None,
-    }))];
+    let mut writes = vec![Write::Message(Box::new(
+        Message::new(
+            practice_id.clone(),
+            at,
+            Channel::Sms,
+            Direction::Inbound,
+            Purpose::PatientMessage,
+            body,
+            Decision::Received,
+        )
+        .for_patient(patient_id),
+    ))];
     if p.thread.waiting_since.is_none() {
         p.thread.waiting_since = Some(at);
         writes.push(Write::Waiting(Box::new(Waiting::patient(
@@ -105,20 +103,18 @@ pub async fn stranger_texted(
 ) -> frontdesk::Result<frontdesk::domain::ThreadId> {
     store
         .write(vec![
-            Write::Message(Box::new(Message {
-                practice_id: practice_id.clone(),
-                patient_id: None,
-                unknown_sender: Some(number.clone()),
-                message_id: MessageId::generate(),
-                at,
-                channel: Channel::Sms,
-                direction: Direction::Inbound,
-                purpose: Purpose::PatientMessage,
-                body: body.to_string(),
-                decision: Decision::Received,
-                appointment_id: None,
-                actor: None,
-            })),
+            Write::Message(Box::new(
+                Message::new(
+                    practice_id.clone(),
+                    at,
+                    Channel::Sms,
+                    Direction::Inbound,
+                    Purpose::PatientMessage,
+                    body,
+                    Decision::Received,
+                )
+                .from_unknown(number),
+            )),
             Write::UnknownInbound {
                 practice_id: practice_id.clone(),
                 number: number.clone(),

@@ -5,6 +5,9 @@ pub enum ConsoleError {
     /// No such page, or not this practice's (the same answer either way).
     #[error("not found")]
     NotFound,
+    /// A page that exists, asked with another method; the value is the `Allow` header.
+    #[error("use {0} for this page")]
+    MethodNotAllowed(String),
     /// The form's CSRF token is missing or not this session's.
     #[error("the form expired")]
     Csrf,

@@ -3,6 +3,7 @@
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use frontdesk::domain::{csrf_matches, csrf_token, StaffRole, SESSION_COOKIE};
+use frontdesk::http_edge::Miss;
 use frontdesk::staff_signin::{self, SignedIn};
 use http::Method;
 use lambda_runtime::{Diagnostic, LambdaEvent};
@@ -11,6 +12,7 @@ use serde::Serialize;
 use crate::error::ConsoleError;
 use crate::http_io::{asset, html, redirect, Request};
 use crate::pages::{render, CSS, INVITE_JS};
+use crate::routes::{routes, Page};
 use crate::{inbox_page, link_page, signin_pages, work_pages, Deps};
 
 pub async fn handle(
@@ -72,6 +74,7 @@ pub async fn respond(deps: &Deps, event: ApiGatewayV2httpRequest) -> ApiGatewayV
 fn error_page(e: &ConsoleError) -> ApiGatewayV2httpResponse {
     let (status, title) = match e {
         ConsoleError::NotFound => (404, None),
+        ConsoleError::MethodNotAllowed(_) => (405, None),
         ConsoleError::Csrf => (
             403,
             Some("This form expired. Go back, reload the page and try again."),
@@ -89,7 +92,13 @@ fn error_page(e: &ConsoleError) -> ApiGatewayV2httpResponse {
     }
     let body = render("not_found.html", minijinja::context! { error => title })
         .unwrap_or_else(|_| "<!doctype html><title>Error</title><h1>Error</h1>".into());
-    html(status, body)
+    let mut resp = html(status, body);
+    if let ConsoleError::MethodNotAllowed(allow) = e {
+        if let Ok(v) = http::HeaderValue::from_str(allow) {
+            resp.headers.insert(http::header::ALLOW, v);
+        }
+    }
+    resp
 }
 
 async fn signed_in(deps: &Deps, req: &Request) -> Result<Option<Ctx>, ConsoleError> {
@@ -111,45 +120,54 @@ async fn signed_in(deps: &Deps, req: &Request) -> Result<Option<Ctx>, ConsoleErr
 }
 
 async fn route(deps: &Deps, req: &Request) -> Result<ApiGatewayV2httpResponse, ConsoleError> {
-    let rest = req
-        .path
-        .strip_prefix("/console")
-        .ok_or(ConsoleError::NotFound)?;
-    let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let get = req.method == Method::GET;
-    let post = req.method == Method::POST;
+    let matched = routes().at(&req.method, &req.path);
     // Pages and assets anyone may load.
-    match (parts.as_slice(), get, post) {
-        (["static", "console.css"], true, _) => return Ok(asset("text/css", CSS)),
-        (["static", "invite.js"], true, _) => return Ok(asset("text/javascript", INVITE_JS)),
-        (["sign-in"], true, _) => return signin_pages::sign_in_form(None, ""),
-        (["sign-in"], _, true) => return signin_pages::sign_in(deps, req).await,
-        (["invite"], true, _) => return signin_pages::invite_form(None),
-        (["invite"], _, true) => return signin_pages::accept(deps, req).await,
-        _ => {}
+    if let Ok((page, _)) = &matched {
+        match page {
+            Page::Css => return Ok(asset("text/css", CSS)),
+            Page::InviteJs => return Ok(asset("text/javascript", INVITE_JS)),
+            Page::SignInForm => return signin_pages::sign_in_form(None, ""),
+            Page::SignIn => return signin_pages::sign_in(deps, req).await,
+            Page::InviteForm => return signin_pages::invite_form(None),
+            Page::AcceptInvite => return signin_pages::accept(deps, req).await,
+            _ => {}
+        }
     }
     let Some(ctx) = signed_in(deps, req).await? else {
         return Ok(redirect("/console/sign-in", vec![]));
     };
-    if post && !csrf_matches(&ctx.signed_in.token, req.field("csrf")) {
+    if req.method == Method::POST && !csrf_matches(&ctx.signed_in.token, req.field("csrf")) {
         return Err(ConsoleError::Csrf);
     }
-    match (parts.as_slice(), get, post) {
-        ([], true, _) => Ok(redirect("/console/inbox", vec![])),
-        (["sign-out"], _, true) => signin_pages::sign_out(deps, req, &ctx).await,
-        (["sessions"], true, _) => signin_pages::sessions(deps, &ctx, None).await,
-        (["sessions", "end"], _, true) => signin_pages::end(deps, req, &ctx).await,
-        (["inbox"], true, _) => inbox_page::inbox(deps, &ctx).await,
-        (["threads", id], true, _) => work_pages::thread(deps, req, &ctx, id, None).await,
-        (["threads", id, "reply"], _, true) => work_pages::reply(deps, req, &ctx, id).await,
-        (["threads", id, "link"], _, true) => link_page::link(deps, req, &ctx, id).await,
-        (["tasks"], true, _) => work_pages::tasks(deps, req, &ctx, None).await,
-        (["tasks", id, action], _, true) => {
+    let (page, params) = matched.map_err(|miss| match miss {
+        Miss::NotFound => ConsoleError::NotFound,
+        Miss::MethodNotAllowed(allow) => ConsoleError::MethodNotAllowed(allow),
+    })?;
+    let id = params.get("id").unwrap_or_default();
+    match page {
+        Page::Home => Ok(redirect("/console/inbox", vec![])),
+        Page::SignOut => signin_pages::sign_out(deps, req, &ctx).await,
+        Page::Sessions => signin_pages::sessions(deps, &ctx, None).await,
+        Page::EndSession => signin_pages::end(deps, req, &ctx).await,
+        Page::Inbox => inbox_page::inbox(deps, &ctx).await,
+        Page::Thread => work_pages::thread(deps, req, &ctx, id, None).await,
+        Page::Reply => work_pages::reply(deps, req, &ctx, id).await,
+        Page::LinkThread => link_page::link(deps, req, &ctx, id).await,
+        Page::Tasks => work_pages::tasks(deps, req, &ctx, None).await,
+        Page::TaskAction => {
+            let action = params.get("action").unwrap_or_default();
             work_pages::task_action(deps, req, &ctx, id, action).await
         }
-        (["patients", id], true, _) => work_pages::patient(deps, &ctx, id).await,
-        (["staff"], true, _) if ctx.me.admin => work_pages::staff(deps, &ctx, None).await,
-        (["staff"], _, true) if ctx.me.admin => work_pages::invite(deps, req, &ctx).await,
-        _ => Err(ConsoleError::NotFound),
+        Page::Patient => work_pages::patient(deps, &ctx, id).await,
+        Page::Staff if ctx.me.admin => work_pages::staff(deps, &ctx, None).await,
+        Page::InviteStaff if ctx.me.admin => work_pages::invite(deps, req, &ctx).await,
+        Page::Staff
+        | Page::InviteStaff
+        | Page::Css
+        | Page::InviteJs
+        | Page::SignInForm
+        | Page::SignIn
+        | Page::InviteForm
+        | Page::AcceptInvite => Err(ConsoleError::NotFound),
     }
 }

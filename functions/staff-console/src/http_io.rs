@@ -1,9 +1,11 @@
 //! Requests and responses of the console: form bodies, the session cookie, and HTML with
 //! a strict Content-Security-Policy (no inline script or style, forms post to self only).
 
+use std::ops::Deref;
+
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use aws_lambda_events::encodings::Body;
-use http::{HeaderMap, HeaderValue, Method};
+use frontdesk::http_edge::{self, EdgeError, HttpRequest};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::error::ConsoleError;
 
@@ -11,57 +13,34 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
+/// One console request: the decoded HTTP request (read through `Deref`), its host and
+/// source address, and the posted form.
 pub struct Request {
-    pub method: Method,
-    pub path: String,
+    pub http: HttpRequest,
     pub host: String,
     pub source_ip: String,
-    pub cookies: Vec<String>,
-    pub query: Vec<(String, String)>,
     pub form: Vec<(String, String)>,
+}
+
+impl Deref for Request {
+    type Target = HttpRequest;
+
+    fn deref(&self) -> &HttpRequest {
+        &self.http
+    }
 }
 
 impl Request {
     pub fn from_event(ev: ApiGatewayV2httpRequest) -> Result<Self, ConsoleError> {
-        let body = match ev.body {
-            None => Vec::new(),
-            Some(b) if ev.is_base64_encoded => {
-                base64_decode(&b).ok_or(ConsoleError::BadRequest("body"))?
-            }
-            Some(b) => b.into_bytes(),
-        };
-        if body.len() > MAX_FORM_BYTES {
-            return Err(ConsoleError::BadRequest("the form is too large"));
-        }
-        let form = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-        let query = ev
-            .raw_query_string
-            .as_deref()
-            .map(|q| serde_urlencoded::from_str(q).unwrap_or_default())
-            .unwrap_or_default();
-        let host = ev
-            .headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_string)
-            .or(ev.request_context.domain_name.clone())
-            .unwrap_or_default();
+        let http = HttpRequest::from_event(ev, MAX_FORM_BYTES).map_err(|e| match e {
+            EdgeError::BodyNotBase64 => ConsoleError::BadRequest("body"),
+            EdgeError::BodyTooLarge(_) => ConsoleError::BadRequest("the form is too large"),
+        })?;
         Ok(Self {
-            method: ev.request_context.http.method.clone(),
-            path: ev
-                .raw_path
-                .or(ev.request_context.http.path.clone())
-                .unwrap_or_default(),
-            host,
-            source_ip: ev
-                .request_context
-                .http
-                .source_ip
-                .clone()
-                .unwrap_or_default(),
-            cookies: ev.cookies.unwrap_or_default(),
-            query,
-            form,
+            host: http.host(),
+            source_ip: http.source_ip.clone().unwrap_or_default(),
+            form: http.form(),
+            http,
         })
     }
 
@@ -71,25 +50,6 @@ impl Request {
             .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.as_str())
     }
-
-    pub fn query(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies.iter().find_map(|c| {
-            let (k, v) = c.split_once('=')?;
-            (k.trim() == name).then_some(v.trim())
-        })
-    }
-}
-
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(s).ok()
 }
 
 fn headers(content_type: &'static str) -> HeaderMap {
@@ -107,12 +67,7 @@ fn headers(content_type: &'static str) -> HeaderMap {
 }
 
 pub fn html(status: u16, body: String) -> ApiGatewayV2httpResponse {
-    response(
-        i64::from(status),
-        headers("text/html; charset=utf-8"),
-        body,
-        vec![],
-    )
+    response(status, headers("text/html; charset=utf-8"), body, vec![])
 }
 
 pub fn asset(content_type: &'static str, body: &'static str) -> ApiGatewayV2httpResponse {
@@ -134,15 +89,11 @@ pub fn redirect(to: &str, cookies: Vec<String>) -> ApiGatewayV2httpResponse {
 }
 
 fn response(
-    status: i64,
+    status: u16,
     headers: HeaderMap,
     body: String,
     cookies: Vec<String>,
 ) -> ApiGatewayV2httpResponse {
-    let mut r = ApiGatewayV2httpResponse::default();
-    r.status_code = status;
-    r.headers = headers;
-    r.cookies = cookies;
-    r.body = Some(Body::Text(body));
-    r
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    http_edge::response(status, headers, body, cookies)
 }

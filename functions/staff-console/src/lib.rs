@@ -14,6 +14,7 @@ mod http_io;
 mod inbox_page;
 mod link_page;
 mod pages;
+mod routes;
 pub mod serve;
 mod signin_pages;
 mod views;

@@ -150,3 +150,111 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<Actor>,
 }
+
+impl Message {
+    /// A new timeline entry of `practice_id` with a fresh id, about nobody in particular
+    /// yet: say whose thread it is on with [`Message::for_patient`], [`Message::from_unknown`]
+    /// or [`Message::on_thread`], and add [`Message::on_appointment`] or [`Message::by`].
+    pub fn new(
+        practice_id: PracticeId,
+        at: DateTime<Utc>,
+        channel: Channel,
+        direction: Direction,
+        purpose: Purpose,
+        body: impl Into<String>,
+        decision: Decision,
+    ) -> Self {
+        Self {
+            practice_id,
+            patient_id: None,
+            unknown_sender: None,
+            message_id: MessageId::generate(),
+            at,
+            channel,
+            direction,
+            purpose,
+            body: body.into(),
+            decision,
+            appointment_id: None,
+            actor: None,
+        }
+    }
+
+    /// On the patient's thread.
+    pub fn for_patient(self, patient_id: &PatientId) -> Self {
+        self.on_thread(Some(patient_id.clone()), None)
+    }
+
+    /// On an unknown sender's thread (their number).
+    pub fn from_unknown(self, number: &PhoneNumber) -> Self {
+        self.on_thread(None, Some(number.clone()))
+    }
+
+    /// On the thread of the patient, else of the unknown number (a patient wins).
+    pub fn on_thread(
+        mut self,
+        patient_id: Option<PatientId>,
+        unknown_sender: Option<PhoneNumber>,
+    ) -> Self {
+        self.unknown_sender = if patient_id.is_some() {
+            None
+        } else {
+            unknown_sender
+        };
+        self.patient_id = patient_id;
+        self
+    }
+
+    /// About one appointment.
+    pub fn on_appointment(mut self, appointment_id: &AppointmentId) -> Self {
+        self.appointment_id = Some(appointment_id.clone());
+        self
+    }
+
+    /// Sent or done by a staff member (or another actor).
+    pub fn by(mut self, actor: Actor) -> Self {
+        self.actor = Some(actor);
+        self
+    }
+}
+
+#[cfg(test)]
+mod constructor_tests {
+    use super::*;
+
+    #[test]
+    fn a_new_entry_is_on_one_thread_with_a_fresh_id() {
+        let practice = PracticeId::parse("prc_1").unwrap();
+        let patient = PatientId::parse("pt_1").unwrap();
+        let number = PhoneNumber::parse_e164("+12125550177").unwrap();
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let new = || {
+            Message::new(
+                practice.clone(),
+                at,
+                Channel::Sms,
+                Direction::Inbound,
+                Purpose::PatientMessage,
+                "hi",
+                Decision::Received,
+            )
+        };
+        let a = new().for_patient(&patient);
+        let b = new().from_unknown(&number);
+        assert_ne!(a.message_id, b.message_id);
+        assert_eq!(
+            (a.patient_id.as_ref(), a.unknown_sender.as_ref()),
+            (Some(&patient), None)
+        );
+        assert_eq!(
+            (b.patient_id.as_ref(), b.unknown_sender.as_ref()),
+            (None, Some(&number))
+        );
+        let both = new().on_thread(Some(patient.clone()), Some(number.clone()));
+        assert_eq!(both.unknown_sender, None, "a patient's thread wins");
+        assert_eq!(
+            (a.body.as_str(), a.actor, a.appointment_id),
+            ("hi", None, None)
+        );
+    }
+}

@@ -1,7 +1,10 @@
 //! Pages of a Query: one item more than asked for tells whether another page follows, and
 //! the cursor is the last item's key (or DynamoDB's own, for a page cut short at 1 MB).
 
-use super::codec::{self, Attrs};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use chrono::{DateTime, Utc};
+
+use super::codec::{self, s, Attrs};
 use super::cursor;
 use crate::ports::Page;
 use crate::Result;
@@ -154,5 +157,49 @@ impl super::DynamoStore {
             .expression_attribute_values(":prefix", codec::s(prefix))
             .consistent_read(true)
             .scan_index_forward(true)
+    }
+
+    /// A Query on the GSI1 partition `pk` for what is due at or before `until`, oldest
+    /// first.
+    pub(in crate::dynamo) fn due_query(
+        &self,
+        pk: String,
+        until: DateTime<Utc>,
+    ) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(crate::keys::GSI1)
+            .key_condition_expression("#pk = :pk AND #sk <= :until")
+            .expression_attribute_names("#pk", crate::keys::GSI1_PK)
+            .expression_attribute_names("#sk", crate::keys::GSI1_SK)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":until", s(crate::keys::due_sort_until(until)))
+            .scan_index_forward(true)
+    }
+
+    /// One [`Self::due_query`] per shard partition in `shard_pks`, at most `limit` items
+    /// each (a sweep takes the rest on its next run). One round trip per shard.
+    pub(in crate::dynamo) async fn due_in_shards<T: serde::de::DeserializeOwned>(
+        &self,
+        shard_pks: impl IntoIterator<Item = String>,
+        until: DateTime<Utc>,
+        limit: usize,
+        ty: &'static str,
+    ) -> Result<Vec<T>> {
+        let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+        let mut out = Vec::new();
+        for pk in shard_pks {
+            let page = self
+                .due_query(pk, until)
+                .limit(limit)
+                .send()
+                .await
+                .map_err(|e| super::errors::storage("Query", &e))?;
+            for item in page.items.unwrap_or_default() {
+                out.push(codec::decode(item, ty)?);
+            }
+        }
+        Ok(out)
     }
 }

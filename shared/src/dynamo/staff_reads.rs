@@ -1,6 +1,6 @@
 //! Reads of staff members (R14, R15), in the practice's own partition.
 
-use super::super::codec::{self, kind, s};
+use super::super::codec::{self, kind};
 use super::super::errors::storage;
 use super::super::DynamoStore;
 use chrono::{DateTime, Utc};
@@ -65,17 +65,7 @@ impl DynamoStore {
         &self,
         until: DateTime<Utc>,
     ) -> Result<Vec<Message>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .key_condition_expression("#pk = :pk AND #sk <= :until")
-            .expression_attribute_names("#pk", keys::GSI1_PK)
-            .expression_attribute_names("#sk", keys::GSI1_SK)
-            .expression_attribute_values(":pk", s(keys::DEFERRED_REPLIES_PK))
-            .expression_attribute_values(":until", s(keys::due_sort_until(until)))
-            .scan_index_forward(true);
+        let query = self.due_query(keys::DEFERRED_REPLIES_PK.to_string(), until);
         self.every_page(query, kind::DEFERRED_REPLY).await
     }
 
@@ -86,28 +76,14 @@ impl DynamoStore {
         until: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<crate::ports::ReplyIntent>> {
-        let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
-        let mut out = Vec::new();
-        for shard in 0..keys::REPLY_INTENT_SHARDS {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI1)
-                .key_condition_expression("#pk = :pk AND #sk <= :until")
-                .expression_attribute_names("#pk", keys::GSI1_PK)
-                .expression_attribute_names("#sk", keys::GSI1_SK)
-                .expression_attribute_values(":pk", s(keys::reply_intents_due_shard_pk(shard)))
-                .expression_attribute_values(":until", s(keys::due_sort_until(until)))
-                .scan_index_forward(true)
-                .limit(limit)
-                .send()
-                .await
-                .map_err(|e| storage("Query", &e))?;
-            for item in page.items.unwrap_or_default() {
-                out.push(codec::decode(item, kind::REPLY_INTENT)?);
-            }
-        }
+        let mut out: Vec<crate::ports::ReplyIntent> = self
+            .due_in_shards(
+                (0..keys::REPLY_INTENT_SHARDS).map(keys::reply_intents_due_shard_pk),
+                until,
+                limit,
+                kind::REPLY_INTENT,
+            )
+            .await?;
         out.sort_by_key(|i: &crate::ports::ReplyIntent| i.due_at);
         Ok(out)
     }

@@ -42,29 +42,13 @@ impl DynamoStore {
         until: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<Waiting>> {
-        let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
-        let mut out = Vec::new();
-        for shard in 0..keys::ANSWER_SHARDS {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI1)
-                .key_condition_expression("#pk = :pk AND #sk <= :until")
-                .expression_attribute_names("#pk", keys::GSI1_PK)
-                .expression_attribute_names("#sk", keys::GSI1_SK)
-                .expression_attribute_values(":pk", s(keys::answers_due_shard_pk(shard)))
-                .expression_attribute_values(":until", s(keys::due_sort_until(until)))
-                .scan_index_forward(true)
-                .limit(limit)
-                .send()
-                .await
-                .map_err(|e| storage("Query", &e))?;
-            for item in page.items.unwrap_or_default() {
-                out.push(codec::decode(item, kind::WAITING)?);
-            }
-        }
-        Ok(out)
+        self.due_in_shards(
+            (0..keys::ANSWER_SHARDS).map(keys::answers_due_shard_pk),
+            until,
+            limit,
+            kind::WAITING,
+        )
+        .await
     }
 
     /// R27: notices due of urgent tasks across practices: one Query per shard of GSI1
@@ -74,29 +58,13 @@ impl DynamoStore {
         until: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<UrgentNotice>> {
-        let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
-        let mut out = Vec::new();
-        for shard in 0..keys::NOTICE_SHARDS {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI1)
-                .key_condition_expression("#pk = :pk AND #sk <= :until")
-                .expression_attribute_names("#pk", keys::GSI1_PK)
-                .expression_attribute_names("#sk", keys::GSI1_SK)
-                .expression_attribute_values(":pk", s(keys::notices_due_shard_pk(shard)))
-                .expression_attribute_values(":until", s(keys::due_sort_until(until)))
-                .scan_index_forward(true)
-                .limit(limit)
-                .send()
-                .await
-                .map_err(|e| storage("Query", &e))?;
-            for item in page.items.unwrap_or_default() {
-                out.push(codec::decode(item, kind::NOTICE)?);
-            }
-        }
-        Ok(out)
+        self.due_in_shards(
+            (0..keys::NOTICE_SHARDS).map(keys::notices_due_shard_pk),
+            until,
+            limit,
+            kind::NOTICE,
+        )
+        .await
     }
 
     /// R12: an unknown sender's messages, oldest first.

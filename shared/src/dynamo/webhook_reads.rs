@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::codec::{self, kind, s};
-use super::super::errors::storage;
+use super::super::codec::kind;
 use super::super::DynamoStore;
 use crate::domain::PracticeId;
 use crate::keys;
@@ -32,28 +31,14 @@ impl DynamoStore {
         until: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<OutboxEvent>> {
-        let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
-        let mut out = Vec::new();
-        for shard in 0..keys::WEBHOOK_SHARDS {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI1)
-                .key_condition_expression("#pk = :pk AND #sk <= :until")
-                .expression_attribute_names("#pk", keys::GSI1_PK)
-                .expression_attribute_names("#sk", keys::GSI1_SK)
-                .expression_attribute_values(":pk", s(keys::webhook_due_shard_pk(shard)))
-                .expression_attribute_values(":until", s(keys::due_sort_until(until)))
-                .scan_index_forward(true)
-                .limit(limit)
-                .send()
-                .await
-                .map_err(|e| storage("Query", &e))?;
-            for item in page.items.unwrap_or_default() {
-                out.push(codec::decode(item, kind::WEBHOOK_EVENT)?);
-            }
-        }
+        let mut out: Vec<OutboxEvent> = self
+            .due_in_shards(
+                (0..keys::WEBHOOK_SHARDS).map(keys::webhook_due_shard_pk),
+                until,
+                limit,
+                kind::WEBHOOK_EVENT,
+            )
+            .await?;
         out.sort_by_key(|e: &OutboxEvent| e.next_at);
         Ok(out)
     }

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use frontdesk::domain::{
     Appointment, AppointmentId, AppointmentStatus, Channel, ChannelConsent, ConsentGrant,
-    ConsentSource, Consents, Decision, Direction, DueKind, DueWork, Message, MessageId,
-    MessageKind, Patient, PatientId, PhoneNumber, Practice, PracticeId, PracticeSettings, Priority,
-    Purpose, Task, TaskId, TaskKind,
+    ConsentSource, Consents, Decision, Direction, DueKind, DueWork, Message, MessageKind, Patient,
+    PatientId, PhoneNumber, Practice, PracticeId, PracticeSettings, Priority, Purpose, Task,
+    TaskId, TaskKind,
 };
 use frontdesk::ports::{Expect, Store, Write};
 
@@ -97,22 +97,18 @@ pub fn appointment(practice_id: &PracticeId, id: &str, patient_id: &str) -> Appo
 }
 
 pub fn message(practice_id: &PracticeId, patient_id: &str, when: DateTime<Utc>) -> Message {
-    Message {
-        practice_id: practice_id.clone(),
-        patient_id: Some(pid(patient_id)),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: when,
-        channel: Channel::Sms,
-        direction: Direction::Outbound,
-        purpose: Purpose::Reminder,
-        body: format!("See you at {when}"),
-        decision: Decision::Sent {
+    Message::new(
+        practice_id.clone(),
+        when,
+        Channel::Sms,
+        Direction::Outbound,
+        Purpose::Reminder,
+        format!("See you at {when}"),
+        Decision::Sent {
             provider_message_id: Some("m-1".into()),
         },
-        appointment_id: None,
-        actor: None,
-    }
+    )
+    .for_patient(&pid(patient_id))
 }
 
 pub fn task(practice_id: &PracticeId, priority: Priority, created_at: DateTime<Utc>) -> Task {

@@ -21,8 +21,8 @@ mod listings;
 mod notices;
 mod patients;
 mod practice_lists;
-mod task_events;
 mod reply_intents;
+mod task_events;
 mod waitlist;
 mod webhooks;
 

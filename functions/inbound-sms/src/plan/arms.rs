@@ -2,8 +2,15 @@
 //! [`Run`] that [`plan_known`](super::known) prepared: tasks for staff, replies through the
 //! thread's gate, and the changes to the patient and their appointments.
 
+use frontdesk::domain::{
+    Channel, Confirmation, ConsentBlock, MessageKind, Priority, Purpose, TaskKind,
+};
+use frontdesk::policy::templates;
+use frontdesk::policy::templates::Reply;
+use frontdesk::ports::{Expect, Key, Write};
+
 use super::known::Run;
-use super::*;
+use super::{emergency_plan, feedback_task, Action, Gate, TaskSpec};
 
 impl Run<'_> {
     /// `Action::OptOut`.

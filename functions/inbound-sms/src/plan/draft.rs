@@ -1,7 +1,15 @@
 //! The batch being built for one text: timeline entries, replies through their gate,
 //! tasks and claims, and the rate gate of a known patient's thread.
 
-use super::*;
+use chrono::{DateTime, Duration, Utc};
+use frontdesk::domain::{
+    AppointmentId, Channel, Decision, Direction, Message, PatientId, PhoneNumber, PracticeSettings,
+    Priority, Purpose, Task, TaskId, TaskKind, TaskWork, ThreadId, ThreadState,
+};
+use frontdesk::policy;
+use frontdesk::ports::{Sms, Write};
+
+use super::{Delivery, Input, Outgoing, Recipient};
 
 /// Whether a reply may go.
 pub(super) enum Gate {
@@ -66,20 +74,16 @@ impl<'a> Draft<'a> {
         body: String,
         decision: Decision,
     ) -> Message {
-        Message {
-            practice_id: self.input.practice.practice_id.clone(),
-            patient_id: self.patient_id.clone(),
-            unknown_sender: self.unknown.clone(),
-            message_id: MessageId::generate(),
+        Message::new(
+            self.input.practice.practice_id.clone(),
             at,
             channel,
             direction,
             purpose,
             body,
             decision,
-            appointment_id: None,
-            actor: None,
-        }
+        )
+        .on_thread(self.patient_id.clone(), self.unknown.clone())
     }
 
     pub(super) fn inbound(&mut self, appointment_id: Option<AppointmentId>) {

@@ -1,7 +1,13 @@
 //! Emergencies (the safety reply and the on-call alert, with its fallback) and the
 //! feedback follow-up task; the conditional markers that limit replies to unknown senders.
 
-use super::*;
+use chrono::{DateTime, Duration, Utc};
+use frontdesk::domain::{Patient, PhoneNumber, PracticeSettings, Priority, Purpose, TaskKind};
+use frontdesk::policy::templates::Reply;
+use frontdesk::policy::{templates, EmergencyForwardContext, ReplyContext};
+use frontdesk::ports::{Email, Sms};
+
+use super::{format_time, practice_time, Delivery, Draft, EmergencyFallback, Gate, TaskSpec};
 
 /// A low rating or a complaint: one follow-up task while none is open, else an inbox task
 /// so the new message is seen. (Review requests never depend on it: no review gating.)

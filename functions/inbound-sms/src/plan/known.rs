@@ -2,7 +2,16 @@
 //! go), then the action ([`arms`](super::arms)), then a call suggestion for a stalled
 //! thread, and the patient and family records written back with their versions.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use frontdesk::domain::{
+    AppointmentId, Channel, ConsentSource, Patient, PracticeSettings, Purpose, Waiting,
+};
+use frontdesk::policy;
+use frontdesk::policy::templates::Reply;
+use frontdesk::policy::{templates, ReplyContext};
+use frontdesk::ports::{Expect, Key, Write};
+
+use super::{gate_known, staff_due, Action, Draft, EmergencyFallback, Gate, Input, Known, Plan};
 
 /// What one known patient's text is planned on; the actions read and change it.
 pub(super) struct Run<'a> {

@@ -19,21 +19,16 @@
 //!   confirmation per day, enforced by conditional markers in the same batch.
 
 use chrono::{DateTime, Duration, Utc};
-use frontdesk::domain::{
-    Appointment, AppointmentId, Channel, Confirmation, ConsentBlock, ConsentSource, Decision,
-    Direction, Message, MessageId, MessageKind, Patient, PatientId, PhoneNumber, Practice,
-    PracticeSettings, Priority, Purpose, Task, TaskId, TaskKind, TaskWork, ThreadId, ThreadState,
-    Waiting,
-};
-use frontdesk::policy::templates::{self, Reply};
-use frontdesk::policy::{
-    self, classify, is_cancel_visit, EmergencyForwardContext, Intent, ReplyContext,
-};
-use frontdesk::ports::{Email, Expect, Key, Sms, Write};
+use draft::*;
+use emergency::*;
+use frontdesk::domain::{Appointment, Channel, Message, Patient, Practice, PracticeSettings, Task};
+use frontdesk::policy::{classify, is_cancel_visit, Intent};
+use frontdesk::ports::{Email, Key, Sms, Write};
+use known::plan_known;
+use unknown::plan_unknown;
 
 use crate::feedback;
 use crate::inbound::Inbound;
-
 /// How recent a review request must be for a rating or free text to count as feedback.
 pub const REVIEW_WINDOW: Duration = Duration::days(7);
 /// How long the cancel clarification waits for its answer.
@@ -292,11 +287,6 @@ mod emergency;
 mod known;
 mod slot_claim;
 mod unknown;
-
-use draft::*;
-use emergency::*;
-use known::plan_known;
-use unknown::plan_unknown;
 
 /// Builds the batch and the sends for one inbound text.
 pub fn plan(input: &Input<'_>) -> frontdesk::Result<Plan> {

@@ -3,11 +3,12 @@
 //! task to book it in the PMS, and the patient is thanked. A slot claimed by someone else
 //! (or closed) meanwhile gets a kind "it has been taken" instead. Pure, like every arm.
 
-use frontdesk::domain::SlotState;
+use frontdesk::domain::{AppointmentId, Priority, Purpose, SlotState, TaskKind};
+use frontdesk::ports::{Expect, Key, Write};
 use frontdesk::time::staff_time;
 
 use super::known::Run;
-use super::*;
+use super::TaskSpec;
 
 impl Run<'_> {
     pub(super) fn claim_slot(&mut self) -> frontdesk::Result<()> {

@@ -1,6 +1,16 @@
 //! A text from a number that matches no patient of the practice.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use frontdesk::domain::{Priority, Purpose, TaskKind, Waiting};
+use frontdesk::policy;
+use frontdesk::policy::templates::Reply;
+use frontdesk::policy::{templates, ReplyContext};
+use frontdesk::ports::Write;
+
+use super::{
+    daily_opt_out_marker, emergency_plan, hourly_marker, staff_due, Action, Draft, Gate, Input,
+    Plan, TaskSpec,
+};
 
 pub(super) fn plan_unknown(input: &Input<'_>) -> frontdesk::Result<Plan> {
     let settings = &input.practice.settings;

@@ -84,17 +84,6 @@ pub fn read(
     }
 }
 
-/// `/webhooks/sms/{provider}/{practice_id}` (after any stage prefix): the two segments.
-pub fn webhook_route(path: &str) -> Option<(&str, &str)> {
-    let (_, rest) = path.split_once("/webhooks/sms/")?;
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
-    let (provider, practice) = rest.split_once('/')?;
-    if provider.is_empty() || practice.is_empty() || practice.contains('/') {
-        return None;
-    }
-    Some((provider, practice))
-}
-
 /// Constant-time equality of two byte strings (the length is not secret).
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
@@ -139,27 +128,6 @@ fn json_syntax(e: &serde_json::Error) -> InboundError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn webhook_routes_are_two_segments_after_the_prefix() {
-        assert_eq!(
-            webhook_route("/webhooks/sms/twilio/prc_1"),
-            Some(("twilio", "prc_1"))
-        );
-        assert_eq!(
-            webhook_route("/prod/webhooks/sms/telnyx/prc_1/"),
-            Some(("telnyx", "prc_1"))
-        );
-        for bad in [
-            "/webhooks/sms/twilio",
-            "/webhooks/sms//prc",
-            "/webhooks/sms/twilio/a/b",
-            "/v1/practice",
-            "",
-        ] {
-            assert_eq!(webhook_route(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn timestamps_must_be_recent() {

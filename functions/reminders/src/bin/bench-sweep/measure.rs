@@ -203,24 +203,20 @@ async fn bare_item<S: BenchStore>(
     let Some(claimed) = store.claim_due(&due, now + opts.lease).await? else {
         return Ok(false);
     };
-    let message = Message {
-        practice_id: claimed.practice_id.clone(),
-        patient_id: Some(claimed.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: now,
-        channel: Channel::Sms,
-        direction: Direction::Outbound,
-        purpose: Purpose::Reminder,
-        body: "Bench Dental 0000: Hi Pat, your visit is Thu, Mar 12 at 10:00 AM. \
-               Reply C to confirm or R to reschedule. Reply STOP to opt out."
-            .into(),
-        decision: Decision::Sent {
+    let message = Message::new(
+        claimed.practice_id.clone(),
+        now,
+        Channel::Sms,
+        Direction::Outbound,
+        Purpose::Reminder,
+        "Bench Dental 0000: Hi Pat, your visit is Thu, Mar 12 at 10:00 AM. \
+         Reply C to confirm or R to reschedule. Reply STOP to opt out.",
+        Decision::Sent {
             provider_message_id: Some(MessageId::generate().to_string()),
         },
-        appointment_id: Some(claimed.appointment_id.clone()),
-        actor: None,
-    };
+    )
+    .for_patient(&claimed.patient_id)
+    .on_appointment(&claimed.appointment_id);
     let (patient_id, practice_id) = (claimed.patient_id.clone(), claimed.practice_id.clone());
     let i: usize = patient_id.as_str().trim_start_matches("pt").parse()?;
     store
