@@ -269,7 +269,7 @@ mod tests {
         let spread: std::collections::BTreeSet<_> = (0..20)
             .map(|i| {
                 let mut b = a.clone();
-                b.appointment_id = AppointmentId::parse(&format!("a{i}")).unwrap();
+                b.appointment_id = AppointmentId::parse(format!("a{i}")).unwrap();
                 plan(&b, p.zone(s.time_zone), &s, utc("2026-02-01T00:00:00Z"))[2].due_at
             })
             .collect();

@@ -19,8 +19,8 @@ const ZONES: &[Tz] = &[
 
 fn ids(practice: u32, appointment: u64) -> (PracticeId, AppointmentId) {
     (
-        PracticeId::parse(&format!("p{practice}")).unwrap(),
-        AppointmentId::parse(&format!("appt-{appointment}")).unwrap(),
+        PracticeId::parse(format!("p{practice}")).unwrap(),
+        AppointmentId::parse(format!("appt-{appointment}")).unwrap(),
     )
 }
 

@@ -87,7 +87,7 @@ pub async fn a_patients_tasks_are_found_by_key_whatever_the_other_patients_tasks
         t.patient_id = Some(PatientId::parse(patient).unwrap());
         t
     };
-    let mine = vec![about(&p, "pt-1", 1), about(&p, "pt-1", 2)];
+    let mine = [about(&p, "pt-1", 1), about(&p, "pt-1", 2)];
     let mut resolved = about(&p, "pt-1", 3);
     resolved.resolve_as("reached", at(11, 0));
     let mut writes: Vec<Write> = mine

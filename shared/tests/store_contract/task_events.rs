@@ -50,7 +50,7 @@ async fn outbox<S: ContractStore>(store: &S, p: &PracticeId) -> Vec<OutboxEvent>
         .into_iter()
         .filter(|e| &e.practice_id == p)
         .collect::<Vec<_>>();
-    due.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at));
+    due.sort_by_key(|a| a.occurred_at);
     due
 }
 
