@@ -17,6 +17,7 @@ mod message;
 mod notice;
 mod patient;
 mod practice;
+mod practice_validate;
 mod sign_in_backoff;
 mod sms_provider;
 mod staff;

@@ -10,6 +10,8 @@
 
 mod apply;
 mod delivery;
+mod listings;
+mod lookups;
 mod reply_intents;
 mod sessions;
 mod staff;

@@ -15,17 +15,7 @@ impl Store for MemoryStore {
         practice_id: &PracticeId,
         phone: &PhoneNumber,
     ) -> Result<Vec<Patient>> {
-        self.count(1);
-        let pk = keys::practice_pk(practice_id);
-        let prefix = keys::phone_prefix(phone);
-        let t = self.lock()?;
-        Ok(t.iter()
-            .filter(|((p, s), _)| p == &pk && s.starts_with(&prefix))
-            .filter_map(|(_, v)| match v {
-                Stored::PhoneIndex(p) => Some((**p).clone()),
-                _ => None,
-            })
-            .collect())
+        self.read_patients_by_phone(practice_id, phone).await
     }
 
     async fn patients_by_email(
@@ -33,35 +23,11 @@ impl Store for MemoryStore {
         practice_id: &PracticeId,
         email: &EmailAddress,
     ) -> Result<Vec<Patient>> {
-        self.count(1);
-        let pk = keys::practice_pk(practice_id);
-        let want = email.as_str().to_lowercase();
-        let t = self.lock()?;
-        Ok(t.iter()
-            .filter(|((p, s), _)| p == &pk && s.starts_with("PATIENT#"))
-            .filter_map(|(_, v)| match v {
-                Stored::Patient(p)
-                    if p.email.as_ref().map(|e| e.as_str().to_lowercase())
-                        == Some(want.clone()) =>
-                {
-                    Some((**p).clone())
-                }
-                _ => None,
-            })
-            .collect())
+        self.read_patients_by_email(practice_id, email).await
     }
 
     async fn practice_for_number(&self, number: &PhoneNumber) -> Result<Option<PracticeId>> {
-        self.count(1);
-        let t = self.lock()?;
-        let k = (
-            keys::number_route_pk(number),
-            keys::NUMBER_ROUTE_SK.to_string(),
-        );
-        Ok(match t.get(&k) {
-            Some(Stored::Route(p)) => Some(p.clone()),
-            _ => None,
-        })
+        self.read_practice_for_number(number).await
     }
 
     async fn timeline(
@@ -71,16 +37,8 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Message>> {
-        self.prefix_page(
-            keys::practice_pk(practice_id),
-            keys::thread_prefix(Some(patient_id), None),
-            cursor,
-            limit,
-            |v| match v {
-                Stored::Message(x) => Some((**x).clone()),
-                _ => None,
-            },
-        )
+        self.read_timeline(practice_id, patient_id, cursor, limit)
+            .await
     }
 
     async fn recent_messages(
@@ -89,7 +47,8 @@ impl Store for MemoryStore {
         patient_id: &PatientId,
         limit: usize,
     ) -> Result<Vec<Message>> {
-        self.newest_messages(practice_id, patient_id, limit)
+        self.read_recent_messages(practice_id, patient_id, limit)
+            .await
     }
 
     async fn sent_message(
@@ -97,16 +56,8 @@ impl Store for MemoryStore {
         practice_id: &PracticeId,
         provider_message_id: &str,
     ) -> Result<Option<Message>> {
-        self.count(1);
-        let t = self.lock()?;
-        let k = (
-            keys::practice_pk(practice_id),
-            keys::sent_sk(provider_message_id),
-        );
-        Ok(match t.get(&k) {
-            Some(Stored::Sent(m)) => Some((**m).clone()),
-            _ => None,
-        })
+        self.read_sent_message(practice_id, provider_message_id)
+            .await
     }
 
     async fn patients_page(
@@ -115,16 +66,7 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Patient>> {
-        self.prefix_page(
-            keys::practice_pk(practice_id),
-            keys::PATIENT_PREFIX.into(),
-            cursor,
-            limit,
-            |v| match v {
-                Stored::Patient(x) => Some((**x).clone()),
-                _ => None,
-            },
-        )
+        self.read_patients_page(practice_id, cursor, limit).await
     }
 
     async fn broadcast_recipients(
@@ -134,16 +76,8 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<crate::domain::Recipient>> {
-        self.prefix_page(
-            keys::practice_pk(practice_id),
-            keys::recipient_prefix(broadcast),
-            cursor,
-            limit,
-            |v| match v {
-                Stored::Recipient(x) => Some((**x).clone()),
-                _ => None,
-            },
-        )
+        self.read_broadcast_recipients(practice_id, broadcast, cursor, limit)
+            .await
     }
 
     async fn appointments_page(
@@ -152,16 +86,8 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Appointment>> {
-        self.prefix_page(
-            keys::practice_pk(practice_id),
-            keys::APPOINTMENT_PREFIX.into(),
-            cursor,
-            limit,
-            |v| match v {
-                Stored::Appointment(x) => Some((**x).clone()),
-                _ => None,
-            },
-        )
+        self.read_appointments_page(practice_id, cursor, limit)
+            .await
     }
 
     async fn changed_since(
@@ -173,39 +99,8 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Item>> {
-        let pk = keys::practice_pk(practice_id);
-        let entries: Vec<(chrono::NaiveDate, String, Item)> = {
-            let t = self.lock()?;
-            t.iter()
-                .filter(|((p, _), _)| p == &pk)
-                .filter_map(|(_, v)| match (what, v) {
-                    (crate::ports::ChangeKind::Patients, Stored::Patient(x)) => Some((
-                        x.updated_at.date_naive(),
-                        keys::change_sort(x.updated_at, x.patient_id.as_str()),
-                        Item::Patient(x.clone()),
-                    )),
-                    (crate::ports::ChangeKind::Appointments, Stored::Appointment(x)) => Some((
-                        x.updated_at.date_naive(),
-                        keys::change_sort(x.updated_at, x.appointment_id.as_str()),
-                        Item::Appointment(x.clone()),
-                    )),
-                    _ => None,
-                })
-                .collect()
-        };
-        let entries = &entries;
-        crate::dynamo::change_reads::page_days(since, until, cursor, limit, |day, after, n| {
-            self.count(1);
-            let mut found: Vec<(String, Item)> = entries
-                .iter()
-                .filter(|(d, sk, _)| *d == day && *sk > after)
-                .map(|(_, sk, i)| (sk.clone(), i.clone()))
-                .collect();
-            found.sort_by(|a, b| a.0.cmp(&b.0));
-            found.truncate(n);
-            async move { Ok(found) }
-        })
-        .await
+        self.read_changed_since(practice_id, what, since, until, cursor, limit)
+            .await
     }
 
     async fn appointments_starting(
@@ -214,38 +109,14 @@ impl Store for MemoryStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Appointment>> {
-        let days = crate::dynamo::list_reads::range_days(from, to)?;
-        self.count(days.len());
-        let pk = keys::practice_pk(practice_id);
-        let t = self.lock()?;
-        let mut found: Vec<Appointment> = t
-            .iter()
-            .filter(|((p, s), _)| p == &pk && s.starts_with(keys::APPOINTMENT_PREFIX))
-            .filter_map(|(_, v)| match v {
-                Stored::Appointment(a) if a.starts_at >= from && a.starts_at < to => {
-                    Some((**a).clone())
-                }
-                _ => None,
-            })
-            .collect();
-        found.sort_by(|a, b| {
-            (a.starts_at, a.appointment_id.as_str()).cmp(&(b.starts_at, b.appointment_id.as_str()))
-        });
-        found.truncate(crate::dynamo::list_reads::RANGE_MAX);
-        Ok(found)
+        self.read_appointments_starting(practice_id, from, to).await
     }
 
     async fn sender_owner(
         &self,
         address: &crate::domain::EmailAddress,
     ) -> Result<Option<PracticeId>> {
-        self.count(1);
-        let t = self.lock()?;
-        let k = (keys::sender_pk(address), keys::SENDER_SK.to_string());
-        Ok(match t.get(&k) {
-            Some(Stored::Route(p)) => Some(p.clone()),
-            _ => None,
-        })
+        self.read_sender_owner(address).await
     }
 
     async fn consent_history(
@@ -255,16 +126,8 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<crate::domain::ConsentEvent>> {
-        self.prefix_page(
-            keys::practice_pk(practice_id),
-            keys::consent_prefix(patient_id),
-            cursor,
-            limit,
-            |v| match v {
-                Stored::Consent(x) => Some((**x).clone()),
-                _ => None,
-            },
-        )
+        self.read_consent_history(practice_id, patient_id, cursor, limit)
+            .await
     }
 
     async fn open_tasks(
@@ -273,34 +136,7 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Task>> {
-        let after = start_at(
-            cursor,
-            &cursor::open_tasks_rules(practice_id),
-            keys::GSI2_SK,
-        )?;
-        self.count(1);
-        let pk = keys::practice_pk(practice_id);
-        let t = self.lock()?;
-        let mut items: Vec<(String, Task)> = t
-            .iter()
-            .filter(|((p, _), _)| p == &pk)
-            .filter_map(|(_, v)| match v {
-                Stored::Task(x) if x.status == TaskStatus::Open => Some((
-                    keys::open_task_sort(x.priority, x.created_at, &x.task_id),
-                    (**x).clone(),
-                )),
-                _ => None,
-            })
-            .collect();
-        items.sort_by(|a, b| a.0.cmp(&b.0));
-        paginate(items, after, limit, |sort, task| {
-            vec![
-                (keys::PK, pk.clone()),
-                (keys::SK, keys::task_sk(&task.task_id)),
-                (keys::GSI2_PK, keys::open_tasks_pk(practice_id)),
-                (keys::GSI2_SK, sort.to_string()),
-            ]
-        })
+        self.read_open_tasks(practice_id, cursor, limit).await
     }
 
     /// As the GSI1 Query: one partition (work stored here is always indexed under its
@@ -315,38 +151,8 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<DueWork>> {
-        let wanted = partition;
-        let partition = partition.key(sweep);
-        let rules = cursor::due_rules(&partition);
-        let after = super::start_at(cursor, &rules, keys::GSI1_SK)?;
-        self.count(1);
-        // The sort key starts with the due time at millisecond precision, so comparing
-        // milliseconds is comparing sort keys; cheap checks first (benchmarks page through
-        // 100,000 items).
-        let (from_ms, until_ms) = (from.timestamp_millis(), until.timestamp_millis());
-        let t = self.lock()?;
-        let mut out: Vec<(String, DueWork)> = t
-            .values()
-            .filter_map(|v| match v {
-                Stored::Due(d) => Some(d),
-                _ => None,
-            })
-            .filter(|d| d.kind.sweep() == sweep)
-            .filter(|d| (from_ms..=until_ms).contains(&d.due_at.timestamp_millis()))
-            .filter(|d| DuePartition::of(d) == wanted)
-            .map(|d| (keys::due_sort(d), d))
-            .filter(|(sort, _)| after.as_ref().is_none_or(|a| sort > a))
-            .map(|(sort, d)| (sort, (**d).clone()))
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        super::paginate(out, after, limit, |sort, d| {
-            vec![
-                (keys::PK, keys::practice_pk(&d.practice_id)),
-                (keys::SK, keys::due_key_of(d)),
-                (keys::GSI1_PK, partition.clone()),
-                (keys::GSI1_SK, sort.to_string()),
-            ]
-        })
+        self.read_due_page(sweep, partition, from, until, cursor, limit)
+            .await
     }
 
     /// As the GSI2 Query: start-time sort keys from `from` at millisecond precision.
@@ -357,25 +163,8 @@ impl Store for MemoryStore {
         from: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<Appointment>> {
-        self.count(1);
-        let pk = keys::practice_pk(practice_id);
-        let from = keys::sortable_time(from);
-        let t = self.lock()?;
-        let mut out: Vec<(String, Appointment)> = t
-            .iter()
-            .filter(|((p, _), _)| p == &pk)
-            .filter_map(|(_, v)| match v {
-                Stored::Appointment(a) if &a.patient_id == patient_id => Some((
-                    keys::patient_appointment_sort(a.starts_at, &a.appointment_id),
-                    (**a).clone(),
-                )),
-                _ => None,
-            })
-            .filter(|(sort, _)| sort >= &from)
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out.truncate(rules::page_limit(limit));
-        Ok(out.into_iter().map(|(_, a)| a).collect())
+        self.read_appointments_for_patient(practice_id, patient_id, from, limit)
+            .await
     }
 
     async fn get_across(&self, wanted: &[(PracticeId, Key)]) -> Result<Vec<Item>> {
@@ -387,20 +176,7 @@ impl Store for MemoryStore {
         due: &DueWork,
         lease_until: DateTime<Utc>,
     ) -> Result<Option<DueWork>> {
-        // Refused before any request, as the adapter refuses it.
-        rules::claimed(due, lease_until)?;
-        self.count(1);
-        let mut t = self.lock()?;
-        let k = (keys::practice_pk(&due.practice_id), keys::due_key_of(due));
-        match t.get(&k) {
-            Some(Stored::Due(stored)) if rules::still_held(stored, due) => {
-                // The stored item as it is now (UpdateItem's ALL_NEW).
-                let claimed = rules::claimed(stored, lease_until)?;
-                t.insert(k, Stored::Due(Box::new(claimed.clone())));
-                Ok(Some(claimed))
-            }
-            _ => Ok(None),
-        }
+        self.read_claim_due(due, lease_until).await
     }
 
     /// As the adapter's transaction: the claim's condition first, then the lease's; both
@@ -411,44 +187,11 @@ impl Store for MemoryStore {
         lease_until: DateTime<Utc>,
         lease: &PatientLease,
     ) -> Result<LeasedClaim> {
-        rules::claimed(due, lease_until)?;
-        self.count(1);
-        let mut t = self.lock()?;
-        let pk = keys::practice_pk(&due.practice_id);
-        let k = (pk.clone(), keys::due_key_of(due));
-        let claimed = match t.get(&k) {
-            Some(Stored::Due(stored)) if rules::still_held(stored, due) => {
-                rules::claimed(due, lease_until)?
-            }
-            _ => return Ok(LeasedClaim::Gone),
-        };
-        let lk = (pk, keys::patient_lease_sk(&due.patient_id));
-        let free = match t.get(&lk) {
-            Some(Stored::Lease(holder, until)) => {
-                keys::sortable_time(*until) < keys::sortable_time(lease.now)
-                    || holder == &lease.holder
-            }
-            _ => true,
-        };
-        if !free {
-            return Ok(LeasedClaim::PatientBusy);
-        }
-        t.insert(k, Stored::Due(Box::new(claimed.clone())));
-        t.insert(lk, Stored::Lease(lease.holder.clone(), lease.until));
-        Ok(LeasedClaim::Claimed(claimed))
+        self.read_claim_due_leased(due, lease_until, lease).await
     }
 
     async fn sweep_cursor(&self, sweep: Sweep) -> Result<Option<DateTime<Utc>>> {
-        self.count(1);
-        let t = self.lock()?;
-        let k = (
-            keys::sweep_cursor_pk(sweep),
-            keys::SWEEP_CURSOR_SK.to_string(),
-        );
-        Ok(match t.get(&k) {
-            Some(Stored::Cursor(c)) => Some(*c),
-            _ => None,
-        })
+        self.read_sweep_cursor(sweep).await
     }
 
     /// All or nothing, as one transaction: refused as the adapter refuses before sending,
@@ -460,16 +203,7 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<crate::domain::Waiting>> {
-        self.prefix_page(
-            keys::practice_pk(practice_id),
-            keys::WAITING_PREFIX.to_string(),
-            cursor,
-            limit,
-            |v| match v {
-                Stored::Waiting(x) => Some((**x).clone()),
-                _ => None,
-            },
-        )
+        self.read_waiting(practice_id, cursor, limit).await
     }
 
     async fn resolved_tasks(
@@ -478,37 +212,7 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Task>> {
-        let pk = keys::practice_pk(practice_id);
-        let resolved_pk = keys::resolved_tasks_pk(practice_id);
-        let rules = [
-            (keys::PK, cursor::Rule::Equals(pk.clone())),
-            (keys::SK, cursor::Rule::StartsWith("TASK#".into())),
-            (keys::GSI2_PK, cursor::Rule::Equals(resolved_pk.clone())),
-            (keys::GSI2_SK, cursor::Rule::StartsWith(String::new())),
-        ];
-        let after = start_at(cursor, &rules, keys::GSI2_SK)?;
-        self.count(1);
-        let t = self.lock()?;
-        let mut items: Vec<(String, Task)> = t
-            .iter()
-            .filter(|((p, _), _)| p == &pk)
-            .filter_map(|(_, v)| match v {
-                Stored::Task(x) if x.status == TaskStatus::Resolved => Some((
-                    keys::resolved_task_sort(x.resolved_at.unwrap_or(x.created_at), &x.task_id),
-                    (**x).clone(),
-                )),
-                _ => None,
-            })
-            .collect();
-        items.sort_by(|a, b| a.0.cmp(&b.0));
-        paginate(items, after, limit, |sort, task| {
-            vec![
-                (keys::PK, pk.clone()),
-                (keys::SK, keys::task_sk(&task.task_id)),
-                (keys::GSI2_PK, resolved_pk.clone()),
-                (keys::GSI2_SK, sort.to_string()),
-            ]
-        })
+        self.read_resolved_tasks(practice_id, cursor, limit).await
     }
 
     async fn canned_replies(
@@ -573,19 +277,7 @@ impl Store for MemoryStore {
         practice_id: &PracticeId,
         patient_id: &PatientId,
     ) -> Result<Vec<Task>> {
-        self.count(1);
-        let pk = keys::practice_pk(practice_id);
-        let t = self.lock()?;
-        let mut out: Vec<Task> = t
-            .iter()
-            .filter(|((p, _), _)| p == &pk)
-            .filter_map(|(_, v)| match v {
-                Stored::Task(x) if x.patient_id.as_ref() == Some(patient_id) => Some((**x).clone()),
-                _ => None,
-            })
-            .collect();
-        out.sort_by(|a, b| a.task_id.as_str().cmp(b.task_id.as_str()));
-        Ok(out)
+        self.read_patient_tasks(practice_id, patient_id).await
     }
 
     async fn webhook_events_due(
@@ -627,12 +319,7 @@ impl Store for MemoryStore {
         practice_id: &PracticeId,
         token_hash: &str,
     ) -> Result<Option<crate::domain::Invitation>> {
-        self.count(1);
-        Ok(sessions::invitation(
-            &*self.lock()?,
-            practice_id,
-            token_hash,
-        ))
+        self.read_invitation(practice_id, token_hash).await
     }
 
     async fn session(
@@ -640,12 +327,7 @@ impl Store for MemoryStore {
         practice_id: &PracticeId,
         token_hash: &str,
     ) -> Result<Option<(crate::domain::Session, Option<crate::domain::StaffMember>)>> {
-        self.count(2);
-        let t = self.lock()?;
-        Ok(sessions::session(&t, practice_id, token_hash).map(|s| {
-            let m = staff::member(&t, practice_id, &s.staff_id);
-            (s, m)
-        }))
+        self.read_session(practice_id, token_hash).await
     }
 
     async fn sessions(&self, practice_id: &PracticeId) -> Result<Vec<crate::domain::Session>> {
@@ -663,12 +345,7 @@ impl Store for MemoryStore {
         practice_id: &PracticeId,
         thread_id: &crate::domain::ThreadId,
     ) -> Result<Option<crate::domain::UnknownThread>> {
-        self.count(1);
-        Ok(threads::unknown_thread(
-            &*self.lock()?,
-            practice_id,
-            thread_id,
-        ))
+        self.read_unknown_thread(practice_id, thread_id).await
     }
 
     async fn unknown_timeline(
@@ -678,16 +355,8 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Message>> {
-        self.prefix_page(
-            keys::practice_pk(practice_id),
-            keys::thread_prefix(None, Some(number)),
-            cursor,
-            limit,
-            |v| match v {
-                Stored::Message(x) => Some((**x).clone()),
-                _ => None,
-            },
-        )
+        self.read_unknown_timeline(practice_id, number, cursor, limit)
+            .await
     }
 
     async fn write(&self, writes: Vec<Write>) -> Result<()> {
