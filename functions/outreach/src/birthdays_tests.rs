@@ -1,38 +1,14 @@
 //! The birthdays job over the in-memory store and recording senders: the pure step, one
 //! greeting under overlapping runs, a replanned item after the send, the call rule.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, NaiveDate, Utc};
-use frontdesk::deliver::Senders;
 use frontdesk::domain::{Channel, ConsentSource, MessageKind, Patient, Practice};
 use frontdesk::ports::{Expect, Store, Write};
-use frontdesk::sweep::{Deps, SweepOptions};
-use frontdesk::testing::{MemoryStore, RecordingEmail, RecordingSms};
 use testkit::{fixtures, utc};
 
 use super::*;
 
-struct World {
-    store: Arc<MemoryStore>,
-    sms: Arc<RecordingSms>,
-    deps: Deps,
-}
-
-fn world() -> World {
-    let store = Arc::new(MemoryStore::new());
-    let sms = Arc::new(RecordingSms::default());
-    let deps = Deps {
-        store: store.clone(),
-        senders: Senders {
-            sms: sms.clone(),
-            email: Arc::new(RecordingEmail::default()),
-        },
-        options: SweepOptions::default(),
-        governor: frontdesk::sweep::Governor::unlimited(),
-    };
-    World { store, sms, deps }
-}
+use crate::test_world::{world, World};
 
 /// 10:00 in New York on 15 June 2026 (EDT).
 fn greeting() -> DateTime<Utc> {

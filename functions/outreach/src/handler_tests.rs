@@ -1,42 +1,17 @@
 //! The broadcasts job over the in-memory store and recording senders: round trips per
 //! page and per recipient (as the DynamoDB adapter counts them), overlapping runs, pacing.
 
-use std::sync::Arc;
-
 use chrono::Duration;
-use frontdesk::deliver::Senders;
 use frontdesk::domain::{
     Audience, Broadcast, Channel, ConsentSource, DueWork, MessageKind, Patient,
 };
 use frontdesk::ports::{Expect, Key, Store, Write};
-use frontdesk::sweep::{Deps, SweepOptions};
-use frontdesk::testing::{MemoryStore, RecordingEmail, RecordingSms};
 use testkit::fixtures;
 use testkit::utc;
 
 use crate::broadcasts::{self, expand};
 
-struct World {
-    store: Arc<MemoryStore>,
-    sms: Arc<RecordingSms>,
-    deps: Deps,
-}
-
-fn world() -> World {
-    let store = Arc::new(MemoryStore::new());
-    let sms = Arc::new(RecordingSms::default());
-    let senders = Senders {
-        sms: sms.clone(),
-        email: Arc::new(RecordingEmail::default()),
-    };
-    let deps = Deps {
-        store: store.clone(),
-        senders,
-        options: SweepOptions::default(),
-        governor: frontdesk::sweep::Governor::unlimited(),
-    };
-    World { store, sms, deps }
-}
+use crate::test_world::{world, World};
 
 fn now() -> chrono::DateTime<chrono::Utc> {
     utc("2026-03-02T15:00:00Z")

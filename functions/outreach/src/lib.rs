@@ -20,3 +20,5 @@ pub use jobs::{handle, serve, Job};
 
 #[cfg(test)]
 mod handler_tests;
+#[cfg(test)]
+mod test_world;

@@ -2,38 +2,14 @@
 //! 3, six weeks apart, from four weeks before), a booked patient skipped, booking stopping
 //! the series, overlapping runs.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, NaiveDate, Utc};
-use frontdesk::deliver::Senders;
 use frontdesk::domain::{Channel, Patient, Practice};
 use frontdesk::ports::{Expect, Store, Write};
-use frontdesk::sweep::{Deps, SweepOptions};
-use frontdesk::testing::{MemoryStore, RecordingEmail, RecordingSms};
 use testkit::{fixtures, utc};
 
 use super::*;
 
-struct World {
-    store: Arc<MemoryStore>,
-    sms: Arc<RecordingSms>,
-    deps: Deps,
-}
-
-fn world() -> World {
-    let store = Arc::new(MemoryStore::new());
-    let sms = Arc::new(RecordingSms::default());
-    let deps = Deps {
-        store: store.clone(),
-        senders: Senders {
-            sms: sms.clone(),
-            email: Arc::new(RecordingEmail::default()),
-        },
-        options: SweepOptions::default(),
-        governor: frontdesk::sweep::Governor::unlimited(),
-    };
-    World { store, sms, deps }
-}
+use crate::test_world::{world, World};
 
 fn practice() -> Practice {
     fixtures::practice("smile", |_| {})
