@@ -782,7 +782,9 @@ async fn a_moved_appointment_fires_only_its_new_slots_reminders() {
     assert_eq!(count(&r, "reminder_sent"), 1, "{r:?}");
     let r = s.sweep("2026-03-10T12:00:00Z").await; // the old slot's morning: nothing
     assert_eq!(count(&r, "reminder_sent"), 0, "{r:?}");
-    let r = s.sweep("2026-03-11T12:00:00Z").await; // the new slot's morning
+    // The new slot's morning: 08:00 plus its spread (this practice keeps the default
+    // 30-minute window), so by 08:45 it has gone.
+    let r = s.sweep("2026-03-11T12:45:00Z").await;
     assert_eq!(count(&r, "reminder_sent"), 1, "{r:?}");
     let texts = s.texts().await;
     assert_eq!(texts.len(), 3, "{texts:?}");
