@@ -25,7 +25,7 @@ gwlog="$logdir/schemathesis-gateway-$port.log"
 env -u AWS_PROFILE -u AWS_SESSION_TOKEN \
   FRONTDESK_PORT="$port" MOTO_PORT="$moto_port" OPERATOR_SECRET=schemathesis-operator \
   AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" \
-  "$FRONTDESK_ROOT/target/debug/local-gateway" >"$gwlog" 2>&1 &
+  "${CARGO_TARGET_DIR:-$FRONTDESK_ROOT/target}/debug/local-gateway" >"$gwlog" 2>&1 &
 gw_pid=$!
 # Stops the gateway this script started (its moto is its child and stops with it).
 cleanup() { kill "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; }
