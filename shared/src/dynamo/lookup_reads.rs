@@ -76,14 +76,7 @@ impl DynamoStore {
         practice_id: &PracticeId,
         email: &EmailAddress,
     ) -> Result<Vec<Patient>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI4)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", keys::GSI4_PK)
-            .expression_attribute_values(":pk", s(keys::patient_email_pk(practice_id, email)));
+        let query = self.gsi4_query(keys::patient_email_pk(practice_id, email));
         self.query_all(query, kind::PATIENT).await
     }
 
@@ -95,15 +88,22 @@ impl DynamoStore {
         practice_id: &PracticeId,
         patient_id: &PatientId,
     ) -> Result<Vec<Task>> {
-        let query = self
-            .client
+        let query = self.gsi4_query(keys::patient_tasks_pk(practice_id, patient_id));
+        self.query_all(query, kind::TASK).await
+    }
+
+    /// A Query of one GSI4 partition (a practice's patients by email, a patient's tasks).
+    fn gsi4_query(
+        &self,
+        pk: String,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
             .query()
             .table_name(&self.table)
             .index_name(keys::GSI4)
             .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", keys::GSI4_PK)
-            .expression_attribute_values(":pk", s(keys::patient_tasks_pk(practice_id, patient_id)));
-        self.query_all(query, kind::TASK).await
+            .expression_attribute_values(":pk", s(pk))
     }
 
     /// One GetItem on `NUMBER#<number>` / `ROUTE`.
