@@ -20,20 +20,28 @@ OWN_MOTO=false
 cleanup() { $OWN_MOTO && stop_moto; return 0; }
 trap cleanup EXIT
 
-# Two builds, not one `-p frontdesk-lambda -p cold-start`: built together, cargo unifies the
-# packages' features (the bench's tokio `net`/`process`, axum's), and the `frontdesk` measured
-# would not be the one `make build` deploys. SKIP_BUILD=1 times the binaries already built.
+# The binaries timed are built as `make build` builds them: `cargo lambda build --release`
+# (zig as the linker, the release profile, release-flags.sh's non-PIE link), so the
+# `frontdesk` measured is the one sam deploys. Three builds, not one: built together, cargo
+# unifies the packages' features (the bench's tokio `net`/`process`, axum's), and the
+# `frontdesk` measured would not be the deployed one. The bench itself is a host binary.
+# SKIP_BUILD=1 times the binaries already built.
 if [ -z "${SKIP_BUILD:-}" ]; then
-  log "==> cargo build --release (frontdesk, as make build builds it)"
+  log "==> cargo lambda build --release (frontdesk, as make build builds it)"
   start=$SECONDS
-  cargo build --release --target "$triple" -p frontdesk-lambda --bin frontdesk
+  cargo lambda build --release --target "$triple" -p frontdesk-lambda --bin frontdesk
   log "    built in $((SECONDS - start))s"
-  log "==> cargo build --release (the hello-lambda floor and the bench)"
+  log "==> cargo lambda build --release (the hello-lambda floor)"
   start=$SECONDS
-  cargo build --release --target "$triple" -p cold-start --bins
+  cargo lambda build --release --target "$triple" -p cold-start --bin hello-lambda
   log "    built in $((SECONDS - start))s"
+  log "==> cargo build --release (the bench)"
+  env -u CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS -u CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS \
+    cargo build --release -p cold-start --bin cold-start
 fi
-out="target/$triple/release"
+bench="target/release/cold-start"
+frontdesk="target/lambda/frontdesk/bootstrap"
+floor="target/lambda/hello-lambda/bootstrap"
 
 if [ -z "${FRONTDESK_MOTO_ENDPOINT:-}" ]; then
   start_moto
@@ -45,11 +53,11 @@ target/debug/table create --endpoint "$FRONTDESK_MOTO_ENDPOINT" --table-name "$t
 
 functions=()
 for name in $(grep -E '^\s+FRONTDESK_FUNCTION: ' template.yaml | awk '{print $2}'); do
-  functions+=("$name=$out/frontdesk")
+  functions+=("$name=$frontdesk")
 done
 [ ${#functions[@]} -gt 0 ] || die "no FRONTDESK_FUNCTION in template.yaml"
 
 env AWS_ENDPOINT_URL="$FRONTDESK_MOTO_ENDPOINT" TABLE_NAME="$table" \
   OPERATOR_SECRET=cold-start-operator-secret SES_CONFIGURATION_SET=frontdesk-cold-start \
   AWS_LAMBDA_LOG_FORMAT=JSON AWS_LAMBDA_LOG_LEVEL=INFO \
-  "$out/cold-start" --runs "${RUNS:-11}" --floor "$out/hello-lambda" "${functions[@]}"
+  "$bench" --runs "${RUNS:-11}" --floor "$floor" "${functions[@]}"

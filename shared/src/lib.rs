@@ -22,6 +22,7 @@ pub mod dynamo;
 pub mod email_links;
 mod error;
 pub mod http_edge;
+pub mod invocation;
 pub mod keys;
 pub mod planning;
 pub mod policy;

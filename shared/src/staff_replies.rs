@@ -159,7 +159,7 @@ async fn send_one(
                 Err(Error::Conflict) => return Ok(Outcome::Skipped),
                 Err(e) => return Err(e),
             }
-            match send(senders, &practice, &to, channel, &m.body).await {
+            match send_reply(senders, &practice, reply_to, channel, &m.body).await {
                 Ok(()) => Ok(Outcome::Sent),
                 Err(e) => {
                     m.decision = Decision::Failed {
@@ -260,10 +260,12 @@ fn answer(to: &Recipient, now: DateTime<Utc>, writes: &mut Vec<Write>) -> Vec<Wr
     }
 }
 
-async fn send(
+/// Sends a staff reply's `body` to `to` on `channel`, from the practice's own number or
+/// sender (the Practice API's immediate send and this job's deferred send both use it).
+pub async fn send_reply(
     senders: &Senders,
     practice: &Practice,
-    to: &Recipient,
+    to: ReplyTo<'_>,
     channel: Channel,
     body: &str,
 ) -> Result<()> {
@@ -272,8 +274,8 @@ async fn send(
     match (channel, to) {
         (Channel::Sms, _) => {
             let number = match to {
-                Recipient::Patient(p) => p.phone.clone().ok_or_else(no_address)?,
-                Recipient::Unknown(t) => t.number.clone(),
+                ReplyTo::Patient(p) => p.phone.clone().ok_or_else(no_address)?,
+                ReplyTo::Unknown(t) => t.number.clone(),
             };
             senders
                 .sms
@@ -286,7 +288,7 @@ async fn send(
                 .await
                 .map(|_| ())
         }
-        (Channel::Email, Recipient::Patient(p)) => {
+        (Channel::Email, ReplyTo::Patient(p)) => {
             let email = p.email.clone().ok_or_else(no_address)?;
             let from = settings.email_from.clone().ok_or_else(no_address)?;
             senders

@@ -19,9 +19,9 @@ pub mod sms;
 
 use std::sync::Arc;
 
-use aws_lambda_events::sns::SnsEvent;
 use frontdesk::aws::Clients;
 use frontdesk::config::Config;
+use frontdesk::invocation::{diagnostic, sns_event};
 use frontdesk::ports::{Clock, Store, SystemClock};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{json, Value};
@@ -72,27 +72,11 @@ pub enum EmailEvent {
     },
 }
 
-fn diagnostic(error_type: &str, message: impl Into<String>) -> Diagnostic {
-    Diagnostic {
-        error_type: error_type.to_string(),
-        error_message: message.into(),
-    }
-}
-
 /// The Lambda entry point: an SNS event. Every record is processed; records that failed
 /// for a transient reason (storage) fail the invocation so SNS retries (applied records
 /// are recognised on retry); unreadable or unroutable records are logged and skipped.
 pub async fn handle(deps: &Deps, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
-    let event: SnsEvent = serde_json::from_value(event.payload).map_err(|e| {
-        diagnostic(
-            "InvalidSnsEvent",
-            format!(
-                "the SNS event does not have the expected shape (line {}, column {})",
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
+    let event = sns_event(event.payload)?;
     let total = event.records.len();
     let mut retry = None;
     let mut applied = 0;

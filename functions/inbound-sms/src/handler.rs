@@ -12,6 +12,7 @@
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::sns::SnsEvent;
 use frontdesk::domain::PracticeId;
+use frontdesk::invocation::{diagnostic, sns_event};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{json, Value};
 
@@ -50,13 +51,6 @@ fn shape(v: &Value) -> Shape {
     }
 }
 
-fn diagnostic(error_type: &str, message: impl Into<String>) -> Diagnostic {
-    Diagnostic {
-        error_type: error_type.to_string(),
-        error_message: message.into(),
-    }
-}
-
 /// The Lambda entry point: dispatches on the event's shape.
 pub async fn handle(deps: &Deps, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
     let payload = event.payload;
@@ -66,20 +60,7 @@ pub async fn handle(deps: &Deps, event: LambdaEvent<Value>) -> Result<Value, Dia
                 .get("Records")
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len);
-            let event: SnsEvent = serde_json::from_value(payload).map_err(|e| {
-                tracing::error!(
-                    error_kind = ?e.classify(),
-                    "an SNS event could not be read"
-                );
-                diagnostic(
-                    "InvalidSnsEvent",
-                    format!(
-                        "the SNS event does not have the expected shape (line {}, column {})",
-                        e.line(),
-                        e.column()
-                    ),
-                )
-            })?;
+            let event = sns_event(payload)?;
             handle_sns(deps, event)
                 .await
                 .map(|()| json!({ "records": records }))

@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use frontdesk::birthdays::{claim_key, next_send, not_after, year_of};
 use frontdesk::deliver::{Content, Delivery, Outbound};
 use frontdesk::domain::{
-    Channel, Decision, Direction, DueWork, Message, MessageId, MessageKind, Patient, Practice,
+    Channel, Decision, Direction, DueWork, Message, MessageKind, Patient, Practice,
     PracticeSettings, Priority, Purpose, Sweep,
 };
 use frontdesk::policy::{route, Route, StaffTaskReason};
@@ -127,22 +127,22 @@ fn advance(claimed: &DueWork, patient: &Patient, settings: &PracticeSettings) ->
 
 /// The timeline's record of a greeting skipped because the patient prefers a call.
 fn no_call_entry(patient: &Patient, now: DateTime<Utc>) -> Write {
-    Write::Message(Box::new(Message {
-        practice_id: patient.practice_id.clone(),
-        patient_id: Some(patient.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: now,
-        channel: Channel::Voice,
-        direction: Direction::Outbound,
-        purpose: Purpose::Birthday,
-        body: String::new(),
-        decision: Decision::Suppressed {
-            reason: "birthday greeting: the patient prefers a call, and the practice does not call for birthdays (birthday_call_tasks)".into(),
-        },
-        appointment_id: None,
-        actor: None,
-    }))
+    let reason = "birthday greeting: the patient prefers a call, and the practice does not \
+                  call for birthdays (birthday_call_tasks)";
+    Write::Message(Box::new(
+        Message::new(
+            patient.practice_id.clone(),
+            now,
+            Channel::Voice,
+            Direction::Outbound,
+            Purpose::Birthday,
+            String::new(),
+            Decision::Suppressed {
+                reason: reason.into(),
+            },
+        )
+        .for_patient(&patient.patient_id),
+    ))
 }
 
 #[async_trait]

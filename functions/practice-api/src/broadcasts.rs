@@ -103,17 +103,9 @@ pub async fn create(deps: &Deps, req: &Request) -> ApiResult<ApiGatewayV2httpRes
 
 /// The body must render with only the placeholders every patient has.
 fn check_body(b: &Broadcast, settings: &frontdesk::domain::PracticeSettings) -> ApiResult<()> {
-    let template = CannedReply::new(
-        b.practice_id.clone(),
-        "broadcast",
-        &b.body,
-        None,
-        b.created_at,
-    )
-    .map_err(|e| invalid("body", e.to_string()))?;
-    let mut values = std::collections::BTreeMap::new();
-    values.insert("first_name", "Alex".to_string());
-    values.insert("practice_name", settings.name.clone());
+    let template = b.template().map_err(|e| invalid("body", e.to_string()))?;
+    let mut values = frontdesk::domain::broadcast_values(settings, None);
+    // The check must not depend on whether the practice has set a callback number.
     values.insert("callback_number", "the office".to_string());
     template.render(&values).map_err(|_| {
         invalid(

@@ -2,8 +2,9 @@
 //! send fails afterwards.
 
 use chrono::{DateTime, Utc};
-use frontdesk::domain::{Channel, Decision, Patient, Practice, ThreadId, UnknownThread, Waiting};
-use frontdesk::ports::{Email, Expect, PatientMail, Sms, Write};
+use frontdesk::domain::{Decision, Patient, Practice, ThreadId, UnknownThread, Waiting};
+use frontdesk::ports::{Expect, Write};
+use frontdesk::staff_replies::send_reply;
 use http::StatusCode;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
@@ -65,11 +66,8 @@ pub(crate) fn reopen_unknown(
     writes
 }
 
-#[derive(Clone, Copy)]
-pub(crate) enum Target<'a> {
-    Patient(&'a Patient),
-    Unknown(&'a UnknownThread),
-}
+/// Who a reply goes to: the patient, or an unknown sender's thread.
+pub(crate) use frontdesk::policy::ReplyTo as Target;
 
 /// Sends a committed reply (unless deferred) and answers the request.
 pub(crate) async fn finish(
@@ -95,7 +93,7 @@ pub(crate) async fn finish(
     if d.deferred_until.is_some() {
         return Ok(out(StatusCode::ACCEPTED, "deferred"));
     }
-    match send(deps, practice, target, d.channel, &d.message.body).await {
+    match send_reply(&deps.senders, practice, target, d.channel, &d.message.body).await {
         Ok(()) => Ok(out(StatusCode::CREATED, "sent")),
         Err(e) => {
             let unavailable = matches!(e, frontdesk::Error::SendUnavailable(_));
@@ -126,51 +124,5 @@ pub(crate) async fn finish(
                 },
             )))
         }
-    }
-}
-
-async fn send(
-    deps: &Deps,
-    practice: &Practice,
-    target: Target<'_>,
-    channel: Channel,
-    body: &str,
-) -> frontdesk::Result<()> {
-    let settings = &practice.settings;
-    let no_address = || frontdesk::Error::SendRejected("no address for the channel".into());
-    match (channel, target) {
-        (Channel::Sms, _) => {
-            let to = match target {
-                Target::Patient(p) => p.phone.clone().ok_or_else(no_address)?,
-                Target::Unknown(t) => t.number.clone(),
-            };
-            deps.senders
-                .sms
-                .send_sms(&Sms {
-                    practice_id: practice.practice_id.clone(),
-                    from: settings.sms_number.clone(),
-                    to,
-                    body: body.to_string(),
-                })
-                .await
-                .map(|_| ())
-        }
-        (Channel::Email, Target::Patient(p)) => {
-            let to = p.email.clone().ok_or_else(no_address)?;
-            let from = settings.email_from.clone().ok_or_else(no_address)?;
-            deps.senders
-                .email
-                .send_email(&Email {
-                    practice_id: p.practice_id.clone(),
-                    from,
-                    to,
-                    subject: format!("A message from {}", settings.name),
-                    text: body.to_string(),
-                    patient: Some(PatientMail::reply(p.patient_id.clone())),
-                })
-                .await
-                .map(|_| ())
-        }
-        _ => Err(no_address()),
     }
 }

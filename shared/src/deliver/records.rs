@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Delivered, Delivery, Outbound, Senders};
 use crate::channel_health;
-use crate::domain::{Channel, Decision, Direction, Message, MessageId, Task, TaskId, TaskKind};
+use crate::domain::{Channel, Decision, Direction, Message, Task, TaskId, TaskKind};
 use crate::ports::{Email, PatientMail, Sms, Write};
 use crate::Error;
 
@@ -75,20 +75,19 @@ pub(super) fn timeline(
     body: String,
     decision: Decision,
 ) -> Write {
-    Write::Message(Box::new(Message {
-        practice_id: out.practice.practice_id.clone(),
-        patient_id: Some(out.patient.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: now,
-        channel,
-        direction: Direction::Outbound,
-        purpose: out.purpose,
-        body,
-        decision,
-        appointment_id: out.appointment_id.cloned(),
-        actor: None,
-    }))
+    Write::Message(Box::new(
+        Message::new(
+            out.practice.practice_id.clone(),
+            now,
+            channel,
+            Direction::Outbound,
+            out.purpose,
+            body,
+            decision,
+        )
+        .for_patient(&out.patient.patient_id)
+        .about(out.appointment_id),
+    ))
 }
 
 pub(super) fn staff_task(

@@ -211,6 +211,12 @@ impl Message {
         self
     }
 
+    /// About one appointment, if any.
+    pub fn about(mut self, appointment_id: Option<&AppointmentId>) -> Self {
+        self.appointment_id = appointment_id.cloned();
+        self
+    }
+
     /// Sent or done by a staff member (or another actor).
     pub fn by(mut self, actor: Actor) -> Self {
         self.actor = Some(actor);

@@ -3,6 +3,7 @@
 mod appointment;
 mod appointment_upsert;
 mod broadcast;
+mod broadcast_text;
 mod canned_reply;
 mod channel;
 mod channel_health;
@@ -36,6 +37,7 @@ pub use broadcast::{
     Audience, Broadcast, BroadcastStatus, DeferredRange, Progress, Recipient, RecipientOutcome,
     MAX_BODY as MAX_BROADCAST_BODY, MAX_LISTED_PATIENTS,
 };
+pub use broadcast_text::{values as broadcast_values, PLACEHOLDERS as BROADCAST_PLACEHOLDERS};
 pub use canned_reply::{
     CannedReply, MAX_PER_PRACTICE as MAX_CANNED_REPLIES, PLACEHOLDERS as CANNED_REPLY_PLACEHOLDERS,
 };

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use crate::deliver::{deliver, missed_after_failures, Content, Delivery, Outbound};
 use crate::domain::{
-    Appointment, Channel, Decision, Direction, DueWork, Message, MessageId, MessageKind, Patient,
-    Priority, Purpose,
+    Appointment, Channel, Decision, Direction, DueWork, Message, MessageKind, Patient, Priority,
+    Purpose,
 };
 use crate::ports::{Store, Write};
 use crate::{Error, Result};
@@ -24,20 +24,19 @@ pub fn entry(
     decision: Decision,
     now: DateTime<Utc>,
 ) -> Write {
-    Write::Message(Box::new(Message {
-        practice_id: patient.practice_id.clone(),
-        patient_id: Some(patient.patient_id.clone()),
-        unknown_sender: None,
-        message_id: MessageId::generate(),
-        at: now,
-        channel,
-        direction: Direction::Outbound,
-        purpose,
-        body,
-        decision,
-        appointment_id: Some(appointment.appointment_id.clone()),
-        actor: None,
-    }))
+    Write::Message(Box::new(
+        Message::new(
+            patient.practice_id.clone(),
+            now,
+            channel,
+            Direction::Outbound,
+            purpose,
+            body,
+            decision,
+        )
+        .for_patient(&patient.patient_id)
+        .on_appointment(&appointment.appointment_id),
+    ))
 }
 
 /// What a job sends about the claimed appointment.

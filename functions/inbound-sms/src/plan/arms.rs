@@ -9,8 +9,10 @@ use frontdesk::policy::templates;
 use frontdesk::policy::templates::Reply;
 use frontdesk::ports::{Expect, Key, Write};
 
+use super::draft::{Gate, TaskSpec};
+use super::emergency::{emergency_plan, feedback_task};
 use super::known::Run;
-use super::{emergency_plan, feedback_task, Action, Gate, TaskSpec};
+use super::Action;
 
 impl Run<'_> {
     /// `Action::OptOut`.

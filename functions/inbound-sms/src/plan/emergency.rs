@@ -7,7 +7,8 @@ use frontdesk::policy::templates::Reply;
 use frontdesk::policy::{templates, EmergencyForwardContext, ReplyContext};
 use frontdesk::ports::{Email, Sms};
 
-use super::{format_time, practice_time, Delivery, Draft, EmergencyFallback, Gate, TaskSpec};
+use super::draft::{format_time, practice_time, Draft, Gate, TaskSpec};
+use super::{Delivery, EmergencyFallback};
 
 /// A low rating or a complaint: one follow-up task while none is open, else an inbox task
 /// so the new message is seen. (Review requests never depend on it: no review gating.)

@@ -11,7 +11,8 @@ use frontdesk::policy::templates::Reply;
 use frontdesk::policy::{templates, ReplyContext};
 use frontdesk::ports::{Expect, Key, Write};
 
-use super::{gate_known, staff_due, Action, Draft, EmergencyFallback, Gate, Input, Known, Plan};
+use super::draft::{gate_known, staff_due, Draft, Gate};
+use super::{Action, EmergencyFallback, Input, Known, Plan};
 
 /// What one known patient's text is planned on; the actions read and change it.
 pub(super) struct Run<'a> {

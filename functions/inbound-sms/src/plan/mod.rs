@@ -19,8 +19,7 @@
 //!   confirmation per day, enforced by conditional markers in the same batch.
 
 use chrono::{DateTime, Duration, Utc};
-use draft::*;
-use emergency::*;
+
 use frontdesk::domain::{Appointment, Channel, Message, Patient, Practice, PracticeSettings, Task};
 use frontdesk::policy::{classify, is_cancel_visit, Intent};
 use frontdesk::ports::{Email, Key, Sms, Write};

@@ -7,8 +7,8 @@ use frontdesk::domain::{AppointmentId, Priority, Purpose, SlotState, TaskKind};
 use frontdesk::ports::{Expect, Key, Write};
 use frontdesk::time::staff_time;
 
+use super::draft::TaskSpec;
 use super::known::Run;
-use super::TaskSpec;
 
 impl Run<'_> {
     pub(super) fn claim_slot(&mut self) -> frontdesk::Result<()> {

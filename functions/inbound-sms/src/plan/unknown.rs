@@ -7,10 +7,9 @@ use frontdesk::policy::templates::Reply;
 use frontdesk::policy::{templates, ReplyContext};
 use frontdesk::ports::Write;
 
-use super::{
-    daily_opt_out_marker, emergency_plan, hourly_marker, staff_due, Action, Draft, Gate, Input,
-    Plan, TaskSpec,
-};
+use super::draft::{staff_due, Draft, Gate, TaskSpec};
+use super::emergency::{daily_opt_out_marker, emergency_plan, hourly_marker};
+use super::{Action, Input, Plan};
 
 pub(super) fn plan_unknown(input: &Input<'_>) -> frontdesk::Result<Plan> {
     let settings = &input.practice.settings;

@@ -4,42 +4,21 @@
 use std::collections::BTreeMap;
 
 use frontdesk::deliver::Content;
-use frontdesk::domain::{Broadcast, CannedReply, MessageKind, Patient, PracticeSettings};
+use frontdesk::domain::{broadcast_values, Broadcast, MessageKind, Patient, PracticeSettings};
 
-/// Placeholders a broadcast may use: what every patient has.
-pub const PLACEHOLDERS: &[&str] = &["first_name", "practice_name", "callback_number"];
+pub use frontdesk::domain::BROADCAST_PLACEHOLDERS as PLACEHOLDERS;
 
-/// The values for `patient` (`None` for the check at creation: sample values).
+/// The values for `patient` (`None`: the sample values).
 pub fn values(
     settings: &PracticeSettings,
     patient: Option<&Patient>,
 ) -> BTreeMap<&'static str, String> {
-    let mut v = BTreeMap::new();
-    v.insert(
-        "first_name",
-        patient.map_or_else(|| "Alex".to_string(), |p| p.first_name.clone()),
-    );
-    v.insert("practice_name", settings.name.clone());
-    let callback = settings
-        .callback_phone
-        .as_ref()
-        .or(settings.sms_number.as_ref())
-        .map(|n| n.to_string())
-        .unwrap_or_else(|| "the office".to_string());
-    v.insert("callback_number", callback);
-    v
+    broadcast_values(settings, patient)
 }
 
 /// The body rendered with `values` (strict: a placeholder outside [`PLACEHOLDERS`] fails).
 pub fn render(b: &Broadcast, values: &BTreeMap<&'static str, String>) -> frontdesk::Result<String> {
-    let template = CannedReply::new(
-        b.practice_id.clone(),
-        "broadcast",
-        &b.body,
-        None,
-        b.created_at,
-    )?;
-    template.render(values)
+    b.render(values)
 }
 
 /// Every channel's text and the call script.
