@@ -35,9 +35,13 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   start=$SECONDS
   cargo lambda build --release --target "$triple" -p cold-start --bin hello-lambda
   log "    built in $((SECONDS - start))s"
+fi
+# The rest are host builds: without --target, cargo would apply the Lambda triple's
+# RUSTFLAGS (the non-PIE link) to host proc-macros too, which cannot link that way.
+unset CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS
+if [ -z "${SKIP_BUILD:-}" ]; then
   log "==> cargo build --release (the bench)"
-  env -u CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS -u CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS \
-    cargo build --release -p cold-start --bin cold-start
+  cargo build --release -p cold-start --bin cold-start
 fi
 bench="target/release/cold-start"
 frontdesk="target/lambda/frontdesk/bootstrap"

@@ -140,6 +140,51 @@ impl TestApp {
         )
     }
 
+    /// Puts the suite's usual patient `pt-1` (Ann Lee, texts, care consent) through the
+    /// Practice API, which must answer 201.
+    pub async fn put_ann(&self, key: &str) {
+        let (s, b) = self
+            .call(
+                "PUT",
+                "/v1/patients/pt-1",
+                Some(key),
+                Some(serde_json::json!({
+                    "first_name": "Ann", "last_name": "Lee", "phone": "+13125550188",
+                    "preferred_channel": "sms", "consents": {"sms": {"care": true}}
+                })),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+    }
+
+    /// Books `pt-1`'s 30-minute visit `ap-1` at `starts`, which must answer 201.
+    pub async fn book_ann(&self, key: &str, starts: chrono::DateTime<chrono::Utc>) {
+        let (s, b) = self
+            .call(
+                "PUT",
+                "/v1/appointments/ap-1",
+                Some(key),
+                Some(serde_json::json!({
+                    "patient_id": "pt-1", "starts_at": starts.to_rfc3339(), "duration_minutes": 30
+                })),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+    }
+
+    /// `pt-1` with a visit in three days at 16:00 UTC (10:00 in Chicago), as most end-to-end
+    /// tests start; returns the visit's start.
+    pub async fn ann_in_three_days(&self, key: &str) -> chrono::DateTime<chrono::Utc> {
+        self.put_ann(key).await;
+        let starts = (chrono::Utc::now() + chrono::Duration::days(3))
+            .date_naive()
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            + chrono::Duration::hours(16);
+        self.book_ann(key, starts).await;
+        starts
+    }
+
     /// Fires the scheduled `function` (e.g. `reminders`) as its schedule would at `at`, which
     /// must succeed; returns the run's report.
     pub async fn fire(&self, function: &str, at: chrono::DateTime<chrono::Utc>) -> Value {

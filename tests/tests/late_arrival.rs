@@ -14,29 +14,10 @@ async fn fire(app: &e2e_tests::TestApp, time: chrono::DateTime<chrono::Utc>) -> 
 async fn a_check_in_after_the_no_show_closes_the_call_and_cancels_the_follow_up() {
     let app = spawn_app().await;
     let (_, key) = app.onboard("Lakeside Dental", Some("+13125550143")).await;
-    let (s, b) = app
-        .call(
-            "PUT",
-            "/v1/patients/pt-1",
-            Some(&key),
-            Some(json!({
-                "first_name": "Ann", "last_name": "Lee", "phone": "+13125550188",
-                "preferred_channel": "sms", "consents": {"sms": {"care": true}}
-            })),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
+    app.put_ann(&key).await;
     let now = chrono::Utc::now();
     let starts = now - chrono::Duration::minutes(20);
-    let (s, b) = app
-        .call(
-            "PUT",
-            "/v1/appointments/ap-1",
-            Some(&key),
-            Some(json!({"patient_id": "pt-1", "starts_at": starts.to_rfc3339(), "duration_minutes": 30})),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
+    app.book_ann(&key, starts).await;
 
     let report = fire(&app, now + chrono::Duration::minutes(1)).await;
     assert_eq!(

@@ -92,32 +92,7 @@ struct Setup {
 async fn setup(events: &[&str]) -> Setup {
     let app = spawn_app().await;
     let (_, key) = app.onboard("Lakeside Dental", Some("+13125550143")).await;
-    let (s, b) = app
-        .call(
-            "PUT",
-            "/v1/patients/pt-1",
-            Some(&key),
-            Some(json!({
-                "first_name": "Ann", "last_name": "Lee", "phone": "+13125550188",
-                "preferred_channel": "sms", "consents": {"sms": {"care": true}}
-            })),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
-    let starts = (Utc::now() + Duration::days(3))
-        .date_naive()
-        .and_hms_opt(16, 0, 0)
-        .expect("valid time")
-        .and_utc();
-    let (s, b) = app
-        .call(
-            "PUT",
-            "/v1/appointments/ap-1",
-            Some(&key),
-            Some(json!({"patient_id": "pt-1", "starts_at": starts.to_rfc3339(), "duration_minutes": 30})),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
+    app.ann_in_three_days(&key).await;
     let (url, seen) = receiver().await;
     let (s, hook) = app
         .call(

@@ -8,33 +8,8 @@ use serde_json::json;
 async fn a_reminder_goes_out_and_the_patients_reply_confirms_the_visit() {
     let app = spawn_app().await;
     let (_, key) = app.onboard("Lakeside Dental", Some("+13125550143")).await;
-    let (s, b) = app
-        .call(
-            "PUT",
-            "/v1/patients/pt-1",
-            Some(&key),
-            Some(json!({
-                "first_name": "Ann", "last_name": "Lee", "phone": "+13125550188",
-                "preferred_channel": "sms", "consents": {"sms": {"care": true}}
-            })),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
     // A visit in three days at 10:00 Chicago; the two-day reminder is due two days before.
-    let starts = (chrono::Utc::now() + chrono::Duration::days(3))
-        .date_naive()
-        .and_hms_opt(16, 0, 0)
-        .expect("valid time")
-        .and_utc();
-    let (s, b) = app
-        .call(
-            "PUT",
-            "/v1/appointments/ap-1",
-            Some(&key),
-            Some(json!({"patient_id": "pt-1", "starts_at": starts.to_rfc3339(), "duration_minutes": 30})),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
+    let starts = app.ann_in_three_days(&key).await;
 
     let fire_at = starts - chrono::Duration::days(2) + chrono::Duration::minutes(1);
     let report = app.fire("reminders", fire_at).await;
