@@ -55,6 +55,14 @@ cargo build -q -p local-stack --bin table
 table="coldstart-$$"
 target/debug/table create --endpoint "$FRONTDESK_MOTO_ENDPOINT" --table-name "$table" >/dev/null
 
+# The sweeps' work-unit queue (the coordinators enqueue on it; the worker is handed a unit).
+# (moto routes a query-protocol call by the credential scope's service: sqs.)
+queue_url="$(curl -sf -X POST "$FRONTDESK_MOTO_ENDPOINT/" \
+  -H 'Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0' \
+  -d "Action=CreateQueue&QueueName=$table-sweep-work&Version=2012-11-05" \
+  | sed -n 's:.*<QueueUrl>\(.*\)</QueueUrl>.*:\1:p')"
+[ -n "$queue_url" ] || die "could not create the sweep work queue in moto"
+
 functions=()
 for name in $(grep -E '^\s+FRONTDESK_FUNCTION: ' template.yaml | awk '{print $2}'); do
   functions+=("$name=$frontdesk")
@@ -63,5 +71,9 @@ done
 
 env AWS_ENDPOINT_URL="$FRONTDESK_MOTO_ENDPOINT" TABLE_NAME="$table" \
   OPERATOR_SECRET=cold-start-operator-secret SES_CONFIGURATION_SET=frontdesk-cold-start \
+  THREAD_ID_SECRET=cold-start-thread-id-secret-0123456789abcdef \
+  UNSUBSCRIBE_SECRET=cold-start-unsubscribe-secret-0123456789abcdef \
+  EMAIL_RECEIVING_DOMAIN=mail.frontdesk.test EMAIL_LINK_BASE_URL=http://127.0.0.1:3000 \
+  INBOUND_EMAIL_BUCKET=frontdesk-cold-start-inbound SWEEP_QUEUE_URL="$queue_url" \
   AWS_LAMBDA_LOG_FORMAT=JSON AWS_LAMBDA_LOG_LEVEL=INFO \
   "$bench" --runs "${RUNS:-11}" --floor "$floor" "${functions[@]}"

@@ -99,13 +99,38 @@ async fn once(stub: &stub::Stub, api: &str, t: &mut Target) -> Result<(), String
         .env("FRONTDESK_FUNCTION", &t.name)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("{}: {e}", t.path))?;
-    let waited = tokio::time::timeout(TIMEOUT, stub.finished()).await;
+    // Read as it comes, so a chatty function never blocks on a full pipe.
+    let stderr = child.stderr.take();
+    let printed = tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        let mut text = String::new();
+        if let Some(mut err) = stderr {
+            let _ = err.read_to_string(&mut text).await;
+        }
+        text
+    });
+    // A function that exits before posting a result (bad configuration, a panic) fails the
+    // run at once, with what it printed, rather than after the timeout.
+    let exited = tokio::select! {
+        waited = tokio::time::timeout(TIMEOUT, stub.finished()) => {
+            waited.map_err(|_| format!("{}: no result within {TIMEOUT:?}", t.name))?;
+            None
+        }
+        status = child.wait() => Some(status),
+    };
     let _ = child.kill().await;
-    waited.map_err(|_| format!("{}: no result within {TIMEOUT:?}", t.name))?;
+    if let Some(status) = exited {
+        let printed = printed.await.unwrap_or_default();
+        return Err(format!(
+            "{}: exited ({status:?}) before posting a result: {}",
+            t.name,
+            printed.trim()
+        ));
+    }
     let seen = stub.seen();
     if seen.init_error {
         return Err(format!("{}: init error (check its environment)", t.name));
