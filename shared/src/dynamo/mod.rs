@@ -22,8 +22,8 @@ mod errors;
 pub(crate) mod list_reads;
 mod paging;
 mod reads;
-mod store_impl;
 pub(crate) mod rules;
+mod store_impl;
 mod writes;
 
 use aws_sdk_dynamodb::Client;
