@@ -73,6 +73,8 @@ pub struct Clients {
     pub secrets: aws_sdk_secretsmanager::Client,
     /// The sweeps' work-unit queue (`SWEEP_QUEUE_URL`).
     pub sqs: aws_sdk_sqs::Client,
+    /// The key sealing per-practice secrets (`SECRETS_KEY_ID`).
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl Clients {
@@ -83,6 +85,7 @@ impl Clients {
             sesv2: aws_sdk_sesv2::Client::new(config),
             secrets: aws_sdk_secretsmanager::Client::new(config),
             sqs: aws_sdk_sqs::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
         }
     }
 
@@ -91,9 +94,18 @@ impl Clients {
         Self::new(&load_config().await)
     }
 
-    /// The store over the configured table. No I/O.
+    /// The store over the configured table, sealing per-practice secrets with the KMS key
+    /// `config.secrets_key_id` when set (`frontdesk::envelope`). No I/O.
     pub fn store(&self, config: &Config) -> DynamoStore {
-        DynamoStore::new(self.dynamodb.clone(), config.table_name.clone())
+        let store = DynamoStore::new(self.dynamodb.clone(), config.table_name.clone());
+        match &config.secrets_key_id {
+            Some(key_id) => {
+                store.with_envelope(Arc::new(crate::envelope::Envelope::new(Arc::new(
+                    crate::envelope::KmsKeys::new(self.kms.clone(), key_id.clone()),
+                ))))
+            }
+            None => store,
+        }
     }
 
     /// SMS through the provider that owns the practice's number ([`ProviderSms`]: SNS for

@@ -16,6 +16,12 @@ pub const OPERATOR_SECRET_ENV: &str = "OPERATOR_SECRET";
 pub const PRACTICE_RATE_LIMIT_ENV: &str = "PRACTICE_RATE_LIMIT";
 /// The Secrets Manager secret holding the operator secret (deployed practice-api).
 pub const OPERATOR_SECRET_ARN_ENV: &str = "OPERATOR_SECRET_ARN";
+/// The KMS key (id, key ARN or alias ARN) that envelope-encrypts the secrets stored per
+/// practice (`frontdesk::envelope`). Required in Lambda; unset locally, they are stored
+/// as they are.
+pub const SECRETS_KEY_ID_ENV: &str = "SECRETS_KEY_ID";
+/// Set by Lambda in every function's environment.
+const LAMBDA_FUNCTION_NAME_ENV: &str = "AWS_LAMBDA_FUNCTION_NAME";
 /// The public base URL providers call (inbound-sms, for Twilio signatures).
 pub const PUBLIC_BASE_URL_ENV: &str = "PUBLIC_BASE_URL";
 /// The secret that signs unsubscribe links (at least 32 bytes).
@@ -116,6 +122,9 @@ pub struct Config {
     pub email_links: Option<crate::email_links::EmailLinks>,
     /// Where SES stores received mail (`INBOUND_EMAIL_BUCKET`).
     pub inbound_email_bucket: Option<String>,
+    /// The KMS key sealing per-practice secrets (`SECRETS_KEY_ID`); `None`: stored unsealed
+    /// (local runs and tests only; `from_env` refuses it in Lambda).
+    pub secrets_key_id: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -133,6 +142,7 @@ impl std::fmt::Debug for Config {
             .field("provider_urls", &self.provider_urls)
             .field("email_links", &self.email_links)
             .field("inbound_email_bucket", &self.inbound_email_bucket)
+            .field("secrets_key_id", &self.secrets_key_id)
             .finish()
     }
 }
@@ -151,6 +161,13 @@ impl Config {
         }
         crate::domain::thread_key::install(secret.trim())
             .map_err(|e| Error::Config(e.to_string()))?;
+        let in_lambda = std::env::var(LAMBDA_FUNCTION_NAME_ENV).is_ok_and(|v| !v.is_empty());
+        if in_lambda && config.secrets_key_id.is_none() {
+            return Err(Error::Config(format!(
+                "{SECRETS_KEY_ID_ENV} is not set: set it to the KMS key that seals provider \
+                 credentials and webhook secrets (template.yaml passes !GetAtt SecretsKey.Arn)"
+            )));
+        }
         Ok(config)
     }
 
@@ -202,6 +219,7 @@ impl Config {
             operator_secret_arn: get(OPERATOR_SECRET_ARN_ENV),
             practice_rate_limit: rate_limit(get(PRACTICE_RATE_LIMIT_ENV))?,
             public_base_url: get(PUBLIC_BASE_URL_ENV),
+            secrets_key_id: get(SECRETS_KEY_ID_ENV),
         })
     }
 
@@ -218,7 +236,14 @@ impl Config {
             provider_urls: ProviderUrls::default(),
             email_links: None,
             inbound_email_bucket: None,
+            secrets_key_id: None,
         }
+    }
+
+    /// Seal per-practice secrets with this KMS key (local runs and tests: a key in moto).
+    pub fn with_secrets_key(mut self, key_id: impl Into<String>) -> Self {
+        self.secrets_key_id = Some(key_id.into());
+        self
     }
 
     /// Reply-To and unsubscribe links (local runs and tests).
@@ -288,6 +313,14 @@ mod tests {
         assert_eq!(c.table_name, "frontdesk");
         assert_eq!(c.ses_configuration_set, None);
         assert_eq!(c.public_base_url, None);
+        assert_eq!(c.secrets_key_id, None);
+        let c = from(&[
+            (TABLE_NAME_ENV, "t"),
+            (SECRETS_KEY_ID_ENV, " alias/frontdesk "),
+        ])
+        .unwrap();
+        assert_eq!(c.secrets_key_id.as_deref(), Some("alias/frontdesk"));
+        let c = from(&[(TABLE_NAME_ENV, "t")]).unwrap();
         let err = c.operator_secret().unwrap_err();
         assert!(matches!(err, Error::Config(ref m) if m.contains("OPERATOR_SECRET")));
     }

@@ -20,6 +20,7 @@ pub mod delivery_status;
 pub mod domain;
 pub mod dynamo;
 pub mod email_links;
+pub mod envelope;
 mod error;
 pub mod http_edge;
 pub mod invocation;

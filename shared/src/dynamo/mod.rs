@@ -12,6 +12,8 @@
 //! - `rules`: the decisions made before any request (batch refusals, claims, page sizes,
 //!   read costs), shared with `testing::MemoryStore`.
 //! - `counter`: an SDK interceptor counting real HTTP requests.
+//! - `sealing`: the secrets of practice and webhook items, envelope-encrypted on write and
+//!   opened on read when the store has an [`Envelope`] (`with_envelope`).
 
 pub(crate) mod change_reads;
 mod codec;
@@ -23,10 +25,15 @@ pub(crate) mod list_reads;
 mod paging;
 mod reads;
 pub(crate) mod rules;
+mod sealing;
 mod store_impl;
 mod writes;
 
+use std::sync::Arc;
+
 use aws_sdk_dynamodb::Client;
+
+use crate::envelope::Envelope;
 
 use counter::RequestCounter;
 
@@ -36,6 +43,8 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     requests: RequestCounter,
+    /// Seals per-practice secrets on write; `None`: they are written as they are.
+    envelope: Option<Arc<Envelope>>,
 }
 
 impl DynamoStore {
@@ -52,7 +61,16 @@ impl DynamoStore {
             client: Client::from_conf(config),
             table: table.into(),
             requests,
+            envelope: None,
         }
+    }
+
+    /// Seals the secrets of practice and webhook items with `envelope` on every write, and
+    /// opens sealed ones on read (items written before stay readable, and are sealed on
+    /// their next write). No I/O.
+    pub fn with_envelope(mut self, envelope: Arc<Envelope>) -> Self {
+        self.envelope = Some(envelope);
+        self
     }
 
     pub fn table_name(&self) -> &str {

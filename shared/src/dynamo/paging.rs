@@ -132,7 +132,8 @@ impl super::DynamoStore {
                 .send()
                 .await
                 .map_err(|e| super::errors::storage("Query", &e))?;
-            for item in out.items.unwrap_or_default() {
+            for mut item in out.items.unwrap_or_default() {
+                self.open_sealed(&mut item).await?;
                 items.push(codec::decode(item, ty)?);
             }
             start = out.last_evaluated_key;

@@ -76,7 +76,10 @@ impl DynamoStore {
                     .await
                     .map_err(|e| storage("GetItem", &e))?;
                 match out.item {
-                    Some(item) => Ok(vec![codec::decode_item(item, ty)?]),
+                    Some(mut item) => {
+                        self.open_sealed(&mut item).await?;
+                        Ok(vec![codec::decode_item(item, ty)?])
+                    }
                     None => Ok(vec![]),
                 }
             }
@@ -90,13 +93,19 @@ impl DynamoStore {
                 }
                 let mut items = Vec::with_capacity(found.len());
                 for (key, ty) in wanted {
-                    if let Some(item) = found.remove(&table_key(&key)?) {
+                    if let Some(mut item) = found.remove(&table_key(&key)?) {
+                        self.open_sealed(&mut item).await?;
                         items.push(codec::decode_item(item, ty)?);
                     }
                 }
                 Ok(items)
             }
         }
+    }
+
+    /// Opens the sealed secrets of an item read (a no-op for items without any).
+    pub(super) async fn open_sealed(&self, item: &mut Attrs) -> Result<()> {
+        super::sealing::open(self.envelope.as_deref(), item).await
     }
 
     /// One GetItem on `SWEEP#<sweep>` / `CURSOR`.

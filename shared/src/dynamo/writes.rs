@@ -34,6 +34,7 @@ impl DynamoStore {
         // Every batch carries the outbox items of its tasks' news (task.created/resolved).
         let writes = crate::webhooks::derive::with_task_events(writes);
         let mut ops = rules::operations(writes)?;
+        self.seal_puts(&mut ops).await?;
         for _ in 0..=LENIENT_RESENDS {
             let outcome = match ops.as_slice() {
                 [op] => self.single(op).await,
@@ -65,6 +66,20 @@ impl DynamoStore {
             }
         }
         Err(Error::Conflict)
+    }
+
+    /// Seals the secrets of the practice and webhook items put (see `sealing`), before
+    /// anything is sent: a KMS failure writes nothing.
+    async fn seal_puts(&self, ops: &mut [Op]) -> Result<()> {
+        let Some(envelope) = self.envelope.as_deref() else {
+            return Ok(());
+        };
+        for op in ops.iter_mut() {
+            if let Action::Put(item) = &mut op.action {
+                super::sealing::seal(envelope, op.item_type, item).await?;
+            }
+        }
+        Ok(())
     }
 
     /// One PutItem, DeleteItem or UpdateItem.
