@@ -123,7 +123,10 @@ pub async fn build_with(
     let clients = Clients::new(&moto.sdk_config());
     local_stack::create_table_from_template(&clients.dynamodb, &template_path, table).await?;
     let (provider_urls, fake_providers) = crate::providers::local_providers().await?;
+    // Per-practice secrets are sealed as deployed, under a KMS key in moto.
+    let secrets_key = local_stack::secrets_key(&moto.sdk_config()).await?;
     let mut config = Config::local(table)
+        .with_secrets_key(secrets_key)
         .with_operator_secret(operator_secret)
         .with_provider_urls(provider_urls)
         .with_email_links(local_email_links()?)

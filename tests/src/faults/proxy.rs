@@ -2,7 +2,8 @@
 //! AWS fails them: DynamoDB `ProvisionedThroughputExceededException`, `ThrottlingException`
 //! and `InternalServerError` (half of the 500s after moto applied the request, as a lost
 //! response), SNS `Throttling` and SESv2 `TooManyRequestsException`. Only signed requests
-//! (the SDK's) are touched; the outbox reads pass through.
+//! (the SDK's) are touched; the outbox reads pass through. `set_kms_down` fails every KMS
+//! call (`KMSInternalException`, a 500) regardless of the dice: a KMS outage.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -102,6 +103,7 @@ struct Inner {
     upstream: String,
     http: reqwest::Client,
     enabled: AtomicBool,
+    kms_down: AtomicBool,
     rate: f64,
     rng: Mutex<StdRng>,
     injected: Mutex<BTreeMap<&'static str, u64>>,
@@ -122,6 +124,7 @@ impl FaultProxy {
             upstream: upstream.trim_end_matches('/').to_string(),
             http: reqwest::Client::new(),
             enabled: AtomicBool::new(false),
+            kms_down: AtomicBool::new(false),
             rate,
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             injected: Mutex::default(),
@@ -145,6 +148,11 @@ impl FaultProxy {
 
     pub fn set_enabled(&self, on: bool) {
         self.inner.enabled.store(on, Ordering::SeqCst);
+    }
+
+    /// While on, every KMS call fails as during a KMS outage.
+    pub fn set_kms_down(&self, on: bool) {
+        self.inner.kms_down.store(on, Ordering::SeqCst);
     }
 
     /// The faults injected so far, by kind.
@@ -228,6 +236,18 @@ async fn forward(
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256"));
+    let kms = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("TrentService."));
+    if signed && kms && inner.kms_down.load(Ordering::SeqCst) {
+        return with_type(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "application/x-amz-json-1.1",
+            r#"{"__type":"KMSInternalException","message":"KMS is unavailable (fault proxy)"}"#
+                .into(),
+        );
+    }
     let fault = if signed && inner.enabled.load(Ordering::SeqCst) {
         inner.draw(service(&uri, &headers, &body))
     } else {
