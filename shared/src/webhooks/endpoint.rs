@@ -14,8 +14,8 @@ const SECRET_PREFIX: &str = "whsec_";
 const SECRET_BYTES: usize = 32;
 
 /// A signing secret, `whsec_<base64 of 32 random bytes>` (the Standard Webhooks format).
-/// It must be usable for signing, so it is stored as it is (in the practice's partition of a
-/// table encrypted at rest), returned once when created and never again; `Debug` hides it.
+/// Stored sealed under the KMS secrets key (`dynamo::sealing`), returned once when created
+/// and never again; `Debug` hides it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct WebhookSecret(String);
