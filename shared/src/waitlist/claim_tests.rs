@@ -25,7 +25,7 @@ fn slot_at(id: &str, starts: &str, offered: &[&str]) -> FreedSlot {
         .iter()
         .map(|p| OfferedTo {
             patient_id: pid(p),
-            entry_id: WaitlistEntryId::parse(&format!("wl-{p}")).unwrap(),
+            entry_id: WaitlistEntryId::parse(format!("wl-{p}")).unwrap(),
             at: now() - Duration::minutes(30),
             outcome: "offered".into(),
         })
@@ -142,7 +142,7 @@ async fn of_two_claims_of_one_slot_version_exactly_one_commits() {
         .unwrap();
     let settings = practice();
     let by = |who: &str, via| {
-        let e = WaitlistEntryId::parse(&format!("wl-{who}")).unwrap();
+        let e = WaitlistEntryId::parse(format!("wl-{who}")).unwrap();
         claim_writes(&s, &pid(who), &e, via, &settings, "", now())
     };
     let (text, phone) = (by("pat-2", Channel::Sms), by("pat-3", Channel::Voice));

@@ -43,7 +43,7 @@ async fn accepted_by_phone_claims_the_slot_once_and_resolves_the_offer_task() {
     let now = Utc::now();
     let offered = |p: &str| OfferedTo {
         patient_id: PatientId::parse(p).unwrap(),
-        entry_id: WaitlistEntryId::parse(&format!("wl-{p}")).unwrap(),
+        entry_id: WaitlistEntryId::parse(format!("wl-{p}")).unwrap(),
         at: now - Duration::minutes(5),
         outcome: "staff_task".into(),
     };
