@@ -7,10 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/release-flags.sh"
-cd "$FRONTDESK_ROOT"
-
-ensure_venv
-use_dummy_aws
+enter_project
 
 arch="$(lambda_architecture)"
 if [ "$arch" = x86_64 ] && [ -z "${ARCHITECTURE:-}" ]; then

@@ -11,10 +11,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/release-flags.sh"
-cd "$FRONTDESK_ROOT"
-
-ensure_venv
-use_dummy_aws
+enter_project
 triple="$(uname -m)-unknown-linux-gnu"
 OWN_MOTO=false
 cleanup() { $OWN_MOTO && stop_moto; return 0; }

@@ -13,6 +13,13 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Make sure the project venv (moto, sam, cargo-lambda, zig) exists and is current.
 ensure_venv() { "$FRONTDESK_ROOT/infra/venv.sh"; }
 
+# Every script's start: the project root, the venv, dummy AWS credentials.
+enter_project() {
+  cd "$FRONTDESK_ROOT"
+  ensure_venv
+  use_dummy_aws
+}
+
 # Dummy AWS credentials and region, and nothing that could reach a real account.
 use_dummy_aws() {
   unset AWS_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_DEFAULT_PROFILE

@@ -7,10 +7,7 @@
 # preference pages (no practice key) are left out. Exit status 0 when nothing is found.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-cd "$FRONTDESK_ROOT"
-
-ensure_venv
-use_dummy_aws
+enter_project
 st="${SCHEMATHESIS_BIN:-$FRONTDESK_VENV/bin/schemathesis}"
 [ -x "$st" ] || die "schemathesis is not installed in $FRONTDESK_VENV (make venv)"
 

@@ -3,10 +3,7 @@
 # template lint, and the runtime contract tests. Stops at the first failing step.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-cd "$FRONTDESK_ROOT"
-
-ensure_venv
-use_dummy_aws
+enter_project
 
 steps=()
 step_start=0

@@ -186,6 +186,32 @@ fn ignore_conflict(e: Error) -> Result<()> {
     }
 }
 
+/// Takes the patient's thread out of the inbox (if it is in it): the inbox entry goes and
+/// the patient records it, checked against the version read. Returns the patient as
+/// written, or `None` when the thread was not waiting.
+pub fn answered_patient(
+    patient: &Patient,
+    now: DateTime<Utc>,
+    writes: &mut Vec<Write>,
+) -> Option<Patient> {
+    let since = patient.thread.waiting_since?;
+    writes.push(Write::RemoveWaiting {
+        practice_id: patient.practice_id.clone(),
+        thread_id: ThreadId::patient(&patient.patient_id),
+        since,
+    });
+    let mut answered = patient.clone();
+    answered.thread.waiting_since = None;
+    answered.version = patient.version.saturating_add(1);
+    answered.updated_at = now;
+    writes.push(Write::Patient {
+        patient: Box::new(answered.clone()),
+        expect: Expect::Version(patient.version),
+        previous_phone: None,
+    });
+    Some(answered)
+}
+
 /// Takes the thread out of the inbox (with the reply's writes); returns the writes that
 /// put it back if the send fails.
 fn answer(to: &Recipient, now: DateTime<Utc>, writes: &mut Vec<Write>) -> Vec<Write> {
@@ -194,20 +220,9 @@ fn answer(to: &Recipient, now: DateTime<Utc>, writes: &mut Vec<Write>) -> Vec<Wr
             let Some(since) = p.thread.waiting_since else {
                 return vec![];
             };
-            writes.push(Write::RemoveWaiting {
-                practice_id: p.practice_id.clone(),
-                thread_id: ThreadId::patient(&p.patient_id),
-                since,
-            });
-            let mut answered = (**p).clone();
-            answered.thread.waiting_since = None;
-            answered.version = p.version.saturating_add(1);
-            answered.updated_at = now;
-            writes.push(Write::Patient {
-                patient: Box::new(answered.clone()),
-                expect: Expect::Version(p.version),
-                previous_phone: None,
-            });
+            let Some(answered) = answered_patient(p, now, writes) else {
+                return vec![];
+            };
             let mut reopened = answered.clone();
             reopened.thread.waiting_since = Some(since);
             reopened.version = answered.version.saturating_add(1);

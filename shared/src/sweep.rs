@@ -170,12 +170,25 @@ impl Handled {
 /// its own sweep.
 #[async_trait]
 pub trait DueHandler: Send + Sync {
-    async fn handle(
-        &self,
-        claimed: DueWork,
-        snapshot: Snapshot,
-        now: DateTime<Utc>,
-    ) -> Result<Handled>;
+    async fn handle(&self, item: Claimed) -> Result<Handled>;
+}
+
+/// One claimed item as the engine hands it to its job: the due work (claimed, with its
+/// lease), the records read for it, and the run's moment.
+pub struct Claimed {
+    pub work: DueWork,
+    pub snapshot: Snapshot,
+    pub now: DateTime<Utc>,
+}
+
+impl Claimed {
+    pub fn new(work: DueWork, snapshot: Snapshot, now: DateTime<Utc>) -> Self {
+        Self {
+            work,
+            snapshot,
+            now,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

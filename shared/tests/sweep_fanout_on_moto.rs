@@ -9,14 +9,14 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use frontdesk::deliver::Senders;
 use frontdesk::domain::{AppointmentId, DueKind, DueWork, PatientId, PracticeId, Sweep};
 use frontdesk::dynamo::DynamoStore;
 use frontdesk::ports::{Store, Write};
 use frontdesk::sqs::SqsQueue;
 use frontdesk::sweep::fanout::{coordinate, UnitQueue};
-use frontdesk::sweep::{Deps, DueHandler, Governor, Handled, Job, Snapshot, SweepOptions, Workers};
+use frontdesk::sweep::{Claimed, Deps, DueHandler, Governor, Handled, Job, SweepOptions, Workers};
 use frontdesk::testing::{utc, RecordingEmail, RecordingSms};
 use lambda_runtime::{Context, LambdaEvent};
 use local_stack::Moto;
@@ -39,12 +39,12 @@ impl Job for Finish {
 
 #[async_trait]
 impl DueHandler for Finish {
-    async fn handle(
-        &self,
-        claimed: DueWork,
-        _: Snapshot,
-        _: DateTime<Utc>,
-    ) -> frontdesk::Result<Handled> {
+    async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot: _,
+            now: _,
+        } = item;
         *SEEN
             .lock()
             .unwrap()

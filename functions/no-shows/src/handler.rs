@@ -3,9 +3,8 @@
 //! "Now" is the event's `time`, so any minute can be replayed.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use frontdesk::domain::{DueKind, DueWork, Sweep};
-use frontdesk::sweep::{self, Decided, DueHandler, Handled, Snapshot};
+use frontdesk::domain::{DueKind, Sweep};
+use frontdesk::sweep::{self, Claimed, Decided, DueHandler, Handled};
 
 use crate::check::plan_check;
 use crate::follow_up;
@@ -18,12 +17,12 @@ frontdesk::sweep_job!(
 
 #[async_trait]
 impl DueHandler for NoShows {
-    async fn handle(
-        &self,
-        claimed: DueWork,
-        snapshot: Snapshot,
-        now: DateTime<Utc>,
-    ) -> frontdesk::Result<Handled> {
+    async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot,
+            now,
+        } = item;
         let store = self.deps.store.as_ref();
         if claimed.kind == DueKind::NoShowFollowUp {
             return follow_up::handle(&self.deps, &claimed, snapshot, now).await;

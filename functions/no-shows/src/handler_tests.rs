@@ -13,7 +13,7 @@ use frontdesk::domain::{
 use frontdesk::keys;
 use frontdesk::planning;
 use frontdesk::ports::{Expect, Key, Store, Write};
-use frontdesk::sweep::{Deps, DueHandler, Job, Snapshot, SweepOptions};
+use frontdesk::sweep::{Claimed, Deps, DueHandler, Job, Snapshot, SweepOptions};
 use frontdesk::testing::{MemoryStore, RecordingEmail, RecordingSms};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::json;
@@ -407,7 +407,7 @@ async fn a_stale_batch_is_re_read_and_the_count_is_not_lost() {
     let handler = NoShows::for_run(&w.deps);
     let snapshot = Snapshot::from_batch(&batch, &claimed);
     let handled = handler
-        .handle(claimed, snapshot, check_time())
+        .handle(Claimed::new(claimed, snapshot, check_time()))
         .await
         .unwrap();
     assert_eq!(handled, Handled::Done("no_show"));

@@ -22,7 +22,7 @@ use frontdesk::domain::{
 };
 use frontdesk::policy::{route, Route, StaffTaskReason};
 use frontdesk::ports::Write;
-use frontdesk::sweep::{self, DueHandler, Handled, Snapshot};
+use frontdesk::sweep::{self, Claimed, DueHandler, Handled};
 
 use crate::once::{claim_then_deliver, end, Occasion};
 
@@ -147,12 +147,12 @@ fn no_call_entry(patient: &Patient, now: DateTime<Utc>) -> Write {
 
 #[async_trait]
 impl DueHandler for Birthdays {
-    async fn handle(
-        &self,
-        claimed: DueWork,
-        snapshot: Snapshot,
-        now: DateTime<Utc>,
-    ) -> frontdesk::Result<Handled> {
+    async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot,
+            now,
+        } = item;
         let store = self.deps.store.as_ref();
         let (Some(practice), Some(patient)) =
             (snapshot.practice.as_ref(), snapshot.patient.as_ref())

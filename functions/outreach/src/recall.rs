@@ -22,7 +22,7 @@ use frontdesk::domain::{
 use frontdesk::policy::{route, Route};
 use frontdesk::ports::{Store, Write};
 use frontdesk::recall::{claim_key, next_at, RecallRules};
-use frontdesk::sweep::{self, DueHandler, Handled, Snapshot};
+use frontdesk::sweep::{self, Claimed, DueHandler, Handled};
 
 use crate::once::{claim_then_deliver, end, Occasion};
 
@@ -121,12 +121,12 @@ async fn has_future_appointment(
 
 #[async_trait]
 impl DueHandler for Recall {
-    async fn handle(
-        &self,
-        claimed: DueWork,
-        snapshot: Snapshot,
-        now: DateTime<Utc>,
-    ) -> frontdesk::Result<Handled> {
+    async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot,
+            now,
+        } = item;
         let store = self.deps.store.as_ref();
         let DueKind::Recall { due, invitation } = claimed.kind else {
             return end(store, vec![sweep::done(&claimed)], "not_recall_work").await;

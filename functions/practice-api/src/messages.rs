@@ -9,10 +9,10 @@
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{
-    Actor, Channel, Decision, Message, Patient, PatientId, Practice, StaffId, ThreadId,
+    Actor, Channel, Decision, Message, PatientId, Practice, StaffId, ThreadId,
 };
 use frontdesk::policy::{route_reply, ReplyRoute, ReplyTo};
-use frontdesk::ports::{Expect, Key, Write};
+use frontdesk::ports::{Key, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::authenticate;
@@ -216,7 +216,7 @@ async fn patient_reply(
         )?;
         // A deferred reply has not answered the patient yet: the thread stays in the inbox.
         let answered = if d.deferred_until.is_none() {
-            answered_patient(&patient, now, &mut d.writes)
+            frontdesk::staff_replies::answered_patient(&patient, now, &mut d.writes)
         } else {
             None
         };
@@ -256,31 +256,6 @@ fn changing() -> ApiError {
     ApiError::Conflict(
         "the thread kept changing while the reply was recorded; read it again and retry".into(),
     )
-}
-
-/// Takes the patient's thread out of the inbox (if it is in it): the inbox entry goes and
-/// the patient records it, checked against the version read. Returns the patient as written.
-fn answered_patient(
-    patient: &Patient,
-    now: DateTime<Utc>,
-    writes: &mut Vec<Write>,
-) -> Option<Patient> {
-    let since = patient.thread.waiting_since?;
-    writes.push(Write::RemoveWaiting {
-        practice_id: patient.practice_id.clone(),
-        thread_id: ThreadId::patient(&patient.patient_id),
-        since,
-    });
-    let mut answered = patient.clone();
-    answered.thread.waiting_since = None;
-    answered.version = patient.version.saturating_add(1);
-    answered.updated_at = now;
-    writes.push(Write::Patient {
-        patient: Box::new(answered.clone()),
-        expect: Expect::Version(patient.version),
-        previous_phone: None,
-    });
-    Some(answered)
 }
 
 async fn unknown_reply(

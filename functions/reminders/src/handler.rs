@@ -5,9 +5,8 @@
 //! requests: the claim and that transaction.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use frontdesk::domain::{DueWork, Sweep};
-use frontdesk::sweep::{self, Decided, DueHandler, Handled, Snapshot};
+use frontdesk::domain::Sweep;
+use frontdesk::sweep::{self, Claimed, Decided, DueHandler, Handled};
 
 use crate::decide::plan;
 use crate::reminder;
@@ -20,12 +19,12 @@ frontdesk::sweep_job!(
 
 #[async_trait]
 impl DueHandler for Reminders {
-    async fn handle(
-        &self,
-        claimed: DueWork,
-        snapshot: Snapshot,
-        now: DateTime<Utc>,
-    ) -> frontdesk::Result<Handled> {
+    async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot,
+            now,
+        } = item;
         let store = self.deps.store.as_ref();
         match sweep::write_decided(store, &claimed, snapshot, |s| plan(&claimed, s, now)).await? {
             Decided::Written(handled) => Ok(handled),

@@ -3,6 +3,7 @@
 //! document per label set, with the metric under `_aws.CloudWatchMetrics` and the
 //! dimensions as top-level fields. Its own test binary: the recorder is process-global.
 
+use frontdesk::sweep::Claimed;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -169,12 +170,12 @@ async fn no_shows_free_run(
     struct Noop;
     #[async_trait::async_trait]
     impl frontdesk::sweep::DueHandler for Noop {
-        async fn handle(
-            &self,
-            _claimed: DueWork,
-            _snapshot: frontdesk::sweep::Snapshot,
-            _now: chrono::DateTime<chrono::Utc>,
-        ) -> frontdesk::Result<frontdesk::sweep::Handled> {
+        async fn handle(&self, item: Claimed) -> frontdesk::Result<frontdesk::sweep::Handled> {
+            let Claimed {
+                work: _claimed,
+                snapshot: _snapshot,
+                now: _now,
+            } = item;
             Err(frontdesk::Error::Storage("not handled in this test".into()))
         }
     }

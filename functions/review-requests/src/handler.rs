@@ -17,7 +17,7 @@ use frontdesk::domain::{
     TaskKind,
 };
 use frontdesk::ports::{Expect, Key, Store, Write};
-use frontdesk::sweep::{self, done, release, Automated, Decided, DueHandler, Handled};
+use frontdesk::sweep::{self, done, release, Automated, Claimed, Decided, DueHandler, Handled};
 use frontdesk::sweep::{OnUnavailable, Plan, SentRecord, Settling, Snapshot};
 
 use crate::request::{self, labels, verdict, Verdict};
@@ -30,12 +30,12 @@ frontdesk::sweep_job!(
 
 #[async_trait]
 impl DueHandler for ReviewRequests {
-    async fn handle(
-        &self,
-        claimed: DueWork,
-        snapshot: Snapshot,
-        now: DateTime<Utc>,
-    ) -> frontdesk::Result<Handled> {
+    async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot,
+            now,
+        } = item;
         let store = self.deps.store.as_ref();
         match sweep::write_decided(store, &claimed, snapshot, |s| plan(&claimed, s, now)).await? {
             Decided::Written(handled) => Ok(handled),

@@ -541,7 +541,10 @@ async fn a_stale_patient_in_the_batch_is_re_read_after_the_send_and_not_sent_aga
         .unwrap();
     let handler = ReviewRequests::for_run(&w.deps);
     let snapshot = Snapshot::from_batch(&batch, &claimed);
-    let handled = handler.handle(claimed, snapshot, due_time()).await.unwrap();
+    let handled = handler
+        .handle(Claimed::new(claimed, snapshot, due_time()))
+        .await
+        .unwrap();
     assert_eq!(handled, Handled::Done("sent"));
     assert_eq!(w.sms.sent().len(), 1);
     let stored = w.patient(&p.patient_id).await;

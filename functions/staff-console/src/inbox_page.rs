@@ -6,12 +6,12 @@ use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use minijinja::context;
 use serde::Serialize;
 
+use crate::console_api::read;
 use crate::error::ConsoleError;
 use crate::handler::Ctx;
 use crate::http_io::html;
 use crate::pages::render;
 use crate::views::{patient_name, str_of, time_of, waited};
-use crate::work_pages::read;
 use crate::Deps;
 
 #[derive(Serialize)]

@@ -7,6 +7,7 @@
 // The router's future nests every route's; computing its layout needs more than the default depth.
 #![recursion_limit = "256"]
 
+mod console_api;
 pub mod demo;
 mod error;
 mod handler;

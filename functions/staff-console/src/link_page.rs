@@ -8,11 +8,12 @@ use frontdesk::domain::PatientId;
 use http::Method;
 use serde_json::json;
 
+use crate::console_api::{api, api_message, safe_id};
 use crate::error::ConsoleError;
 use crate::handler::Ctx;
 use crate::http_io::{redirect, Request};
 use crate::views::str_of;
-use crate::work_pages::{api, api_message, safe_id, thread};
+use crate::work_pages::thread;
 use crate::Deps;
 
 pub async fn link(

@@ -12,56 +12,13 @@ use minijinja::context;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::console_api::{api, api_message, read, safe_id};
 use crate::error::ConsoleError;
 use crate::handler::Ctx;
 use crate::http_io::{html, redirect, Request};
 use crate::pages::render;
 use crate::views::{entry, local_time_of, patient_name, str_of};
 use crate::Deps;
-
-pub(crate) async fn api(
-    deps: &Deps,
-    ctx: &Ctx,
-    method: Method,
-    path: &str,
-    query: &[(&str, &str)],
-    body: Option<Value>,
-) -> (u16, Value) {
-    practice_api::as_staff::call(&deps.api, &ctx.principal(), method, path, query, body).await
-}
-
-/// A read that must succeed: 404 (or any refusal) is the console's 404.
-pub(crate) async fn read(
-    deps: &Deps,
-    ctx: &Ctx,
-    path: &str,
-    query: &[(&str, &str)],
-) -> Result<Value, ConsoleError> {
-    match api(deps, ctx, Method::GET, path, query, None).await {
-        (200, v) => Ok(v),
-        (404 | 400 | 401, _) => Err(ConsoleError::NotFound),
-        (s, _) => Err(ConsoleError::Store(frontdesk::Error::Storage(format!(
-            "the API answered {s}"
-        )))),
-    }
-}
-
-pub(crate) fn api_message(v: &Value) -> String {
-    v.get("error")
-        .and_then(|e| str_of(e, "message"))
-        .unwrap_or("The action could not be done.")
-        .to_string()
-}
-
-/// Only ids that parse reach the API (and so a URL never carries anything else).
-pub(crate) fn safe_id(id: &str) -> Result<&str, ConsoleError> {
-    let ok = !id.is_empty()
-        && id.len() <= 80
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    ok.then_some(id).ok_or(ConsoleError::NotFound)
-}
 
 async fn staff_names(deps: &Deps, ctx: &Ctx) -> Result<HashMap<String, String>, ConsoleError> {
     let members = deps

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::Store;
 use crate::domain::{DueWork, Sweep};
+use crate::Result;
 
 /// A partition of a sweep's due work on the due-work index (GSI1). Serialised in the
 /// sweeps' work units (`{"kind":"shard","day":"2026-01-01","shard":7}`).
@@ -68,3 +70,36 @@ pub enum LeasedClaim {
 
 /// Items per due-work page (the most `due_page` returns).
 pub const DUE_PAGE: usize = 100;
+
+/// Every item of one sweep's 5-minute bucket due at or before `until` (see
+/// [`Store::due_in_bucket`]): every page of the bucket's day's shards, then of its
+/// unsharded partition, in due order.
+pub(super) async fn every_due_in_bucket<S: Store + ?Sized>(
+    store: &S,
+    sweep: Sweep,
+    bucket: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<DueWork>> {
+    let start = crate::domain::bucket_of(bucket);
+    let end = start + chrono::Duration::minutes(crate::domain::BUCKET_MINUTES)
+        - chrono::Duration::milliseconds(1);
+    let until = until.min(end);
+    let mut out = Vec::new();
+    let partitions = DuePartition::shards(start.date_naive())
+        .chain(std::iter::once(DuePartition::Unsharded { bucket: start }));
+    for partition in partitions {
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = store
+                .due_page(sweep, partition, start, until, cursor.as_deref(), DUE_PAGE)
+                .await?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    out.sort_by_key(crate::keys::due_sort);
+    Ok(out)
+}

@@ -76,28 +76,7 @@ pub trait Store: Send + Sync {
         bucket: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<DueWork>> {
-        let start = crate::domain::bucket_of(bucket);
-        let end = start + chrono::Duration::minutes(crate::domain::BUCKET_MINUTES)
-            - chrono::Duration::milliseconds(1);
-        let until = until.min(end);
-        let mut out = Vec::new();
-        let partitions = DuePartition::shards(start.date_naive())
-            .chain(std::iter::once(DuePartition::Unsharded { bucket: start }));
-        for partition in partitions {
-            let mut cursor: Option<String> = None;
-            loop {
-                let page = self
-                    .due_page(sweep, partition, start, until, cursor.as_deref(), DUE_PAGE)
-                    .await?;
-                out.extend(page.items);
-                match page.next {
-                    Some(next) => cursor = Some(next),
-                    None => break,
-                }
-            }
-        }
-        out.sort_by_key(crate::keys::due_sort);
-        Ok(out)
+        super::due::every_due_in_bucket(self, sweep, bucket, until).await
     }
 
     /// A patient's appointments starting at or after `from`, soonest first (at most

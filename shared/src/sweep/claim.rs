@@ -54,7 +54,10 @@ impl Engine<'_> {
             Snapshot::from_batch(batch, &claimed)
         };
         let (practice_id, job) = (claimed.practice_id.clone(), claimed.kind.label());
-        let handled = self.handler.handle(claimed, snapshot, self.now).await;
+        let handled = self
+            .handler
+            .handle(super::Claimed::new(claimed, snapshot, self.now))
+            .await;
         match &handled {
             Ok(h) => {
                 tracing::debug!(practice_id = %practice_id, job = %job, outcome = h.label(), "due work handled")

@@ -1,6 +1,7 @@
 //! A run that reaches its invocation's deadline stops between pages; the next run resumes
 //! with nothing skipped and nothing handled twice.
 
+use super::Claimed;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -17,7 +18,12 @@ struct Slow {
 
 #[async_trait]
 impl DueHandler for Slow {
-    async fn handle(&self, claimed: DueWork, _: Snapshot, _: DateTime<Utc>) -> Result<Handled> {
+    async fn handle(&self, item: Claimed) -> Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot: _,
+            now: _,
+        } = item;
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
         *self
             .seen

@@ -2,6 +2,7 @@
 //! mid-unit, workers stopped by their deadline, redeliveries and duplicate deliveries
 //! settles every due item exactly once, once the queue is drained after the last lease.
 
+use super::Claimed;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -26,7 +27,12 @@ struct Handler {
 
 #[async_trait]
 impl DueHandler for Handler {
-    async fn handle(&self, claimed: DueWork, _: Snapshot, _: DateTime<Utc>) -> Result<Handled> {
+    async fn handle(&self, item: Claimed) -> Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot: _,
+            now: _,
+        } = item;
         let crash = {
             let mut n = self.done_here.lock().unwrap();
             *n += 1;

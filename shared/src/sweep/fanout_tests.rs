@@ -1,6 +1,7 @@
 //! Fan-out: the coordinator's plan and cursor, a worker stopped by its deadline or killed
 //! mid-unit, redelivered and duplicated units: every item settled exactly once.
 
+use super::Claimed;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -38,7 +39,12 @@ impl Counting {
 
 #[async_trait]
 impl DueHandler for Counting {
-    async fn handle(&self, claimed: DueWork, _: Snapshot, _: DateTime<Utc>) -> Result<Handled> {
+    async fn handle(&self, item: Claimed) -> Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot: _,
+            now: _,
+        } = item;
         if self.pause_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(self.pause_ms)).await;
         }

@@ -1,6 +1,7 @@
 //! One patient, one message at a time, across sweeps and overlapping runs: the patient's
 //! lease, taken with each claim.
 
+use super::Claimed;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,12 @@ struct Overlap {
 
 #[async_trait]
 impl DueHandler for Overlap {
-    async fn handle(&self, claimed: DueWork, _: Snapshot, _: DateTime<Utc>) -> Result<Handled> {
+    async fn handle(&self, item: Claimed) -> Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot: _,
+            now: _,
+        } = item;
         let now = {
             let mut busy = self.busy.lock().unwrap();
             let n = busy.entry(claimed.patient_id.clone()).or_default();

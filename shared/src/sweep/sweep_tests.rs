@@ -1,3 +1,4 @@
+use super::Claimed;
 use super::*;
 use crate::domain::{AppointmentId, DueKind, PatientId, PracticeId, Sweep, TaskKind};
 use crate::ports::{Store, Write};
@@ -24,7 +25,12 @@ struct Finish(AtomicUsize, Arc<MemoryStore>);
 
 #[async_trait]
 impl DueHandler for Finish {
-    async fn handle(&self, claimed: DueWork, _: Snapshot, _: DateTime<Utc>) -> Result<Handled> {
+    async fn handle(&self, item: Claimed) -> Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot: _,
+            now: _,
+        } = item;
         self.0.fetch_add(1, Ordering::SeqCst);
         self.1
             .write(vec![Write::DoneDue {
@@ -40,7 +46,12 @@ struct Fail;
 
 #[async_trait]
 impl DueHandler for Fail {
-    async fn handle(&self, _: DueWork, _: Snapshot, _: DateTime<Utc>) -> Result<Handled> {
+    async fn handle(&self, item: Claimed) -> Result<Handled> {
+        let Claimed {
+            work: _,
+            snapshot: _,
+            now: _,
+        } = item;
         Err(crate::Error::Storage("boom".into()))
     }
 }
@@ -265,7 +276,12 @@ struct Serial {
 
 #[async_trait]
 impl DueHandler for Serial {
-    async fn handle(&self, claimed: DueWork, s: Snapshot, _: DateTime<Utc>) -> Result<Handled> {
+    async fn handle(&self, item: Claimed) -> Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot: s,
+            now: _,
+        } = item;
         let who = claimed.patient_id.to_string();
         if !self.busy.lock().unwrap().insert(who.clone()) {
             self.overlaps.fetch_add(1, Ordering::SeqCst);

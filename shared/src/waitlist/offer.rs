@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::policy::{route, Route};
 use crate::ports::{Expect, Key, Write};
-use crate::sweep::{self, Deps, DueHandler, Handled, Snapshot, SweepReport};
+use crate::sweep::{self, Claimed, Deps, DueHandler, Handled, SweepReport};
 use crate::time::staff_time;
 use crate::Result;
 
@@ -33,12 +33,12 @@ pub struct OfferJob {
 
 #[async_trait]
 impl DueHandler for OfferJob {
-    async fn handle(
-        &self,
-        claimed: DueWork,
-        snapshot: Snapshot,
-        now: DateTime<Utc>,
-    ) -> Result<Handled> {
+    async fn handle(&self, item: Claimed) -> Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot,
+            now,
+        } = item;
         let Some(practice) = snapshot.practice.as_ref() else {
             self.deps.store.write(vec![sweep::done(&claimed)]).await?;
             return Ok(Handled::Done("stale"));

@@ -3,6 +3,8 @@
 
 use std::sync::Mutex;
 
+use async_trait::async_trait;
+
 use super::*;
 use crate::domain::PracticeId;
 use crate::policy::test_fixtures::utc;

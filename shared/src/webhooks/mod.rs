@@ -19,6 +19,7 @@ pub mod endpoint;
 pub mod event;
 pub mod signature;
 pub mod target;
+pub mod transport;
 
 pub use derive::with_events;
 pub use endpoint::{

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use frontdesk::domain::{Broadcast, BroadcastId, DueKind, DueWork, PracticeId, Sweep};
 use frontdesk::ports::Key;
-use frontdesk::sweep::{DueHandler, Handled, Snapshot};
+use frontdesk::sweep::{Claimed, DueHandler, Handled};
 
 mod call_list;
 pub mod content;
@@ -89,12 +89,12 @@ impl Broadcasts {
 
 #[async_trait]
 impl DueHandler for Broadcasts {
-    async fn handle(
-        &self,
-        claimed: DueWork,
-        snapshot: Snapshot,
-        now: DateTime<Utc>,
-    ) -> frontdesk::Result<Handled> {
+    async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
+        let Claimed {
+            work: claimed,
+            snapshot,
+            now,
+        } = item;
         let store = self.deps.store.as_ref();
         match claimed.kind {
             DueKind::BroadcastExpand => match snapshot.practice.as_ref() {

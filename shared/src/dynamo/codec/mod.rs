@@ -78,6 +78,7 @@ mod lease;
 mod notices;
 mod ops;
 mod reply_intents;
+mod routes;
 mod sessions;
 mod staff;
 mod threads;
