@@ -8,13 +8,17 @@
 //! leaves the series where it is, a cleared one removes it); the outreach function's
 //! recall job sends each invitation and plans the next ([`next_at`]), idempotent per
 //! invitation through the claim [`claim_key`] taken with the move to the next.
+//!
+//! `recall_due` comes from the PMS, or from the practice's interval for a kind of visit
+//! (settings `recall`, e.g. hygiene every 6 months): completing such a visit sets it to
+//! the visit's date plus the interval ([`after_visit`]), in the completion's transaction.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::{DueWork, Patient, PatientId, PracticeSettings};
+use crate::domain::{Appointment, DueWork, Patient, PatientId, PracticeSettings};
 use crate::keys;
-use crate::ports::Write;
+use crate::ports::{Expect, Write};
 
 /// The practice's recall rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +146,49 @@ pub fn plan(
     }
 }
 
+/// The patient's recall after a visit of `appointment` completed at `now`, when the
+/// practice sets an interval for its kind (settings `recall`): `recall_due` becomes the
+/// visit's date (on the patient's clock) plus the interval, unless a later one is set
+/// already (the PMS's own, kept). Returns the patient write (version-checked) and the
+/// series' plan ([`plan`]) to add to the completion's transaction; nothing otherwise.
+pub fn after_visit(
+    appointment: &Appointment,
+    patient: &Patient,
+    settings: &PracticeSettings,
+    now: DateTime<Utc>,
+) -> Vec<Write> {
+    let Some(interval) = settings
+        .recall
+        .iter()
+        .find(|r| r.matches(appointment.kind.as_deref()))
+    else {
+        return vec![];
+    };
+    let visit = appointment
+        .starts_at
+        .with_timezone(&patient.zone(settings.time_zone))
+        .date_naive();
+    let Some(due) = visit.checked_add_months(Months::new(interval.every_months)) else {
+        return vec![];
+    };
+    if patient.recall_due.is_some_and(|d| d >= due) {
+        return vec![];
+    }
+    let mut next = patient.clone();
+    next.recall_due = Some(due);
+    next.version = patient.version.saturating_add(1);
+    next.updated_at = now;
+    let mut writes: Vec<Write> = plan(&next, Some(patient), settings, now)
+        .into_iter()
+        .collect();
+    writes.push(Write::Patient {
+        patient: Box::new(next),
+        expect: Expect::Version(patient.version),
+        previous_phone: None,
+    });
+    writes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +246,52 @@ mod tests {
                 prop_assert!((gap - Duration::weeks(6)).num_hours().abs() <= 1, "six weeks (DST aside)");
             }
         }
+    }
+
+    #[test]
+    fn a_completed_visit_of_a_kind_with_an_interval_sets_recall_due() {
+        use crate::domain::RecallInterval;
+        use crate::policy::test_fixtures::{appointment, patient, practice};
+        let mut settings = practice();
+        settings.recall = vec![RecallInterval {
+            kind: "hygiene".into(),
+            every_months: 6,
+        }];
+        let now = crate::testing::utc("2026-03-16T16:00:00Z");
+        // Monday 2026-03-16, 10:00 in New York.
+        let visit = appointment("2026-03-16T14:00:00Z", Some("Hygiene"));
+        let p = patient();
+        let writes = after_visit(&visit, &p, &settings, now);
+        let due = NaiveDate::from_ymd_opt(2026, 9, 16).unwrap();
+        let Some(Write::Patient {
+            patient: next,
+            expect,
+            ..
+        }) = writes.last()
+        else {
+            panic!("{writes:?}")
+        };
+        assert_eq!(next.recall_due, Some(due));
+        assert_eq!(*expect, Expect::Version(p.version));
+        let Some(Write::Due(first)) = writes.first() else {
+            panic!("the series is planned: {writes:?}")
+        };
+        let tz = chrono_tz::America::New_York;
+        assert_eq!(
+            first.due_at.with_timezone(&tz).date_naive(),
+            due - Duration::weeks(4),
+            "the first invitation four weeks before"
+        );
+
+        // Another kind, or a later date already set (the PMS's own): nothing.
+        let exam = appointment("2026-03-16T14:00:00Z", Some("exam"));
+        assert!(after_visit(&exam, &p, &settings, now).is_empty());
+        let mut later = p.clone();
+        later.recall_due = NaiveDate::from_ymd_opt(2026, 12, 1);
+        assert!(after_visit(&visit, &later, &settings, now).is_empty());
+        // An earlier one is moved on.
+        let mut earlier = p;
+        earlier.recall_due = NaiveDate::from_ymd_opt(2026, 4, 1);
+        assert_eq!(after_visit(&visit, &earlier, &settings, now).len(), 2);
     }
 }

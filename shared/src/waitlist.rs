@@ -17,8 +17,9 @@
 //!
 //! The offers are written (slot version-checked, the open offer on each SMS patient)
 //! **before** anything is sent, so a "YES" always finds its offer, and an offer never
-//! goes out for a slot someone claimed meanwhile. The first "YES" claims the slot with a
-//! conditional write (inbound-sms); later ones are told kindly it has been taken.
+//! goes out for a slot someone claimed meanwhile. The first yes claims the slot with a
+//! conditional write, by text, by email or by phone through staff: one rule for all three
+//! ([`claim`]); later ones are told kindly it has been taken.
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -28,9 +29,10 @@ use crate::domain::{
 };
 use crate::ports::{Expect, Write};
 
+pub mod claim;
 mod offer;
 
-pub use offer::{offer, offer_due, OfferJob};
+pub use offer::{offer, offer_due, OfferJob, OFFER_TASK_TITLE};
 
 /// Offers stop this long before the slot starts: too late to come.
 pub const OFFER_CUTOFF: Duration = Duration::minutes(60);

@@ -118,6 +118,7 @@ fn a_claimed_or_imminent_slot_is_not_offered() {
             patient_id: entries[0].patient_id.clone(),
             entry_id: entries[0].entry_id.clone(),
             at: now,
+            via: None,
         }
     });
     assert_eq!(plan_batch(&claimed, &entries, NY, 5, now), BatchPlan::Done);

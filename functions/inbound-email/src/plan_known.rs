@@ -4,11 +4,12 @@
 use chrono::{DateTime, Duration, Utc};
 use frontdesk::domain::{
     Appointment, Channel, Confirmation, ConsentChangeSource, ConsentEvent, ConsentSource, Decision,
-    Direction, Patient, Practice, Priority, Purpose, Task, TaskKind, Waiting,
+    Direction, FreedSlot, Patient, Practice, Priority, Purpose, Task, TaskKind, Waiting,
 };
 use frontdesk::policy::templates::{self, Reply};
 use frontdesk::policy::{self, ReplyContext};
 use frontdesk::ports::{Email, Expect, Key, PatientMail, Write};
+use frontdesk::waitlist::claim;
 use inbound_sms::plan::Action;
 
 use super::*;
@@ -21,6 +22,8 @@ pub struct Sender {
     pub family: Vec<Patient>,
     /// Upcoming appointments, soonest first, read for a confirmation.
     pub appointments: Option<Vec<Appointment>>,
+    /// The freed slots of the patient's waitlist offers, read for a yes to one.
+    pub slots: Vec<FreedSlot>,
 }
 
 /// The batch for an email from a known patient.
@@ -145,7 +148,32 @@ pub fn plan_known(
             Purpose::OptInConfirmation,
             consent_changed,
         ),
-        Action::Confirm | Action::ClaimSlot => {
+        // A yes to a waitlist offer claims the slot exactly like a text does (one rule:
+        // `waitlist::claim`); the answer goes by email.
+        Action::ClaimSlot => {
+            let choice = claim::choose(&patient, &sender.slots, now);
+            let taken_id = choice.as_ref().map(|(o, _)| o.appointment_id.clone());
+            claim::answer_offers(&mut patient, taken_id.as_ref(), &sender.slots, now);
+            match choice {
+                Some((offer, slot)) => {
+                    versions.push((Key::Slot(slot.appointment_id.clone()), slot.version));
+                    writes.extend(claim::claim_writes(
+                        &slot,
+                        &patient.patient_id,
+                        &offer.entry_id,
+                        Channel::Email,
+                        settings,
+                        "",
+                        now,
+                    ));
+                    inbound.appointment_id = Some(slot.appointment_id.clone());
+                    let zone = patient.zone(settings.time_zone);
+                    (claim::yours(settings, &slot, zone), Purpose::WaitlistOffer, true)
+                }
+                None => (claim::taken(settings), Purpose::WaitlistOffer, true),
+            }
+        }
+        Action::Confirm => {
             let next = sender
                 .appointments
                 .iter()

@@ -34,6 +34,7 @@ fn sender() -> Sender {
         patient: p,
         family: vec![],
         appointments: None,
+        slots: vec![],
     }
 }
 

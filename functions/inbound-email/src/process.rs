@@ -2,7 +2,7 @@
 //!
 //! Round trips to DynamoDB for an email from a known patient, in order: the practice item
 //! (GetItem); the email index (one GSI4 Query); the upcoming appointments only for a
-//! confirmation; one `TransactWriteItems` (the claim `inbound:ses:<message id>` with
+//! confirmation, the offered slots only for a yes to a waitlist offer; one `TransactWriteItems` (the claim `inbound:ses:<message id>` with
 //! everything else, and the reply's send intent). Plus one S3 GetObject before, and the
 //! SES send after, between the intent's claim and settle (two more writes). The reply goes
 //! after the commit, so SES delivering the message twice, even concurrently, finds the
@@ -114,19 +114,19 @@ pub async fn process(deps: &Deps, receipt: &Receipt, raw: &[u8]) -> Result<Outco
         patient,
         family: candidates,
         appointments: None,
+        slots: vec![],
     };
     for _ in 0..MAX_ATTEMPTS {
-        let action = match inbound_sms::plan::decide(
-            &practice.settings,
-            &mail.text,
-            Some(&sender.patient),
-            now,
-        ) {
-            // A "yes" by email to a waitlist offer goes to staff, who book it (claims by
-            // email are not automated yet; the offer email asks for a reply or a call).
-            inbound_sms::plan::Action::ClaimSlot => inbound_sms::plan::Action::FreeText,
-            other => other,
-        };
+        let action =
+            inbound_sms::plan::decide(&practice.settings, &mail.text, Some(&sender.patient), now);
+        if action.needs_slots() && sender.slots.is_empty() {
+            sender.slots = frontdesk::waitlist::claim::offered_slots(
+                deps.store.as_ref(),
+                &practice_id,
+                &sender.patient,
+            )
+            .await?;
+        }
         if action.needs_appointments() && sender.appointments.is_none() {
             sender.appointments = Some(
                 deps.store
@@ -168,6 +168,8 @@ pub async fn process(deps: &Deps, receipt: &Receipt, raw: &[u8]) -> Result<Outco
             }
         }
         sender.appointments = None;
+        // Read again on the next attempt: a slot claimed meanwhile is then taken.
+        sender.slots.clear();
     }
     Err(EmailError::Store(frontdesk::Error::Storage(
         "the patient's record kept changing while the email was processed; retry".into(),
@@ -178,6 +180,7 @@ fn version_in(fetched: &Fetched, key: &Key) -> Option<u64> {
     match key {
         Key::Patient(id) => fetched.patient(id).map(|p| p.version),
         Key::Appointment(id) => fetched.appointment(id).map(|a| a.version),
+        Key::Slot(id) => fetched.slot(id).map(|s| s.version),
         _ => None,
     }
 }

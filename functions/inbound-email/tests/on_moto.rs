@@ -360,3 +360,6 @@ async fn a_stop_reply_to_a_review_email_opts_out_of_reviews_only() {
     assert!(!p.consents.allows(Channel::Email, MessageKind::Reviews));
     assert!(p.consents.allows(Channel::Email, MessageKind::Care));
 }
+
+#[path = "on_moto_parts/waitlist.rs"]
+mod waitlist;

@@ -96,21 +96,12 @@ pub async fn process(
         }
         if let Sender::Known(known) = &mut sender {
             if action.needs_slots() && known.slots.is_empty() {
-                let keys: Vec<Key> = known
-                    .patient
-                    .slot_offers
-                    .iter()
-                    .map(|o| Key::Slot(o.appointment_id.clone()))
-                    .collect();
-                let read = deps.store.get_many(&practice.practice_id, &keys).await?;
-                known.slots = read
-                    .0
-                    .into_iter()
-                    .filter_map(|i| match i {
-                        frontdesk::ports::Item::Slot(s) => Some(*s),
-                        _ => None,
-                    })
-                    .collect();
+                known.slots = frontdesk::waitlist::claim::offered_slots(
+                    deps.store.as_ref(),
+                    &practice.practice_id,
+                    &known.patient,
+                )
+                .await?;
             }
         }
         let plan = plan::plan(&Input {

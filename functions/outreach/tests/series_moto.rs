@@ -262,3 +262,60 @@ async fn recall_skips_the_booked_stops_after_booking_and_sends_at_most_three_six
         "unchanged date, no new series"
     );
 }
+
+/// The practice's recall interval after a completed visit of a kind: completing Lea's
+/// hygiene visit sets her `recall_due` (the visit's date + 6 months), the first
+/// invitation goes 4 weeks before it at 10:00 on her clock, and booking stops the series.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_hygiene_visit_sets_recall_due_and_the_series_invites_until_booked() {
+    let setup = utc("2026-03-01T12:00:00Z");
+    let s = practice(setup).await;
+    let (st, b) = s
+        .api(
+            setup,
+            "PATCH",
+            "/v1/practice",
+            Some(json!({"recall": [{"kind": "Hygiene", "every_months": 6}]})),
+        )
+        .await;
+    assert_eq!(st, 200, "{b}");
+    let lea = "+12125551211";
+    s.put_patient(
+        setup,
+        "lea",
+        json!({"first_name": "Lea", "last_name": "Ono", "phone": lea,
+               "preferred_channel": "sms", "consents": {"sms": {"care": true}}}),
+    )
+    .await;
+    s.put_appointment(
+        setup,
+        "ap-lea",
+        "lea",
+        "2026-03-16T10:00:00-04:00",
+        "hygiene",
+    )
+    .await;
+    s.act(utc("2026-03-16T15:00:00Z"), "ap-lea", "complete")
+        .await;
+    let p = s.patient(utc("2026-03-16T15:00:00Z"), "lea").await;
+    assert_eq!(p["recall_due"], json!("2026-09-16"), "{p}");
+
+    // 2026-09-16 less four weeks is Wednesday 19 August, 10:00 EDT.
+    run_job(&s, "recall", utc("2026-08-19T13:55:00Z")).await;
+    assert!(bodies(&s, lea).await.is_empty(), "not before");
+    run_job(&s, "recall", utc("2026-08-19T14:00:00Z")).await;
+    let sent = bodies(&s, lea).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("time for your checkup"), "{}", sent[0]);
+    // Lea books: the next invitation (six weeks later) is not sent.
+    s.put_appointment(
+        utc("2026-08-20T12:00:00Z"),
+        "ap-lea-2",
+        "lea",
+        "2026-10-05T10:00:00-04:00",
+        "hygiene",
+    )
+    .await;
+    run_job(&s, "recall", utc("2026-09-30T14:00:00Z")).await;
+    assert_eq!(bodies(&s, lea).await.len(), 1, "stopped by the booking");
+}

@@ -1,6 +1,7 @@
 //! Appointments: upsert (2 round trips: read practice + appointment + patient, then one
 //! transaction writing the appointment and replacing its due work), get, and the
-//! check-in / complete / cancel actions.
+//! check-in / complete / cancel actions. A visit completed (either way) whose kind has a
+//! recall interval sets the patient's `recall_due` in the same batch (`recall_after_visit`).
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chrono::{DateTime, Utc};
@@ -112,6 +113,9 @@ pub(crate) async fn upsert(
             writes.extend(waitlist::free_slot(&appt, SlotReason::Cancelled, now));
         }
     }
+    if existing.is_none_or(|old| old.status != AppointmentStatus::Completed) {
+        recall_after_visit(deps, practice, &appt, Some(patient), &mut writes, now).await?;
+    }
     writes.push(Write::Appointment {
         appointment: Box::new(appt.clone()),
         expect: existing.map_or(Expect::Absent, |e| Expect::Version(e.version)),
@@ -171,12 +175,78 @@ pub async fn act(
         // The freed slot goes to the waitlist (see `frontdesk::waitlist`).
         writes.extend(waitlist::free_slot(&appt, SlotReason::Cancelled, now));
     }
+    recall_after_visit(deps, &practice, &appt, None, &mut writes, now).await?;
     writes.push(Write::Appointment {
         appointment: Box::new(appt.clone()),
         expect: Expect::Version(old.version),
     });
     deps.store.write(writes).await?;
     Ok(json_response(StatusCode::OK, &AppointmentOut::from(&appt)))
+}
+
+/// A visit just completed whose kind has a recall interval (settings `recall`) sets the
+/// patient's `recall_due` and plans the series (`frontdesk::recall::after_visit`), in the
+/// completion's batch. The patient as the batch leaves them: a late arrival's write of
+/// them is changed in place (one write per item); else `patient`, or read (R1) when the
+/// interval applies. A patient changed meanwhile conflicts (409: retry).
+async fn recall_after_visit(
+    deps: &Deps,
+    practice: &Practice,
+    appt: &Appointment,
+    patient: Option<&Patient>,
+    writes: &mut Vec<Write>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let settings = &practice.settings;
+    if appt.status != AppointmentStatus::Completed
+        || !settings
+            .recall
+            .iter()
+            .any(|r| r.matches(appt.kind.as_deref()))
+    {
+        return Ok(());
+    }
+    let in_batch = writes.iter().position(
+        |w| matches!(w, Write::Patient { patient: p, .. } if p.patient_id == appt.patient_id),
+    );
+    if let Some(i) = in_batch {
+        if let Write::Patient {
+            patient: p,
+            expect: Expect::Version(seen),
+            ..
+        } = &writes[i]
+        {
+            let mut base = (**p).clone();
+            base.version = *seen;
+            let mut more = frontdesk::recall::after_visit(appt, &base, settings, now);
+            if let Some(Write::Patient { .. }) = more.last() {
+                if let Some(w) = more.pop() {
+                    writes[i] = w;
+                }
+            }
+            writes.extend(more);
+        }
+        return Ok(());
+    }
+    let read;
+    let patient = match patient {
+        Some(p) => p,
+        None => {
+            read = deps
+                .store
+                .get_many(
+                    &practice.practice_id,
+                    &[Key::Patient(appt.patient_id.clone())],
+                )
+                .await?;
+            match read.patient(&appt.patient_id) {
+                Some(p) => p,
+                None => return Ok(()),
+            }
+        }
+    };
+    writes.extend(frontdesk::recall::after_visit(appt, patient, settings, now));
+    Ok(())
 }
 
 /// Replaces the appointment's planned due work with what its current state calls for

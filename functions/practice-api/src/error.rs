@@ -20,6 +20,10 @@ pub enum ApiError {
     /// A staff reply that cannot go out on the patient's channel: why, and what to do.
     #[error("{message}")]
     ReplyRefused { code: &'static str, message: String },
+    /// A state the request cannot change (a waitlist slot already taken or closed): a 409
+    /// with a stable code of its own.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     /// The provider refused or could not take a staff reply (recorded as failed).
     #[error("{0}")]
     ReplyFailed(String),
@@ -56,7 +60,9 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::ReplyRefused { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::ReplyRefused { .. } | ApiError::Refused { .. } => {
+                StatusCode::CONFLICT
+            }
             ApiError::ReplyFailed(_) => StatusCode::BAD_GATEWAY,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -75,7 +81,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
-            ApiError::ReplyRefused { code, .. } => code,
+            ApiError::ReplyRefused { code, .. } | ApiError::Refused { code, .. } => code,
             ApiError::ReplyFailed(_) => "reply_failed",
             ApiError::PreconditionFailed(_) => "precondition_failed",
             ApiError::PayloadTooLarge(_) => "payload_too_large",

@@ -10,8 +10,8 @@ use crate::http_io::{error_response, Request};
 use crate::router::{self, Route};
 use crate::{
     appointments, batch, broadcasts, consents, email_preferences, erasure, idempotency, inbox,
-    lists, messages, patients, practices, release, replies, staff, task_actions, tasks,
-    thread_link, waitlist, webhooks,
+    lists, messages, patients, practices, release, replies, slot_claims, staff, task_actions,
+    tasks, thread_link, waitlist, webhooks,
 };
 
 pub async fn handle(
@@ -102,6 +102,7 @@ pub(crate) async fn serve(
         Route::CreateWaitlistEntry => waitlist::create(deps, req).await,
         Route::ListWaitlist => waitlist::list(deps, req).await,
         Route::ReleaseAppointment(id) => release::release(deps, req, &id).await,
+        Route::ClaimSlot(id) => slot_claims::claim(deps, req, &id).await,
         Route::DeleteWaitlistEntry(id) => waitlist::delete(deps, req, &id).await,
         Route::PreviewReply(id) => replies::preview(deps, req, &id).await,
         Route::EmailPreferencesPage => email_preferences::get(deps, req).await,

@@ -36,6 +36,7 @@ mod reply_delivery;
 pub mod router;
 mod senders;
 pub mod serve;
+mod slot_claims;
 mod staff;
 mod task_actions;
 mod tasks;

@@ -66,6 +66,7 @@ pub enum Route {
     ListWaitlist,
     DeleteWaitlistEntry(String),
     ReleaseAppointment(String),
+    ClaimSlot(String),
     CreateBroadcast,
     GetBroadcast(String),
     CancelBroadcast(String),
@@ -179,6 +180,9 @@ const TABLE: &[(&str, &str, Build)] = &[
     ("GET", "/v1/waitlist", |_| Route::ListWaitlist),
     ("DELETE", "/v1/waitlist/{entry_id}", |p| {
         Route::DeleteWaitlistEntry(p.get("entry_id"))
+    }),
+    ("POST", "/v1/waitlist/slots/{appointment_id}/claim", |p| {
+        Route::ClaimSlot(p.get("appointment_id"))
     }),
     ("POST", "/v1/broadcasts", |_| Route::CreateBroadcast),
     ("GET", "/v1/broadcasts/{broadcast_id}", |p| {

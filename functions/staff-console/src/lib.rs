@@ -14,6 +14,7 @@ mod handler;
 mod http_io;
 mod inbox_page;
 mod link_page;
+mod offer_actions;
 mod pages;
 mod routes;
 pub mod serve;

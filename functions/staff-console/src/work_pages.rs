@@ -164,6 +164,8 @@ struct TaskRow {
     script: Option<String>,
     patient_id: Option<String>,
     assignee: Option<String>,
+    /// A freed slot's offer task: "Accepted by phone" claims the slot for the patient.
+    offer: bool,
 }
 
 pub async fn tasks(
@@ -196,12 +198,16 @@ pub async fn tasks(
                 .get("work")
                 .and_then(|w| str_of(w, "assignee"))
                 .map(|a| names.get(a).cloned().unwrap_or_else(|| a.to_string())),
+            offer: crate::offer_actions::is_offer(t),
         })
         .collect();
     let notice = match req.query("done") {
         Some("resolve") => Some("Task resolved."),
         Some("assign") => Some("Task assigned to you."),
         Some("snooze") => Some("Task snoozed."),
+        Some("accepted") => {
+            Some("The appointment is the patient's: a task to book it in the PMS is open.")
+        }
         _ => None,
     };
     let status = if error.is_some() { 409 } else { 200 };
@@ -232,6 +238,9 @@ pub async fn task_action(
             "" => json!({"staff_id": me}),
             o => json!({"outcome": o, "staff_id": me}),
         },
+        "accepted-by-phone" => {
+            return crate::offer_actions::accepted_by_phone(deps, req, ctx, id).await
+        }
         _ => return Err(ConsoleError::NotFound),
     };
     let path = format!("/v1/tasks/{id}/{action}");

@@ -561,3 +561,6 @@ async fn an_admin_invites_staff_who_set_a_password_and_see_only_their_practice()
 
 #[path = "console_parts/link.rs"]
 mod link;
+
+#[path = "console_parts/offer.rs"]
+mod offer;

@@ -59,7 +59,8 @@ pub use message::{Decision, Direction, Message, Purpose};
 pub use notice::UrgentNotice;
 pub use patient::{Patient, ThreadState};
 pub use practice::{
-    ApiKeyRecord, MessageCaps, OnCall, Practice, PracticeSettings, ProviderSecrets, ReminderOffset,
+    ApiKeyRecord, MessageCaps, OnCall, Practice, PracticeSettings, ProviderSecrets, RecallInterval,
+    ReminderOffset,
 };
 pub use sign_in_backoff::{locked_until as sign_in_locked_until, Failures, Scope as SignInScope};
 pub use sms_provider::SmsProvider;

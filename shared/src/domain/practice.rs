@@ -122,6 +122,27 @@ pub struct PracticeSettings {
     pub recall_every_weeks: u32,
     /// Recall: invitations per series at most (0 turns recall off).
     pub recall_max_invitations: u32,
+    /// Recall intervals by appointment kind: a completed visit of a kind listed here sets
+    /// the patient's `recall_due` to the visit's date plus `every_months` (unless a later
+    /// one is set already; see `frontdesk::recall::after_visit`). Empty: only the PMS
+    /// sets `recall_due`.
+    pub recall: Vec<RecallInterval>,
+}
+
+/// One recall interval: `{"kind": "hygiene", "every_months": 6}`. The kind matches an
+/// appointment's `kind` case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecallInterval {
+    pub kind: String,
+    pub every_months: u32,
+}
+
+impl RecallInterval {
+    /// Whether an appointment of `kind` is of this interval's kind.
+    pub fn matches(&self, kind: Option<&str>) -> bool {
+        kind.is_some_and(|k| k.trim().eq_ignore_ascii_case(self.kind.trim()))
+    }
 }
 
 impl Default for PracticeSettings {
@@ -186,6 +207,7 @@ impl Default for PracticeSettings {
             recall_lead_weeks: 4,
             recall_every_weeks: 6,
             recall_max_invitations: 3,
+            recall: vec![],
         }
     }
 }
@@ -297,6 +319,30 @@ mod tests {
         let json = serde_json::to_string(&s).unwrap();
         let back: PracticeSettings = serde_json::from_str(&json).unwrap();
         assert_eq!(s, back);
+    }
+
+    #[test]
+    fn recall_intervals_are_checked_on_parse() {
+        let parse = |recall: serde_json::Value| {
+            let s: PracticeSettings =
+                serde_json::from_value(serde_json::json!({"name": "Smile", "recall": recall}))
+                    .map_err(|e| e.to_string())?;
+            s.validate().map(|_| s).map_err(|e| e.to_string())
+        };
+        let ok = parse(serde_json::json!([{"kind": "hygiene", "every_months": 6}])).unwrap();
+        assert!(ok.recall[0].matches(Some(" Hygiene ")));
+        assert!(!ok.recall[0].matches(Some("exam")) && !ok.recall[0].matches(None));
+        for bad in [
+            serde_json::json!([{"kind": "hygiene", "every_months": 0}]),
+            serde_json::json!([{"kind": "hygiene", "every_months": 37}]),
+            serde_json::json!([{"kind": " ", "every_months": 6}]),
+            serde_json::json!([{"kind": "hygiene", "every_months": 6},
+                               {"kind": "HYGIENE", "every_months": 12}]),
+            serde_json::json!([{"kind": "hygiene", "every_months": 6, "extra": 1}]),
+        ] {
+            assert!(parse(bad.clone()).is_err(), "{bad}");
+        }
+        assert!(parse(serde_json::json!([{"kind": "exam", "every_months": 36}])).is_ok());
     }
 
     #[test]

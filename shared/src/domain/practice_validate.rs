@@ -143,6 +143,26 @@ impl PracticeSettings {
                 "must be at most 10 (0 turns recall off)",
             ));
         }
+        let mut kinds: Vec<String> = Vec::new();
+        for r in &self.recall {
+            let kind = r.kind.trim().to_lowercase();
+            if kind.is_empty() || kind.chars().count() > 100 || kind.chars().any(char::is_control) {
+                return Err(invalid(
+                    "recall",
+                    "each kind must be 1 to 100 characters (an appointment kind, e.g. hygiene)",
+                ));
+            }
+            if !(1..=36).contains(&r.every_months) {
+                return Err(invalid("recall", "every_months must be between 1 and 36"));
+            }
+            if kinds.contains(&kind) {
+                return Err(invalid(
+                    "recall",
+                    format!("the kind {kind:?} is listed twice; give each kind one interval"),
+                ));
+            }
+            kinds.push(kind);
+        }
         if let Some(offer) = &self.birthday_offer {
             let t = offer.trim();
             if t.is_empty()

@@ -146,6 +146,10 @@ pub enum SlotState {
         patient_id: PatientId,
         entry_id: WaitlistEntryId,
         at: DateTime<Utc>,
+        /// The channel of the yes (`voice`: staff took it by phone); absent on claims
+        /// stored before it was recorded.
+        #[serde(default)]
+        via: Option<super::Channel>,
     },
     /// Nobody (more) to offer it to, or too late.
     Closed { reason: String },

@@ -192,6 +192,10 @@ fn offered(pick: &WaitlistEntry, now: DateTime<Utc>, outcome: &str) -> OfferedTo
     }
 }
 
+/// The title of a freed slot's offer task (a call, or a channel that cannot be used): the
+/// console offers "Accepted by phone" on it.
+pub const OFFER_TASK_TITLE: &str = "Waitlist: offer a freed appointment by phone";
+
 /// The offer in each channel's words: the time on the patient's clock, no clinical details.
 pub(crate) fn content(practice: &Practice, patient: &Patient, slot: &FreedSlot) -> Content {
     let settings = &practice.settings;
@@ -221,6 +225,6 @@ pub(crate) fn content(practice: &Practice, patient: &Patient, slot: &FreedSlot) 
         voicemail_script: Some(format!(
             "Hello, this is {name} with an earlier appointment for you. Please call us back{call}."
         )),
-        task_title: "Waitlist: offer a freed appointment by phone".into(),
+        task_title: OFFER_TASK_TITLE.into(),
     }
 }

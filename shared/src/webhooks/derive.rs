@@ -7,7 +7,8 @@
 //! (a sweep, a staff reply, an escalation, a call list) can forget them.
 //!
 //! Otherwise a change counts when it happens at `now`, the moment the writer stamps on what
-//! it writes: an appointment confirmed now; every consent event (they are append-only) except the PMS's own; an inbound
+//! it writes: an appointment confirmed now; a freed slot claimed now (by text, email or a
+//! call staff took: `waitlist::claim`); every consent event (they are append-only) except the PMS's own; an inbound
 //! message from a known patient. Rewrites later (a snooze, a reminder bookkeeping write)
 //! carry older stamps and cause nothing. Event ids come from the change, so deriving twice
 //! names the same items.
@@ -16,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{EventType, OutboxEvent};
-use crate::domain::{ConsentChangeSource, Direction, TaskKind, TaskStatus};
+use crate::domain::{ConsentChangeSource, Direction, SlotState, TaskKind, TaskStatus};
 use crate::ports::Write;
 
 /// Title of the task that asks the patient which they meant (not yet a cancel request).
@@ -145,6 +146,34 @@ pub fn events(writes: &[Write], now: DateTime<Utc>) -> Vec<OutboxEvent> {
                         "patient_id": a.patient_id,
                         "starts_at": a.starts_at,
                         "confirmation": a.confirmation,
+                    }),
+                ));
+            }
+            Write::Slot { slot: s, .. } => {
+                let SlotState::Claimed {
+                    patient_id,
+                    entry_id,
+                    at,
+                    via,
+                } = &s.state
+                else {
+                    continue;
+                };
+                if *at != now {
+                    continue;
+                }
+                out.push(OutboxEvent::new(
+                    s.practice_id.clone(),
+                    EventType::WaitlistSlotClaimed,
+                    s.appointment_id.as_str(),
+                    now,
+                    json!({
+                        "appointment_id": s.appointment_id,
+                        "patient_id": patient_id,
+                        "entry_id": entry_id,
+                        "starts_at": s.starts_at,
+                        "claimed_at": at,
+                        "via": via,
                     }),
                 ));
             }

@@ -178,3 +178,30 @@ fn deriving_twice_adds_each_event_once() {
         .count();
     assert_eq!(outbox, 1);
 }
+
+#[test]
+fn a_slot_claimed_now_is_one_event_and_an_open_or_older_claim_is_none() {
+    let a = appointment("2026-03-05T15:00:00Z", None);
+    let open = crate::domain::FreedSlot::new(&a, crate::domain::SlotReason::Cancelled, now());
+    let claimed = open.next(now(), |s| {
+        s.state = crate::domain::SlotState::Claimed {
+            patient_id: crate::domain::PatientId::parse("pat-2").unwrap(),
+            entry_id: crate::domain::WaitlistEntryId::parse("wl-1").unwrap(),
+            at: now(),
+            via: Some(Channel::Email),
+        }
+    });
+    let write = |s: &crate::domain::FreedSlot| Write::Slot {
+        slot: Box::new(s.clone()),
+        expect: Expect::Version(1),
+    };
+    assert!(types(&[write(&open)]).is_empty(), "freed, not claimed");
+    let got = events(&[write(&claimed), write(&claimed)], now());
+    assert_eq!(got.len(), 1, "one item per claim");
+    assert_eq!(got[0].event_type, EventType::WaitlistSlotClaimed);
+    assert_eq!(got[0].data["appointment_id"], "apt-1");
+    assert_eq!(got[0].data["patient_id"], "pat-2");
+    assert_eq!(got[0].data["via"], "email");
+    assert!(got[0].payload().contains("waitlist.slot_claimed"));
+    assert!(events(&[write(&claimed)], now() + chrono::Duration::minutes(1)).is_empty());
+}

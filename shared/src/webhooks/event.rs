@@ -26,10 +26,12 @@ pub enum EventType {
     TaskResolved,
     #[serde(rename = "message.received")]
     MessageReceived,
+    #[serde(rename = "waitlist.slot_claimed")]
+    WaitlistSlotClaimed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::AppointmentConfirmed,
         EventType::AppointmentRescheduleRequested,
         EventType::AppointmentCancelRequested,
@@ -38,6 +40,7 @@ impl EventType {
         EventType::TaskCreated,
         EventType::TaskResolved,
         EventType::MessageReceived,
+        EventType::WaitlistSlotClaimed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +53,7 @@ impl EventType {
             EventType::TaskCreated => "task.created",
             EventType::TaskResolved => "task.resolved",
             EventType::MessageReceived => "message.received",
+            EventType::WaitlistSlotClaimed => "waitlist.slot_claimed",
         }
     }
 

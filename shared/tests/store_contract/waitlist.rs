@@ -105,6 +105,7 @@ pub async fn a_freed_slot_is_written_once_and_claimed_only_at_the_version_seen<S
                 patient_id: e.patient_id.clone(),
                 entry_id: e.entry_id.clone(),
                 at: at(9, 5),
+                via: None,
             }
         })
     };
