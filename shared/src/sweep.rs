@@ -189,6 +189,11 @@ impl Claimed {
             now,
         }
     }
+
+    /// The due work, its snapshot and the run's moment, for a job that wants all three.
+    pub fn into_parts(self) -> (DueWork, Snapshot, DateTime<Utc>) {
+        (self.work, self.snapshot, self.now)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -40,11 +40,7 @@ impl Job for Finish {
 #[async_trait]
 impl DueHandler for Finish {
     async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot: _,
-            now: _,
-        } = item;
+        let claimed = item.work;
         *SEEN
             .lock()
             .unwrap()

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use frontdesk::deliver::Senders;
 use frontdesk::domain::PracticeId;
 use frontdesk::email_links::parse_reply_to;
-use frontdesk::ports::{Clock, Fetched, IntentSend, Key, ReplyIntent, Store, Write};
+use frontdesk::ports::{Clock, IntentSend, Key, ReplyIntent, Store, Write};
 use frontdesk::reply_intents::{self, Attempt};
 
 use crate::error::EmailError;
@@ -151,7 +151,7 @@ pub async fn process(deps: &Deps, receipt: &Receipt, raw: &[u8]) -> Result<Outco
         let fresh = deps.store.get_many(&practice_id, &keys).await?;
         if p.versions
             .iter()
-            .all(|(k, v)| version_in(&fresh, k) == Some(*v))
+            .all(|(k, v)| fresh.version_of(k) == Some(*v))
         {
             return Ok(Outcome {
                 action: "duplicate",
@@ -174,15 +174,6 @@ pub async fn process(deps: &Deps, receipt: &Receipt, raw: &[u8]) -> Result<Outco
     Err(EmailError::Store(frontdesk::Error::Storage(
         "the patient's record kept changing while the email was processed; retry".into(),
     )))
-}
-
-fn version_in(fetched: &Fetched, key: &Key) -> Option<u64> {
-    match key {
-        Key::Patient(id) => fetched.patient(id).map(|p| p.version),
-        Key::Appointment(id) => fetched.appointment(id).map(|a| a.version),
-        Key::Slot(id) => fetched.slot(id).map(|s| s.version),
-        _ => None,
-    }
 }
 
 /// A plan with no versioned items: a conflict can only be the claim (a duplicate).

@@ -136,7 +136,7 @@ pub async fn process(
         let unchanged = plan
             .versions
             .iter()
-            .all(|(key, seen)| version_in(&fresh, key) == Some(*seen));
+            .all(|(key, seen)| fresh.version_of(key) == Some(*seen));
         if unchanged {
             return Ok(Outcome::duplicate(known));
         }
@@ -149,15 +149,6 @@ pub async fn process(
     Err(InboundError::Unavailable(
         "the patient's record kept changing while the message was processed".into(),
     ))
-}
-
-fn version_in(fetched: &Fetched, key: &Key) -> Option<u64> {
-    match key {
-        Key::Patient(id) => fetched.patient(id).map(|p| p.version),
-        Key::Appointment(id) => fetched.appointment(id).map(|a| a.version),
-        Key::Slot(id) => fetched.slot(id).map(|s| s.version),
-        _ => None,
-    }
 }
 
 /// Replaces what was read before with the fresh copies. A patient who is gone drops out;

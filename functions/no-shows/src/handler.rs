@@ -18,11 +18,7 @@ frontdesk::sweep_job!(
 #[async_trait]
 impl DueHandler for NoShows {
     async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot,
-            now,
-        } = item;
+        let (claimed, snapshot, now) = item.into_parts();
         let store = self.deps.store.as_ref();
         if claimed.kind == DueKind::NoShowFollowUp {
             return follow_up::handle(&self.deps, &claimed, snapshot, now).await;

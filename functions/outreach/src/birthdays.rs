@@ -148,11 +148,7 @@ fn no_call_entry(patient: &Patient, now: DateTime<Utc>) -> Write {
 #[async_trait]
 impl DueHandler for Birthdays {
     async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot,
-            now,
-        } = item;
+        let (claimed, snapshot, now) = item.into_parts();
         let store = self.deps.store.as_ref();
         let (Some(practice), Some(patient)) =
             (snapshot.practice.as_ref(), snapshot.patient.as_ref())

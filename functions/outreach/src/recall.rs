@@ -122,11 +122,7 @@ async fn has_future_appointment(
 #[async_trait]
 impl DueHandler for Recall {
     async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot,
-            now,
-        } = item;
+        let (claimed, snapshot, now) = item.into_parts();
         let store = self.deps.store.as_ref();
         let DueKind::Recall { due, invitation } = claimed.kind else {
             return end(store, vec![sweep::done(&claimed)], "not_recall_work").await;

@@ -20,11 +20,7 @@ frontdesk::sweep_job!(
 #[async_trait]
 impl DueHandler for Reminders {
     async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot,
-            now,
-        } = item;
+        let (claimed, snapshot, now) = item.into_parts();
         let store = self.deps.store.as_ref();
         match sweep::write_decided(store, &claimed, snapshot, |s| plan(&claimed, s, now)).await? {
             Decided::Written(handled) => Ok(handled),

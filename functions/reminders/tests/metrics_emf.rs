@@ -171,11 +171,7 @@ async fn no_shows_free_run(
     #[async_trait::async_trait]
     impl frontdesk::sweep::DueHandler for Noop {
         async fn handle(&self, item: Claimed) -> frontdesk::Result<frontdesk::sweep::Handled> {
-            let Claimed {
-                work: _claimed,
-                snapshot: _snapshot,
-                now: _now,
-            } = item;
+            let (_claimed, _snapshot, _now) = item.into_parts();
             Err(frontdesk::Error::Storage("not handled in this test".into()))
         }
     }

@@ -8,11 +8,12 @@ use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use http::Method;
 use serde_json::{json, Value};
 
+use crate::console_api::{api, api_message, read, safe_id};
 use crate::error::ConsoleError;
 use crate::handler::Ctx;
 use crate::http_io::{redirect, Request};
 use crate::views::str_of;
-use crate::work_pages::{api, api_message, read, safe_id, tasks};
+use crate::work_pages::tasks;
 use crate::Deps;
 
 /// Whether a task (as the API lists it) is a freed slot's offer, open and about a patient

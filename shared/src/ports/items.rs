@@ -59,6 +59,16 @@ pub struct Page<T> {
 pub struct Fetched(pub Vec<Item>);
 
 impl Fetched {
+    /// The version of a versioned item (patient, appointment, freed slot) as read, for
+    /// "has anything I decided on changed since?" checks; `None` when absent or unversioned.
+    pub fn version_of(&self, key: &Key) -> Option<u64> {
+        match key {
+            Key::Patient(id) => self.patient(id).map(|p| p.version),
+            Key::Appointment(id) => self.appointment(id).map(|a| a.version),
+            Key::Slot(id) => self.slot(id).map(|s| s.version),
+            _ => None,
+        }
+    }
     pub fn practice(&self) -> Option<&Practice> {
         self.0.iter().find_map(|i| match i {
             Item::Practice(p) => Some(p.as_ref()),

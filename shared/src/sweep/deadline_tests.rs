@@ -19,11 +19,7 @@ struct Slow {
 #[async_trait]
 impl DueHandler for Slow {
     async fn handle(&self, item: Claimed) -> Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot: _,
-            now: _,
-        } = item;
+        let claimed = item.work;
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
         *self
             .seen

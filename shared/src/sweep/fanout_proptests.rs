@@ -28,11 +28,7 @@ struct Handler {
 #[async_trait]
 impl DueHandler for Handler {
     async fn handle(&self, item: Claimed) -> Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot: _,
-            now: _,
-        } = item;
+        let claimed = item.work;
         let crash = {
             let mut n = self.done_here.lock().unwrap();
             *n += 1;

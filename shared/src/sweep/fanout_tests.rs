@@ -40,11 +40,7 @@ impl Counting {
 #[async_trait]
 impl DueHandler for Counting {
     async fn handle(&self, item: Claimed) -> Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot: _,
-            now: _,
-        } = item;
+        let claimed = item.work;
         if self.pause_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(self.pause_ms)).await;
         }

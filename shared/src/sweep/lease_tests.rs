@@ -23,11 +23,7 @@ struct Overlap {
 #[async_trait]
 impl DueHandler for Overlap {
     async fn handle(&self, item: Claimed) -> Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot: _,
-            now: _,
-        } = item;
+        let claimed = item.work;
         let now = {
             let mut busy = self.busy.lock().unwrap();
             let n = busy.entry(claimed.patient_id.clone()).or_default();

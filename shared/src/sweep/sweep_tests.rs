@@ -26,11 +26,7 @@ struct Finish(AtomicUsize, Arc<MemoryStore>);
 #[async_trait]
 impl DueHandler for Finish {
     async fn handle(&self, item: Claimed) -> Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot: _,
-            now: _,
-        } = item;
+        let claimed = item.work;
         self.0.fetch_add(1, Ordering::SeqCst);
         self.1
             .write(vec![Write::DoneDue {
@@ -46,12 +42,7 @@ struct Fail;
 
 #[async_trait]
 impl DueHandler for Fail {
-    async fn handle(&self, item: Claimed) -> Result<Handled> {
-        let Claimed {
-            work: _,
-            snapshot: _,
-            now: _,
-        } = item;
+    async fn handle(&self, _item: Claimed) -> Result<Handled> {
         Err(crate::Error::Storage("boom".into()))
     }
 }
@@ -277,11 +268,7 @@ struct Serial {
 #[async_trait]
 impl DueHandler for Serial {
     async fn handle(&self, item: Claimed) -> Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot: s,
-            now: _,
-        } = item;
+        let (claimed, s, _) = item.into_parts();
         let who = claimed.patient_id.to_string();
         if !self.busy.lock().unwrap().insert(who.clone()) {
             self.overlaps.fetch_add(1, Ordering::SeqCst);

@@ -34,11 +34,7 @@ pub struct OfferJob {
 #[async_trait]
 impl DueHandler for OfferJob {
     async fn handle(&self, item: Claimed) -> Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot,
-            now,
-        } = item;
+        let (claimed, snapshot, now) = item.into_parts();
         let Some(practice) = snapshot.practice.as_ref() else {
             self.deps.store.write(vec![sweep::done(&claimed)]).await?;
             return Ok(Handled::Done("stale"));

@@ -90,11 +90,7 @@ impl Broadcasts {
 #[async_trait]
 impl DueHandler for Broadcasts {
     async fn handle(&self, item: Claimed) -> frontdesk::Result<Handled> {
-        let Claimed {
-            work: claimed,
-            snapshot,
-            now,
-        } = item;
+        let (claimed, snapshot, now) = item.into_parts();
         let store = self.deps.store.as_ref();
         match claimed.kind {
             DueKind::BroadcastExpand => match snapshot.practice.as_ref() {
