@@ -349,6 +349,17 @@ async fn every_operation_answers_as_the_openapi_document_says() {
         None,
     )
     .await;
+    // No slot was freed here: a claim is a 404, and a body without a patient a 4xx first.
+    for body in [json!({"patient_id": "pt-1"}), json!({"staff_id": "st-1"})] {
+        s.hit(
+            "POST",
+            "/v1/waitlist/slots/{appointment_id}/claim",
+            "/v1/waitlist/slots/ap-none/claim",
+            k,
+            Some(body),
+        )
+        .await;
+    }
     s.hit(
         "POST",
         "/v1/appointments/{appointment_id}/check-in",
