@@ -60,6 +60,8 @@ queue_url="$(curl -sf -X POST "$FRONTDESK_MOTO_ENDPOINT/" \
   | sed -n 's:.*<QueueUrl>\(.*\)</QueueUrl>.*:\1:p')"
 [ -n "$queue_url" ] || die "could not create the sweep work queue in moto"
 
+secrets_key="$(moto_secrets_key)" || die "could not create the secrets key in moto"
+
 functions=()
 for name in $(grep -E '^\s+FRONTDESK_FUNCTION: ' template.yaml | awk '{print $2}'); do
   functions+=("$name=$frontdesk")
@@ -68,7 +70,7 @@ done
 
 env AWS_ENDPOINT_URL="$FRONTDESK_MOTO_ENDPOINT" TABLE_NAME="$table" \
   OPERATOR_SECRET=cold-start-operator-secret SES_CONFIGURATION_SET=frontdesk-cold-start \
-  THREAD_ID_SECRET=cold-start-thread-id-secret-0123456789abcdef \
+  THREAD_ID_SECRET=cold-start-thread-id-secret-0123456789abcdef SECRETS_KEY_ID="$secrets_key" \
   UNSUBSCRIBE_SECRET=cold-start-unsubscribe-secret-0123456789abcdef \
   EMAIL_RECEIVING_DOMAIN=mail.frontdesk.test EMAIL_LINK_BASE_URL=http://127.0.0.1:3000 \
   INBOUND_EMAIL_BUCKET=frontdesk-cold-start-inbound SWEEP_QUEUE_URL="$queue_url" \

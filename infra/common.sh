@@ -70,6 +70,16 @@ stop_moto() {
   fi
 }
 
+# moto_secrets_key: creates a KMS key in the running moto and prints its ARN, for a
+# function's SECRETS_KEY_ID (deployed, template.yaml passes the stack's SecretsKey).
+moto_secrets_key() {
+  "$FRONTDESK_VENV/bin/python" -c 'import sys, boto3
+kms = boto3.client("kms", endpoint_url=sys.argv[1], region_name=sys.argv[2],
+                   aws_access_key_id="test", aws_secret_access_key="test")
+print(kms.create_key(Description="Frontdesk: seals per-practice secrets")["KeyMetadata"]["Arn"])' \
+    "$FRONTDESK_MOTO_ENDPOINT" "${AWS_REGION:-us-east-1}"
+}
+
 # The architecture `make build` targets: arm64 when the aarch64 Rust std is installed.
 lambda_architecture() {
   if [ -n "${ARCHITECTURE:-}" ]; then echo "$ARCHITECTURE"; return; fi

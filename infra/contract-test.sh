@@ -78,6 +78,7 @@ if [ -z "${FRONTDESK_MOTO_ENDPOINT:-}" ]; then
 fi
 TABLE_NAME="frontdesk-contract-$$-$RANDOM"
 "$TABLE_BIN" create --endpoint "$FRONTDESK_MOTO_ENDPOINT" --table-name "$TABLE_NAME" >/dev/null
+SECRETS_KEY_ID="$(moto_secrets_key)" || die "could not create the secrets key in moto"
 OPERATOR_SECRET="${OPERATOR_SECRET:-contract-$(python3 -c 'import secrets; print(secrets.token_hex(16))')}"
 
 # --- the Runtime Interface Emulator, on loopback only ----------------------------------
@@ -107,6 +108,7 @@ start_function() {
     AWS_LAMBDA_LOG_FORMAT=JSON AWS_LAMBDA_LOG_LEVEL=INFO RUST_LOG="${RUST_LOG:-info}" \
     TABLE_NAME="$TABLE_NAME" OPERATOR_SECRET="$OPERATOR_SECRET" SES_CONFIGURATION_SET=frontdesk-contract \
     THREAD_ID_SECRET="contract-test-thread-id-secret-$RANDOM-$RANDOM-$RANDOM" \
+    SECRETS_KEY_ID="$SECRETS_KEY_ID" \
     "$rie" --runtime-interface-emulator-address "127.0.0.1:$rie_port" \
            --runtime-api-address "127.0.0.1:$runtime_api_port" \
            "${BINS[$name]}" >"$work/function-$name.log" 2>&1 &
