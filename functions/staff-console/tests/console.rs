@@ -123,6 +123,21 @@ impl App {
         staff_console::respond(&self.console, ev).await
     }
 
+    /// An admin member of the practice, with the test password.
+    async fn seed_admin(&self, practice: &PracticeId, name: &str, email: &str) {
+        staff_console::demo::seed_member(
+            self.store.as_ref(),
+            practice,
+            name,
+            email,
+            StaffRole::Admin,
+            PASSWORD,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+
     /// Signs in; returns the `fd_session=...` cookie pair.
     async fn sign_in(&self, email: &str) -> String {
         let r = self
@@ -166,17 +181,8 @@ async fn staff_sign_in_answer_the_waiting_thread_and_resolve_a_task() {
     )
     .await
     .unwrap();
-    staff_console::demo::seed_member(
-        app.store.as_ref(),
-        &pid,
-        "Dana Admin",
-        "dana@lakeside.example",
-        StaffRole::Admin,
-        PASSWORD,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    app.seed_admin(&pid, "Dana Admin", "dana@lakeside.example")
+        .await;
 
     // Signed out, every page sends to sign-in; the sign-in page has labels and a CSP.
     let r = app.console("GET", "/console/inbox", None, &[]).await;
@@ -459,28 +465,10 @@ async fn an_admin_invites_staff_who_set_a_password_and_see_only_their_practice()
     )
     .await
     .unwrap();
-    staff_console::demo::seed_member(
-        app.store.as_ref(),
-        &a,
-        "Dana Admin",
-        "dana@lakeside.example",
-        StaffRole::Admin,
-        PASSWORD,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    staff_console::demo::seed_member(
-        app.store.as_ref(),
-        &b,
-        "Hal Admin",
-        "hal@hillside.example",
-        StaffRole::Admin,
-        PASSWORD,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    app.seed_admin(&a, "Dana Admin", "dana@lakeside.example")
+        .await;
+    app.seed_admin(&b, "Hal Admin", "hal@hillside.example")
+        .await;
 
     let dana = app.sign_in("dana@lakeside.example").await;
     let page = text(&app.console("GET", "/console/staff", Some(&dana), &[]).await);

@@ -27,17 +27,8 @@ async fn staff_link_an_unknown_numbers_thread_to_a_patient() {
     )
     .await
     .unwrap();
-    staff_console::demo::seed_member(
-        store,
-        &pid,
-        "Dana Admin",
-        "dana@lakeside.example",
-        StaffRole::Admin,
-        PASSWORD,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    app.seed_admin(&pid, "Dana Admin", "dana@lakeside.example")
+        .await;
     let cookie = app.sign_in("dana@lakeside.example").await;
     let page = app
         .console(

@@ -74,17 +74,8 @@ async fn accepted_by_phone_claims_the_slot_once_and_resolves_the_offer_task() {
         ])
         .await
         .unwrap();
-    staff_console::demo::seed_member(
-        app.store.as_ref(),
-        &pid,
-        "Dana Admin",
-        "dana@lakeside.example",
-        StaffRole::Admin,
-        PASSWORD,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    app.seed_admin(&pid, "Dana Admin", "dana@lakeside.example")
+        .await;
     let cookie = app.sign_in("dana@lakeside.example").await;
     let page = text(
         &app.console("GET", "/console/tasks", Some(&cookie), &[])
