@@ -35,6 +35,33 @@ pub fn reminder_due(
     }
 }
 
+/// When the reminder at `offset` of `appointment` actually goes out: [`reminder_due`],
+/// with the clock-aligned day-of reminder spread over the practice's `spread_minutes`
+/// (`policy::spread`). What [`plan`] indexes, and what a sweep compares reminders by
+/// (a reminder "also due" is due by this time, not by its nominal clock time).
+pub fn reminder_at(
+    offset: ReminderOffset,
+    appointment: &Appointment,
+    tz: Tz,
+    practice: &PracticeSettings,
+) -> Option<DateTime<Utc>> {
+    let due = reminder_due(offset, appointment.starts_at, tz)?;
+    Some(match offset {
+        ReminderOffset::DayOf { .. } => spread_reminder(
+            SpreadKey {
+                practice: &appointment.practice_id,
+                appointment: &appointment.appointment_id,
+            },
+            due,
+            practice.spread_minutes,
+            appointment.starts_at,
+            &practice.quiet_hours,
+            tz,
+        ),
+        ReminderOffset::Before { .. } => due,
+    })
+}
+
 /// The confirmation deadline: before the end of the prior business day, on the practice's
 /// calendar and office hours, while staff can still call (see `policy::red_flag`). New
 /// patients are flagged earlier.
@@ -123,19 +150,8 @@ fn plan_with(
                     continue;
                 }
                 seen.push(*offset);
-                if let Some(due) = reminder_due(*offset, appointment.starts_at, tz) {
-                    // The clock-aligned day-of reminder is spread (`policy::spread`).
-                    let due = match offset {
-                        ReminderOffset::DayOf { .. } => spread_reminder(
-                            key,
-                            due,
-                            window,
-                            appointment.starts_at,
-                            &practice.quiet_hours,
-                            tz,
-                        ),
-                        ReminderOffset::Before { .. } => due,
-                    };
+                // The clock-aligned day-of reminder is spread (`policy::spread`).
+                if let Some(due) = reminder_at(*offset, appointment, tz, practice) {
                     if due > now {
                         out.push(make(DueKind::Reminder { offset: *offset }, due));
                     }
@@ -259,6 +275,14 @@ mod tests {
         // 08:00 New York, within the next 30 minutes.
         let day_of = at("reminder-d0800");
         assert!(day_of >= utc("2026-03-10T12:00:00Z") && day_of < utc("2026-03-10T12:30:00Z"));
+        // What a sweep compares reminders by is what was planned.
+        let morning = ReminderOffset::DayOf {
+            at: ClockTime::hm(8, 0),
+        };
+        assert_eq!(
+            reminder_at(morning, &a, p.zone(s.time_zone), &s),
+            Some(day_of)
+        );
         // 16:00 the day before, within the 30 minutes before.
         let flag = at("confirm-deadline");
         assert!(flag > utc("2026-03-09T19:30:00Z") && flag <= utc("2026-03-09T20:00:00Z"));

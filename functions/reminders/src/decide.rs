@@ -4,17 +4,20 @@
 //!
 //! A reminder is **superseded** when a later reminder of the same appointment (by the
 //! practice's current offsets) is also due by now: a late or overlapping run would
-//! otherwise send both at once. The later one speaks for both; this one is recorded on the
+//! otherwise send both at once. "Later" and "due" are by each reminder's spread time
+//! ([`reminder_at`]: the day-of reminder moved within the practice's `spread_minutes`),
+//! the time the sweep actually hands it over, not its nominal clock time: a day-of
+//! reminder spread to 08:25 is not yet due at 08:10, so it supersedes nothing then. The later one speaks for both; this one is recorded on the
 //! timeline as suppressed (superseded) and never sent. Only reminders asking to confirm are
 //! superseded: a confirmed patient gets at most the day-of note anyway.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use frontdesk::domain::{
-    AppointmentStatus, Decision, DueKind, DueWork, MessageKind, PracticeSettings, Purpose,
-    ReminderOffset,
+    Appointment, AppointmentStatus, Decision, DueKind, DueWork, MessageKind, PracticeSettings,
+    Purpose, ReminderOffset,
 };
-use frontdesk::planning::reminder_due;
+use frontdesk::planning::{reminder_at, reminder_due};
 use frontdesk::policy::{route, Route};
 use frontdesk::sweep::{self, Handled, Plan, Snapshot};
 
@@ -73,7 +76,7 @@ pub fn verdict(claimed: &DueWork, snapshot: &Snapshot, now: DateTime<Utc>) -> Ve
         DueKind::Reminder { offset } => {
             let zone = patient.zone(settings.time_zone);
             if !confirmed {
-                return match superseded_by(offset, settings, zone, appointment.starts_at, now) {
+                return match superseded_by(offset, settings, zone, appointment, now) {
                     Some(by) => Verdict::Superseded { by },
                     None => Verdict::Remind(Purpose::Reminder),
                 };
@@ -131,19 +134,21 @@ pub fn plan(
     })
 }
 
-/// The later reminder, due by `now`, that replaces the one at `offset`, if any.
+/// The later reminder, due by `now`, that replaces the one at `offset`, if any. Both
+/// compared by their spread times ([`reminder_at`]), as planned and swept.
 pub fn superseded_by(
     offset: ReminderOffset,
     settings: &PracticeSettings,
     zone: Tz,
-    starts_at: DateTime<Utc>,
+    appointment: &Appointment,
     now: DateTime<Utc>,
 ) -> Option<ReminderOffset> {
-    let mine = reminder_due(offset, starts_at, zone)?;
+    let at = |o: ReminderOffset| reminder_at(o, appointment, zone, settings);
+    let mine = at(offset)?;
     settings
         .reminder_offsets
         .iter()
-        .filter_map(|o| reminder_due(*o, starts_at, zone).map(|d| (d, *o)))
+        .filter_map(|o| at(*o).map(|d| (d, *o)))
         .filter(|(d, _)| *d > mine && *d <= now)
         .max_by_key(|(d, _)| *d)
         .map(|(_, o)| o)
