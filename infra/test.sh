@@ -30,9 +30,11 @@ begin 2/7 "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 done_step "clippy"
 
-begin 3/7 "OpenAPI document (openapi-spec-validator, OpenAPI 3.1)"
+begin 3/7 "OpenAPI document (openapi-spec-validator, OpenAPI 3.1); the bench moto patch (pytest)"
 "$FRONTDESK_VENV/bin/python" "$FRONTDESK_ROOT/infra/openapi_check.py" "$FRONTDESK_ROOT/functions/practice-api/openapi.yaml"
-done_step "openapi document"
+# The reminder bench's moto patch (functions/reminders/bench) answers queries as stock moto.
+(cd "$FRONTDESK_ROOT/functions/reminders/bench" && "$FRONTDESK_VENV/bin/python" -m pytest -q -p no:cacheprovider test_moto_bench.py)
+done_step "openapi document, bench moto patch"
 
 begin 4/7 "cargo test --workspace (each test binary starts its own moto on loopback)"
 # No shared server: every test binary gets its own moto (about 1.5 s to start), so one
