@@ -165,18 +165,22 @@ def _current(table, hash_key, range_key):
     return table.items.get(hash_key)
 
 
+def _refresh_attrs(table, attrs):
+    """`_refresh` for the primary key named in wire attributes (an item or a Key)."""
+    if table.hash_key_attr not in attrs:
+        return
+    h = models.DynamoType(attrs[table.hash_key_attr])
+    r = None
+    if table.range_key_attr is not None and table.range_key_attr in attrs:
+        r = models.DynamoType(attrs[table.range_key_attr])
+    _refresh(table, h, r)
+
+
 def _table_put(self, item_attrs, *args, **kwargs):
     try:
         return _stock_table_put(self, item_attrs, *args, **kwargs)
     finally:
-        if self.hash_key_attr in item_attrs:
-            h = models.DynamoType(item_attrs[self.hash_key_attr])
-            r = (
-                models.DynamoType(item_attrs[self.range_key_attr])
-                if self.range_key_attr is not None and self.range_key_attr in item_attrs
-                else None
-            )
-            _refresh(self, h, r)
+        _refresh_attrs(self, item_attrs)
 
 
 def _table_delete(self, hash_key, range_key):
@@ -191,15 +195,8 @@ def _update_item(self, table_name, key, *args, **kwargs):
     try:
         return _stock_update(self, table_name, key, *args, **kwargs)
     finally:
-        table = self.get_table(table_name)
-        if isinstance(key, dict) and table.hash_key_attr in key:
-            h = models.DynamoType(key[table.hash_key_attr])
-            r = (
-                models.DynamoType(key[table.range_key_attr])
-                if table.range_key_attr is not None and table.range_key_attr in key
-                else None
-            )
-            _refresh(table, h, r)
+        if isinstance(key, dict):
+            _refresh_attrs(self.get_table(table_name), key)
 
 
 def _sort_key(item):
