@@ -7,8 +7,9 @@
 //! otherwise send both at once. "Later" and "due" are by each reminder's spread time
 //! ([`reminder_at`]: the day-of reminder moved within the practice's `spread_minutes`),
 //! the time the sweep actually hands it over, not its nominal clock time: a day-of
-//! reminder spread to 08:25 is not yet due at 08:10, so it supersedes nothing then. The later one speaks for both; this one is recorded on the
-//! timeline as suppressed (superseded) and never sent. Only reminders asking to confirm are
+//! reminder spread to 08:25 is not yet due at 08:10, so it supersedes nothing then. The
+//! later one speaks for both; this one is recorded on the timeline as suppressed
+//! (superseded) and never sent. Only reminders asking to confirm are
 //! superseded: a confirmed patient gets at most the day-of note anyway.
 
 use chrono::{DateTime, Utc};
