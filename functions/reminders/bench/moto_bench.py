@@ -23,14 +23,26 @@ changes, neither of which changes what DynamoDB calls do.
    moto's own code, unchanged. `test_moto_bench.py` runs the same queries with and without
    this (`INDEXED`) over random writes and compares the answers.
 
+4. Work that is the same for every request is done once (`MEMO`). moto lists its own
+   package directory on disk for every request (`backends.list_of_moto_modules`, a
+   listdir and ~150 isdir calls), and parses each UpdateExpression twice per update, from
+   the same few strings a sweep sends. Here the listing is read once (it cannot change
+   while the server runs) and parsed expressions are kept by their text (parsing is a pure
+   function of it, and every caller either only reads the tree or deep-copies it first, as
+   `Validator` does). Expressions that fail to parse still raise, each time. The test runs
+   the same random writes with and without this and compares every answer and the tables.
+
 Usage: <venv>/bin/python moto_bench.py -H 127.0.0.1 -p PORT
 """
 
 import copy as _copy
+import functools
 import sys
 import threading
 
+import moto.backends as backends
 import moto.dynamodb.models as models
+import moto.dynamodb.parsing.expressions as expressions
 import moto.server as server
 
 _lock = threading.Lock()
@@ -249,8 +261,40 @@ def _query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_
         del self.all_items
 
 
+# --- 4. Per-request constants done once ---------------------------------------------------
+
+# Off: moto parses every expression and lists its modules per request (the test compares).
+MEMO = True
+
+_stock_modules = backends.list_of_moto_modules
+_stock_make = expressions.UpdateExpressionParser.make.__func__
+_modules = None
+
+
+def _list_of_moto_modules():
+    global _modules
+    if not MEMO:
+        return _stock_modules()
+    if _modules is None:
+        _modules = tuple(_stock_modules())
+    return iter(_modules)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(cls, expression_str):
+    return _stock_make(cls, expression_str)
+
+
+def _make(cls, expression_str):
+    if not MEMO or not isinstance(expression_str, str):
+        return _stock_make(cls, expression_str)
+    return _parsed(cls, expression_str)
+
+
 def install():
-    """Patches moto's models (2 and 3); the server's serialisation (1) is `main`'s."""
+    """Patches moto (2, 3 and 4); the server's serialisation (1) is `main`'s."""
+    backends.list_of_moto_modules = _list_of_moto_modules
+    expressions.UpdateExpressionParser.make = classmethod(_make)
     models.DynamoDBBackend.transact_write_items = _transact_write_items
     models.DynamoDBBackend.update_item = _update_item
     models.Table.put_item = _table_put

@@ -3,7 +3,8 @@ move items between index keys or take them out), deletes, batch writes and trans
 (cancelled ones included), each followed by the same queries with the patch on and off
 (`moto_bench.INDEXED`), every page compared: items, order, Count, ScannedCount and
 LastEvaluatedKey. GSI and table queries, every range-key condition, both directions,
-Limit, and paging with ExclusiveStartKey.
+Limit, and paging with ExclusiveStartKey. And the per-request memo (`moto_bench.MEMO`):
+the same random writes with it and without, every answer and the final table compared.
 
     <venv>/bin/python -m pytest functions/reminders/bench/test_moto_bench.py -q
 """
@@ -93,6 +94,7 @@ def _update(rng):
 
 
 def _write(client, rng):
+    """One random write; returns its error code, or None."""
     op = rng.random()
     try:
         if op < 0.35:
@@ -109,11 +111,17 @@ def _write(client, rng):
             client.batch_write_item(
                 RequestItems={TABLE: [{"PutRequest": {"Item": i}} for i in items.values()]}
             )
-        else:
+        elif op < 0.97:
             _transaction(client, rng)
+        else:
+            # Does not parse: rejected each time, never remembered as parsed.
+            client.update_item(TableName=TABLE, Key=_key(rng), UpdateExpression="SET = :p",
+                               ExpressionAttributeValues={":p": {"S": "x"}})
     except ClientError as e:
         code = e.response["Error"]["Code"]
         assert code in ("ConditionalCheckFailedException", "TransactionCanceledException", "ValidationException"), e
+        return code
+    return None
 
 
 def _transaction(client, rng):
@@ -242,3 +250,27 @@ def test_a_table_with_items_before_the_first_query_is_listed_in_full():
         assert backend.tables[TABLE].__dict__.pop("_bench_keys", None) is not None
         for _ in range(40):
             _compare(client, rng)
+
+
+def _run_writes(seed, memo):
+    """The same random writes from `seed` on a fresh moto: their error codes, the table."""
+    rng = random.Random(seed)
+    moto_bench.MEMO = memo
+    try:
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name="us-east-1")
+            _table(client)
+            codes = [_write(client, rng) for _ in range(300)]
+            items = client.scan(TableName=TABLE)["Items"]
+    finally:
+        moto_bench.MEMO = True
+    return codes, sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_memoised_parsing_writes_as_stock_moto(seed):
+    stock, memo = _run_writes(seed, memo=False), _run_writes(seed, memo=True)
+    assert memo == stock
+    codes, items = memo
+    # The run saw every kind of answer: successes, rejections, and a table left behind.
+    assert None in codes and "ValidationException" in codes and items
