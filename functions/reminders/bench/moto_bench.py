@@ -29,8 +29,14 @@ changes, neither of which changes what DynamoDB calls do.
    the same few strings a sweep sends. Here the listing is read once (it cannot change
    while the server runs) and parsed expressions are kept by their text (parsing is a pure
    function of it, and every caller either only reads the tree or deep-copies it first, as
-   `Validator` does). Expressions that fail to parse still raise, each time. The test runs
-   the same random writes with and without this and compares every answer and the tables.
+   `Validator` does). Expressions that fail to parse still raise, each time. Two copies and
+   one walk whose results nothing reads are skipped: UpdateItem deep-copies the item only
+   to hand the old image to the table's stream, so a table without a stream skips it; and
+   the response serializer walks every attribute value of every item through botocore's
+   shape model to produce, for the S, N, BOOL, NULL, SS, NS, M and L values moto stores,
+   the same JSON it was given, so those are copied as they are (binary values and anything
+   else still go through the serializer). The test runs the same random writes and reads
+   with and without this and compares every answer and the tables.
 
 Usage: <venv>/bin/python moto_bench.py -H 127.0.0.1 -p PORT
 """
@@ -41,6 +47,7 @@ import sys
 import threading
 
 import moto.backends as backends
+import moto.core.serialize as serialize
 import moto.dynamodb.models as models
 import moto.dynamodb.parsing.expressions as expressions
 import moto.server as server
@@ -55,17 +62,27 @@ class SerialDispatcher(_Base):
             return super().__call__(environ, start_response)
 
 
-class _NoTableCopy:
-    """Stands in for the `copy` module while a transaction runs: tables are not copied
-    (the items are journalled instead); anything else is copied as usual."""
+class _Copy:
+    """Stands in for the `copy` module in moto's DynamoDB models. While a transaction runs
+    (2), tables are not copied (the items are journalled instead); while an UpdateItem on
+    a table without a stream runs (4), the item is not copied (only the stream reads the
+    copy). Anything else is copied as usual."""
+
+    in_transaction = False
+    update_without_stream = False
 
     def deepcopy(self, obj, memo=None):
-        if isinstance(obj, models.Table):
+        if self.in_transaction and isinstance(obj, models.Table):
+            return obj
+        if self.update_without_stream and isinstance(obj, models.Item):
             return obj
         return _copy.deepcopy(obj, memo)
 
     def __getattr__(self, name):
         return getattr(_copy, name)
+
+
+_shim = _Copy()
 
 
 _stock_transact = models.DynamoDBBackend.transact_write_items
@@ -83,7 +100,7 @@ def _transact_write_items(self, transact_items):
         return table.get_item(hash_key, range_key, projection_expressions)
 
     self.get_item = get_item
-    models.copy = _NoTableCopy()
+    outer, _shim.in_transaction = _shim.in_transaction, True
     try:
         return _stock_transact(self, transact_items)
     except BaseException:
@@ -97,7 +114,7 @@ def _transact_write_items(self, transact_items):
                 table.items[hash_key] = item
         raise
     finally:
-        models.copy = _copy
+        _shim.in_transaction = outer
         del self.get_item
         for table_name, hash_key, range_key in journal:
             _refresh(self.tables[table_name], hash_key, range_key)
@@ -203,10 +220,15 @@ def _table_delete(self, hash_key, range_key):
 
 
 def _update_item(self, table_name, key, *args, **kwargs):
-    """UpdateItem changes the item in place (no put): re-list its key afterwards."""
+    """UpdateItem changes the item in place (no put): re-list its key afterwards. On a
+    table without a stream, the old image is not copied (4)."""
+    table = self.tables.get(table_name)
+    skip = MEMO and table is not None and table.stream_shard is None
+    outer, _shim.update_without_stream = _shim.update_without_stream, skip
     try:
         return _stock_update(self, table_name, key, *args, **kwargs)
     finally:
+        _shim.update_without_stream = outer
         if isinstance(key, dict):
             _refresh_attrs(self.get_table(table_name), key)
 
@@ -291,8 +313,53 @@ def _make(cls, expression_str):
     return _parsed(cls, expression_str)
 
 
+_stock_structure = serialize.BaseJSONSerializer._serialize_type_structure
+_STRINGS = ("S", "N")
+_FLAGS = ("BOOL", "NULL")
+_SETS = ("SS", "NS")
+
+
+def _plain(value):
+    """An attribute value as the serializer would write it, or None when it would do more
+    than copy it (binary values, anything moto would not store)."""
+    if type(value) is not dict or len(value) != 1:
+        return None
+    ((kind, inner),) = value.items()
+    if kind in _STRINGS:
+        return {kind: inner} if type(inner) is str else None
+    if kind in _FLAGS:
+        return {kind: inner} if type(inner) is bool else None
+    if kind in _SETS:
+        ok = type(inner) is list and all(type(v) is str for v in inner)
+        return {kind: list(inner)} if ok else None
+    if kind == "M" and type(inner) is dict:
+        out = {}
+        for name, member in inner.items():
+            out[name] = _plain(member)
+            if out[name] is None:
+                return None
+        return {kind: out}
+    if kind == "L" and type(inner) is list:
+        out = [_plain(member) for member in inner]
+        return None if any(m is None for m in out) else {kind: out}
+    return None
+
+
+def _serialize_structure(self, serialized, value, shape, key):
+    if MEMO and key and shape.name == "AttributeValue" and not getattr(
+        self._value_picker, "response_transformers", None
+    ):
+        plain = _plain(value)
+        if plain is not None:
+            self._default_serialize(serialized, plain, shape, key)
+            return
+    _stock_structure(self, serialized, value, shape, key)
+
+
 def install():
     """Patches moto (2, 3 and 4); the server's serialisation (1) is `main`'s."""
+    models.copy = _shim
+    serialize.BaseJSONSerializer._serialize_type_structure = _serialize_structure
     backends.list_of_moto_modules = _list_of_moto_modules
     expressions.UpdateExpressionParser.make = classmethod(_make)
     models.DynamoDBBackend.transact_write_items = _transact_write_items

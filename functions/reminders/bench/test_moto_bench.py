@@ -3,8 +3,10 @@ move items between index keys or take them out), deletes, batch writes and trans
 (cancelled ones included), each followed by the same queries with the patch on and off
 (`moto_bench.INDEXED`), every page compared: items, order, Count, ScannedCount and
 LastEvaluatedKey. GSI and table queries, every range-key condition, both directions,
-Limit, and paging with ExclusiveStartKey. And the per-request memo (`moto_bench.MEMO`):
-the same random writes with it and without, every answer and the final table compared.
+Limit, and paging with ExclusiveStartKey. And the per-request shortcuts (`moto_bench.MEMO`):
+the same random writes and reads with them and without, every answer (error codes, returned
+and read items with values of every type, nested and binary ones included) and the final
+table compared.
 
     <venv>/bin/python -m pytest functions/reminders/bench/test_moto_bench.py -q
 """
@@ -73,7 +75,33 @@ def _item(rng):
         item["GSI2PK"] = {"S": "PATIENT#pt1"}
         item["GSI2SK"] = {"S": _sort_value(rng)}
     item["n"] = {"N": str(rng.randrange(0, 5))}
+    if rng.random() < 0.5:
+        item["doc"] = _value(rng, 2)
     return item
+
+
+def _value(rng, depth):
+    """A random attribute value of any type, nested maps and lists included."""
+    kind = rng.choice(["S", "N", "BOOL", "NULL", "SS", "NS", "B", "BS"] + ["M", "L"] * (depth > 0))
+    if kind == "S":
+        return {"S": rng.choice(["", "x", "Hi Pat", "caf\u00e9 \u2713"])}
+    if kind == "N":
+        return {"N": rng.choice(["0", "-3", "12.5", "1e3"])}
+    if kind == "BOOL":
+        return {"BOOL": rng.random() < 0.5}
+    if kind == "NULL":
+        return {"NULL": True}
+    if kind == "SS":
+        return {"SS": rng.sample(["a", "b", "c"], rng.randrange(1, 4))}
+    if kind == "NS":
+        return {"NS": rng.sample(["1", "2", "3.5"], rng.randrange(1, 4))}
+    if kind == "B":
+        return {"B": bytes([rng.randrange(256) for _ in range(3)])}
+    if kind == "BS":
+        return {"BS": [b"\x00\x01", b"\xff"]}
+    if kind == "M":
+        return {"M": {f"k{i}": _value(rng, depth - 1) for i in range(rng.randrange(0, 3))}}
+    return {"L": [_value(rng, depth - 1) for _ in range(rng.randrange(0, 3))]}
 
 
 def _key(rng):
@@ -94,7 +122,7 @@ def _update(rng):
 
 
 def _write(client, rng):
-    """One random write; returns its error code, or None."""
+    """One random write; returns its error code (or None) and any attributes it returned."""
     op = rng.random()
     try:
         if op < 0.35:
@@ -103,7 +131,9 @@ def _write(client, rng):
             update = _update(rng)
             if rng.random() < 0.3:
                 update["ConditionExpression"] = "attribute_exists(PK)"
-            client.update_item(TableName=TABLE, Key=_key(rng), **update)
+            update["ReturnValues"] = rng.choice(["NONE", "ALL_NEW", "ALL_OLD", "UPDATED_NEW"])
+            done = client.update_item(TableName=TABLE, Key=_key(rng), **update)
+            return None, done.get("Attributes")
         elif op < 0.7:
             client.delete_item(TableName=TABLE, Key=_key(rng))
         elif op < 0.8:
@@ -120,8 +150,8 @@ def _write(client, rng):
     except ClientError as e:
         code = e.response["Error"]["Code"]
         assert code in ("ConditionalCheckFailedException", "TransactionCanceledException", "ValidationException"), e
-        return code
-    return None
+        return code, None
+    return None, None
 
 
 def _transaction(client, rng):
@@ -260,17 +290,25 @@ def _run_writes(seed, memo):
         with mock_aws():
             client = boto3.client("dynamodb", region_name="us-east-1")
             _table(client)
-            codes = [_write(client, rng) for _ in range(300)]
+            answers = []
+            for _ in range(300):
+                answers.append(_write(client, rng))
+                answers.append(client.get_item(TableName=TABLE, Key=_key(rng)).get("Item"))
             items = client.scan(TableName=TABLE)["Items"]
     finally:
         moto_bench.MEMO = True
-    return codes, sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
+    return answers, sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
 
 
 @pytest.mark.parametrize("seed", range(2))
 def test_memoised_parsing_writes_as_stock_moto(seed):
     stock, memo = _run_writes(seed, memo=False), _run_writes(seed, memo=True)
     assert memo == stock
-    codes, items = memo
-    # The run saw every kind of answer: successes, rejections, and a table left behind.
-    assert None in codes and "ValidationException" in codes and items
+    answers, items = memo
+    codes = [a[0] for a in answers if isinstance(a, tuple)]
+    returned = [a[1] for a in answers if isinstance(a, tuple) and a[1]]
+    read = [a for a in answers if isinstance(a, dict)]
+    # The run saw every kind of answer: successes, rejections, returned and read items
+    # (nested and binary values among them), and a table left behind.
+    assert None in codes and "ValidationException" in codes and returned and items
+    assert any("doc" in i for i in read) and any("B" in str(i.get("doc")) for i in items)

@@ -6,6 +6,7 @@
 //! cargo run --release -p reminders --features bench --bin bench-sweep -- \
 //!     [--store memory|moto] [--reminders 100000] [--practices 2000] [--buckets 1]
 //!     [--concurrency 16] [--order bare-first|sweeps-first] [--sns yes|no]
+//!     [--phases sequential|parallel]
 //! ```
 //!
 //! - `--store memory` (the default): `MemoryStore`, the in-memory store the store contract
@@ -15,7 +16,13 @@
 //!   reminders took ~7 minutes per phase), so the 100k figures are the sweep's own cost and
 //!   its round trips, not DynamoDB latency.
 //! - `--store moto`: `DynamoStore` on the bench's own moto (`bench/moto_bench.py`, see
-//!   there), three tables, adding a sweep that publishes through SNS in moto. Use ≤ 10,000.
+//!   there): one moto server per table (moto serves one request at a time, so each phase
+//!   has a server of its own, none holding another phase's table), seeded at once, plus a
+//!   sweep that publishes through SNS in moto unless `--sns no`. moto spends about 20 ms of
+//!   one core per request, so 100,000 reminders take about an hour per phase.
+//!   `--phases parallel` runs the bare calls and the sweep at the same time, each against
+//!   its own server on its own core: the two see the same machine at the same moments (a
+//!   paired measurement; the moto CPU ratio printed beside it does not depend on load).
 //!
 //! 1. Seeds fresh stores with the same N reminders (one SMS patient and appointment each,
 //!    all due in `--buckets` 5-minute buckets: 1 is the 08:00 pile-up of one time zone),
@@ -43,6 +50,7 @@ use frontdesk::ses::SesEmail;
 use frontdesk::sns::SnsSms;
 use frontdesk::sweep::SweepOptions;
 use frontdesk::testing::MemoryStore;
+use futures_util::future::{try_join, try_join3};
 
 use measure::{BenchStore, Clocks, InstantSms, NoEmail};
 use report::Bare;
@@ -60,6 +68,8 @@ struct Args {
     sweeps_first: bool,
     /// On moto, also a sweep that publishes through SNS (a third seeded table).
     sns: bool,
+    /// On moto, the bare calls and the instant sweep at the same time.
+    parallel: bool,
 }
 
 fn args() -> Result<Args, BoxError> {
@@ -73,6 +83,7 @@ fn args() -> Result<Args, BoxError> {
         concurrency: SweepOptions::default().concurrency,
         sweeps_first: false,
         sns: true,
+        parallel: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -103,6 +114,13 @@ fn args() -> Result<Args, BoxError> {
                     _ => return Err("--sns is yes or no".into()),
                 }
             }
+            "--phases" => {
+                out.parallel = match value.as_str() {
+                    "sequential" => false,
+                    "parallel" => true,
+                    _ => return Err("--phases is sequential or parallel".into()),
+                }
+            }
             other => {
                 return Err(format!("unknown flag {other}; see the bench's doc comment").into())
             }
@@ -124,9 +142,11 @@ fn main() -> Result<(), BoxError> {
         .enable_all()
         .build()?;
     if args.moto {
-        let (moto, guard) = moto::moto()?;
-        let pid = guard.as_ref().map(|g| g.0.id());
-        runtime.block_on(on_moto(&args, moto, pid))
+        // One server per seeded table (the bare calls, the instant sweep, the SNS sweep).
+        let servers = (0..2 + usize::from(args.sns))
+            .map(|_| moto::moto())
+            .collect::<Result<Vec<_>, _>>()?;
+        runtime.block_on(on_moto(&args, &servers))
     } else {
         runtime.block_on(in_memory(&args))
     }
@@ -155,6 +175,10 @@ async fn bare<S: BenchStore>(
     let done = measure::baseline(store, now, &opts).await?;
     let calls = clocks.stop(moto_pid);
     let calls_requests = store.requests();
+    println!(
+        "bare calls done: {:.1} s, {calls_requests} requests",
+        calls.wall
+    );
     if done != n {
         return Err(format!("the baseline finished {done} of {n} items").into());
     }
@@ -205,44 +229,62 @@ async fn in_memory(args: &Args) -> Result<(), BoxError> {
     report::partition_load(args.shape, now)
 }
 
-async fn on_moto(args: &Args, moto: local_stack::Moto, pid: Option<u32>) -> Result<(), BoxError> {
-    let (now, opts, n) = (now()?, options(args), args.shape.reminders);
+/// A fresh table on `moto`, seeded.
+async fn moto_table(moto: &local_stack::Moto, shape: Shape) -> Result<DynamoStore, BoxError> {
     let config = moto.sdk_config();
-    let table = || async {
-        let store = DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&config),
-            moto.fresh_table().await?,
-        );
-        seeded(store, args.shape).await
-    };
-    println!(
-        "moto at {}; concurrency {}",
-        moto.endpoint, opts.concurrency
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        moto.fresh_table().await?,
     );
-    let (base_store, instant_store) = (table().await?, table().await?);
-    let sns_store = match args.sns {
-        true => Some(table().await?),
-        false => None,
+    seeded(store, shape).await
+}
+
+async fn on_moto(args: &Args, servers: &[moto::Server]) -> Result<(), BoxError> {
+    let (now, opts, n) = (now()?, options(args), args.shape.reminders);
+    let pid = |i: usize| {
+        servers
+            .get(i)
+            .and_then(|(_, g)| g.as_ref())
+            .map(|g| g.0.id())
     };
-    let email = || Arc::new(SesEmail::from_conf(&config, None));
+    for (moto, _) in servers {
+        println!("moto at {}", moto.endpoint);
+    }
+    println!("concurrency {}", opts.concurrency);
+    let (base_store, instant_store, sns_store) = try_join3(
+        moto_table(&servers[0].0, args.shape),
+        moto_table(&servers[1].0, args.shape),
+        async {
+            match servers.get(2) {
+                Some((moto, _)) => Ok::<_, BoxError>(Some(moto_table(moto, args.shape).await?)),
+                None => Ok(None),
+            }
+        },
+    )
+    .await?;
+    let config = |i: usize| servers[i].0.sdk_config();
+    let email = |i: usize| Arc::new(SesEmail::from_conf(&config(i), None));
     let instant = || {
         let sms = Arc::new(InstantSms(AtomicUsize::new(0)));
-        measure::sweep(&instant_store, sms, email(), &opts, now, n, pid)
+        measure::sweep(&instant_store, sms, email(1), &opts, now, n, pid(1))
     };
     let sns = || async {
         let Some(store) = &sns_store else {
             return Ok(None);
         };
-        let sms = Arc::new(SnsSms::from_conf(&config));
-        let measured = measure::sweep(store, sms, email(), &opts, now, n, pid).await?;
+        let sms = Arc::new(SnsSms::from_conf(&config(2)));
+        let measured = measure::sweep(store, sms, email(2), &opts, now, n, pid(2)).await?;
         Ok::<_, BoxError>(Some(measured))
     };
-    let (base, instant, sns) = if args.sweeps_first {
+    let (base, instant, sns) = if args.parallel {
+        let (base, instant) = try_join(bare(&base_store, args, pid(0)), instant()).await?;
+        (base, instant, sns().await?)
+    } else if args.sweeps_first {
         let sns = sns().await?;
         let instant = instant().await?;
-        (bare(&base_store, args, pid).await?, instant, sns)
+        (bare(&base_store, args, pid(0)).await?, instant, sns)
     } else {
-        let base = bare(&base_store, args, pid).await?;
+        let base = bare(&base_store, args, pid(0)).await?;
         let instant = instant().await?;
         (base, instant, sns().await?)
     };

@@ -291,6 +291,7 @@ pub async fn sweep<S: BenchStore>(
     let report = reminders::run(&deps, now).await?;
     let spent = clocks.stop(moto_pid);
     let requests = store.requests();
+    println!("sweep done: {:.1} s, {requests} requests", spent.wall);
     let sent = report.outcomes.get("reminder_sent").copied().unwrap_or(0);
     if sent != n || !report.failures.is_empty() {
         return Err(format!(

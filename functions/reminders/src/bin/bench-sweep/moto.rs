@@ -11,6 +11,9 @@ use super::BoxError;
 
 pub struct BenchMoto(pub Child);
 
+/// A moto endpoint, and the server the bench started for it (None: one given).
+pub type Server = (Moto, Option<BenchMoto>);
+
 impl Drop for BenchMoto {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -20,7 +23,7 @@ impl Drop for BenchMoto {
 
 /// `FRONTDESK_MOTO_ENDPOINT` if set, else `bench/moto_bench.py` started on a free loopback
 /// port (waited for until it accepts connections).
-pub fn moto() -> Result<(Moto, Option<BenchMoto>), BoxError> {
+pub fn moto() -> Result<Server, BoxError> {
     match std::env::var(local_stack::ENDPOINT_ENV) {
         Ok(endpoint) if !endpoint.trim().is_empty() => Ok((
             Moto {
