@@ -1,5 +1,5 @@
-"""moto_server for the reminders sweep benchmark (bench-sweep): stock moto 5.2.5, with two
-changes, neither of which changes what DynamoDB calls do.
+"""moto_server for the reminders sweep benchmark (bench-sweep): stock moto 5.2.5, with four
+changes, none of which changes what DynamoDB calls do.
 
 1. One request at a time, as infra/moto_serial.py does for the test suite: moto checks a
    condition and applies the write without a lock, so two simultaneous conditional writes

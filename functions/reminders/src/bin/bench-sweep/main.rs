@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p reminders --features bench --bin bench-sweep -- \
-//!     [--store memory|moto] [--reminders 100000] [--practices 2000] [--buckets 1]
+//!     [--store memory|moto|none] [--reminders 100000] [--practices 2000] [--buckets 1]
 //!     [--concurrency 16] [--order bare-first|sweeps-first] [--sns yes|no]
 //!     [--phases sequential|parallel]
 //! ```
@@ -15,6 +15,7 @@
 //!   hours (moto's GSI queries scan the table and it serves one request at a time: 10,000
 //!   reminders took ~7 minutes per phase), so the 100k figures are the sweep's own cost and
 //!   its round trips, not DynamoDB latency.
+//! - `--store none`: only the due-index load of step 4, computed from the keys (seconds).
 //! - `--store moto`: `DynamoStore` on the bench's own moto (`bench/moto_bench.py`, see
 //!   there): one moto server per table (moto serves one request at a time, so each phase
 //!   has a server of its own, none holding another phase's table), seeded at once, plus a
@@ -63,6 +64,8 @@ const NOW: &str = "2026-03-10T14:00:00Z";
 
 struct Args {
     moto: bool,
+    /// No store: only the due-index load.
+    load_only: bool,
     shape: Shape,
     concurrency: usize,
     sweeps_first: bool,
@@ -75,6 +78,7 @@ struct Args {
 fn args() -> Result<Args, BoxError> {
     let mut out = Args {
         moto: false,
+        load_only: false,
         shape: Shape {
             reminders: 100_000,
             practices: 2_000,
@@ -90,10 +94,11 @@ fn args() -> Result<Args, BoxError> {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--store" => {
-                out.moto = match value.as_str() {
-                    "memory" => false,
-                    "moto" => true,
-                    _ => return Err("--store is memory or moto".into()),
+                (out.moto, out.load_only) = match value.as_str() {
+                    "memory" => (false, false),
+                    "moto" => (true, false),
+                    "none" => (false, true),
+                    _ => return Err("--store is memory, moto or none".into()),
                 }
             }
             "--reminders" => out.shape.reminders = value.parse()?,
@@ -138,6 +143,9 @@ fn args() -> Result<Args, BoxError> {
 
 fn main() -> Result<(), BoxError> {
     let args = args()?;
+    if args.load_only {
+        return report::partition_load(args.shape, now()?);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
