@@ -3,6 +3,7 @@
 //! A failed strict condition is `Error::Conflict`; a lenient one (removing a number route
 //! that is not the practice's, noting a send on a phone copy that is gone) does nothing.
 
+use super::staged::Staged;
 use super::{Stored, Table};
 use crate::domain::{DueWork, Patient, PracticeId};
 use crate::dynamo::rules;
@@ -12,7 +13,7 @@ use crate::{Error, Result};
 
 type K = (String, String);
 
-pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
+pub(super) fn apply(t: &mut Staged, w: Write) -> Result<()> {
     match w {
         Write::Practice {
             practice,
@@ -340,7 +341,7 @@ fn still_held(t: &Table, k: &K, claimed: &DueWork) -> Result<()> {
 
 /// A route item (a number or a sender) claimed for `practice_id`: created, or kept by its
 /// owner; another practice's is a conflict.
-fn claim_route(t: &mut Table, k: (String, String), practice_id: PracticeId) -> Result<()> {
+fn claim_route(t: &mut Staged, k: (String, String), practice_id: PracticeId) -> Result<()> {
     match t.get(&k) {
         None => {}
         Some(Stored::Route(owner)) if owner == &practice_id => {}
@@ -351,7 +352,7 @@ fn claim_route(t: &mut Table, k: (String, String), practice_id: PracticeId) -> R
 }
 
 /// A route item released, only if `practice_id` owns it.
-fn release_route(t: &mut Table, k: (String, String), practice_id: &PracticeId) {
+fn release_route(t: &mut Staged, k: (String, String), practice_id: &PracticeId) {
     if matches!(t.get(&k), Some(Stored::Route(owner)) if owner == practice_id) {
         t.remove(&k);
     }

@@ -1,7 +1,8 @@
 //! Delivery status and channel health in memory: the same items and conditions as
 //! `dynamo::codec::delivery`.
 
-use super::{MemoryStore, Stored, Table};
+use super::staged::Staged;
+use super::{MemoryStore, Stored};
 use crate::domain::{Channel, Decision, Message, Patient, PatientId, PracticeId};
 use crate::keys;
 use crate::ports::Write;
@@ -32,7 +33,7 @@ impl MemoryStore {
 }
 
 /// The `SENT#<provider id>` copy of a sent message.
-pub(super) fn sent_copy(t: &mut Table, m: &Message) {
+pub(super) fn sent_copy(t: &mut Staged, m: &Message) {
     if let (Decision::Sent { .. }, Some(id)) = (&m.decision, m.decision.provider_message_id()) {
         if !id.is_empty() {
             t.insert(
@@ -43,7 +44,7 @@ pub(super) fn sent_copy(t: &mut Table, m: &Message) {
     }
 }
 
-pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
+pub(super) fn apply(t: &mut Staged, w: Write) -> Result<()> {
     match w {
         Write::ChannelHealth {
             practice_id,

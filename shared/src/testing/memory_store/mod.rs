@@ -15,6 +15,7 @@ mod lookups;
 mod reply_intents;
 mod sessions;
 mod staff;
+mod staged;
 mod store;
 mod threads;
 mod waitlist;
@@ -36,6 +37,7 @@ use crate::ports::{
     DuePartition, Fetched, Item, Key, LeasedClaim, Page, PatientLease, Store, Write,
 };
 use crate::{Error, Result};
+use staged::Staged;
 
 #[derive(Debug, Clone)]
 enum Stored {

@@ -1,5 +1,6 @@
 //! The in-memory store's reply intents, with the adapter's conditions.
 
+use super::staged::Staged;
 use super::{Stored, Table};
 use chrono::{DateTime, Utc};
 
@@ -34,7 +35,7 @@ pub(super) fn due(t: &Table, until: DateTime<Utc>, limit: usize) -> Vec<ReplyInt
     out
 }
 
-pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
+pub(super) fn apply(t: &mut Staged, w: Write) -> Result<()> {
     match w {
         Write::ReplyIntent { intent, expect } => {
             let k = (

@@ -1,5 +1,6 @@
 //! The in-memory store's sign-in items, with the adapter's conditions.
 
+use super::staged::Staged;
 use super::{Stored, Table};
 
 use crate::domain::{EmailAddress, Failures, Invitation, PracticeId, Session, StaffId};
@@ -52,7 +53,7 @@ pub(super) fn failures(t: &Table, scope_key: &str) -> Option<Failures> {
     }
 }
 
-pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
+pub(super) fn apply(t: &mut Staged, w: Write) -> Result<()> {
     match w {
         Write::StaffLogin {
             email,

@@ -1,5 +1,6 @@
 //! The in-memory store's staff items, with the adapter's conditions.
 
+use super::staged::Staged;
 use super::{Stored, Table};
 use chrono::{DateTime, Utc};
 
@@ -59,7 +60,7 @@ pub(super) fn deferred_replies(t: &Table, until: DateTime<Utc>) -> Vec<Message> 
     due.into_iter().map(|(_, m)| m).collect()
 }
 
-pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
+pub(super) fn apply(t: &mut Staged, w: Write) -> Result<()> {
     match w {
         Write::CannedReply { reply, create } => {
             let k = (

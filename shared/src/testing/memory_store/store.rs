@@ -368,11 +368,13 @@ impl Store for MemoryStore {
         rules::check_batch(&writes)?;
         self.count(1);
         let mut t = self.lock()?;
-        let mut staged = t.clone();
+        let mut staged = Staged::new(&mut t);
         for w in writes {
-            apply::apply(&mut staged, w)?;
+            if let Err(e) = apply::apply(&mut staged, w) {
+                staged.rollback();
+                return Err(e);
+            }
         }
-        *t = staged;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! The in-memory store's staff inbox items, with the adapter's conditions.
 
+use super::staged::Staged;
 use super::{Stored, Table};
 use chrono::{DateTime, Utc};
 
@@ -82,7 +83,7 @@ pub(super) fn notices_due(t: &Table, until: DateTime<Utc>, limit: usize) -> Vec<
     out
 }
 
-pub(super) fn apply_notice(t: &mut Table, w: Write) -> Result<()> {
+pub(super) fn apply_notice(t: &mut Staged, w: Write) -> Result<()> {
     match w {
         Write::Notice(n) => {
             t.insert(
@@ -107,7 +108,7 @@ pub(super) fn apply_notice(t: &mut Table, w: Write) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
+pub(super) fn apply(t: &mut Staged, w: Write) -> Result<()> {
     match w {
         Write::Waiting(w) => {
             t.insert(

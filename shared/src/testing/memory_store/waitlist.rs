@@ -1,5 +1,6 @@
 //! The in-memory store's waitlist items, with the adapter's conditions.
 
+use super::staged::Staged;
 use super::{Stored, Table};
 use crate::domain::{PracticeId, WaitlistEntry};
 use crate::keys;
@@ -17,7 +18,7 @@ pub(super) fn entries(t: &Table, practice_id: &PracticeId) -> Vec<WaitlistEntry>
         .collect()
 }
 
-pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
+pub(super) fn apply(t: &mut Staged, w: Write) -> Result<()> {
     match w {
         Write::WaitlistEntry(entry) => {
             let k = (

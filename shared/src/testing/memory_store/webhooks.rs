@@ -1,5 +1,6 @@
 //! The in-memory store's webhook items, with the adapter's conditions.
 
+use super::staged::Staged;
 use super::{Stored, Table};
 use chrono::{DateTime, Utc};
 
@@ -56,7 +57,7 @@ fn version_of(t: &Table, k: &(String, String)) -> Option<u64> {
     }
 }
 
-pub(super) fn apply(t: &mut Table, w: Write) -> Result<()> {
+pub(super) fn apply(t: &mut Staged, w: Write) -> Result<()> {
     match w {
         Write::WebhookEndpoint { endpoint, create } => {
             let k = (

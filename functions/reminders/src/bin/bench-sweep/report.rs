@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use frontdesk::domain::{bucket_of, Sweep};
 use frontdesk::keys;
 
@@ -109,9 +109,18 @@ pub fn table(n: usize, bare: &Bare, sweeps: &[(&str, &Measured)]) {
 pub fn partition_load(shape: Shape, now: DateTime<Utc>) -> Result<(), BoxError> {
     let mut sharded: HashMap<String, usize> = HashMap::new();
     let mut per_bucket: HashMap<DateTime<Utc>, usize> = HashMap::new();
+    // One minute's writes: per minute, per key.
+    let mut per_minute: HashMap<DateTime<Utc>, HashMap<String, usize>> = HashMap::new();
     for i in 0..shape.reminders {
         let due = reminder(i, shape, now)?.2;
-        *sharded.entry(keys::due_partition_of(&due)).or_default() += 1;
+        let key = keys::due_partition_of(&due);
+        let minute = due.due_at.duration_trunc(Duration::minutes(1))?;
+        *per_minute
+            .entry(minute)
+            .or_default()
+            .entry(key.clone())
+            .or_default() += 1;
+        *sharded.entry(key).or_default() += 1;
         *per_bucket.entry(bucket_of(due.due_at)).or_default() += 1;
     }
     let busiest_bucket = per_bucket.values().max().copied().unwrap_or(0);
@@ -138,5 +147,17 @@ pub fn partition_load(shape: Shape, now: DateTime<Utc>) -> Result<(), BoxError> 
         fair * 100.0,
         fair * 110.0
     );
+    if let Some((minute, keys)) = per_minute
+        .iter()
+        .max_by_key(|(_, keys)| keys.values().sum::<usize>())
+    {
+        let total: usize = keys.values().sum();
+        let busiest = keys.values().max().copied().unwrap_or(0);
+        println!(
+            "the busiest minute, {minute}, took {total} writes; its busiest key {busiest} = \
+             {:.2}% of them",
+            busiest as f64 * 100.0 / total.max(1) as f64
+        );
+    }
     Ok(())
 }
