@@ -94,6 +94,9 @@ fn compare(clean: &Outcome, faulty: &Outcome) -> Figure {
         fig.expected += want;
         fig.exactly_once += got.min(want);
         fig.sent_twice += got.saturating_sub(want);
+        if got > want {
+            eprintln!("SENT TWICE: {key:?} x{got}, {want} expected");
+        }
         let missing = want.saturating_sub(got);
         if missing > 0 {
             let (p, i, _) = key;

@@ -11,15 +11,13 @@
 //!
 //! - `--store memory` (the default): `MemoryStore`, the in-memory store the store contract
 //!   proves equal to the DynamoDB adapter, round trips included (it counts requests as the
-//!   adapter does). 100,000 reminders take minutes here; against moto they would take
-//!   hours (moto's GSI queries scan the table and it serves one request at a time: 10,000
-//!   reminders took ~7 minutes per phase), so the 100k figures are the sweep's own cost and
-//!   its round trips, not DynamoDB latency.
+//!   adapter does). 100,000 reminders take about 3 minutes here: the figures are the
+//!   sweep's own cost and its round trips, not DynamoDB latency.
 //! - `--store none`: only the due-index load of step 4, computed from the keys (seconds).
 //! - `--store moto`: `DynamoStore` on the bench's own moto (`bench/moto_bench.py`, see
 //!   there): one moto server per table (moto serves one request at a time, so each phase
 //!   has a server of its own, none holding another phase's table), seeded at once, plus a
-//!   sweep that publishes through SNS in moto unless `--sns no`. moto spends about 20 ms of
+//!   sweep that publishes through SNS in moto unless `--sns no`. moto spends about 11 ms of
 //!   one core per request, so 100,000 reminders take about an hour per phase.
 //!   `--phases parallel` runs the bare calls and the sweep at the same time, each against
 //!   its own server on its own core: the two see the same machine at the same moments (a
