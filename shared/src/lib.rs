@@ -38,6 +38,7 @@ pub mod ses;
 pub mod ses_identities;
 pub mod sns;
 pub mod sqs;
+pub mod stable_hash;
 pub mod staff_replies;
 pub mod staff_signin;
 pub mod sweep;

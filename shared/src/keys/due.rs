@@ -51,36 +51,15 @@ pub fn due_shard_pk(sweep: Sweep, day: chrono::NaiveDate, shard: u32) -> String 
     )
 }
 
-/// The shard of a due item: a stable hash of its practice and its key, so one practice's
-/// work spreads over every shard, and a claim or release keeps its shard. FNV-1a, then
-/// murmur3's 32-bit finalizer: FNV-1a's low bits depend only on the low bits of each byte,
-/// so `% 32` of it alone loaded one key 16% above its share over sequential ids (measured
-/// in docs/benchmarks.md); the finalizer spreads every input bit over the low ones. Items
-/// indexed under the plain FNV-1a shard are still read (a sweep reads every shard of a
-/// day) and take the new shard at their next claim.
+/// The shard of a due item: a stable hash of its practice and its key
+/// (`crate::stable_hash`), so one practice's work spreads over every shard, and a claim or
+/// release keeps its shard. Until 2026-12-04 it was plain 32-bit FNV-1a `% 32`, which
+/// loaded one key 16% above its share over sequential ids; items indexed under that shard
+/// are still read (a sweep reads every shard of a day) and take this one at their next
+/// claim.
 pub fn due_shard_of(d: &DueWork) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    let key = due_key_of(d);
-    for b in d
-        .practice_id
-        .as_str()
-        .bytes()
-        .chain(std::iter::once(b'#'))
-        .chain(key.bytes())
-    {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    fmix32(h) % DUE_SHARDS
-}
-
-/// murmur3's finalizer: every input bit reaches every output bit.
-fn fmix32(mut h: u32) -> u32 {
-    h ^= h >> 16;
-    h = h.wrapping_mul(0x85eb_ca6b);
-    h ^= h >> 13;
-    h = h.wrapping_mul(0xc2b2_ae35);
-    h ^ (h >> 16)
+    let h = crate::stable_hash::stable_hash([d.practice_id.as_str(), &due_key_of(d)]);
+    u32::try_from(h % u64::from(DUE_SHARDS)).unwrap_or(0)
 }
 
 /// The GSI1 partition a due item is indexed under: its sweep, the UTC day of its

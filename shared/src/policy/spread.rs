@@ -16,8 +16,8 @@
 //!   before `floor` (the office's opening that day), so staff get more time to call, never
 //!   less.
 //!
-//! The offset is a hash of the practice and the appointment (FNV-1a with a 64-bit
-//! finaliser), in whole seconds: the same appointment always lands on the same second, so
+//! The offset is a hash of the practice and the appointment (`crate::stable_hash`: FNV-1a
+//! with a 64-bit finaliser), in whole seconds: the same appointment always lands on the same second, so
 //! re-planning on every appointment write moves nothing, and 10,000 appointments at 08:00
 //! spread evenly over the window's minutes (a property test checks no minute takes more
 //! than twice its mean share).
@@ -27,6 +27,7 @@ use chrono_tz::Tz;
 
 use crate::domain::{AppointmentId, PracticeId, QuietHours};
 use crate::policy::quiet_hours::is_quiet;
+use crate::stable_hash::stable_hash;
 
 /// A spread day-of reminder still goes out at least this long before the visit.
 pub const VISIT_MARGIN: Duration = Duration::minutes(60);
@@ -44,23 +45,7 @@ pub struct SpreadKey<'a> {
 impl SpreadKey<'_> {
     /// A stable, well-mixed 64-bit hash of the practice and the appointment.
     fn hash(&self) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let bytes = self
-            .practice
-            .as_str()
-            .bytes()
-            .chain(std::iter::once(b'#'))
-            .chain(self.appointment.as_str().bytes());
-        for b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        // splitmix64's finaliser: FNV's low bits alone are poorly mixed for short keys.
-        h ^= h >> 30;
-        h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        h ^= h >> 27;
-        h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-        h ^ (h >> 31)
+        stable_hash([self.practice.as_str(), self.appointment.as_str()])
     }
 
     /// The offset in whole seconds within a span of `span_seconds` (0 for an empty span).

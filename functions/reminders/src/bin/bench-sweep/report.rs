@@ -103,60 +103,78 @@ pub fn table(n: usize, bare: &Bare, sweeps: &[(&str, &Measured)]) {
     }
 }
 
-/// Where the due-index writes of the seeded work land: its puts (planning) and the claims
-/// that move it (one write each to the shard it keeps). The largest share of one bucket's
-/// writes on one GSI1 key, sharded as now and as it was before sharding.
-pub fn partition_load(shape: Shape, now: DateTime<Utc>) -> Result<(), BoxError> {
-    let mut sharded: HashMap<String, usize> = HashMap::new();
-    let mut per_bucket: HashMap<DateTime<Utc>, usize> = HashMap::new();
-    // One minute's writes: per minute, per key.
-    let mut per_minute: HashMap<DateTime<Utc>, HashMap<String, usize>> = HashMap::new();
-    for i in 0..shape.reminders {
-        let due = reminder(i, shape, now)?.2;
-        let key = keys::due_partition_of(&due);
-        let minute = due.due_at.duration_trunc(Duration::minutes(1))?;
-        *per_minute
-            .entry(minute)
-            .or_default()
-            .entry(key.clone())
-            .or_default() += 1;
-        *sharded.entry(key).or_default() += 1;
-        *per_bucket.entry(bucket_of(due.due_at)).or_default() += 1;
+/// The busiest group of index writes (grouped by their due time) and its busiest key.
+struct Busiest {
+    at: DateTime<Utc>,
+    writes: usize,
+    key: String,
+    on_key: usize,
+}
+
+impl Busiest {
+    fn share(&self) -> f64 {
+        self.on_key as f64 / self.writes.max(1) as f64
     }
-    let busiest_bucket = per_bucket.values().max().copied().unwrap_or(0);
-    let (key, busiest) = sharded
-        .iter()
-        .max_by_key(|(_, n)| **n)
-        .map(|(k, n)| (k.clone(), *n))
-        .unwrap_or_default();
-    let bucket = per_bucket
-        .iter()
-        .max_by_key(|(_, n)| **n)
-        .map(|(b, _)| keys::due_bucket_pk(Sweep::Reminders, *b))
-        .unwrap_or_default();
-    // A key holds a whole day of its shard; the writes that come at once are one bucket's.
-    let share = busiest as f64 / busiest_bucket.max(1) as f64;
+}
+
+fn busiest(
+    writes: &[(DateTime<Utc>, String)],
+    group: impl Fn(DateTime<Utc>) -> Result<DateTime<Utc>, BoxError>,
+) -> Result<Option<Busiest>, BoxError> {
+    let mut per: HashMap<DateTime<Utc>, HashMap<&str, usize>> = HashMap::new();
+    for (at, key) in writes {
+        *per.entry(group(*at)?).or_default().entry(key).or_default() += 1;
+    }
+    Ok(per
+        .into_iter()
+        .max_by_key(|(_, keys)| keys.values().sum::<usize>())
+        .and_then(|(at, keys)| {
+            let writes = keys.values().sum();
+            let (key, on_key) = keys.into_iter().max_by_key(|(_, n)| *n)?;
+            Some(Busiest {
+                at,
+                writes,
+                key: key.to_string(),
+                on_key,
+            })
+        }))
+}
+
+/// Where the due-index writes of the seeded work land: its puts (planning) and the claims
+/// that move it (one write each to the shard it keeps). The largest share of the busiest
+/// bucket's writes, and of the busiest minute's, on one GSI1 key; before sharding one key
+/// took them all.
+pub fn partition_load(shape: Shape, now: DateTime<Utc>) -> Result<(), BoxError> {
+    let writes = (0..shape.reminders)
+        .map(|i| {
+            let due = reminder(i, shape, now)?.2;
+            Ok((due.due_at, keys::due_partition_of(&due)))
+        })
+        .collect::<Result<Vec<_>, BoxError>>()?;
     let fair = 1.0 / f64::from(keys::DUE_SHARDS);
     println!();
-    println!(
-        "due-index writes: {} items, the busiest bucket {bucket} holding {busiest_bucket}; \
-         its busiest key {key} takes {busiest} = {:.2}% of them (1/S = {:.2}%, target <= {:.2}%); \
-         unsharded, one key took 100%",
-        shape.reminders,
-        share * 100.0,
-        fair * 100.0,
-        fair * 110.0
-    );
-    if let Some((minute, keys)) = per_minute
-        .iter()
-        .max_by_key(|(_, keys)| keys.values().sum::<usize>())
-    {
-        let total: usize = keys.values().sum();
-        let busiest = keys.values().max().copied().unwrap_or(0);
+    if let Some(b) = busiest(&writes, |at| Ok(bucket_of(at)))? {
         println!(
-            "the busiest minute, {minute}, took {total} writes; its busiest key {busiest} = \
-             {:.2}% of them",
-            busiest as f64 * 100.0 / total.max(1) as f64
+            "due-index writes: {} items, the busiest bucket {} holding {}; its busiest key {} \
+             takes {} = {:.2}% of them (1/S = {:.2}%, target <= {:.2}%); unsharded, one key \
+             took 100%",
+            shape.reminders,
+            keys::due_bucket_pk(Sweep::Reminders, b.at),
+            b.writes,
+            b.key,
+            b.on_key,
+            b.share() * 100.0,
+            fair * 100.0,
+            fair * 110.0
+        );
+    }
+    if let Some(m) = busiest(&writes, |at| Ok(at.duration_trunc(Duration::minutes(1))?))? {
+        println!(
+            "the busiest minute, {}, took {} writes; its busiest key {} = {:.2}% of them",
+            m.at,
+            m.writes,
+            m.on_key,
+            m.share() * 100.0
         );
     }
     Ok(())
