@@ -83,7 +83,7 @@ pub(super) fn apply(t: &mut Staged, w: Write) -> Result<()> {
                 keys::practice_pk(&practice_id),
                 keys::invitation_sk(&token_hash),
             );
-            if t.remove(&k).is_none() {
+            if !t.remove(&k) {
                 return Err(Error::Conflict);
             }
         }

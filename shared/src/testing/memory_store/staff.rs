@@ -147,7 +147,7 @@ pub(super) fn apply(t: &mut Staged, w: Write) -> Result<()> {
                 keys::practice_pk(&practice_id),
                 keys::deferred_reply_sk(&message_id),
             );
-            if t.remove(&k).is_none() {
+            if !t.remove(&k) {
                 return Err(Error::Conflict);
             }
         }

@@ -23,18 +23,19 @@ impl<'a> Staged<'a> {
         }
     }
 
-    pub(super) fn insert(&mut self, k: K, v: Stored) -> Option<Stored> {
+    pub(super) fn insert(&mut self, k: K, v: Stored) {
         let old = self.table.insert(k.clone(), v);
-        self.undo.push((k, old.clone()));
-        old
+        self.undo.push((k, old));
     }
 
-    pub(super) fn remove(&mut self, k: &K) -> Option<Stored> {
+    /// Removes `k`; whether it was there.
+    pub(super) fn remove(&mut self, k: &K) -> bool {
         let old = self.table.remove(k);
-        if old.is_some() {
-            self.undo.push((k.clone(), old.clone()));
+        let was = old.is_some();
+        if was {
+            self.undo.push((k.clone(), old));
         }
-        old
+        was
     }
 
     pub(super) fn get_mut(&mut self, k: &K) -> Option<&mut Stored> {

@@ -99,7 +99,7 @@ pub(super) fn apply_notice(t: &mut Staged, w: Write) -> Result<()> {
                 keys::practice_pk(&n.practice_id),
                 keys::notice_sk(n.at, &n.task_id),
             );
-            if t.remove(&k).is_none() {
+            if !t.remove(&k) {
                 return Err(Error::Conflict);
             }
         }

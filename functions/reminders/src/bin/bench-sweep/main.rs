@@ -60,10 +60,17 @@ type BoxError = Box<dyn Error + Send + Sync>;
 /// The sweep's "now": 10:00 in New York, outside quiet hours.
 const NOW: &str = "2026-03-10T14:00:00Z";
 
-struct Args {
-    moto: bool,
+/// What the sweep runs against (`--store`).
+#[derive(Clone, Copy, PartialEq)]
+enum StoreKind {
+    Memory,
+    Moto,
     /// No store: only the due-index load.
-    load_only: bool,
+    None,
+}
+
+struct Args {
+    store: StoreKind,
     shape: Shape,
     concurrency: usize,
     sweeps_first: bool,
@@ -75,8 +82,7 @@ struct Args {
 
 fn args() -> Result<Args, BoxError> {
     let mut out = Args {
-        moto: false,
-        load_only: false,
+        store: StoreKind::Memory,
         shape: Shape {
             reminders: 100_000,
             practices: 2_000,
@@ -92,10 +98,10 @@ fn args() -> Result<Args, BoxError> {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--store" => {
-                (out.moto, out.load_only) = match value.as_str() {
-                    "memory" => (false, false),
-                    "moto" => (true, false),
-                    "none" => (false, true),
+                out.store = match value.as_str() {
+                    "memory" => StoreKind::Memory,
+                    "moto" => StoreKind::Moto,
+                    "none" => StoreKind::None,
                     _ => return Err("--store is memory, moto or none".into()),
                 }
             }
@@ -141,13 +147,13 @@ fn args() -> Result<Args, BoxError> {
 
 fn main() -> Result<(), BoxError> {
     let args = args()?;
-    if args.load_only {
+    if args.store == StoreKind::None {
         return report::partition_load(args.shape, now()?);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    if args.moto {
+    if args.store == StoreKind::Moto {
         // One server per seeded table (the bare calls, the instant sweep, the SNS sweep).
         let servers = (0..2 + usize::from(args.sns))
             .map(|_| moto::moto())
